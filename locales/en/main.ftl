@@ -1,0 +1,79 @@
+## Survey: what citizens read while answering.
+
+survey-question-header = Question { $position }/{ $total }
+survey-multiple-choice-help = Choose up to { $max }, then press “{ $done }”.
+survey-option-picked = ✓ { $option }
+survey-text-help = Type your comment (up to { $max } characters) or press “{ $skip }”.
+survey-resumed = Please continue from where you stopped.
+
+hint-unclear = Sorry, that answer is not clear. Please press a button, type its number, or type “{ $skip }”.
+hint-too-long = Your comment is longer than { $max } characters. Please shorten it.
+hint-too-many-choices = Please choose at most { $max }.
+hint-nothing-selected = Nothing is chosen yet. Please choose at least one, then press “{ $done }”.
+hint-no-previous = This is the first question; there is none before it.
+
+## Invitations and dossiers.
+
+invitation-dossier = Your dossier “{ $procedure }” at { $agency } was completed on { $date }.
+invitation-unknown = This survey link is not valid. Please check the code on your receipt.
+invitation-expired = This survey link has expired. Thank you for your interest.
+invitation-completed = You have already completed the survey for this dossier. Thank you!
+invitation-in-use = This survey link is already in use in another chat.
+
+## The terminal chat.
+
+chat-paused = Your answers are saved. To continue, run: sipas-bot chat --token { $token }
+chat-default-procedure = Administrative procedure
+
+## Flow checks.
+
+flow-valid = { $file }: valid (flow “{ $flow }” version { $version }, { $questions } questions).
+flow-problem-in-question = { $file }: question “{ $question }”: { $problem }
+flow-problem-in-flow = { $file }: { $problem }
+flow-problem-empty-id = the id is missing.
+flow-problem-bad-version = the version must be a whole number from 1 (it is { $version }).
+flow-problem-no-questions = the flow has no questions.
+flow-problem-duplicate-question = the question id is used twice.
+flow-problem-duplicate-factor = the factor id “{ $factor }” is used twice.
+flow-problem-duplicate-option = the option id “{ $option }” is used twice.
+flow-problem-unknown-factor = the factor “{ $factor }” is not among the flow's factors.
+flow-problem-condition-unknown-question = the condition refers to the question “{ $target }”, which does not exist.
+flow-problem-condition-later-question = the condition refers to the question “{ $target }”, which is not earlier than this one.
+flow-problem-condition-unknown-value = the condition uses the value “{ $value }”, which the question “{ $target }” cannot have.
+flow-problem-missing-vietnamese = the Vietnamese text of “{ $field }” is missing.
+flow-problem-no-options = the choice question has no options.
+flow-problem-bad-max-choices = the maximum number of choices ({ $max }) must be between 1 and the number of options ({ $options }).
+flow-problem-bad-max-length = the maximum answer length must be more than 0.
+flow-problem-factor-without-question = no question scores the factor “{ $factor }”.
+flow-problem-scale-levels = the scale must have exactly 5 levels, 1 to 5.
+
+## Satisfaction summaries.
+
+summary-empty = There is no data to summarize yet.
+summary-no-data = no data yet
+summary-title = SATISFACTION INDEX (SIPAS): { $agency }
+summary-counts = Invitations: { $invitations } · Responses: { $responses } (rate { $rate }) · Declined: { $declines }
+summary-overall = Overall SIPAS index: { $index }
+summary-factor = • { $factor }: { $index }
+summary-units = By unit:
+summary-unit = – { $agency } ({ $code }): { $index }, { $responses } responses
+
+demo-progress = Simulating citizens' answers
+
+## Admin commands and errors.
+
+migrate-done = The database schema is up to date.
+error-label = Error
+error-setting = the setting { $name } = “{ $value }” is not valid: { $expected }
+setting-expect-language = it must be vi or en.
+setting-expect-positive-days = it must be a positive whole number of days.
+error-file = cannot read or write { $path }: { $reason }
+error-flow-syntax = the flow file { $file } has a syntax error: { $reason }
+error-flow-invalid = the flow has { $count } problems (listed above).
+error-unknown-flow = there is no flow “{ $flow }”.
+error-database-scheme = DATABASE_URL uses the unsupported scheme “{ $scheme }” (only sqlite: or postgres:).
+error-data-directory = cannot create or write the data directory { $path }: { $reason }
+error-database-connect = cannot connect to the database: { $reason }
+error-database-migrate = cannot migrate the database: { $reason }
+error-flow-version-differs = flow “{ $flow }” version { $version } is already published with other content; raise the version number.
+error-database = database error: { $reason }

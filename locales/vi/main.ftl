@@ -1,0 +1,79 @@
+## Khảo sát: các câu chữ người dân đọc trong lúc trả lời.
+
+survey-question-header = Câu { $position }/{ $total }
+survey-multiple-choice-help = Ông/Bà chọn tối đa { $max } ý, rồi bấm “{ $done }”.
+survey-option-picked = ✓ { $option }
+survey-text-help = Ông/Bà gõ ý kiến (tối đa { $max } ký tự) hoặc bấm “{ $skip }”.
+survey-resumed = Mời Ông/Bà tiếp tục từ câu đang trả lời dở.
+
+hint-unclear = Xin lỗi, chưa rõ câu trả lời. Ông/Bà vui lòng bấm một nút, gõ số tương ứng hoặc gõ “{ $skip }”.
+hint-too-long = Ý kiến dài quá { $max } ký tự. Ông/Bà vui lòng viết ngắn gọn hơn.
+hint-too-many-choices = Ông/Bà chỉ chọn tối đa { $max } ý.
+hint-nothing-selected = Ông/Bà chưa chọn ý nào. Vui lòng chọn ít nhất một ý rồi bấm “{ $done }”.
+hint-no-previous = Đây là câu hỏi đầu tiên, không có câu trước để quay lại.
+
+## Lời mời và hồ sơ.
+
+invitation-dossier = Hồ sơ “{ $procedure }” tại { $agency } đã hoàn thành ngày { $date }.
+invitation-unknown = Đường dẫn khảo sát không đúng hoặc không còn tồn tại. Ông/Bà vui lòng kiểm tra lại mã trên phiếu hẹn.
+invitation-expired = Đường dẫn khảo sát này đã hết hạn. Cảm ơn Ông/Bà đã quan tâm.
+invitation-completed = Ông/Bà đã hoàn thành khảo sát cho hồ sơ này. Xin cảm ơn!
+invitation-in-use = Đường dẫn khảo sát này đang được dùng ở một cuộc trò chuyện khác.
+
+## Trò chuyện trên dòng lệnh.
+
+chat-paused = Đã lưu các câu trả lời. Để tiếp tục, chạy: sipas-bot chat --token { $token }
+chat-default-procedure = Thủ tục hành chính
+
+## Kiểm tra bộ câu hỏi.
+
+flow-valid = { $file }: hợp lệ (bộ câu hỏi “{ $flow }” phiên bản { $version }, { $questions } câu hỏi).
+flow-problem-in-question = { $file }: câu hỏi “{ $question }”: { $problem }
+flow-problem-in-flow = { $file }: { $problem }
+flow-problem-empty-id = thiếu mã (id).
+flow-problem-bad-version = phiên bản phải là số nguyên từ 1 trở lên (đang là { $version }).
+flow-problem-no-questions = bộ câu hỏi chưa có câu hỏi nào.
+flow-problem-duplicate-question = mã câu hỏi bị trùng.
+flow-problem-duplicate-factor = mã yếu tố “{ $factor }” bị trùng.
+flow-problem-duplicate-option = mã lựa chọn “{ $option }” bị trùng.
+flow-problem-unknown-factor = yếu tố “{ $factor }” không có trong danh sách yếu tố.
+flow-problem-condition-unknown-question = điều kiện hiển thị dựa vào câu hỏi “{ $target }” không tồn tại.
+flow-problem-condition-later-question = điều kiện hiển thị dựa vào câu hỏi “{ $target }” đứng sau hoặc chính là câu này.
+flow-problem-condition-unknown-value = điều kiện hiển thị dùng giá trị “{ $value }” mà câu “{ $target }” không có.
+flow-problem-missing-vietnamese = thiếu nội dung tiếng Việt ở “{ $field }”.
+flow-problem-no-options = câu hỏi lựa chọn chưa có phương án nào.
+flow-problem-bad-max-choices = số ý được chọn tối đa ({ $max }) phải từ 1 đến số phương án ({ $options }).
+flow-problem-bad-max-length = độ dài tối đa của câu trả lời phải lớn hơn 0.
+flow-problem-factor-without-question = yếu tố “{ $factor }” chưa có câu hỏi nào chấm điểm.
+flow-problem-scale-levels = thang đo phải có đúng 5 mức, từ 1 đến 5.
+
+## Báo cáo chỉ số hài lòng.
+
+summary-empty = Chưa có dữ liệu để tổng hợp.
+summary-no-data = chưa có dữ liệu
+summary-title = CHỈ SỐ HÀI LÒNG (SIPAS): { $agency }
+summary-counts = Lời mời: { $invitations } · Phản hồi: { $responses } (tỷ lệ { $rate }) · Từ chối: { $declines }
+summary-overall = Chỉ số SIPAS chung: { $index }
+summary-factor = • { $factor }: { $index }
+summary-units = Theo đơn vị:
+summary-unit = – { $agency } ({ $code }): { $index }, { $responses } phản hồi
+
+demo-progress = Mô phỏng người dân trả lời
+
+## Lệnh quản trị và lỗi.
+
+migrate-done = Đã cập nhật cấu trúc cơ sở dữ liệu.
+error-label = Lỗi
+error-setting = thiết lập { $name } = “{ $value }” không hợp lệ: { $expected }
+setting-expect-language = cần là vi hoặc en.
+setting-expect-positive-days = cần là số ngày nguyên dương.
+error-file = không đọc/ghi được { $path }: { $reason }
+error-flow-syntax = tệp bộ câu hỏi { $file } sai cú pháp: { $reason }
+error-flow-invalid = bộ câu hỏi có { $count } lỗi (xem ở trên).
+error-unknown-flow = không có bộ câu hỏi “{ $flow }”.
+error-database-scheme = DATABASE_URL dùng giao thức “{ $scheme }” không được hỗ trợ (chỉ sqlite: hoặc postgres:).
+error-data-directory = không tạo hoặc ghi được thư mục dữ liệu { $path }: { $reason }
+error-database-connect = không kết nối được cơ sở dữ liệu: { $reason }
+error-database-migrate = không cập nhật được cấu trúc cơ sở dữ liệu: { $reason }
+error-flow-version-differs = bộ câu hỏi “{ $flow }” phiên bản { $version } đã công bố với nội dung khác; hãy tăng số phiên bản.
+error-database = lỗi cơ sở dữ liệu: { $reason }

@@ -1,0 +1,110 @@
+//! The command line: argument parsing and one function per command. Commands read settings,
+//! open the store and call into the library; they hold no survey logic of their own.
+
+mod chat;
+mod export;
+mod flow;
+
+use crate::config::Settings;
+use crate::error::AppError;
+use crate::flow::Lang;
+use crate::i18n::Locales;
+use crate::storage::Db;
+use chrono::Utc;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(name = "sipas-bot", version, about = "SIPAS citizen-satisfaction surveys in chat apps")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Runs the whole job offline: sample agencies, simulated citizens, a printed summary.
+    Demo(crate::demo::DemoArgs),
+    /// Answers a survey in the terminal, typed or piped one answer per line.
+    Chat(chat::ChatArgs),
+    /// Writes the stored answers of completed responses.
+    Export(export::ExportArgs),
+    /// Works with question flow files.
+    #[command(subcommand)]
+    Flow(flow::FlowCommand),
+    /// Runs the database migrations and exits.
+    Migrate,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Csv,
+    Json,
+}
+
+/// Runs a parsed command line; the exit code says whether it worked.
+pub fn run(cli: Cli) -> ExitCode {
+    let locales = Locales::load();
+    let lang = Settings::from_env().map(|s| s.lang).unwrap_or(Lang::Vi);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("{err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    init_tracing();
+    match runtime.block_on(dispatch(cli, &locales)) {
+        Ok(code) => code,
+        Err(err) => {
+            let label = locales.text(lang, "error-label", &[]);
+            eprintln!("{label}: {}", err.render(&locales, lang));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn dispatch(cli: Cli, locales: &Locales) -> Result<ExitCode, AppError> {
+    match cli.command {
+        Command::Flow(command) => flow::run(command, locales).await,
+        command => {
+            let settings = Settings::from_env()?;
+            match command {
+                Command::Demo(args) => crate::demo::run(args, &settings, locales).await,
+                Command::Chat(args) => chat::run(args, &settings, locales).await,
+                Command::Export(args) => export::run(args, &settings).await,
+                Command::Migrate => {
+                    let db = Db::open(settings.database_url.expose()).await?;
+                    db.close().await;
+                    println!("{}", locales.text(settings.lang, "migrate-done", &[]));
+                    Ok(ExitCode::SUCCESS)
+                }
+                Command::Flow(_) => unreachable!("handled above"),
+            }
+        }
+    }
+}
+
+/// Opens the configured database, runs migrations and stores the shipped flows.
+pub async fn open_store(database_url: &str) -> Result<Db, AppError> {
+    let db = Db::open(database_url).await?;
+    for flow in crate::flow::builtin() {
+        db.store_flow(&flow, Utc::now()).await?;
+    }
+    Ok(db)
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Resolves a path argument for messages.
+pub(crate) fn display_path(path: &std::path::Path) -> String {
+    PathBuf::from(path).display().to_string()
+}

@@ -1,0 +1,129 @@
+//! Settings, read once from the environment and passed down. Secrets are wrapped so that they
+//! never print.
+
+use crate::flow::Lang;
+use std::fmt;
+
+/// The database used when `DATABASE_URL` is not set: an SQLite file under ./data.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://./data/sipas.db";
+
+/// The flow new invitations use unless `SIPAS_FLOW` says otherwise.
+pub const DEFAULT_FLOW: &str = "sipas-full";
+
+/// How long an invitation stays open, in days, unless `INVITATION_TTL_DAYS` says otherwise.
+pub const DEFAULT_INVITATION_TTL_DAYS: i64 = 7;
+
+/// A value that must not appear in logs: `Debug` and `Display` print a placeholder.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// A setting that could not be read: its name, the value given and what was expected (the id of
+/// a locale message, so the operator reads it in their language).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{name}={value:?}: {expected}")]
+pub struct SettingError {
+    pub name: &'static str,
+    pub value: String,
+    pub expected: &'static str,
+}
+
+/// The settings every command shares.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// May hold a password: kept as a secret.
+    pub database_url: Secret,
+    pub lang: Lang,
+    pub flow: String,
+    pub invitation_ttl_days: i64,
+}
+
+impl Settings {
+    /// Reads the settings from the process environment.
+    pub fn from_env() -> Result<Settings, SettingError> {
+        Settings::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the settings through `lookup`, so tests need not touch the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, SettingError> {
+        let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
+        let lang = match get("SIPAS_LANG") {
+            None => Lang::Vi,
+            Some(code) => Lang::parse(&code).ok_or(SettingError {
+                name: "SIPAS_LANG",
+                value: code.clone(),
+                expected: "setting-expect-language",
+            })?,
+        };
+        let invitation_ttl_days = match get("INVITATION_TTL_DAYS") {
+            None => DEFAULT_INVITATION_TTL_DAYS,
+            Some(text) => text
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|days| *days > 0)
+                .ok_or(SettingError {
+                    name: "INVITATION_TTL_DAYS",
+                    value: text.clone(),
+                    expected: "setting-expect-positive-days",
+                })?,
+        };
+        Ok(Settings {
+            database_url: Secret::new(database_url),
+            lang,
+            flow: get("SIPAS_FLOW").unwrap_or_else(|| DEFAULT_FLOW.to_string()),
+            invitation_ttl_days,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_need_no_environment() {
+        let settings = Settings::from_lookup(|_| None).unwrap();
+        assert_eq!(settings.database_url.expose(), DEFAULT_DATABASE_URL);
+        assert_eq!(settings.lang, Lang::Vi);
+        assert_eq!(settings.flow, "sipas-full");
+        assert_eq!(settings.invitation_ttl_days, 7);
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        let err = Settings::from_lookup(|name| (name == "INVITATION_TTL_DAYS").then(|| "-1".into()))
+            .unwrap_err();
+        assert_eq!(err.name, "INVITATION_TTL_DAYS");
+        let err = Settings::from_lookup(|name| (name == "SIPAS_LANG").then(|| "fr".into())).unwrap_err();
+        assert_eq!(err.name, "SIPAS_LANG");
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let secret = Secret::new("postgres://user:hunter2@db/sipas");
+        assert!(!format!("{secret:?} {secret}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,186 @@
+//! `sipas-bot demo`: the whole job on the embedded default, with no token and no server. It
+//! creates its own SQLite database, sample agencies, the full flow, and a few hundred simulated
+//! citizens who answer through the same conversation service and storage as real ones (typed
+//! digits, words with and without diacritics, buttons, skips, going back), then prints the
+//! SIPAS summary per factor and per agency.
+
+mod citizen;
+
+use crate::config::Settings;
+use crate::conversation::Conversations;
+use crate::error::AppError;
+use crate::flow::Lang;
+use crate::i18n::Locales;
+use crate::report;
+use crate::storage::{Agency, AgencyLevel, Db, InvitationStatus, NewNotice, SubmissionChannel};
+use chrono::{Duration, Utc};
+use clap::Args;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use std::process::ExitCode;
+
+const AGENCIES: &str = include_str!("agencies.csv");
+const PROCEDURES: &str = include_str!("procedures.csv");
+const COMMENTS: &str = include_str!("comments.txt");
+
+/// The demo's own database, recreated on every run.
+pub const DEMO_DATABASE: &str = "./data/demo.db";
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// How many citizens receive an invitation.
+    #[arg(long, default_value_t = 300)]
+    pub citizens: u32,
+    /// The random seed: the same seed gives the same answers.
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
+    /// Another database for the demo (default: a fresh SQLite file at ./data/demo.db).
+    #[arg(long)]
+    pub database: Option<String>,
+}
+
+/// What the demo did, for its caller and its tests.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemoOutcome {
+    pub invitations: u64,
+    pub responses: u64,
+    pub declines: u64,
+    pub summary: String,
+}
+
+pub async fn run(args: DemoArgs, settings: &Settings, locales: &Locales) -> Result<ExitCode, AppError> {
+    let url = match &args.database {
+        Some(url) => url.clone(),
+        None => {
+            for suffix in ["", "-wal", "-shm"] {
+                let path = format!("{DEMO_DATABASE}{suffix}");
+                match std::fs::remove_file(&path) {
+                    Ok(()) => {}
+                    Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(err) => {
+                        return Err(AppError::Io {
+                            path,
+                            reason: err.to_string(),
+                        });
+                    }
+                }
+            }
+            format!("sqlite://{DEMO_DATABASE}")
+        }
+    };
+    let db = crate::cli::open_store(&url).await?;
+    let outcome = simulate(&db, locales, settings.lang, args.citizens, args.seed, true).await?;
+    db.close().await;
+    println!("{}", outcome.summary);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Seeds agencies, invites `citizens` simulated citizens, lets them answer and summarizes.
+pub async fn simulate(
+    db: &Db,
+    locales: &Locales,
+    lang: Lang,
+    citizens: u32,
+    seed: u64,
+    show_progress: bool,
+) -> Result<DemoOutcome, AppError> {
+    let now = Utc::now();
+    let agencies = sample_agencies();
+    for agency in &agencies {
+        db.upsert_agency(agency, now).await?;
+    }
+    let flow = db
+        .latest_flow(crate::config::DEFAULT_FLOW)
+        .await?
+        .ok_or_else(|| AppError::UnknownFlow(crate::config::DEFAULT_FLOW.into()))?;
+    let procedures: Vec<(&str, &str)> = PROCEDURES
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split_once(','))
+        .collect();
+    let comments: Vec<&str> = COMMENTS.lines().filter(|l| !l.trim().is_empty()).collect();
+    let units: Vec<&Agency> = agencies.iter().filter(|a| a.parent_code.is_some()).collect();
+    let mut rng = StdRng::seed_from_u64(seed);
+    // Each unit serves citizens a little better or worse than the others.
+    let quality: Vec<f64> = units.iter().map(|_| rng.gen_range(0.55..0.97)).collect();
+
+    let conversations = Conversations::new(db.clone());
+    let progress = progress_bar(locales, lang, citizens, show_progress);
+    for number in 1..=citizens {
+        let unit = rng.gen_range(0..units.len());
+        let (procedure_code, procedure_name) = procedures[rng.gen_range(0..procedures.len())];
+        let notice = NewNotice {
+            dossier_code: format!("DEMO-{number:05}"),
+            agency_code: units[unit].code.clone(),
+            procedure_code: procedure_code.to_string(),
+            procedure_name: procedure_name.to_string(),
+            submission_channel: match rng.gen_range(0..100) {
+                0..60 => SubmissionChannel::Direct,
+                60..95 => SubmissionChannel::Online,
+                _ => SubmissionChannel::Postal,
+            },
+            completed_at: now - Duration::minutes(rng.gen_range(10..7 * 24 * 60)),
+            recipient_chat_id: None,
+        };
+        let invitation = db.submit_notice(&notice, flow.id, Duration::days(7), now).await?;
+        let token = invitation.invitation().token.clone();
+        match rng.gen_range(0..100) {
+            0..8 => {
+                db.set_invitation_status(&token, InvitationStatus::Declined, now).await?;
+            }
+            8..18 => {} // never opened the invitation
+            _ => {
+                let opened = conversations
+                    .open(&token, "demo", &format!("demo-{number}"), lang, now)
+                    .await?;
+                let mut citizen = citizen::Citizen::new(&mut rng, quality[unit], &comments);
+                citizen.answer(&conversations, opened.session, now).await?;
+            }
+        }
+        progress.inc(1);
+    }
+    progress.finish_and_clear();
+
+    let ratings = db.scale_ratings().await?;
+    let counts = db.agency_counts().await?;
+    let summaries = report::by_agency(&flow.flow, &agencies, &ratings, &counts);
+    let top = summaries.first().cloned();
+    Ok(DemoOutcome {
+        invitations: top.as_ref().map_or(0, |s| s.invitations),
+        responses: top.as_ref().map_or(0, |s| s.responses),
+        declines: top.as_ref().map_or(0, |s| s.declines),
+        summary: report::render_text(locales, lang, &flow.flow, &summaries),
+    })
+}
+
+fn sample_agencies() -> Vec<Agency> {
+    AGENCIES
+        .lines()
+        .skip(1)
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| {
+            let fields: Vec<&str> = line.split(',').collect();
+            Agency {
+                code: fields[0].to_string(),
+                name: fields[1].to_string(),
+                parent_code: Some(fields[2]).filter(|p| !p.is_empty()).map(str::to_string),
+                level: AgencyLevel::parse(fields[3]).expect("demo agencies have valid levels"),
+            }
+        })
+        .collect()
+}
+
+fn progress_bar(locales: &Locales, lang: Lang, total: u32, visible: bool) -> indicatif::ProgressBar {
+    if !visible {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(u64::from(total));
+    let template = format!(
+        "{} [{{bar:30}}] {{pos}}/{{len}}",
+        locales.text(lang, "demo-progress", &[])
+    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template(&template) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}

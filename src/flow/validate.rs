@@ -1,0 +1,296 @@
+//! Validation of a parsed flow: every problem found, each naming the file, the question and what
+//! is wrong. Problems are data; the caller renders them through the locale files.
+
+use super::{Flow, QuestionKind, Text};
+use std::collections::HashSet;
+
+/// One thing wrong with a flow file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowProblem {
+    pub file: String,
+    /// The question concerned, when there is one.
+    pub question: Option<String>,
+    pub kind: ProblemKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProblemKind {
+    EmptyId,
+    BadVersion { version: i64 },
+    NoQuestions,
+    DuplicateQuestion,
+    DuplicateFactor { factor: String },
+    DuplicateOption { option: String },
+    UnknownFactor { factor: String },
+    ConditionUnknownQuestion { target: String },
+    ConditionLaterQuestion { target: String },
+    ConditionUnknownValue { target: String, value: String },
+    MissingVietnamese { field: String },
+    NoOptions,
+    BadMaxChoices { max: usize, options: usize },
+    BadMaxLength,
+    FactorWithoutQuestion { factor: String },
+    ScaleLevels,
+}
+
+impl ProblemKind {
+    /// The locale message id that describes this problem.
+    pub fn message_id(&self) -> &'static str {
+        match self {
+            ProblemKind::EmptyId => "flow-problem-empty-id",
+            ProblemKind::BadVersion { .. } => "flow-problem-bad-version",
+            ProblemKind::NoQuestions => "flow-problem-no-questions",
+            ProblemKind::DuplicateQuestion => "flow-problem-duplicate-question",
+            ProblemKind::DuplicateFactor { .. } => "flow-problem-duplicate-factor",
+            ProblemKind::DuplicateOption { .. } => "flow-problem-duplicate-option",
+            ProblemKind::UnknownFactor { .. } => "flow-problem-unknown-factor",
+            ProblemKind::ConditionUnknownQuestion { .. } => "flow-problem-condition-unknown-question",
+            ProblemKind::ConditionLaterQuestion { .. } => "flow-problem-condition-later-question",
+            ProblemKind::ConditionUnknownValue { .. } => "flow-problem-condition-unknown-value",
+            ProblemKind::MissingVietnamese { .. } => "flow-problem-missing-vietnamese",
+            ProblemKind::NoOptions => "flow-problem-no-options",
+            ProblemKind::BadMaxChoices { .. } => "flow-problem-bad-max-choices",
+            ProblemKind::BadMaxLength => "flow-problem-bad-max-length",
+            ProblemKind::FactorWithoutQuestion { .. } => "flow-problem-factor-without-question",
+            ProblemKind::ScaleLevels => "flow-problem-scale-levels",
+        }
+    }
+
+    /// The arguments of the locale message.
+    pub fn args(&self) -> Vec<(&'static str, String)> {
+        match self {
+            ProblemKind::BadVersion { version } => vec![("version", version.to_string())],
+            ProblemKind::DuplicateFactor { factor }
+            | ProblemKind::UnknownFactor { factor }
+            | ProblemKind::FactorWithoutQuestion { factor } => vec![("factor", factor.clone())],
+            ProblemKind::DuplicateOption { option } => vec![("option", option.clone())],
+            ProblemKind::ConditionUnknownQuestion { target }
+            | ProblemKind::ConditionLaterQuestion { target } => vec![("target", target.clone())],
+            ProblemKind::ConditionUnknownValue { target, value } => {
+                vec![("target", target.clone()), ("value", value.clone())]
+            }
+            ProblemKind::MissingVietnamese { field } => vec![("field", field.clone())],
+            ProblemKind::BadMaxChoices { max, options } => {
+                vec![("max", max.to_string()), ("options", options.to_string())]
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Checks a flow; an empty list means it can be published.
+pub fn validate(file: &str, flow: &Flow) -> Vec<FlowProblem> {
+    let mut checker = Checker {
+        file,
+        problems: Vec::new(),
+    };
+    checker.flow_level(flow);
+    checker.questions(flow);
+    checker.problems
+}
+
+struct Checker<'a> {
+    file: &'a str,
+    problems: Vec<FlowProblem>,
+}
+
+impl Checker<'_> {
+    fn push(&mut self, question: Option<&str>, kind: ProblemKind) {
+        self.problems.push(FlowProblem {
+            file: self.file.to_string(),
+            question: question.map(str::to_string),
+            kind,
+        });
+    }
+
+    fn require_vi(&mut self, question: Option<&str>, field: &str, text: &Text) {
+        if text.vi.trim().is_empty() {
+            self.push(
+                question,
+                ProblemKind::MissingVietnamese {
+                    field: field.to_string(),
+                },
+            );
+        }
+    }
+
+    fn flow_level(&mut self, flow: &Flow) {
+        if flow.id.trim().is_empty() {
+            self.push(None, ProblemKind::EmptyId);
+        }
+        if flow.version < 1 {
+            self.push(
+                None,
+                ProblemKind::BadVersion {
+                    version: flow.version,
+                },
+            );
+        }
+        if flow.questions.is_empty() {
+            self.push(None, ProblemKind::NoQuestions);
+        }
+        self.require_vi(None, "title", &flow.title);
+        let labels = &flow.labels;
+        for (field, text) in [
+            ("labels.skip", &labels.skip),
+            ("labels.yes", &labels.yes),
+            ("labels.no", &labels.no),
+            ("labels.done", &labels.done),
+            ("labels.back", &labels.back),
+        ] {
+            self.require_vi(None, field, text);
+        }
+        let mut values: Vec<u8> = flow.scale.iter().map(|level| level.value).collect();
+        values.sort_unstable();
+        if values != [1, 2, 3, 4, 5] {
+            self.push(None, ProblemKind::ScaleLevels);
+        }
+        for level in &flow.scale {
+            self.require_vi(None, &format!("scale.{}", level.value), &level.text);
+        }
+        let mut seen = HashSet::new();
+        for factor in &flow.factors {
+            if !seen.insert(factor.id.as_str()) {
+                self.push(
+                    None,
+                    ProblemKind::DuplicateFactor {
+                        factor: factor.id.clone(),
+                    },
+                );
+            }
+            self.require_vi(None, &format!("factors.{}.name", factor.id), &factor.name);
+            let scored = flow
+                .questions
+                .iter()
+                .any(|q| q.factor() == Some(factor.id.as_str()));
+            if !scored {
+                self.push(
+                    None,
+                    ProblemKind::FactorWithoutQuestion {
+                        factor: factor.id.clone(),
+                    },
+                );
+            }
+        }
+    }
+
+    fn questions(&mut self, flow: &Flow) {
+        let mut seen = HashSet::new();
+        for (index, question) in flow.questions.iter().enumerate() {
+            let id = Some(question.id.as_str());
+            if question.id.trim().is_empty() {
+                self.push(None, ProblemKind::EmptyId);
+            }
+            if !seen.insert(question.id.as_str()) {
+                self.push(id, ProblemKind::DuplicateQuestion);
+            }
+            self.require_vi(id, "text", &question.text);
+            match &question.kind {
+                QuestionKind::Scale { factor } => {
+                    if flow.factor(factor).is_none() {
+                        self.push(
+                            id,
+                            ProblemKind::UnknownFactor {
+                                factor: factor.clone(),
+                            },
+                        );
+                    }
+                }
+                QuestionKind::SingleChoice { options } => self.options(id, options),
+                QuestionKind::MultipleChoice {
+                    options,
+                    max_choices,
+                } => {
+                    self.options(id, options);
+                    if !options.is_empty() && (*max_choices == 0 || *max_choices > options.len()) {
+                        self.push(
+                            id,
+                            ProblemKind::BadMaxChoices {
+                                max: *max_choices,
+                                options: options.len(),
+                            },
+                        );
+                    }
+                }
+                QuestionKind::Text { max_length } => {
+                    if *max_length == 0 {
+                        self.push(id, ProblemKind::BadMaxLength);
+                    }
+                }
+                QuestionKind::YesNo => {}
+            }
+            if let Some(condition) = &question.show_if {
+                self.condition(flow, index, id, &condition.question, &condition.any_of);
+            }
+        }
+    }
+
+    fn options(&mut self, id: Option<&str>, options: &[super::Choice]) {
+        if options.is_empty() {
+            self.push(id, ProblemKind::NoOptions);
+        }
+        let mut seen = HashSet::new();
+        for option in options {
+            if !seen.insert(option.id.as_str()) {
+                self.push(
+                    id,
+                    ProblemKind::DuplicateOption {
+                        option: option.id.clone(),
+                    },
+                );
+            }
+            self.require_vi(id, &format!("options.{}", option.id), &option.text);
+        }
+    }
+
+    fn condition(
+        &mut self,
+        flow: &Flow,
+        index: usize,
+        id: Option<&str>,
+        target: &str,
+        any_of: &[String],
+    ) {
+        let Some(target_index) = flow.question_index(target) else {
+            self.push(
+                id,
+                ProblemKind::ConditionUnknownQuestion {
+                    target: target.to_string(),
+                },
+            );
+            return;
+        };
+        if target_index >= index {
+            self.push(
+                id,
+                ProblemKind::ConditionLaterQuestion {
+                    target: target.to_string(),
+                },
+            );
+            return;
+        }
+        let target_question = &flow.questions[target_index];
+        for value in any_of {
+            let known = match &target_question.kind {
+                QuestionKind::Scale { .. } => {
+                    matches!(value.as_str(), "1" | "2" | "3" | "4" | "5" | "skip")
+                }
+                QuestionKind::YesNo => matches!(value.as_str(), "yes" | "no" | "skip"),
+                QuestionKind::SingleChoice { options }
+                | QuestionKind::MultipleChoice { options, .. } => {
+                    value == "skip" || options.iter().any(|o| &o.id == value)
+                }
+                QuestionKind::Text { .. } => matches!(value.as_str(), "answered" | "skip"),
+            };
+            if !known {
+                self.push(
+                    id,
+                    ProblemKind::ConditionUnknownValue {
+                        target: target.to_string(),
+                        value: value.clone(),
+                    },
+                );
+            }
+        }
+    }
+}

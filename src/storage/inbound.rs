@@ -1,0 +1,26 @@
+//! Processed inbound messages, so a message delivered twice (a repeated Telegram update, a
+//! retried webhook) is acted on once.
+
+use super::{Db, StorageError, timestamp};
+use chrono::{DateTime, Utc};
+
+impl Db {
+    /// Records `message_id` of `channel` as seen; `true` the first time, `false` after.
+    pub async fn first_sighting(
+        &self,
+        channel: &str,
+        message_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StorageError> {
+        let result = sqlx::query(
+            "INSERT INTO inbound_messages (channel, message_id, seen_at) VALUES ($1, $2, $3)
+             ON CONFLICT (channel, message_id) DO NOTHING",
+        )
+        .bind(channel)
+        .bind(message_id)
+        .bind(timestamp(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+}

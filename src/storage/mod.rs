@@ -1,0 +1,229 @@
+//! Storage: the one place that speaks SQL. SQLite (embedded, the default) and PostgreSQL run the
+//! same queries through sqlx's `Any` driver; each backend has its own migrations.
+//!
+//! Queries are parameterized with `$1`-style placeholders, which both backends accept. Times are
+//! passed in by the caller (never read from a clock here) and stored as RFC 3339 UTC text.
+
+mod agencies;
+mod export;
+mod flows;
+mod inbound;
+mod notices;
+mod sessions;
+mod stats;
+
+pub use agencies::{Agency, AgencyLevel};
+pub use export::ExportRow;
+pub use flows::StoredFlow;
+pub use notices::{new_token, Invitation, InvitationStatus, NewNotice, NoticeOutcome, SubmissionChannel};
+pub use sessions::{OpenSession, Progress, Session, SessionOpenError};
+pub use stats::{AgencyCounts, StoredRating};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
+use std::path::Path;
+use std::str::FromStr;
+
+/// Which database a URL points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The backend of a `DATABASE_URL`, or `None` for a scheme we do not support.
+    pub fn of_url(url: &str) -> Option<Backend> {
+        let scheme = url.split_once(':').map(|(scheme, _)| scheme)?;
+        match scheme {
+            "sqlite" => Some(Backend::Sqlite),
+            "postgres" | "postgresql" => Some(Backend::Postgres),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("unsupported database URL scheme `{0}` (use sqlite: or postgres:)")]
+    UnsupportedScheme(String),
+    #[error("cannot create the data directory {path}: {reason}")]
+    DataDirectory { path: String, reason: String },
+    #[error("cannot open the database: {0}")]
+    Connect(String),
+    #[error("cannot migrate the database: {0}")]
+    Migrate(String),
+    #[error("flow {flow_id} version {version} is already published with other content")]
+    PublishedVersionDiffers { flow_id: String, version: i64 },
+    #[error("flow version {0} is not stored")]
+    UnknownFlowVersion(i64),
+    #[error("stored data is damaged: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Query(#[from] sqlx::Error),
+}
+
+/// A connection pool to the configured database.
+#[derive(Debug, Clone)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+impl Db {
+    /// Connects to `url`. For SQLite the file (and its directory) is created on first use and
+    /// put in WAL mode.
+    pub async fn connect(url: &str) -> Result<Db, StorageError> {
+        install_default_drivers();
+        let scheme = url.split(':').next().unwrap_or_default().to_string();
+        let backend = Backend::of_url(url).ok_or(StorageError::UnsupportedScheme(scheme))?;
+        let mut options = AnyPoolOptions::new();
+        let url = match backend {
+            Backend::Sqlite => {
+                prepare_sqlite_directory(url)?;
+                options = options.max_connections(4).after_connect(|conn, _meta| {
+                    Box::pin(async move {
+                        conn.execute("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;")
+                            .await?;
+                        Ok(())
+                    })
+                });
+                with_create_mode(url)
+            }
+            Backend::Postgres => {
+                options = options
+                    .max_connections(10)
+                    .acquire_timeout(std::time::Duration::from_secs(10));
+                url.to_string()
+            }
+        };
+        let pool = options
+            .connect(&url)
+            .await
+            .map_err(|err| StorageError::Connect(one_line(&err)))?;
+        if backend == Backend::Sqlite {
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&pool)
+                .await
+                .map_err(|err| StorageError::Connect(one_line(&err)))?;
+        }
+        Ok(Db { pool, backend })
+    }
+
+    /// Connects and runs the migrations: what every command does at start-up.
+    pub async fn open(url: &str) -> Result<Db, StorageError> {
+        let db = Db::connect(url).await?;
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    /// Runs pending migrations, each in its own transaction.
+    pub async fn migrate(&self) -> Result<(), StorageError> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator
+            .run(&self.pool)
+            .await
+            .map_err(|err| StorageError::Migrate(one_line(&err)))
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Answers when the database can be reached.
+    pub async fn ping(&self) -> Result<(), StorageError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Creates the directory of a `sqlite:` file URL, so a first run on a fresh machine works.
+fn prepare_sqlite_directory(url: &str) -> Result<(), StorageError> {
+    let path = sqlite_path(url);
+    if path.is_empty() || path == ":memory:" {
+        return Ok(());
+    }
+    if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|err| StorageError::DataDirectory {
+            path: parent.display().to_string(),
+            reason: err.to_string(),
+        })?;
+        let probe = parent.join(".sipas-write-check");
+        std::fs::write(&probe, b"")
+            .and_then(|_| std::fs::remove_file(&probe))
+            .map_err(|err| StorageError::DataDirectory {
+                path: parent.display().to_string(),
+                reason: err.to_string(),
+            })?;
+    }
+    Ok(())
+}
+
+fn sqlite_path(url: &str) -> &str {
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    rest.split('?').next().unwrap_or(rest)
+}
+
+/// `mode=rwc` makes SQLite create the file when it does not exist yet.
+fn with_create_mode(url: &str) -> String {
+    if url.contains("mode=") {
+        url.to_string()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    }
+}
+
+fn one_line(err: &dyn std::fmt::Display) -> String {
+    err.to_string().split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The stored form of a time.
+pub fn timestamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Reads a stored time.
+pub fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, StorageError> {
+    DateTime::<chrono::FixedOffset>::from_str(text)
+        .map(|at| at.with_timezone(&Utc))
+        .map_err(|_| StorageError::Corrupt(format!("bad time {text:?}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schemes_are_recognised() {
+        assert_eq!(Backend::of_url("sqlite://data/x.db"), Some(Backend::Sqlite));
+        assert_eq!(Backend::of_url("postgres://u@h/db"), Some(Backend::Postgres));
+        assert_eq!(Backend::of_url("postgresql://u@h/db"), Some(Backend::Postgres));
+        assert_eq!(Backend::of_url("mysql://u@h/db"), None);
+        assert_eq!(Backend::of_url("nonsense"), None);
+    }
+
+    #[test]
+    fn sqlite_urls_get_create_mode() {
+        assert_eq!(with_create_mode("sqlite://a.db"), "sqlite://a.db?mode=rwc");
+        assert_eq!(with_create_mode("sqlite://a.db?x=1"), "sqlite://a.db?x=1&mode=rwc");
+        assert_eq!(with_create_mode("sqlite://a.db?mode=ro"), "sqlite://a.db?mode=ro");
+        assert_eq!(sqlite_path("sqlite://./data/s.db?mode=rwc"), "./data/s.db");
+    }
+}

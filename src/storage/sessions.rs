@@ -1,0 +1,271 @@
+//! Survey sessions: one citizen answering one invitation on one channel. Each step's state and
+//! answers are written in one transaction before the next question is sent, so a crash or a
+//! restart loses nothing and the citizen continues where they were.
+
+use super::{Db, Invitation, InvitationStatus, StorageError, timestamp};
+use crate::flow::{Flow, Lang};
+use crate::survey::{self, SurveyState};
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub id: i64,
+    pub token: String,
+    pub channel: String,
+    /// The chat on `channel`. Private: never exported, never summarized.
+    pub chat_ref: String,
+    pub lang: Lang,
+    pub flow_version_id: i64,
+    pub state: SurveyState,
+    pub status: String,
+    /// Bumped by every save; a save from a stale read is refused (see [`Progress::Conflict`]).
+    pub revision: i64,
+}
+
+/// The result of opening an invitation's survey.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpenSession {
+    Fresh(Session),
+    Resumed(Session),
+}
+
+impl OpenSession {
+    pub fn session(&self) -> &Session {
+        match self {
+            OpenSession::Fresh(session) | OpenSession::Resumed(session) => session,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SessionOpenError {
+    #[error("unknown invitation")]
+    UnknownToken,
+    #[error("invitation expired")]
+    Expired,
+    #[error("invitation already answered")]
+    AlreadyCompleted,
+    #[error("invitation in use by another chat")]
+    InUseElsewhere,
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl From<sqlx::Error> for SessionOpenError {
+    fn from(err: sqlx::Error) -> Self {
+        SessionOpenError::Storage(err.into())
+    }
+}
+
+/// What a save did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    Saved,
+    /// The survey is complete and its response stored.
+    Completed,
+    /// Somebody saved this session since it was read: reload and apply the input again.
+    Conflict,
+}
+
+const SESSION_SELECT: &str = "SELECT id, invitation_token, channel, chat_ref, lang, flow_version_id, state,
+    status, revision FROM survey_sessions";
+
+impl Db {
+    /// Opens (or resumes) the survey of invitation `token` for a chat.
+    pub async fn open_session(
+        &self,
+        token: &str,
+        channel: &str,
+        chat_ref: &str,
+        lang: Lang,
+        flow: &Flow,
+        now: DateTime<Utc>,
+    ) -> Result<(OpenSession, Invitation), SessionOpenError> {
+        let invitation = self.invitation(token).await?.ok_or(SessionOpenError::UnknownToken)?;
+        if invitation.status == InvitationStatus::Completed {
+            return Err(SessionOpenError::AlreadyCompleted);
+        }
+        if let Some(mut session) = self.session_for_token(token).await? {
+            if session.channel != channel || session.chat_ref != chat_ref {
+                return Err(SessionOpenError::InUseElsewhere);
+            }
+            if invitation.is_expired(now) {
+                return Err(SessionOpenError::Expired);
+            }
+            sqlx::query("UPDATE survey_sessions SET status = 'active', updated_at = $1 WHERE id = $2 AND status = 'paused'")
+                .bind(timestamp(now))
+                .bind(session.id)
+                .execute(&self.pool)
+                .await?;
+            session.status = "active".into();
+            self.set_invitation_status(token, InvitationStatus::Started, now).await?;
+            return Ok((OpenSession::Resumed(session), invitation));
+        }
+        if invitation.is_expired(now) {
+            return Err(SessionOpenError::Expired);
+        }
+        let state = SurveyState::new(flow);
+        let mut tx = self.pool.begin().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO survey_sessions (invitation_token, channel, chat_ref, lang, flow_version_id, state,
+             status, revision, started_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, 'active', 0, $7, $7) ON CONFLICT (invitation_token) DO NOTHING",
+        )
+        .bind(token)
+        .bind(channel)
+        .bind(chat_ref)
+        .bind(lang.code())
+        .bind(invitation.flow_version_id)
+        .bind(state.to_json())
+        .bind(timestamp(now))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        sqlx::query("UPDATE invitations SET status = 'started', updated_at = $1 WHERE token = $2 AND status <> 'completed'")
+            .bind(timestamp(now))
+            .bind(token)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        let session = self
+            .session_for_token(token)
+            .await?
+            .ok_or_else(|| StorageError::Corrupt(format!("session for {token} vanished")))?;
+        if inserted == 0 {
+            // A concurrent open of the same link won the race: treat it as a resume.
+            if session.channel != channel || session.chat_ref != chat_ref {
+                return Err(SessionOpenError::InUseElsewhere);
+            }
+            return Ok((OpenSession::Resumed(session), invitation));
+        }
+        Ok((OpenSession::Fresh(session), invitation))
+    }
+
+    pub async fn session_for_token(&self, token: &str) -> Result<Option<Session>, StorageError> {
+        let row = sqlx::query(&format!("{SESSION_SELECT} WHERE invitation_token = $1"))
+            .bind(token)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| session_from_row(&row)).transpose()
+    }
+
+    pub async fn session(&self, id: i64) -> Result<Option<Session>, StorageError> {
+        let row = sqlx::query(&format!("{SESSION_SELECT} WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| session_from_row(&row)).transpose()
+    }
+
+    /// The chat's survey in progress, if any (the most recently touched one).
+    pub async fn active_session(&self, channel: &str, chat_ref: &str) -> Result<Option<Session>, StorageError> {
+        let row = sqlx::query(&format!(
+            "{SESSION_SELECT} WHERE channel = $1 AND chat_ref = $2 AND status = 'active'
+             ORDER BY updated_at DESC, id DESC LIMIT 1"
+        ))
+        .bind(channel)
+        .bind(chat_ref)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| session_from_row(&row)).transpose()
+    }
+
+    /// Pauses a session: the same link resumes it later.
+    pub async fn pause_session(&self, id: i64, now: DateTime<Utc>) -> Result<(), StorageError> {
+        sqlx::query("UPDATE survey_sessions SET status = 'paused', updated_at = $1 WHERE id = $2 AND status = 'active'")
+            .bind(timestamp(now))
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Stores the state after one step, with the answers it holds, in one transaction. When the
+    /// state is finished the response is recorded and the invitation completed.
+    pub async fn save_progress(
+        &self,
+        session: &Session,
+        state: &SurveyState,
+        flow: &Flow,
+        now: DateTime<Utc>,
+    ) -> Result<Progress, StorageError> {
+        let mut tx = self.pool.begin().await?;
+        let status = if state.finished { "completed" } else { "active" };
+        let updated = sqlx::query(
+            "UPDATE survey_sessions SET state = $1, status = $2, revision = revision + 1, updated_at = $3
+             WHERE id = $4 AND revision = $5 AND status <> 'completed'",
+        )
+        .bind(state.to_json())
+        .bind(status)
+        .bind(timestamp(now))
+        .bind(session.id)
+        .bind(session.revision)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if updated == 0 {
+            tx.rollback().await?;
+            return Ok(Progress::Conflict);
+        }
+        sqlx::query("DELETE FROM answers WHERE session_id = $1")
+            .bind(session.id)
+            .execute(&mut *tx)
+            .await?;
+        for (position, given) in state.answers.iter().enumerate() {
+            let question = flow.question(&given.question);
+            sqlx::query(
+                "INSERT INTO answers (session_id, position, question_id, flow_version_id, factor, kind, value, level, skipped)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(session.id)
+            .bind(position as i64)
+            .bind(&given.question)
+            .bind(session.flow_version_id)
+            .bind(question.and_then(|q| q.factor()))
+            .bind(question.map_or("unknown", |q| survey::kind_name(&q.kind)))
+            .bind(given.answer.export_value())
+            .bind(given.answer.scale().map(i64::from))
+            .bind(i64::from(given.answer == survey::Answer::Skipped))
+            .execute(&mut *tx)
+            .await?;
+        }
+        if !state.finished {
+            tx.commit().await?;
+            return Ok(Progress::Saved);
+        }
+        sqlx::query(
+            "INSERT INTO responses (session_id, flow_version_id, dossier_code, channel, submitted_at)
+             SELECT s.id, s.flow_version_id, i.dossier_code, s.channel, $1
+             FROM survey_sessions s JOIN invitations i ON i.token = s.invitation_token WHERE s.id = $2
+             ON CONFLICT (session_id) DO NOTHING",
+        )
+        .bind(timestamp(now))
+        .bind(session.id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE invitations SET status = 'completed', updated_at = $1 WHERE token = $2")
+            .bind(timestamp(now))
+            .bind(&session.token)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Progress::Completed)
+    }
+}
+
+fn session_from_row(row: &sqlx::any::AnyRow) -> Result<Session, StorageError> {
+    let state: String = row.try_get("state")?;
+    let lang: String = row.try_get("lang")?;
+    Ok(Session {
+        id: row.try_get("id")?,
+        token: row.try_get("invitation_token")?,
+        channel: row.try_get("channel")?,
+        chat_ref: row.try_get("chat_ref")?,
+        lang: Lang::parse(&lang).unwrap_or_default(),
+        flow_version_id: row.try_get("flow_version_id")?,
+        state: SurveyState::from_json(&state).map_err(|err| StorageError::Corrupt(format!("session state: {err}")))?,
+        status: row.try_get("status")?,
+        revision: row.try_get("revision")?,
+    })
+}
