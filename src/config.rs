@@ -114,10 +114,12 @@ mod tests {
 
     #[test]
     fn bad_values_name_the_setting() {
-        let err = Settings::from_lookup(|name| (name == "INVITATION_TTL_DAYS").then(|| "-1".into()))
-            .unwrap_err();
+        let err =
+            Settings::from_lookup(|name| (name == "INVITATION_TTL_DAYS").then(|| "-1".into()))
+                .unwrap_err();
         assert_eq!(err.name, "INVITATION_TTL_DAYS");
-        let err = Settings::from_lookup(|name| (name == "SIPAS_LANG").then(|| "fr".into())).unwrap_err();
+        let err =
+            Settings::from_lookup(|name| (name == "SIPAS_LANG").then(|| "fr".into())).unwrap_err();
         assert_eq!(err.name, "SIPAS_LANG");
     }
 

@@ -3,7 +3,9 @@
 //! here, so answers are stored the same way whichever app the citizen used.
 
 use crate::flow::{Flow, Lang};
-use crate::storage::{Db, Invitation, OpenSession, Progress, Session, SessionOpenError, StorageError};
+use crate::storage::{
+    Db, Invitation, OpenSession, Progress, Session, SessionOpenError, StorageError,
+};
 use crate::survey::{self, EngineError, Input, Reply};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -132,13 +134,15 @@ impl Conversations {
                     progress: Progress::Saved,
                 });
             }
-            match self.db.save_progress(&session, &step.state, &flow, now).await? {
+            match self
+                .db
+                .save_progress(&session, &step.state, &flow, now)
+                .await?
+            {
                 Progress::Conflict => {
-                    session = self
-                        .db
-                        .session(session.id)
-                        .await?
-                        .ok_or_else(|| StorageError::Corrupt(format!("session {} vanished", session.id)))?;
+                    session = self.db.session(session.id).await?.ok_or_else(|| {
+                        StorageError::Corrupt(format!("session {} vanished", session.id))
+                    })?;
                 }
                 progress => {
                     session.state = step.state;

@@ -78,8 +78,12 @@ fn render_storage(locales: &Locales, lang: Lang, err: &StorageError) -> String {
             "error-data-directory",
             &[("path", path.clone()), ("reason", reason.clone())],
         ),
-        StorageError::Connect(reason) => text("error-database-connect", &[("reason", reason.clone())]),
-        StorageError::Migrate(reason) => text("error-database-migrate", &[("reason", reason.clone())]),
+        StorageError::Connect(reason) => {
+            text("error-database-connect", &[("reason", reason.clone())])
+        }
+        StorageError::Migrate(reason) => {
+            text("error-database-migrate", &[("reason", reason.clone())])
+        }
         StorageError::PublishedVersionDiffers { flow_id, version } => text(
             "error-flow-version-differs",
             &[("flow", flow_id.clone()), ("version", version.to_string())],

@@ -12,8 +12,16 @@ use fluent_bundle::{FluentArgs, FluentResource};
 
 /// The Fluent sources, by language. A new file is added here and in every language.
 const SOURCES: &[(Lang, &str, &str)] = &[
-    (Lang::Vi, "vi/main.ftl", include_str!("../locales/vi/main.ftl")),
-    (Lang::En, "en/main.ftl", include_str!("../locales/en/main.ftl")),
+    (
+        Lang::Vi,
+        "vi/main.ftl",
+        include_str!("../locales/vi/main.ftl"),
+    ),
+    (
+        Lang::En,
+        "en/main.ftl",
+        include_str!("../locales/en/main.ftl"),
+    ),
 ];
 
 /// All languages' message bundles. Cheap to share behind an `Arc`.
@@ -71,7 +79,11 @@ impl Locales {
                 let mut errors = Vec::new();
                 let text = bundle.format_pattern(pattern, Some(&fluent_args), &mut errors);
                 if !errors.is_empty() {
-                    tracing::warn!(message = id, ?errors, "locale message formatted with errors");
+                    tracing::warn!(
+                        message = id,
+                        ?errors,
+                        "locale message formatted with errors"
+                    );
                 }
                 return text.into_owned();
             }

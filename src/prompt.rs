@@ -202,10 +202,22 @@ mod tests {
         let flow = flow();
         let prompt = question(&locales, Lang::Vi, &flow, &SurveyState::new(&flow)).unwrap();
         assert!(prompt.text.starts_with("Câu 1/7\n"), "{}", prompt.text);
-        let labels: Vec<&str> = prompt.buttons.iter().flatten().map(|b| b.label.as_str()).collect();
+        let labels: Vec<&str> = prompt
+            .buttons
+            .iter()
+            .flatten()
+            .map(|b| b.label.as_str())
+            .collect();
         assert_eq!(
             labels,
-            ["Rất hài lòng", "Hài lòng", "Bình thường", "Không hài lòng", "Rất không hài lòng", "Bỏ qua"]
+            [
+                "Rất hài lòng",
+                "Hài lòng",
+                "Bình thường",
+                "Không hài lòng",
+                "Rất không hài lòng",
+                "Bỏ qua"
+            ]
         );
         assert_eq!(prompt.buttons[0][0].data, "a|access|5");
         assert_eq!(prompt.buttons[0][0].key, "5");
@@ -217,7 +229,10 @@ mod tests {
         assert!(data.len() <= 64);
         assert_eq!(
             parse_callback(&data),
-            Some(("expectations".into(), Button::Option("feedback_handling".into())))
+            Some((
+                "expectations".into(),
+                Button::Option("feedback_handling".into())
+            ))
         );
         assert_eq!(parse_callback("x|a|5"), None);
         assert_eq!(parse_callback("a|q|9"), None);

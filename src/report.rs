@@ -120,7 +120,12 @@ pub fn criteria(flow: &Flow) -> Vec<Criterion> {
 }
 
 /// The summary as text: the first agency in full, then one line per unit under it.
-pub fn render_text(locales: &Locales, lang: Lang, flow: &Flow, summaries: &[AgencySummary]) -> String {
+pub fn render_text(
+    locales: &Locales,
+    lang: Lang,
+    flow: &Flow,
+    summaries: &[AgencySummary],
+) -> String {
     let Some(top) = summaries.first() else {
         return locales.text(lang, "summary-empty", &[]);
     };

@@ -50,7 +50,10 @@ where
         &[
             ("procedure", invitation.procedure_name.clone()),
             ("agency", invitation.agency_label().to_string()),
-            ("date", i18n::date(invitation.completed_at.date_naive(), lang)),
+            (
+                "date",
+                i18n::date(invitation.completed_at.date_naive(), lang),
+            ),
         ],
     ));
     if opened.resumed {
@@ -66,7 +69,10 @@ where
         let line = match lines.next_line().await {
             Ok(Some(line)) => line,
             Ok(None) | Err(_) => {
-                conversations.db().pause_session(session.id, clock()).await?;
+                conversations
+                    .db()
+                    .pause_session(session.id, clock())
+                    .await?;
                 say(locales.text(lang, "chat-paused", &[("token", session.token.clone())]));
                 return Ok(Ending::Paused);
             }
@@ -74,7 +80,9 @@ where
         if echo {
             say(format!("> {line}"));
         }
-        let turn = conversations.input(&session, &Input::Text(line), clock()).await?;
+        let turn = conversations
+            .input(&session, &Input::Text(line), clock())
+            .await?;
         session = turn.session;
         match &turn.reply {
             Reply::Ask { hint, .. } => {

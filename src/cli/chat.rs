@@ -33,13 +33,22 @@ pub struct ChatArgs {
     pub flow: Option<String>,
 }
 
-pub async fn run(args: ChatArgs, settings: &Settings, locales: &Locales) -> Result<ExitCode, AppError> {
+pub async fn run(
+    args: ChatArgs,
+    settings: &Settings,
+    locales: &Locales,
+) -> Result<ExitCode, AppError> {
     let db = super::open_store(settings.database_url.expose()).await?;
     let token = match &args.token {
         Some(token) => token.clone(),
         None => {
-            let flow_version_id =
-                resolve_flow(&db, args.flow.as_deref().unwrap_or(&settings.flow), locales, settings).await?;
+            let flow_version_id = resolve_flow(
+                &db,
+                args.flow.as_deref().unwrap_or(&settings.flow),
+                locales,
+                settings,
+            )
+            .await?;
             let notice = NewNotice {
                 dossier_code: format!("CHAT-{}", &crate::storage::new_token()[..12]),
                 agency_code: args.agency.clone(),
@@ -53,19 +62,39 @@ pub async fn run(args: ChatArgs, settings: &Settings, locales: &Locales) -> Resu
                 recipient_chat_id: None,
             };
             let outcome = db
-                .submit_notice(&notice, flow_version_id, Duration::days(settings.invitation_ttl_days), Utc::now())
+                .submit_notice(
+                    &notice,
+                    flow_version_id,
+                    Duration::days(settings.invitation_ttl_days),
+                    Utc::now(),
+                )
                 .await?;
             outcome.invitation().token.clone()
         }
     };
     let conversations = Conversations::new(db.clone());
     let opened = conversations
-        .open(&token, console::CHANNEL, "terminal", settings.lang, Utc::now())
+        .open(
+            &token,
+            console::CHANNEL,
+            "terminal",
+            settings.lang,
+            Utc::now(),
+        )
         .await?;
     let stdin = tokio::io::BufReader::new(tokio::io::stdin());
     let echo = !std::io::stdin().is_terminal();
     let mut stdout = std::io::stdout();
-    let ending = console::run(&conversations, locales, opened, stdin, &mut stdout, echo, Utc::now).await?;
+    let ending = console::run(
+        &conversations,
+        locales,
+        opened,
+        stdin,
+        &mut stdout,
+        echo,
+        Utc::now,
+    )
+    .await?;
     db.close().await;
     Ok(match ending {
         console::Ending::Completed => ExitCode::SUCCESS,
@@ -75,14 +104,22 @@ pub async fn run(args: ChatArgs, settings: &Settings, locales: &Locales) -> Resu
 }
 
 /// The stored version id of a flow named by id or by file; a file is validated and stored.
-pub async fn resolve_flow(db: &Db, flow: &str, locales: &Locales, settings: &Settings) -> Result<i64, AppError> {
+pub async fn resolve_flow(
+    db: &Db,
+    flow: &str,
+    locales: &Locales,
+    settings: &Settings,
+) -> Result<i64, AppError> {
     let path = Path::new(flow);
     if flow.ends_with(".toml") || path.is_file() {
         let (parsed, _) = Flow::load(path)?;
         let problems = flow::validate(&super::display_path(path), &parsed);
         if !problems.is_empty() {
             for problem in &problems {
-                eprintln!("{}", super::flow::render_problem(locales, settings.lang, problem));
+                eprintln!(
+                    "{}",
+                    super::flow::render_problem(locales, settings.lang, problem)
+                );
             }
             return Err(AppError::FlowInvalid { problems });
         }

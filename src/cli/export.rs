@@ -50,9 +50,7 @@ pub fn render(rows: &[ExportRow], format: Format) -> Vec<u8> {
             let mut writer = csv::Writer::from_writer(Vec::new());
             if rows.is_empty() {
                 // serde-driven headers come with the first row; write them for an empty export too.
-                writer
-                    .write_record(CSV_HEADER)
-                    .expect("writing to memory");
+                writer.write_record(CSV_HEADER).expect("writing to memory");
             }
             for row in rows {
                 writer.serialize(row).expect("writing to memory");

@@ -43,7 +43,10 @@ pub async fn run(command: FlowCommand, locales: &Locales) -> Result<ExitCode, Ap
                                 ("file", file.clone()),
                                 ("flow", flow.id.clone()),
                                 ("version", flow.version.to_string()),
-                                ("questions", i18n::integer(flow.questions.len() as i64, lang)),
+                                (
+                                    "questions",
+                                    i18n::integer(flow.questions.len() as i64, lang)
+                                ),
                             ],
                         )
                     );

@@ -16,7 +16,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
-#[command(name = "sipas-bot", version, about = "SIPAS citizen-satisfaction surveys in chat apps")]
+#[command(
+    name = "sipas-bot",
+    version,
+    about = "SIPAS citizen-satisfaction surveys in chat apps"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -47,7 +51,10 @@ pub enum Format {
 pub fn run(cli: Cli) -> ExitCode {
     let locales = Locales::load();
     let lang = Settings::from_env().map(|s| s.lang).unwrap_or(Lang::Vi);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("{err}");

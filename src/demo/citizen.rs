@@ -68,7 +68,10 @@ impl<'a> Citizen<'a> {
                 match self.rng.gen_range(0..4) {
                     0 => Input::Text(level.to_string()),
                     1 => Input::Text(normalize(flow.scale_label(level).map_or("", |l| &l.vi))),
-                    2 => Input::Text(flow.scale_label(level).map_or(String::new(), |l| l.vi.to_uppercase())),
+                    2 => Input::Text(
+                        flow.scale_label(level)
+                            .map_or(String::new(), |l| l.vi.to_uppercase()),
+                    ),
                     _ => press(Button::Scale(level)),
                 }
             }

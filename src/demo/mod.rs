@@ -48,7 +48,11 @@ pub struct DemoOutcome {
     pub summary: String,
 }
 
-pub async fn run(args: DemoArgs, settings: &Settings, locales: &Locales) -> Result<ExitCode, AppError> {
+pub async fn run(
+    args: DemoArgs,
+    settings: &Settings,
+    locales: &Locales,
+) -> Result<ExitCode, AppError> {
     let url = match &args.database {
         Some(url) => url.clone(),
         None => {
@@ -99,7 +103,10 @@ pub async fn simulate(
         .filter_map(|line| line.split_once(','))
         .collect();
     let comments: Vec<&str> = COMMENTS.lines().filter(|l| !l.trim().is_empty()).collect();
-    let units: Vec<&Agency> = agencies.iter().filter(|a| a.parent_code.is_some()).collect();
+    let units: Vec<&Agency> = agencies
+        .iter()
+        .filter(|a| a.parent_code.is_some())
+        .collect();
     let mut rng = StdRng::seed_from_u64(seed);
     // Each unit serves citizens a little better or worse than the others.
     let quality: Vec<f64> = units.iter().map(|_| rng.gen_range(0.55..0.97)).collect();
@@ -122,11 +129,14 @@ pub async fn simulate(
             completed_at: now - Duration::minutes(rng.gen_range(10..7 * 24 * 60)),
             recipient_chat_id: None,
         };
-        let invitation = db.submit_notice(&notice, flow.id, Duration::days(7), now).await?;
+        let invitation = db
+            .submit_notice(&notice, flow.id, Duration::days(7), now)
+            .await?;
         let token = invitation.invitation().token.clone();
         match rng.gen_range(0..100) {
             0..8 => {
-                db.set_invitation_status(&token, InvitationStatus::Declined, now).await?;
+                db.set_invitation_status(&token, InvitationStatus::Declined, now)
+                    .await?;
             }
             8..18 => {} // never opened the invitation
             _ => {
@@ -163,14 +173,21 @@ fn sample_agencies() -> Vec<Agency> {
             Agency {
                 code: fields[0].to_string(),
                 name: fields[1].to_string(),
-                parent_code: Some(fields[2]).filter(|p| !p.is_empty()).map(str::to_string),
+                parent_code: Some(fields[2])
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_string),
                 level: AgencyLevel::parse(fields[3]).expect("demo agencies have valid levels"),
             }
         })
         .collect()
 }
 
-fn progress_bar(locales: &Locales, lang: Lang, total: u32, visible: bool) -> indicatif::ProgressBar {
+fn progress_bar(
+    locales: &Locales,
+    lang: Lang,
+    total: u32,
+    visible: bool,
+) -> indicatif::ProgressBar {
     if !visible {
         return indicatif::ProgressBar::hidden();
     }

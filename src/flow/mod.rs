@@ -30,7 +30,11 @@ impl Lang {
 
     /// Parses a language code such as `vi`, `en`, `en-US`; unknown codes give `None`.
     pub fn parse(code: &str) -> Option<Lang> {
-        let base = code.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
+        let base = code
+            .split(['-', '_'])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
         match base.as_str() {
             "vi" => Some(Lang::Vi),
             "en" => Some(Lang::En),
@@ -52,7 +56,11 @@ impl Text {
     /// The text in `lang`, falling back to Vietnamese.
     pub fn get(&self, lang: Lang) -> &str {
         match lang {
-            Lang::En => self.en.as_deref().filter(|s| !s.trim().is_empty()).unwrap_or(&self.vi),
+            Lang::En => self
+                .en
+                .as_deref()
+                .filter(|s| !s.trim().is_empty())
+                .unwrap_or(&self.vi),
             Lang::Vi => &self.vi,
         }
     }
@@ -143,11 +151,20 @@ pub struct Question {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum QuestionKind {
     /// The 5-level satisfaction scale, scoring one factor.
-    Scale { factor: String },
-    SingleChoice { options: Vec<Choice> },
-    MultipleChoice { options: Vec<Choice>, max_choices: usize },
+    Scale {
+        factor: String,
+    },
+    SingleChoice {
+        options: Vec<Choice>,
+    },
+    MultipleChoice {
+        options: Vec<Choice>,
+        max_choices: usize,
+    },
     YesNo,
-    Text { max_length: usize },
+    Text {
+        max_length: usize,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -168,8 +185,14 @@ pub struct Condition {
 
 /// The flows shipped in flows/, built into the binary so it runs from any directory.
 pub const BUILTIN: &[(&str, &str)] = &[
-    ("flows/sipas-full.toml", include_str!("../../flows/sipas-full.toml")),
-    ("flows/sipas-short.toml", include_str!("../../flows/sipas-short.toml")),
+    (
+        "flows/sipas-full.toml",
+        include_str!("../../flows/sipas-full.toml"),
+    ),
+    (
+        "flows/sipas-short.toml",
+        include_str!("../../flows/sipas-short.toml"),
+    ),
 ];
 
 /// The shipped flows, parsed. They are checked by tests, so a failure here is a bug.
@@ -184,7 +207,10 @@ pub fn builtin() -> Vec<Flow> {
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     #[error("{file}: {source}")]
-    Io { file: String, source: std::io::Error },
+    Io {
+        file: String,
+        source: std::io::Error,
+    },
     #[error("{file}: {message}")]
     Syntax { file: String, message: String },
 }
@@ -228,7 +254,10 @@ impl Flow {
 
     /// The scale label of `value` (1..=5).
     pub fn scale_label(&self, value: u8) -> Option<&Text> {
-        self.scale.iter().find(|l| l.value == value).map(|l| &l.text)
+        self.scale
+            .iter()
+            .find(|l| l.value == value)
+            .map(|l| &l.text)
     }
 
     /// The scale levels from the best (5) to the worst (1), as buttons show them.
@@ -250,9 +279,8 @@ impl Question {
 
     pub fn options(&self) -> &[Choice] {
         match &self.kind {
-            QuestionKind::SingleChoice { options } | QuestionKind::MultipleChoice { options, .. } => {
-                options
-            }
+            QuestionKind::SingleChoice { options }
+            | QuestionKind::MultipleChoice { options, .. } => options,
             _ => &[],
         }
     }
@@ -300,10 +328,20 @@ mod tests {
     #[test]
     fn shipped_flows_use_the_official_scale_labels() {
         for flow in builtin() {
-            let labels: Vec<&str> = flow.scale_descending().iter().map(|l| l.text.vi.as_str()).collect();
+            let labels: Vec<&str> = flow
+                .scale_descending()
+                .iter()
+                .map(|l| l.text.vi.as_str())
+                .collect();
             assert_eq!(
                 labels,
-                ["Rất hài lòng", "Hài lòng", "Bình thường", "Không hài lòng", "Rất không hài lòng"]
+                [
+                    "Rất hài lòng",
+                    "Hài lòng",
+                    "Bình thường",
+                    "Không hài lòng",
+                    "Rất không hài lòng"
+                ]
             );
             assert_eq!(flow.labels.skip.vi, "Bỏ qua");
         }
@@ -311,16 +349,40 @@ mod tests {
 
     #[test]
     fn the_full_flow_has_the_nineteen_criteria_of_the_five_factors() {
-        let flow = builtin().into_iter().find(|f| f.id == "sipas-full").unwrap();
-        let count = |factor: &str| flow.questions.iter().filter(|q| q.factor() == Some(factor)).count();
+        let flow = builtin()
+            .into_iter()
+            .find(|f| f.id == "sipas-full")
+            .unwrap();
+        let count = |factor: &str| {
+            flow.questions
+                .iter()
+                .filter(|q| q.factor() == Some(factor))
+                .count()
+        };
         assert_eq!(
-            [count("access"), count("procedures"), count("civil_servants"), count("results"), count("feedback")],
+            [
+                count("access"),
+                count("procedures"),
+                count("civil_servants"),
+                count("results"),
+                count("feedback")
+            ],
             [4, 4, 5, 3, 3]
         );
-        for question in flow.questions.iter().filter(|q| q.factor() == Some("feedback")) {
+        for question in flow
+            .questions
+            .iter()
+            .filter(|q| q.factor() == Some("feedback"))
+        {
             assert_eq!(question.show_if.as_ref().unwrap().question, "gave_feedback");
         }
-        for id in ["expectations", "harassment", "extra_payment", "comment", "contact_consent"] {
+        for id in [
+            "expectations",
+            "harassment",
+            "extra_payment",
+            "comment",
+            "contact_consent",
+        ] {
             assert!(flow.question(id).is_some(), "{id}");
         }
         assert_eq!(flow.questions.last().unwrap().id, "contact_consent");
@@ -331,7 +393,12 @@ mod tests {
         for flow in builtin() {
             for question in &flow.questions {
                 let length = question.text.vi.chars().count();
-                assert!(length <= 160, "{}: {} is {length} characters", flow.id, question.id);
+                assert!(
+                    length <= 160,
+                    "{}: {} is {length} characters",
+                    flow.id,
+                    question.id
+                );
             }
         }
     }

@@ -44,7 +44,9 @@ impl ProblemKind {
             ProblemKind::DuplicateFactor { .. } => "flow-problem-duplicate-factor",
             ProblemKind::DuplicateOption { .. } => "flow-problem-duplicate-option",
             ProblemKind::UnknownFactor { .. } => "flow-problem-unknown-factor",
-            ProblemKind::ConditionUnknownQuestion { .. } => "flow-problem-condition-unknown-question",
+            ProblemKind::ConditionUnknownQuestion { .. } => {
+                "flow-problem-condition-unknown-question"
+            }
             ProblemKind::ConditionLaterQuestion { .. } => "flow-problem-condition-later-question",
             ProblemKind::ConditionUnknownValue { .. } => "flow-problem-condition-unknown-value",
             ProblemKind::MissingVietnamese { .. } => "flow-problem-missing-vietnamese",

@@ -46,7 +46,11 @@ pub struct Agency {
 
 impl Db {
     /// Inserts or updates an agency by code. The parent must already exist.
-    pub async fn upsert_agency(&self, agency: &Agency, now: DateTime<Utc>) -> Result<(), StorageError> {
+    pub async fn upsert_agency(
+        &self,
+        agency: &Agency,
+        now: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
         sqlx::query(
             "INSERT INTO agencies (code, name, parent_code, level, created_at) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (code) DO UPDATE SET name = excluded.name, parent_code = excluded.parent_code,
@@ -63,10 +67,11 @@ impl Db {
     }
 
     pub async fn agency(&self, code: &str) -> Result<Option<Agency>, StorageError> {
-        let row = sqlx::query("SELECT code, name, parent_code, level FROM agencies WHERE code = $1")
-            .bind(code)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT code, name, parent_code, level FROM agencies WHERE code = $1")
+                .bind(code)
+                .fetch_optional(&self.pool)
+                .await?;
         row.map(|row| agency_from_row(&row)).transpose()
     }
 

@@ -19,11 +19,12 @@ impl Db {
     /// is refused.
     pub async fn store_flow(&self, flow: &Flow, now: DateTime<Utc>) -> Result<i64, StorageError> {
         let source = flow.to_toml();
-        let existing = sqlx::query("SELECT id, source FROM flow_versions WHERE flow_id = $1 AND version = $2")
-            .bind(&flow.id)
-            .bind(flow.version)
-            .fetch_optional(&self.pool)
-            .await?;
+        let existing =
+            sqlx::query("SELECT id, source FROM flow_versions WHERE flow_id = $1 AND version = $2")
+                .bind(&flow.id)
+                .bind(flow.version)
+                .fetch_optional(&self.pool)
+                .await?;
         if let Some(row) = existing {
             let stored: String = row.try_get("source")?;
             return if stored == source {

@@ -15,13 +15,15 @@ mod stats;
 pub use agencies::{Agency, AgencyLevel};
 pub use export::ExportRow;
 pub use flows::StoredFlow;
-pub use notices::{new_token, Invitation, InvitationStatus, NewNotice, NoticeOutcome, SubmissionChannel};
+pub use notices::{
+    Invitation, InvitationStatus, NewNotice, NoticeOutcome, SubmissionChannel, new_token,
+};
 pub use sessions::{OpenSession, Progress, Session, SessionOpenError};
 pub use stats::{AgencyCounts, StoredRating};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, Connection, Executor};
 use std::path::Path;
 use std::str::FromStr;
 
@@ -101,6 +103,12 @@ impl Db {
                 url.to_string()
             }
         };
+        // One direct connection first: a pool that cannot connect only reports a time-out, while
+        // this says why (refused, unknown host, bad password).
+        let probe = sqlx::AnyConnection::connect(&url)
+            .await
+            .map_err(|err| StorageError::Connect(one_line(&err)))?;
+        probe.close().await.ok();
         let pool = options
             .connect(&url)
             .await
@@ -158,7 +166,10 @@ fn prepare_sqlite_directory(url: &str) -> Result<(), StorageError> {
     if path.is_empty() || path == ":memory:" {
         return Ok(());
     }
-    if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+    if let Some(parent) = Path::new(path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+    {
         std::fs::create_dir_all(parent).map_err(|err| StorageError::DataDirectory {
             path: parent.display().to_string(),
             reason: err.to_string(),
@@ -191,7 +202,10 @@ fn with_create_mode(url: &str) -> String {
 }
 
 fn one_line(err: &dyn std::fmt::Display) -> String {
-    err.to_string().split_whitespace().collect::<Vec<_>>().join(" ")
+    err.to_string()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The stored form of a time.
@@ -213,8 +227,14 @@ mod tests {
     #[test]
     fn schemes_are_recognised() {
         assert_eq!(Backend::of_url("sqlite://data/x.db"), Some(Backend::Sqlite));
-        assert_eq!(Backend::of_url("postgres://u@h/db"), Some(Backend::Postgres));
-        assert_eq!(Backend::of_url("postgresql://u@h/db"), Some(Backend::Postgres));
+        assert_eq!(
+            Backend::of_url("postgres://u@h/db"),
+            Some(Backend::Postgres)
+        );
+        assert_eq!(
+            Backend::of_url("postgresql://u@h/db"),
+            Some(Backend::Postgres)
+        );
         assert_eq!(Backend::of_url("mysql://u@h/db"), None);
         assert_eq!(Backend::of_url("nonsense"), None);
     }
@@ -222,8 +242,14 @@ mod tests {
     #[test]
     fn sqlite_urls_get_create_mode() {
         assert_eq!(with_create_mode("sqlite://a.db"), "sqlite://a.db?mode=rwc");
-        assert_eq!(with_create_mode("sqlite://a.db?x=1"), "sqlite://a.db?x=1&mode=rwc");
-        assert_eq!(with_create_mode("sqlite://a.db?mode=ro"), "sqlite://a.db?mode=ro");
+        assert_eq!(
+            with_create_mode("sqlite://a.db?x=1"),
+            "sqlite://a.db?x=1&mode=rwc"
+        );
+        assert_eq!(
+            with_create_mode("sqlite://a.db?mode=ro"),
+            "sqlite://a.db?mode=ro"
+        );
         assert_eq!(sqlite_path("sqlite://./data/s.db?mode=rwc"), "./data/s.db");
     }
 }

@@ -138,7 +138,8 @@ pub fn new_token() -> String {
     hex::encode(bytes)
 }
 
-const INVITATION_SELECT: &str = "SELECT i.token, i.flow_version_id, i.status, i.expires_at, n.dossier_code,
+const INVITATION_SELECT: &str =
+    "SELECT i.token, i.flow_version_id, i.status, i.expires_at, n.dossier_code,
     n.agency_code, n.unknown_agency, n.procedure_code, n.procedure_name, n.submission_channel,
     n.completed_at, n.recipient_chat_id, a.name AS agency_name
     FROM invitations i JOIN notices n ON n.dossier_code = i.dossier_code
@@ -178,9 +179,15 @@ impl Db {
         .rows_affected();
         if inserted == 0 {
             tx.rollback().await?;
-            let existing = self.invitation_for_dossier(&notice.dossier_code).await?.ok_or_else(|| {
-                StorageError::Corrupt(format!("notice {} has no invitation", notice.dossier_code))
-            })?;
+            let existing = self
+                .invitation_for_dossier(&notice.dossier_code)
+                .await?
+                .ok_or_else(|| {
+                    StorageError::Corrupt(format!(
+                        "notice {} has no invitation",
+                        notice.dossier_code
+                    ))
+                })?;
             return Ok(NoticeOutcome::Existing(existing));
         }
         let token = new_token();
@@ -196,10 +203,9 @@ impl Db {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        let invitation = self
-            .invitation(&token)
-            .await?
-            .ok_or_else(|| StorageError::Corrupt(format!("invitation for {} vanished", notice.dossier_code)))?;
+        let invitation = self.invitation(&token).await?.ok_or_else(|| {
+            StorageError::Corrupt(format!("invitation for {} vanished", notice.dossier_code))
+        })?;
         Ok(NoticeOutcome::Created(invitation))
     }
 
@@ -211,7 +217,10 @@ impl Db {
         row.map(|row| invitation_from_row(&row)).transpose()
     }
 
-    pub async fn invitation_for_dossier(&self, dossier_code: &str) -> Result<Option<Invitation>, StorageError> {
+    pub async fn invitation_for_dossier(
+        &self,
+        dossier_code: &str,
+    ) -> Result<Option<Invitation>, StorageError> {
         let row = sqlx::query(&format!("{INVITATION_SELECT} WHERE i.dossier_code = $1"))
             .bind(dossier_code)
             .fetch_optional(&self.pool)

@@ -68,7 +68,8 @@ pub enum Progress {
     Conflict,
 }
 
-const SESSION_SELECT: &str = "SELECT id, invitation_token, channel, chat_ref, lang, flow_version_id, state,
+const SESSION_SELECT: &str =
+    "SELECT id, invitation_token, channel, chat_ref, lang, flow_version_id, state,
     status, revision FROM survey_sessions";
 
 impl Db {
@@ -82,7 +83,10 @@ impl Db {
         flow: &Flow,
         now: DateTime<Utc>,
     ) -> Result<(OpenSession, Invitation), SessionOpenError> {
-        let invitation = self.invitation(token).await?.ok_or(SessionOpenError::UnknownToken)?;
+        let invitation = self
+            .invitation(token)
+            .await?
+            .ok_or(SessionOpenError::UnknownToken)?;
         if invitation.status == InvitationStatus::Completed {
             return Err(SessionOpenError::AlreadyCompleted);
         }
@@ -99,7 +103,8 @@ impl Db {
                 .execute(&self.pool)
                 .await?;
             session.status = "active".into();
-            self.set_invitation_status(token, InvitationStatus::Started, now).await?;
+            self.set_invitation_status(token, InvitationStatus::Started, now)
+                .await?;
             return Ok((OpenSession::Resumed(session), invitation));
         }
         if invitation.is_expired(now) {
@@ -159,7 +164,11 @@ impl Db {
     }
 
     /// The chat's survey in progress, if any (the most recently touched one).
-    pub async fn active_session(&self, channel: &str, chat_ref: &str) -> Result<Option<Session>, StorageError> {
+    pub async fn active_session(
+        &self,
+        channel: &str,
+        chat_ref: &str,
+    ) -> Result<Option<Session>, StorageError> {
         let row = sqlx::query(&format!(
             "{SESSION_SELECT} WHERE channel = $1 AND chat_ref = $2 AND status = 'active'
              ORDER BY updated_at DESC, id DESC LIMIT 1"
@@ -191,7 +200,11 @@ impl Db {
         now: DateTime<Utc>,
     ) -> Result<Progress, StorageError> {
         let mut tx = self.pool.begin().await?;
-        let status = if state.finished { "completed" } else { "active" };
+        let status = if state.finished {
+            "completed"
+        } else {
+            "active"
+        };
         let updated = sqlx::query(
             "UPDATE survey_sessions SET state = $1, status = $2, revision = revision + 1, updated_at = $3
              WHERE id = $4 AND revision = $5 AND status <> 'completed'",
@@ -244,11 +257,13 @@ impl Db {
         .bind(session.id)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("UPDATE invitations SET status = 'completed', updated_at = $1 WHERE token = $2")
-            .bind(timestamp(now))
-            .bind(&session.token)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE invitations SET status = 'completed', updated_at = $1 WHERE token = $2",
+        )
+        .bind(timestamp(now))
+        .bind(&session.token)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(Progress::Completed)
     }
@@ -264,7 +279,8 @@ fn session_from_row(row: &sqlx::any::AnyRow) -> Result<Session, StorageError> {
         chat_ref: row.try_get("chat_ref")?,
         lang: Lang::parse(&lang).unwrap_or_default(),
         flow_version_id: row.try_get("flow_version_id")?,
-        state: SurveyState::from_json(&state).map_err(|err| StorageError::Corrupt(format!("session state: {err}")))?,
+        state: SurveyState::from_json(&state)
+            .map_err(|err| StorageError::Corrupt(format!("session state: {err}")))?,
         status: row.try_get("status")?,
         revision: row.try_get("revision")?,
     })

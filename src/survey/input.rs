@@ -140,16 +140,24 @@ fn pick_one(options: &[crate::flow::Choice], word: &str) -> Option<usize> {
     if let Ok(number) = word.parse::<usize>() {
         return (1..=options.len()).contains(&number).then(|| number - 1);
     }
-    options.iter().position(|option| matches(&option.text, word))
+    options
+        .iter()
+        .position(|option| matches(&option.text, word))
 }
 
 /// Several options by number ("1, 3", "1 3", "1 va 3"), or one by its text.
 fn pick_many(options: &[crate::flow::Choice], word: &str) -> Option<Vec<String>> {
-    if let Some(index) = options.iter().position(|option| matches(&option.text, word)) {
+    if let Some(index) = options
+        .iter()
+        .position(|option| matches(&option.text, word))
+    {
         return Some(vec![options[index].id.clone()]);
     }
     let mut picked: Vec<String> = Vec::new();
-    for part in word.split(' ').filter(|part| *part != "va" && *part != "and") {
+    for part in word
+        .split(' ')
+        .filter(|part| *part != "va" && *part != "and")
+    {
         let index = pick_one(options, part)?;
         let id = &options[index].id;
         if !picked.contains(id) {

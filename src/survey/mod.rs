@@ -237,7 +237,9 @@ fn is_shown(question: &Question, state: &SurveyState) -> bool {
 /// The question to ask now, or `None` when every shown question is answered.
 pub fn current_question<'f>(flow: &'f Flow, state: &SurveyState) -> Option<&'f Question> {
     let start = match state.answers.last() {
-        Some(last) => flow.question_index(&last.question).map_or(0, |index| index + 1),
+        Some(last) => flow
+            .question_index(&last.question)
+            .map_or(0, |index| index + 1),
         None => 0,
     };
     flow.questions[start.min(flow.questions.len())..]

@@ -2,11 +2,19 @@ use super::*;
 use crate::flow::Flow;
 
 fn short_flow() -> Flow {
-    Flow::from_toml("sipas-short.toml", include_str!("../../flows/sipas-short.toml")).unwrap()
+    Flow::from_toml(
+        "sipas-short.toml",
+        include_str!("../../flows/sipas-short.toml"),
+    )
+    .unwrap()
 }
 
 fn full_flow() -> Flow {
-    Flow::from_toml("sipas-full.toml", include_str!("../../flows/sipas-full.toml")).unwrap()
+    Flow::from_toml(
+        "sipas-full.toml",
+        include_str!("../../flows/sipas-full.toml"),
+    )
+    .unwrap()
 }
 
 fn typed(flow: &Flow, state: &SurveyState, text: &str) -> Step {
@@ -270,7 +278,10 @@ fn multiple_choice_by_typed_numbers_respects_the_maximum() {
 fn multiple_choice_by_buttons_toggles_then_done() {
     let flow = full_flow();
     let state = at_expectations(&flow);
-    let options: Vec<String> = flow.question("expectations").unwrap().options()
+    let options: Vec<String> = flow
+        .question("expectations")
+        .unwrap()
+        .options()
         .iter()
         .map(|o| o.id.clone())
         .collect();

@@ -1,0 +1,306 @@
+//! The real binary, end to end: demo, chat (piped), export, flow validate, migrate, bad input.
+
+mod common;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn sipas(dir: &Path, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sipas-bot"));
+    command
+        .args(args)
+        .current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .env_remove("SIPAS_LANG")
+        .env_remove("SIPAS_FLOW")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().expect("run sipas-bot");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+const SHORT_SURVEY: &str = "5\nhai long\nRẤT HÀI LÒNG\n4\nkhông\nbo qua\nMọi việc rất nhanh\n";
+
+#[test]
+fn demo_prints_a_vietnamese_summary_on_the_embedded_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = sipas(dir.path(), &["demo", "--citizens", "50"], &[], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("CHỈ SỐ HÀI LÒNG (SIPAS): UBND tỉnh Sơn La"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Lời mời: 50 · Phản hồi: "), "{stdout}");
+    assert!(stdout.contains("• Tiếp cận dịch vụ: "), "{stdout}");
+    assert!(
+        stdout.contains("UBND huyện Mộc Châu (T14.H02): "),
+        "{stdout}"
+    );
+    assert!(dir.path().join("data/demo.db").exists());
+    assert!(!stdout.contains(['\u{2068}', '\u{2069}']));
+}
+
+#[test]
+fn a_piped_chat_completes_and_export_shows_it_without_the_chat() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = sipas(
+        dir.path(),
+        &[
+            "chat",
+            "--flow",
+            "sipas-short",
+            "--agency",
+            "T14.H02",
+            "--procedure",
+            "1.001612",
+        ],
+        &[],
+        SHORT_SURVEY,
+    );
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("Câu 1/7\n"), "{stdout}");
+    assert!(stdout.contains("Cảm ơn Ông/Bà"), "{stdout}");
+    assert!(
+        dir.path().join("data/sipas.db").exists(),
+        "the embedded default database"
+    );
+
+    let csv = sipas(dir.path(), &["export", "--format", "csv"], &[], "");
+    assert!(csv.status.success());
+    let csv = text(&csv.stdout);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 8, "{csv}");
+    assert!(lines[0].starts_with("response_id,flow_id,flow_version,question_id,kind,answer"));
+    assert!(lines[1].starts_with(
+        "1,sipas-short,1,access,scale,5,false,access,T14.H02,1.001612,direct,console,"
+    ));
+    assert!(
+        lines[6].contains(",overall,scale,,true,overall,"),
+        "a skip: {csv}"
+    );
+    assert!(lines[7].contains("Mọi việc rất nhanh"));
+    assert!(!csv.contains("terminal"), "the chat reference is private");
+
+    let json = sipas(dir.path(), &["export", "--format", "json"], &[], "");
+    let rows: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 7);
+    assert_eq!(rows[1]["answer"], "4");
+    assert_eq!(rows[1]["flow_version"], 1);
+}
+
+#[test]
+fn an_unfinished_chat_pauses_and_resumes_from_its_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = sipas(
+        dir.path(),
+        &["chat", "--flow", "sipas-short"],
+        &[],
+        "5\n4\n",
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let token = stdout
+        .split("--token ")
+        .nth(1)
+        .map(|rest| rest.split_whitespace().next().unwrap().to_string())
+        .expect("the resume command is printed");
+    let resumed = sipas(
+        dir.path(),
+        &["chat", "--token", &token],
+        &[],
+        "3\n4\nkhông\n5\nbo qua\n",
+    );
+    let stdout = text(&resumed.stdout);
+    assert!(resumed.status.success(), "{stdout}");
+    assert!(stdout.contains("Mời Ông/Bà tiếp tục"), "{stdout}");
+    assert!(stdout.contains("Câu 3/7"), "{stdout}");
+    let again = sipas(dir.path(), &["chat", "--token", &token], &[], "");
+    assert!(!again.status.success());
+    assert!(text(&again.stderr).contains("đã hoàn thành khảo sát"));
+}
+
+#[test]
+fn unclear_answers_get_a_hint_and_the_same_question() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = sipas(
+        dir.path(),
+        &["chat", "--flow", "sipas-short"],
+        &[],
+        "tuyệt vời\n",
+    );
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("Xin lỗi, chưa rõ câu trả lời."), "{stdout}");
+    assert_eq!(stdout.matches("Câu 1/7").count(), 2, "{stdout}");
+}
+
+#[test]
+fn flow_validate_accepts_the_shipped_flows() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = sipas(
+        root,
+        &[
+            "flow",
+            "validate",
+            "flows/sipas-full.toml",
+            "flows/sipas-short.toml",
+        ],
+        &[],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("flows/sipas-full.toml: hợp lệ"), "{stdout}");
+}
+
+#[test]
+fn flow_validate_names_the_file_the_question_and_the_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let short = include_str!("../flows/sipas-short.toml");
+    let broken = short
+        .replace("factor = \"results\"", "factor = \"ketqua\"")
+        .replace("any_of = [\"yes\"]", "any_of = [\"maybe\"]")
+        .replace(
+            "id = \"overall\"\nkind = \"scale\"",
+            "id = \"access\"\nkind = \"scale\"",
+        )
+        .replace(
+            "text = { vi = \"Kết quả có đúng hạn, đầy đủ và chính xác không?\", ",
+            "text = { vi = \"\", ",
+        )
+        + "\n[[questions]]\nid = \"pick\"\nkind = \"single_choice\"\noptions = []\ntext = { vi = \"Chọn?\" }\n\n[[questions]]\nid = \"early\"\nkind = \"yes_no\"\ntext = { vi = \"Có?\" }\nshow_if = { question = \"later\", any_of = [\"yes\"] }\n";
+    std::fs::write(dir.path().join("broken.toml"), broken).unwrap();
+    let out = sipas(dir.path(), &["flow", "validate", "broken.toml"], &[], "");
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    for expected in [
+        "broken.toml: câu hỏi “results”: yếu tố “ketqua” không có trong danh sách yếu tố.",
+        "broken.toml: câu hỏi “results”: thiếu nội dung tiếng Việt ở “text”.",
+        "broken.toml: câu hỏi “feedback”: điều kiện hiển thị dùng giá trị “maybe” mà câu “gave_feedback” không có.",
+        "broken.toml: câu hỏi “access”: mã câu hỏi bị trùng.",
+        "broken.toml: câu hỏi “pick”: câu hỏi lựa chọn chưa có phương án nào.",
+        "broken.toml: câu hỏi “early”: điều kiện hiển thị dựa vào câu hỏi “later” không tồn tại.",
+        "broken.toml: yếu tố “results” chưa có câu hỏi nào chấm điểm.",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "missing {expected:?} in:\n{stdout}"
+        );
+    }
+
+    std::fs::write(dir.path().join("syntax.toml"), "id = [").unwrap();
+    let out = sipas(
+        dir.path(),
+        &["flow", "validate", "syntax.toml", "missing.toml"],
+        &[],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("tệp bộ câu hỏi syntax.toml sai cú pháp"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("không đọc/ghi được missing.toml"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_condition_on_a_later_question_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let flow = include_str!("../flows/sipas-short.toml").replace(
+        "id = \"access\"\nkind = \"scale\"\nfactor = \"access\"\n",
+        "id = \"access\"\nkind = \"scale\"\nfactor = \"access\"\nshow_if = { question = \"overall\", any_of = [\"5\"] }\n",
+    );
+    std::fs::write(dir.path().join("later.toml"), flow).unwrap();
+    let out = sipas(dir.path(), &["flow", "validate", "later.toml"], &[], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout)
+            .contains("câu hỏi “access”: điều kiện hiển thị dựa vào câu hỏi “overall” đứng sau"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn bad_database_settings_fail_with_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    for (url, expected) in [
+        (
+            "mysql://root@127.0.0.1/sipas",
+            "giao thức “mysql” không được hỗ trợ",
+        ),
+        (
+            "postgres://postgres@127.0.0.1:1/sipas",
+            "không kết nối được cơ sở dữ liệu",
+        ),
+        (
+            "sqlite:///proc/sipas-test/data.db",
+            "không tạo hoặc ghi được thư mục dữ liệu /proc/sipas-test",
+        ),
+    ] {
+        let out = sipas(dir.path(), &["migrate"], &[("DATABASE_URL", url)], "");
+        assert_eq!(out.status.code(), Some(1), "{url}");
+        let stderr = text(&out.stderr);
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{url}: {stderr}");
+        assert!(
+            stderr.starts_with("Lỗi: ") && stderr.contains(expected),
+            "{url}: {stderr}"
+        );
+        assert!(
+            !stderr.contains("127.0.0.1:1/sipas") || !stderr.contains("postgres@"),
+            "no URL echoed"
+        );
+    }
+    assert!(!dir.path().join("data").exists(), "nothing half-written");
+    let out = sipas(dir.path(), &["migrate"], &[("SIPAS_LANG", "fr")], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("SIPAS_LANG"));
+}
+
+#[test]
+fn migrate_and_chat_run_on_postgresql_too() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let Some(db) = runtime.block_on(common::TestDb::postgres()) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let env = [("DATABASE_URL", db.url.as_str())];
+    let out = sipas(dir.path(), &["migrate"], &env, "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("Đã cập nhật cấu trúc cơ sở dữ liệu."));
+    let out = sipas(
+        dir.path(),
+        &["chat", "--flow", "sipas-short"],
+        &env,
+        SHORT_SURVEY,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = sipas(dir.path(), &["export", "--format", "json"], &env, "");
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 7);
+    assert!(
+        !dir.path().join("data").exists(),
+        "PostgreSQL, not the SQLite default"
+    );
+    runtime.block_on(db.cleanup());
+}

@@ -1,0 +1,492 @@
+//! Storage cases, run on every backend: SQLite always, PostgreSQL whenever a server is reachable
+//! (always in CI).
+
+mod common;
+
+use chrono::{Duration, TimeZone, Utc};
+use common::TestDb;
+use sipas_bot::conversation::Conversations;
+use sipas_bot::flow::{self, Flow, Lang};
+use sipas_bot::storage::{
+    Agency, AgencyLevel, Db, InvitationStatus, NewNotice, NoticeOutcome, Progress,
+    SessionOpenError, StorageError, SubmissionChannel,
+};
+use sipas_bot::survey::{Answer, Input};
+
+fn at(hour: u32) -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 16, hour, 0, 0).unwrap()
+}
+
+fn notice(code: &str, agency: &str) -> NewNotice {
+    NewNotice {
+        dossier_code: code.into(),
+        agency_code: agency.into(),
+        procedure_code: "1.001612".into(),
+        procedure_name: "Đăng ký khai sinh".into(),
+        submission_channel: SubmissionChannel::Online,
+        completed_at: at(8),
+        recipient_chat_id: Some("555000111".into()),
+    }
+}
+
+fn short_flow() -> Flow {
+    flow::builtin()
+        .into_iter()
+        .find(|f| f.id == "sipas-short")
+        .unwrap()
+}
+
+async fn short_flow_id(db: &Db) -> i64 {
+    db.latest_flow("sipas-short").await.unwrap().unwrap().id
+}
+
+async fn seed_agencies(db: &Db) {
+    for (code, name, parent, level) in [
+        ("T1", "UBND tỉnh Mẫu", None, AgencyLevel::Tinh),
+        ("T1.H1", "UBND huyện Một", Some("T1"), AgencyLevel::Huyen),
+        ("T1.H1.X1", "UBND xã Một", Some("T1.H1"), AgencyLevel::Xa),
+    ] {
+        db.upsert_agency(
+            &Agency {
+                code: code.into(),
+                name: name.into(),
+                parent_code: parent.map(str::to_string),
+                level,
+            },
+            at(7),
+        )
+        .await
+        .unwrap();
+    }
+}
+
+/// Types `answers` into a session, one per step.
+async fn answer_all(
+    conversations: &Conversations,
+    token: &str,
+    chat: &str,
+    answers: &[&str],
+) -> Progress {
+    let opened = conversations
+        .open(token, "test", chat, Lang::Vi, at(9))
+        .await
+        .unwrap();
+    let mut session = opened.session;
+    let mut progress = Progress::Saved;
+    for answer in answers {
+        let turn = conversations
+            .input(&session, &Input::Text(answer.to_string()), at(9))
+            .await
+            .unwrap();
+        session = turn.session;
+        progress = turn.progress;
+    }
+    progress
+}
+
+const SHORT_ANSWERS: [&str; 7] = [
+    "5",
+    "hai long",
+    "3",
+    "4",
+    "không",
+    "rất hài lòng",
+    "Cán bộ tận tình",
+];
+
+#[tokio::test]
+async fn migrations_are_repeatable_and_flows_are_stored_once() {
+    for test_db in TestDb::all().await {
+        let db = test_db.open().await;
+        db.migrate().await.unwrap();
+        let again = sipas_bot::cli::open_store(&test_db.url).await.unwrap();
+        let flow = short_flow();
+        let first = db.store_flow(&flow, at(1)).await.unwrap();
+        assert_eq!(
+            again.store_flow(&flow, at(2)).await.unwrap(),
+            first,
+            "{}",
+            test_db.name
+        );
+        let mut changed = flow.clone();
+        changed.questions[0].text.vi = "Câu hỏi đã sửa?".into();
+        assert!(
+            matches!(
+                db.store_flow(&changed, at(3)).await,
+                Err(StorageError::PublishedVersionDiffers { .. })
+            ),
+            "{}: a published version never changes",
+            test_db.name
+        );
+        changed.version = 2;
+        let second = db.store_flow(&changed, at(3)).await.unwrap();
+        assert_ne!(second, first);
+        assert_eq!(
+            db.latest_flow("sipas-short").await.unwrap().unwrap().id,
+            second
+        );
+        assert_eq!(db.flow_version(first).await.unwrap().flow, flow);
+        db.close().await;
+        again.close().await;
+        test_db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn notices_are_idempotent_and_unknown_agencies_are_flagged() {
+    for test_db in TestDb::all().await {
+        let db = test_db.open().await;
+        seed_agencies(&db).await;
+        let flow_id = short_flow_id(&db).await;
+        let first = db
+            .submit_notice(&notice("HS-1", "T1.H1"), flow_id, Duration::days(7), at(8))
+            .await
+            .unwrap();
+        let NoticeOutcome::Created(invitation) = &first else {
+            panic!("{}: first notice creates", test_db.name)
+        };
+        assert_eq!(invitation.token.len(), 32);
+        assert!(invitation.token.chars().all(|c| c.is_ascii_hexdigit()));
+        assert!(!invitation.unknown_agency);
+        assert_eq!(invitation.agency_label(), "UBND huyện Một");
+        assert_eq!(invitation.expires_at, at(8) + Duration::days(7));
+        let again = db
+            .submit_notice(&notice("HS-1", "T1.H1"), flow_id, Duration::days(7), at(10))
+            .await
+            .unwrap();
+        assert_eq!(
+            again,
+            NoticeOutcome::Existing(invitation.clone()),
+            "{}",
+            test_db.name
+        );
+
+        let unknown = db
+            .submit_notice(
+                &notice("HS-2", "NO-SUCH"),
+                flow_id,
+                Duration::days(7),
+                at(8),
+            )
+            .await
+            .unwrap();
+        assert!(unknown.invitation().unknown_agency, "{}", test_db.name);
+        assert_ne!(unknown.invitation().token, invitation.token);
+        db.close().await;
+        test_db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_completed_survey_is_stored_and_exported_without_private_data() {
+    for test_db in TestDb::all().await {
+        let db = test_db.open().await;
+        seed_agencies(&db).await;
+        let flow_id = short_flow_id(&db).await;
+        let token = db
+            .submit_notice(
+                &notice("HS-1", "T1.H1.X1"),
+                flow_id,
+                Duration::days(7),
+                at(8),
+            )
+            .await
+            .unwrap()
+            .invitation()
+            .token
+            .clone();
+        let conversations = Conversations::new(db.clone());
+        let progress = answer_all(&conversations, &token, "chat-4242", &SHORT_ANSWERS).await;
+        assert_eq!(progress, Progress::Completed, "{}", test_db.name);
+        let invitation = db.invitation(&token).await.unwrap().unwrap();
+        assert_eq!(invitation.status, InvitationStatus::Completed);
+
+        let rows = db.export_rows().await.unwrap();
+        let answers: Vec<(&str, &str)> = rows
+            .iter()
+            .map(|r| (r.question_id.as_str(), r.answer.as_str()))
+            .collect();
+        assert_eq!(
+            answers,
+            [
+                ("access", "5"),
+                ("procedures", "4"),
+                ("civil_servants", "3"),
+                ("results", "4"),
+                ("gave_feedback", "no"),
+                ("overall", "5"),
+                ("comment", "Cán bộ tận tình"),
+            ],
+            "{}",
+            test_db.name
+        );
+        let first = &rows[0];
+        assert_eq!(
+            (first.flow_id.as_str(), first.flow_version),
+            ("sipas-short", 1)
+        );
+        assert_eq!(first.factor.as_deref(), Some("access"));
+        assert_eq!(first.agency_code, "T1.H1.X1");
+        assert_eq!(first.submission_channel, "online");
+        assert_eq!(first.dossier_completed_at, "2026-11-16T08:00:00Z");
+        let json = serde_json::to_string(&rows).unwrap();
+        assert!(
+            !json.contains("chat-4242") && !json.contains("555000111") && !json.contains("HS-1")
+        );
+
+        let again = conversations
+            .open(&token, "test", "chat-4242", Lang::Vi, at(10))
+            .await;
+        assert!(
+            matches!(again, Err(SessionOpenError::AlreadyCompleted)),
+            "{}",
+            test_db.name
+        );
+
+        let counts = db.agency_counts().await.unwrap();
+        assert_eq!(counts.len(), 1);
+        assert_eq!((counts[0].invitations, counts[0].responses), (1, 1));
+        let ratings = db.scale_ratings().await.unwrap();
+        assert_eq!(ratings.len(), 5, "four factors and the overall question");
+        db.close().await;
+        test_db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_restart_mid_survey_loses_nothing_and_the_citizen_continues() {
+    for test_db in TestDb::all().await {
+        let db = test_db.open().await;
+        let flow_id = short_flow_id(&db).await;
+        let token = db
+            .submit_notice(&notice("HS-9", "X"), flow_id, Duration::days(7), at(8))
+            .await
+            .unwrap()
+            .invitation()
+            .token
+            .clone();
+        let conversations = Conversations::new(db.clone());
+        answer_all(&conversations, &token, "chat-1", &SHORT_ANSWERS[..3]).await;
+        db.close().await;
+
+        let reopened = test_db.open().await;
+        let conversations = Conversations::new(reopened.clone());
+        let opened = conversations
+            .open(&token, "test", "chat-1", Lang::Vi, at(11))
+            .await
+            .unwrap();
+        assert!(opened.resumed, "{}", test_db.name);
+        assert_eq!(opened.session.state.answers.len(), 3);
+        assert_eq!(
+            opened.session.state.answer("procedures"),
+            Some(&Answer::Scale(4))
+        );
+        let progress = answer_all(&conversations, &token, "chat-1", &SHORT_ANSWERS[3..]).await;
+        assert_eq!(progress, Progress::Completed, "{}", test_db.name);
+        assert_eq!(reopened.export_rows().await.unwrap().len(), 7);
+        reopened.close().await;
+        test_db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn invalid_expired_and_foreign_links_are_refused() {
+    for test_db in TestDb::all().await {
+        let db = test_db.open().await;
+        let flow_id = short_flow_id(&db).await;
+        let conversations = Conversations::new(db.clone());
+        let unknown = conversations
+            .open("0".repeat(32).as_str(), "test", "c", Lang::Vi, at(9))
+            .await;
+        assert!(
+            matches!(unknown, Err(SessionOpenError::UnknownToken)),
+            "{}",
+            test_db.name
+        );
+
+        let token = db
+            .submit_notice(&notice("HS-3", "X"), flow_id, Duration::days(7), at(8))
+            .await
+            .unwrap()
+            .invitation()
+            .token
+            .clone();
+        let expired = conversations
+            .open(&token, "test", "c", Lang::Vi, at(8) + Duration::days(7))
+            .await;
+        assert!(
+            matches!(expired, Err(SessionOpenError::Expired)),
+            "{}",
+            test_db.name
+        );
+
+        conversations
+            .open(&token, "test", "owner", Lang::Vi, at(9))
+            .await
+            .unwrap();
+        let other = conversations
+            .open(&token, "test", "stranger", Lang::Vi, at(9))
+            .await;
+        assert!(
+            matches!(other, Err(SessionOpenError::InUseElsewhere)),
+            "{}",
+            test_db.name
+        );
+        db.close().await;
+        test_db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_stale_save_is_refused_and_a_repeated_input_counts_once() {
+    for test_db in TestDb::all().await {
+        let db = test_db.open().await;
+        let flow_id = short_flow_id(&db).await;
+        let token = db
+            .submit_notice(&notice("HS-4", "X"), flow_id, Duration::days(7), at(8))
+            .await
+            .unwrap()
+            .invitation()
+            .token
+            .clone();
+        let conversations = Conversations::new(db.clone());
+        let opened = conversations
+            .open(&token, "test", "c", Lang::Vi, at(9))
+            .await
+            .unwrap();
+        let stale = opened.session.clone();
+        let first = conversations
+            .input(&opened.session, &Input::Text("5".into()), at(9))
+            .await
+            .unwrap();
+        assert_eq!(first.session.state.answers.len(), 1);
+
+        let flow = conversations.flow(flow_id).await.unwrap();
+        let conflict = db
+            .save_progress(&stale, &first.session.state, &flow, at(9))
+            .await
+            .unwrap();
+        assert_eq!(conflict, Progress::Conflict, "{}", test_db.name);
+
+        // The same press arriving from a stale view is applied to what is stored: the button of the
+        // first question is now an old button and changes nothing.
+        let press = Input::Button {
+            question: "access".into(),
+            button: sipas_bot::survey::Button::Scale(1),
+        };
+        let repeated = conversations.input(&stale, &press, at(9)).await.unwrap();
+        assert_eq!(repeated.session.state.answers.len(), 1, "{}", test_db.name);
+        assert_eq!(
+            repeated.session.state.answer("access"),
+            Some(&Answer::Scale(5))
+        );
+        db.close().await;
+        test_db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_new_flow_version_applies_to_new_invitations_only() {
+    for test_db in TestDb::all().await {
+        let db = test_db.open().await;
+        let v1 = short_flow_id(&db).await;
+        let old_token = db
+            .submit_notice(&notice("HS-5", "X"), v1, Duration::days(7), at(8))
+            .await
+            .unwrap()
+            .invitation()
+            .token
+            .clone();
+        let conversations = Conversations::new(db.clone());
+        answer_all(&conversations, &old_token, "c1", &SHORT_ANSWERS[..2]).await;
+
+        let mut next = short_flow();
+        next.version = 2;
+        next.questions[0].text.vi = "Ông/Bà thấy việc tiếp cận dịch vụ thế nào?".into();
+        let v2 = db.store_flow(&next, at(9)).await.unwrap();
+        let new_token = db
+            .submit_notice(
+                &notice("HS-6", "X"),
+                db.latest_flow("sipas-short").await.unwrap().unwrap().id,
+                Duration::days(7),
+                at(9),
+            )
+            .await
+            .unwrap()
+            .invitation()
+            .token
+            .clone();
+        assert_eq!(
+            db.invitation(&new_token)
+                .await
+                .unwrap()
+                .unwrap()
+                .flow_version_id,
+            v2
+        );
+
+        let progress = answer_all(&conversations, &old_token, "c1", &SHORT_ANSWERS[2..]).await;
+        assert_eq!(progress, Progress::Completed);
+        answer_all(&conversations, &new_token, "c2", &SHORT_ANSWERS).await;
+        let versions: Vec<(i64, String)> = db
+            .export_rows()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.flow_version, r.question_id))
+            .filter(|(_, q)| q == "access")
+            .collect();
+        assert_eq!(
+            versions,
+            [(1, "access".to_string()), (2, "access".to_string())],
+            "{}",
+            test_db.name
+        );
+        db.close().await;
+        test_db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn inbound_messages_are_acted_on_once() {
+    for test_db in TestDb::all().await {
+        let db = test_db.open().await;
+        assert!(db.first_sighting("telegram", "1001", at(9)).await.unwrap());
+        assert!(
+            !db.first_sighting("telegram", "1001", at(9)).await.unwrap(),
+            "{}",
+            test_db.name
+        );
+        assert!(db.first_sighting("zalo", "1001", at(9)).await.unwrap());
+        db.close().await;
+        test_db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn the_demo_runs_through_the_engine_and_storage_on_every_backend() {
+    for test_db in TestDb::all().await {
+        let db = test_db.open().await;
+        let locales = sipas_bot::i18n::Locales::load();
+        let outcome = sipas_bot::demo::simulate(&db, &locales, Lang::Vi, 60, 7, false)
+            .await
+            .unwrap();
+        assert_eq!(outcome.invitations, 60, "{}", test_db.name);
+        assert!(outcome.responses > 30 && outcome.responses + outcome.declines <= 60);
+        assert!(
+            outcome.summary.contains("Chỉ số SIPAS chung: "),
+            "{}",
+            outcome.summary
+        );
+        let responses: std::collections::BTreeSet<i64> = db
+            .export_rows()
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.response_id)
+            .collect();
+        assert_eq!(responses.len() as u64, outcome.responses);
+        db.close().await;
+        test_db.cleanup().await;
+    }
+}
