@@ -4,7 +4,7 @@
 
 use crate::flow::{Flow, Lang};
 use crate::storage::{
-    Db, Invitation, OpenSession, Progress, Session, SessionOpenError, StorageError,
+    Db, Effects, Invitation, OpenSession, Progress, Session, SessionOpenError, StorageError,
 };
 use crate::survey::{self, EngineError, Input, Reply};
 use chrono::{DateTime, Utc};
@@ -114,29 +114,57 @@ impl Conversations {
     }
 
     /// Applies one input to a session and stores the result before returning what to say.
-    /// A concurrent save of the same session (a double press) is resolved by re-reading the
-    /// session and applying the input to what is stored, so nothing counts twice.
     pub async fn input(
         &self,
         session: &Session,
         input: &Input,
         now: DateTime<Utc>,
     ) -> Result<Turn, ConversationError> {
+        self.input_with(session, input, now, |_, _, _| Effects::default())
+            .await
+    }
+
+    /// Like [`Conversations::input`], and records `effects_for(session after, flow, reply)` (the
+    /// inbound message id, the replies to send) in the same transaction as the new state. A
+    /// concurrent save of the same session (a double press) is resolved by re-reading the session
+    /// and applying the input to what is stored, so nothing counts twice; an inbound message seen
+    /// before changes nothing and gives [`Progress::Duplicate`].
+    pub async fn input_with<F>(
+        &self,
+        session: &Session,
+        input: &Input,
+        now: DateTime<Utc>,
+        effects_for: F,
+    ) -> Result<Turn, ConversationError>
+    where
+        F: Fn(&Session, &Flow, &Reply) -> Effects,
+    {
         let mut session = session.clone();
         for _ in 0..5 {
             let flow = self.flow(session.flow_version_id).await?;
             let step = survey::step(&flow, &session.state, input)?;
+            let mut next = session.clone();
+            next.state = step.state.clone();
+            if next.state.finished {
+                next.status = "completed".into();
+            }
+            let effects = effects_for(&next, &flow, &step.reply);
             if step.state == session.state {
+                let fresh = self.db.record_effects(&effects, now).await?;
                 return Ok(Turn {
                     session,
                     flow,
                     reply: step.reply,
-                    progress: Progress::Saved,
+                    progress: if fresh {
+                        Progress::Saved
+                    } else {
+                        Progress::Duplicate
+                    },
                 });
             }
             match self
                 .db
-                .save_progress(&session, &step.state, &flow, now)
+                .save_progress(&session, &step.state, &flow, now, &effects)
                 .await?
             {
                 Progress::Conflict => {
@@ -144,14 +172,18 @@ impl Conversations {
                         StorageError::Corrupt(format!("session {} vanished", session.id))
                     })?;
                 }
-                progress => {
-                    session.state = step.state;
-                    session.revision += 1;
-                    if progress == Progress::Completed {
-                        session.status = "completed".into();
-                    }
+                Progress::Duplicate => {
                     return Ok(Turn {
                         session,
+                        flow,
+                        reply: step.reply,
+                        progress: Progress::Duplicate,
+                    });
+                }
+                progress => {
+                    next.revision += 1;
+                    return Ok(Turn {
+                        session: next,
                         flow,
                         reply: step.reply,
                         progress,

@@ -23,6 +23,10 @@ pub enum AppError {
     Invitation(#[from] SessionOpenError),
     #[error("{0}")]
     Conversation(#[from] crate::conversation::ConversationError),
+    #[error("Telegram: {0}")]
+    Telegram(String),
+    #[error("{0}")]
+    Api(String),
 }
 
 impl AppError {
@@ -64,6 +68,8 @@ impl AppError {
                 SessionOpenError::Storage(err) => render_storage(locales, lang, err),
             },
             AppError::Conversation(err) => text("error-database", &[("reason", err.to_string())]),
+            AppError::Telegram(reason) => text("error-telegram", &[("reason", reason.clone())]),
+            AppError::Api(reason) => text("error-api", &[("reason", reason.clone())]),
         }
     }
 }

@@ -8,14 +8,19 @@
 
 pub mod channels;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod conversation;
 pub mod demo;
 pub mod error;
 pub mod flow;
+pub mod http;
 pub mod i18n;
+pub mod intake;
 pub mod prompt;
+pub mod qr;
 pub mod report;
 pub mod scoring;
+pub mod serve;
 pub mod storage;
 pub mod survey;

@@ -77,3 +77,54 @@ error-database-connect = cannot connect to the database: { $reason }
 error-database-migrate = cannot migrate the database: { $reason }
 error-flow-version-differs = flow “{ $flow }” version { $version } is already published with other content; raise the version number.
 error-database = database error: { $reason }
+
+## Telegram.
+
+tg-welcome = Hello! This is the satisfaction survey for public administrative services. Please open the link in your dossier-completion notice or scan the QR code on your receipt to begin.
+tg-help =
+    Answer by pressing a button, typing a number (5 is Very satisfied, 1 is Very dissatisfied) or typing words such as “satisfied”, “skip”, “back”.
+    /cancel: pause; open the survey link again to continue.
+    /help: show this help.
+tg-no-survey = You have no survey in progress. Please open the link in your notice or scan the QR code on your receipt.
+tg-paused = Paused; your answers are saved. Open the survey link again when convenient to continue.
+tg-invitation-opened = Hello!
+tg-notice = Your dossier has been completed.
+tg-reminder = A reminder about the satisfaction survey.
+tg-invitation-ask = Please take 1–2 minutes to tell us how satisfied you are. Your answers are confidential and help the agency serve you better.
+tg-button-start = Start
+tg-button-later = Later
+tg-button-decline = No, thanks
+tg-later-ack = We will remind you at { $time } on { $date }.
+tg-later-no-reminder = Please open the survey link again when convenient.
+tg-decline-ack = Thank you. We will not send more messages about this dossier.
+tg-stale-button = This question has been answered already; nothing changed.
+tg-answered =
+    { $question }
+    ✓ { $answer }
+
+## Notice intake API.
+
+intake-error-not-object = must be a JSON object.
+intake-error-missing = this field is required.
+intake-error-empty = must not be empty.
+intake-error-too-long = is too long.
+intake-error-not-string = must be a string.
+intake-error-channel = must be direct, online or postal.
+intake-error-time = must be an RFC 3339 time, e.g. 2026-11-16T15:00:00+07:00.
+intake-error-chat-id = must be a Telegram chat id.
+http-error-unauthorized = Missing or wrong token (Authorization: Bearer …).
+http-error-invalid-json = The body is not valid JSON: { $detail }
+http-error-internal = The service cannot handle the request right now; please retry later.
+
+## The serve and notice commands.
+
+error-telegram = cannot reach the Telegram Bot API: { $reason }
+error-api = the API refused the notice: { $reason }
+setting-expect-bot-token = it must be a Telegram bot token such as 123456:ABC… (from BotFather).
+setting-expect-url = it must be a full URL (http:// or https://).
+setting-expect-socket-address = it must be an IP address with a port, e.g. 127.0.0.1:8080.
+setting-expect-intake-token = it must be a secret of at least 16 characters.
+setting-expect-webhook-secret = it must be 1–256 letters, digits, “_” or “-”.
+setting-expect-mode = it must be polling or webhook.
+setting-expect-positive-hours = it must be a positive whole number of hours.
+serve-started = Serving: API at http://{ $addr }, Telegram bot @{ $bot }. Press Ctrl+C to stop.

@@ -77,3 +77,54 @@ error-database-connect = không kết nối được cơ sở dữ liệu: { $re
 error-database-migrate = không cập nhật được cấu trúc cơ sở dữ liệu: { $reason }
 error-flow-version-differs = bộ câu hỏi “{ $flow }” phiên bản { $version } đã công bố với nội dung khác; hãy tăng số phiên bản.
 error-database = lỗi cơ sở dữ liệu: { $reason }
+
+## Telegram.
+
+tg-welcome = Xin chào Ông/Bà! Đây là kênh khảo sát mức độ hài lòng về dịch vụ hành chính công. Ông/Bà vui lòng mở đường dẫn trong thông báo hoàn thành hồ sơ hoặc quét mã QR trên phiếu hẹn để bắt đầu.
+tg-help =
+    Ông/Bà trả lời bằng cách bấm nút, gõ số (5 là Rất hài lòng, 1 là Rất không hài lòng) hoặc gõ chữ như “hài lòng”, “bỏ qua”, “quay lại”.
+    /cancel: tạm dừng, mở lại đường dẫn khảo sát để tiếp tục.
+    /help: xem hướng dẫn này.
+tg-no-survey = Ông/Bà chưa có khảo sát nào đang thực hiện. Vui lòng mở đường dẫn trong thông báo hoặc quét mã QR trên phiếu hẹn.
+tg-paused = Đã tạm dừng và lưu các câu trả lời. Khi thuận tiện, Ông/Bà mở lại đường dẫn khảo sát để tiếp tục.
+tg-invitation-opened = Kính chào Ông/Bà!
+tg-notice = Kính báo Ông/Bà: hồ sơ của Ông/Bà đã giải quyết xong.
+tg-reminder = Kính nhắc Ông/Bà về khảo sát mức độ hài lòng.
+tg-invitation-ask = Ông/Bà vui lòng dành 1–2 phút cho biết mức độ hài lòng. Ý kiến được giữ kín và giúp cơ quan phục vụ tốt hơn.
+tg-button-start = Bắt đầu
+tg-button-later = Để sau
+tg-button-decline = Không tham gia
+tg-later-ack = Dạ, chúng tôi sẽ nhắc Ông/Bà lúc { $time } ngày { $date }.
+tg-later-no-reminder = Dạ, khi thuận tiện Ông/Bà mở lại đường dẫn khảo sát để trả lời.
+tg-decline-ack = Cảm ơn Ông/Bà. Chúng tôi sẽ không gửi thêm tin nhắn về hồ sơ này.
+tg-stale-button = Câu hỏi này đã được trả lời, không thay đổi gì.
+tg-answered =
+    { $question }
+    ✓ { $answer }
+
+## API tiếp nhận thông báo hồ sơ.
+
+intake-error-not-object = phải là một đối tượng JSON.
+intake-error-missing = thiếu trường bắt buộc.
+intake-error-empty = không được để trống.
+intake-error-too-long = quá dài.
+intake-error-not-string = phải là chuỗi ký tự.
+intake-error-channel = phải là direct, online hoặc postal.
+intake-error-time = phải là thời điểm theo RFC 3339, ví dụ 2026-11-16T15:00:00+07:00.
+intake-error-chat-id = phải là số định danh cuộc trò chuyện Telegram.
+http-error-unauthorized = Thiếu hoặc sai mã xác thực (Authorization: Bearer …).
+http-error-invalid-json = Nội dung không phải JSON hợp lệ: { $detail }
+http-error-internal = Hệ thống tạm thời không xử lý được yêu cầu, vui lòng thử lại sau.
+
+## Lệnh serve và notice.
+
+error-telegram = không kết nối được Telegram Bot API: { $reason }
+error-api = API từ chối thông báo: { $reason }
+setting-expect-bot-token = cần là mã bot Telegram dạng 123456:ABC… (lấy từ BotFather).
+setting-expect-url = cần là một địa chỉ URL đầy đủ (http:// hoặc https://).
+setting-expect-socket-address = cần là địa chỉ IP kèm cổng, ví dụ 127.0.0.1:8080.
+setting-expect-intake-token = cần là chuỗi bí mật dài ít nhất 16 ký tự.
+setting-expect-webhook-secret = cần là chuỗi 1–256 ký tự gồm chữ, số, “_” hoặc “-”.
+setting-expect-mode = cần là polling hoặc webhook.
+setting-expect-positive-hours = cần là số giờ nguyên dương.
+serve-started = Đang phục vụ: API tại http://{ $addr }, bot Telegram @{ $bot }. Nhấn Ctrl+C để dừng.

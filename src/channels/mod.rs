@@ -2,3 +2,4 @@
 //! goes through [`crate::conversation`]; none of them touches SQL or the engine's internals.
 
 pub mod console;
+pub mod telegram;

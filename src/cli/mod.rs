@@ -4,6 +4,7 @@
 mod chat;
 mod export;
 mod flow;
+mod notice;
 
 use crate::config::Settings;
 use crate::error::AppError;
@@ -39,6 +40,10 @@ pub enum Command {
     Flow(flow::FlowCommand),
     /// Runs the database migrations and exits.
     Migrate,
+    /// Runs the Telegram bot, the HTTP API and the background workers.
+    Serve,
+    /// Submits a dossier-completion notice to a running server's API.
+    Notice(notice::NoticeArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -61,7 +66,11 @@ pub fn run(cli: Cli) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    init_tracing();
+    init_tracing(if matches!(cli.command, Command::Serve) {
+        "info"
+    } else {
+        "warn"
+    });
     match runtime.block_on(dispatch(cli, &locales)) {
         Ok(code) => code,
         Err(err) => {
@@ -75,6 +84,25 @@ pub fn run(cli: Cli) -> ExitCode {
 async fn dispatch(cli: Cli, locales: &Locales) -> Result<ExitCode, AppError> {
     match cli.command {
         Command::Flow(command) => flow::run(command, locales).await,
+        Command::Notice(args) => notice::run(args).await,
+        Command::Serve => {
+            let settings = crate::serve::ServeSettings::from_env()?;
+            let clock = std::sync::Arc::new(crate::clock::SystemClock);
+            let running = crate::serve::start(settings, clock).await?;
+            eprintln!(
+                "{}",
+                locales.text(
+                    Settings::from_env()?.lang,
+                    "serve-started",
+                    &[
+                        ("addr", running.http_addr.to_string()),
+                        ("bot", running.bot_username.clone())
+                    ]
+                )
+            );
+            running.until_signal().await;
+            Ok(ExitCode::SUCCESS)
+        }
         command => {
             let settings = Settings::from_env()?;
             match command {
@@ -87,7 +115,9 @@ async fn dispatch(cli: Cli, locales: &Locales) -> Result<ExitCode, AppError> {
                     println!("{}", locales.text(settings.lang, "migrate-done", &[]));
                     Ok(ExitCode::SUCCESS)
                 }
-                Command::Flow(_) => unreachable!("handled above"),
+                Command::Flow(_) | Command::Notice(_) | Command::Serve => {
+                    unreachable!("handled above")
+                }
             }
         }
     }
@@ -102,9 +132,9 @@ pub async fn open_store(database_url: &str) -> Result<Db, AppError> {
     Ok(db)
 }
 
-fn init_tracing() {
+fn init_tracing(default_level: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -9,6 +9,8 @@ mod export;
 mod flows;
 mod inbound;
 mod notices;
+mod outbox;
+mod reminders;
 mod sessions;
 mod stats;
 
@@ -18,6 +20,8 @@ pub use flows::StoredFlow;
 pub use notices::{
     Invitation, InvitationStatus, NewNotice, NoticeOutcome, SubmissionChannel, new_token,
 };
+pub use outbox::{Delivery, Effects, OutboxRow, Outgoing};
+pub use reminders::Reminder;
 pub use sessions::{OpenSession, Progress, Session, SessionOpenError};
 pub use stats::{AgencyCounts, StoredRating};
 

@@ -1,5 +1,6 @@
 //! Dossier-completion notices and the single-use survey invitations they create.
 
+use super::outbox::{Effects, apply_effects};
 use super::{Db, StorageError, parse_timestamp, timestamp};
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
@@ -155,6 +156,25 @@ impl Db {
         valid_for: Duration,
         now: DateTime<Utc>,
     ) -> Result<NoticeOutcome, StorageError> {
+        self.submit_notice_with(notice, flow_version_id, valid_for, now, |_| {
+            Effects::default()
+        })
+        .await
+    }
+
+    /// Like [`Db::submit_notice`]; the effects of a new invitation (e.g. the invitation message
+    /// to a chat we know) are recorded in the same transaction.
+    pub async fn submit_notice_with<F>(
+        &self,
+        notice: &NewNotice,
+        flow_version_id: i64,
+        valid_for: Duration,
+        now: DateTime<Utc>,
+        effects_for: F,
+    ) -> Result<NoticeOutcome, StorageError>
+    where
+        F: FnOnce(&Invitation) -> Effects,
+    {
         let mut tx = self.pool.begin().await?;
         let known: Option<i64> = sqlx::query_scalar("SELECT 1 FROM agencies WHERE code = $1")
             .bind(&notice.agency_code)
@@ -202,10 +222,29 @@ impl Db {
         .bind(timestamp(now + valid_for))
         .execute(&mut *tx)
         .await?;
+        let agency_name: Option<String> =
+            sqlx::query_scalar("SELECT name FROM agencies WHERE code = $1")
+                .bind(&notice.agency_code)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let invitation = Invitation {
+            token,
+            flow_version_id,
+            status: InvitationStatus::Pending,
+            // Stored at second precision: equal to what a later read returns.
+            expires_at: parse_timestamp(&timestamp(now + valid_for))?,
+            dossier_code: notice.dossier_code.clone(),
+            agency_code: notice.agency_code.clone(),
+            agency_name,
+            unknown_agency: known.is_none(),
+            procedure_code: notice.procedure_code.clone(),
+            procedure_name: notice.procedure_name.clone(),
+            submission_channel: notice.submission_channel,
+            completed_at: parse_timestamp(&timestamp(notice.completed_at))?,
+            recipient_chat_id: notice.recipient_chat_id.clone(),
+        };
+        apply_effects(&mut tx, &effects_for(&invitation), now).await?;
         tx.commit().await?;
-        let invitation = self.invitation(&token).await?.ok_or_else(|| {
-            StorageError::Corrupt(format!("invitation for {} vanished", notice.dossier_code))
-        })?;
         Ok(NoticeOutcome::Created(invitation))
     }
 

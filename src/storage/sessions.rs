@@ -2,6 +2,7 @@
 //! answers are written in one transaction before the next question is sent, so a crash or a
 //! restart loses nothing and the citizen continues where they were.
 
+use super::outbox::{Effects, apply_effects};
 use super::{Db, Invitation, InvitationStatus, StorageError, timestamp};
 use crate::flow::{Flow, Lang};
 use crate::survey::{self, SurveyState};
@@ -66,6 +67,8 @@ pub enum Progress {
     Completed,
     /// Somebody saved this session since it was read: reload and apply the input again.
     Conflict,
+    /// The inbound message was handled before: nothing was changed.
+    Duplicate,
 }
 
 const SESSION_SELECT: &str =
@@ -198,6 +201,7 @@ impl Db {
         state: &SurveyState,
         flow: &Flow,
         now: DateTime<Utc>,
+        effects: &Effects,
     ) -> Result<Progress, StorageError> {
         let mut tx = self.pool.begin().await?;
         let status = if state.finished {
@@ -220,6 +224,10 @@ impl Db {
         if updated == 0 {
             tx.rollback().await?;
             return Ok(Progress::Conflict);
+        }
+        if !apply_effects(&mut tx, effects, now).await? {
+            tx.rollback().await?;
+            return Ok(Progress::Duplicate);
         }
         sqlx::query("DELETE FROM answers WHERE session_id = $1")
             .bind(session.id)

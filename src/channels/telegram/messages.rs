@@ -1,0 +1,186 @@
+//! Telegram outbox payloads: what to send or edit, encoded as JSON rows for the sender. Plain
+//! text (no parse mode), so nothing a citizen or a flow writes needs escaping.
+
+use crate::flow::Lang;
+use crate::i18n::{self, Locales};
+use crate::prompt::{Prompt, PromptButton};
+use crate::storage::{Invitation, Outgoing};
+use serde::{Deserialize, Serialize};
+
+use super::CHANNEL;
+
+/// The kinds of outbox rows this channel writes.
+pub const SEND_MESSAGE: &str = "send_message";
+pub const EDIT_MESSAGE: &str = "edit_message";
+pub const EDIT_MARKUP: &str = "edit_markup";
+
+/// Callback data of the invitation buttons: `inv|start|<token>` and so on.
+pub const INVITE_START: &str = "start";
+pub const INVITE_LATER: &str = "later";
+pub const INVITE_DECLINE: &str = "decline";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Button {
+    pub label: String,
+    pub data: String,
+}
+
+/// The payload of every kind: a message to send, or the new text and/or keyboard of a sent one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payload {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// Rows of inline buttons; empty removes the keyboard.
+    #[serde(default)]
+    pub buttons: Vec<Vec<Button>>,
+}
+
+fn outgoing(chat_id: i64, kind: &str, payload: Payload, token: Option<&str>) -> Outgoing {
+    Outgoing {
+        channel: CHANNEL.to_string(),
+        chat_id: chat_id.to_string(),
+        kind: kind.to_string(),
+        payload: serde_json::to_value(payload).expect("payloads serialize"),
+        invitation_token: token.map(str::to_string),
+    }
+}
+
+fn buttons_of(prompt_buttons: &[Vec<PromptButton>]) -> Vec<Vec<Button>> {
+    prompt_buttons
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|b| Button {
+                    label: b.label.clone(),
+                    data: b.data.clone(),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// A plain message, with the invitation it serves (a refusal to deliver marks it).
+pub fn text(chat_id: i64, text: String, token: Option<&str>) -> Outgoing {
+    outgoing(
+        chat_id,
+        SEND_MESSAGE,
+        Payload {
+            message_id: None,
+            text: Some(text),
+            buttons: Vec::new(),
+        },
+        token,
+    )
+}
+
+/// A question (or any prompt) with its inline keyboard, optionally preceded by `lead` text.
+pub fn prompt(chat_id: i64, lead: Option<String>, prompt: &Prompt, token: &str) -> Outgoing {
+    let text = match lead {
+        Some(lead) => format!("{lead}\n\n{}", prompt.text),
+        None => prompt.text.clone(),
+    };
+    outgoing(
+        chat_id,
+        SEND_MESSAGE,
+        Payload {
+            message_id: None,
+            text: Some(text),
+            buttons: buttons_of(&prompt.buttons),
+        },
+        Some(token),
+    )
+}
+
+/// Replaces a sent message's text and removes its keyboard (marks the chosen answer).
+pub fn replace_text(chat_id: i64, message_id: i32, text: String) -> Outgoing {
+    outgoing(
+        chat_id,
+        EDIT_MESSAGE,
+        Payload {
+            message_id: Some(message_id),
+            text: Some(text),
+            buttons: Vec::new(),
+        },
+        None,
+    )
+}
+
+/// Replaces a sent message's keyboard (ticks on a multiple-choice question; none to remove it).
+pub fn replace_keyboard(chat_id: i64, message_id: i32, buttons: &[Vec<PromptButton>]) -> Outgoing {
+    outgoing(
+        chat_id,
+        EDIT_MARKUP,
+        Payload {
+            message_id: Some(message_id),
+            text: None,
+            buttons: buttons_of(buttons),
+        },
+        None,
+    )
+}
+
+/// The invitation: the dossier, a short polite request, and Bắt đầu / Để sau / Không tham gia.
+/// `lead_id` picks the opening: a link opened, a completion notice sent by us, or a reminder.
+pub fn invitation(
+    locales: &Locales,
+    lang: Lang,
+    chat_id: i64,
+    invitation: &Invitation,
+    lead_id: &str,
+) -> Outgoing {
+    let dossier = locales.text(
+        lang,
+        "invitation-dossier",
+        &[
+            ("procedure", invitation.procedure_name.clone()),
+            ("agency", invitation.agency_label().to_string()),
+            (
+                "date",
+                i18n::date(
+                    invitation
+                        .completed_at
+                        .with_timezone(&crate::clock::vietnam())
+                        .date_naive(),
+                    lang,
+                ),
+            ),
+        ],
+    );
+    let text = format!(
+        "{}\n\n{}\n\n{}",
+        locales.text(lang, lead_id, &[]),
+        dossier,
+        locales.text(lang, "tg-invitation-ask", &[])
+    );
+    let button = |label_id: &str, action: &str| Button {
+        label: locales.text(lang, label_id, &[]),
+        data: format!("inv|{action}|{}", invitation.token),
+    };
+    outgoing(
+        chat_id,
+        SEND_MESSAGE,
+        Payload {
+            message_id: None,
+            text: Some(text),
+            buttons: vec![
+                vec![button("tg-button-start", INVITE_START)],
+                vec![
+                    button("tg-button-later", INVITE_LATER),
+                    button("tg-button-decline", INVITE_DECLINE),
+                ],
+            ],
+        },
+        Some(&invitation.token),
+    )
+}
+
+/// Reads `inv|<action>|<token>`.
+pub fn parse_invitation_data(data: &str) -> Option<(&str, &str)> {
+    let mut parts = data.splitn(3, '|');
+    (parts.next()? == "inv").then_some(())?;
+    let action = parts.next()?;
+    let token = parts.next()?;
+    Some((action, token))
+}

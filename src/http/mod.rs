@@ -1,0 +1,112 @@
+//! The HTTP API (axum): notice intake for one-stop systems, invitation QR codes, the OpenAPI
+//! document, the health check and the Telegram webhook. Handlers parse, call the library and map
+//! errors to status codes; they hold no survey logic.
+
+mod notices;
+
+use crate::channels::telegram::poller::Poller;
+use crate::config::Secret;
+use crate::flow::Lang;
+use crate::i18n::Locales;
+use crate::intake::Links;
+use crate::storage::Db;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::Duration;
+use std::sync::Arc;
+
+/// Notices larger than this are refused with 413.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct ApiState {
+    pub db: Db,
+    pub locales: Arc<Locales>,
+    pub lang: Lang,
+    pub intake_token: Secret,
+    pub links: Links,
+    pub flow: String,
+    pub invitation_ttl: Duration,
+    pub telegram: Option<crate::channels::telegram::Telegram>,
+    pub clock: Arc<dyn crate::clock::Clock>,
+    /// Set in webhook mode: the poller's `process` and the secret Telegram sends back.
+    pub webhook: Option<(Poller, Secret)>,
+}
+
+pub fn router(state: ApiState) -> Router {
+    Router::new()
+        .route("/api/v1/notices", post(notices::submit))
+        .route("/api/v1/invitations/{token}/qr.png", get(notices::qr_code))
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/healthz", get(healthz))
+        .route("/telegram/webhook", post(webhook))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+/// A JSON error body: a stable code for programs, a sentence for people.
+pub(crate) fn error(status: StatusCode, code: &str, message: String) -> Response {
+    (
+        status,
+        Json(serde_json::json!({ "error": code, "message": message })),
+    )
+        .into_response()
+}
+
+async fn openapi() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        include_str!("openapi.json"),
+    )
+}
+
+async fn healthz(State(state): State<ApiState>) -> Response {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ok").into_response(),
+        Err(err) => {
+            tracing::error!(%err, "health check: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+        }
+    }
+}
+
+async fn webhook(
+    State(state): State<ApiState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let Some((poller, secret)) = &state.webhook else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let given = headers
+        .get("x-telegram-bot-api-secret-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !constant_time_eq(given.as_bytes(), secret.expose().as_bytes()) {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    let update: teloxide::types::Update = match serde_json::from_slice(&body) {
+        Ok(update) => update,
+        Err(err) => return error(StatusCode::BAD_REQUEST, "invalid_update", err.to_string()),
+    };
+    match poller.process(&update).await {
+        Ok(_) => StatusCode::OK.into_response(),
+        // Not 2xx: Telegram delivers the update again later.
+        Err(err) => {
+            tracing::error!(%err, "webhook update failed");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
+
+/// Compares secrets in time independent of where they differ.
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// `Path` re-export for the submodules.
+pub(crate) type TokenPath = Path<String>;

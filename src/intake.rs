@@ -1,0 +1,287 @@
+//! Dossier-completion notices from one-stop systems: parsing with field-by-field errors, and
+//! submission (idempotent on the dossier code), shared by the HTTP API and `sipas-bot notice`.
+
+use crate::channels::telegram::{self, Telegram};
+use crate::storage::{
+    Db, Effects, Invitation, NewNotice, NoticeOutcome, StorageError, SubmissionChannel,
+};
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use serde_json::Value;
+
+/// The longest code or name we accept, in characters.
+const MAX_CODE: usize = 64;
+const MAX_NAME: usize = 500;
+
+/// One field that is wrong, with the id of the locale message that says why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub reason: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoticeError {
+    /// The body is not JSON at all (HTTP 400).
+    Syntax(String),
+    /// JSON, but fields are missing or wrong (HTTP 422).
+    Fields(Vec<FieldError>),
+}
+
+/// Reads a notice, reporting every wrong field at once.
+pub fn parse_notice(body: &[u8]) -> Result<NewNotice, NoticeError> {
+    let value: Value =
+        serde_json::from_slice(body).map_err(|err| NoticeError::Syntax(err.to_string()))?;
+    let Some(object) = value.as_object() else {
+        return Err(NoticeError::Fields(vec![FieldError {
+            field: "$".into(),
+            reason: "intake-error-not-object",
+        }]));
+    };
+    let mut errors = Vec::new();
+    let mut text = |field: &str, max: usize| -> String {
+        match object.get(field) {
+            None | Some(Value::Null) => {
+                errors.push(FieldError {
+                    field: field.into(),
+                    reason: "intake-error-missing",
+                });
+                String::new()
+            }
+            Some(Value::String(s)) if s.trim().is_empty() => {
+                errors.push(FieldError {
+                    field: field.into(),
+                    reason: "intake-error-empty",
+                });
+                String::new()
+            }
+            Some(Value::String(s)) if s.chars().count() > max => {
+                errors.push(FieldError {
+                    field: field.into(),
+                    reason: "intake-error-too-long",
+                });
+                String::new()
+            }
+            Some(Value::String(s)) => s.trim().to_string(),
+            Some(_) => {
+                errors.push(FieldError {
+                    field: field.into(),
+                    reason: "intake-error-not-string",
+                });
+                String::new()
+            }
+        }
+    };
+    let dossier_code = text("dossier_code", MAX_CODE);
+    let agency_code = text("agency_code", MAX_CODE);
+    let procedure_code = text("procedure_code", MAX_CODE);
+    let procedure_name = text("procedure_name", MAX_NAME);
+    let channel_text = text("submission_channel", MAX_CODE);
+    let completed_text = text("completed_at", MAX_CODE);
+    let submission_channel = SubmissionChannel::parse(&channel_text);
+    if submission_channel.is_none() && !channel_text.is_empty() {
+        errors.push(FieldError {
+            field: "submission_channel".into(),
+            reason: "intake-error-channel",
+        });
+    }
+    let completed_at = DateTime::parse_from_rfc3339(&completed_text).ok();
+    if completed_at.is_none() && !completed_text.is_empty() {
+        errors.push(FieldError {
+            field: "completed_at".into(),
+            reason: "intake-error-time",
+        });
+    }
+    let recipient_chat_id = match object.get("recipient") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(recipient)) => match recipient.get("telegram_chat_id") {
+            None | Some(Value::Null) => None,
+            Some(Value::Number(n)) if n.is_i64() => Some(n.to_string()),
+            Some(Value::String(s)) if s.trim().parse::<i64>().is_ok() => Some(s.trim().to_string()),
+            Some(_) => {
+                errors.push(FieldError {
+                    field: "recipient.telegram_chat_id".into(),
+                    reason: "intake-error-chat-id",
+                });
+                None
+            }
+        },
+        Some(_) => {
+            errors.push(FieldError {
+                field: "recipient".into(),
+                reason: "intake-error-not-object",
+            });
+            None
+        }
+    };
+    match (submission_channel, completed_at, errors.is_empty()) {
+        (Some(submission_channel), Some(completed_at), true) => Ok(NewNotice {
+            dossier_code,
+            agency_code,
+            procedure_code,
+            procedure_name,
+            submission_channel,
+            completed_at: completed_at.with_timezone(&Utc),
+            recipient_chat_id,
+        }),
+        _ => Err(NoticeError::Fields(errors)),
+    }
+}
+
+/// The invitation as the API and the `notice` command return it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InvitationView {
+    pub dossier_code: String,
+    pub token: String,
+    pub deep_link: String,
+    pub qr_code_url: String,
+    pub expires_at: String,
+    pub status: String,
+    pub unknown_agency: bool,
+}
+
+/// Where links point: the bot's username and the API's public address.
+#[derive(Debug, Clone)]
+pub struct Links {
+    pub bot_username: String,
+    pub public_base_url: String,
+}
+
+impl Links {
+    pub fn deep_link(&self, token: &str) -> String {
+        format!("https://t.me/{}?start={token}", self.bot_username)
+    }
+
+    pub fn qr_code_url(&self, token: &str) -> String {
+        format!(
+            "{}/api/v1/invitations/{token}/qr.png",
+            self.public_base_url.trim_end_matches('/')
+        )
+    }
+
+    pub fn view(&self, invitation: &Invitation) -> InvitationView {
+        InvitationView {
+            dossier_code: invitation.dossier_code.clone(),
+            token: invitation.token.clone(),
+            deep_link: self.deep_link(&invitation.token),
+            qr_code_url: self.qr_code_url(&invitation.token),
+            expires_at: crate::storage::timestamp(invitation.expires_at),
+            status: invitation.status.code().to_string(),
+            unknown_agency: invitation.unknown_agency,
+        }
+    }
+}
+
+/// Stores a notice and its invitation. When the notice names the Telegram chat of a citizen
+/// who has talked to the bot before, the invitation message is queued in the same transaction.
+pub async fn submit(
+    db: &Db,
+    telegram: Option<&Telegram>,
+    flow_id: &str,
+    valid_for: Duration,
+    notice: &NewNotice,
+    now: DateTime<Utc>,
+) -> Result<NoticeOutcome, IntakeFailure> {
+    let flow = db
+        .latest_flow(flow_id)
+        .await?
+        .ok_or_else(|| IntakeFailure::UnknownFlow(flow_id.to_string()))?;
+    let known_chat = match (&notice.recipient_chat_id, telegram) {
+        (Some(chat), Some(_)) => db.knows_chat(telegram::CHANNEL, chat).await?,
+        _ => false,
+    };
+    let outcome = db
+        .submit_notice_with(notice, flow.id, valid_for, now, |invitation| {
+            let mut effects = Effects::default();
+            if let (true, Some(telegram), Some(chat)) = (
+                known_chat,
+                telegram,
+                invitation
+                    .recipient_chat_id
+                    .as_deref()
+                    .and_then(|c| c.parse::<i64>().ok()),
+            ) {
+                effects.push(telegram.notice_message(invitation, chat));
+            }
+            effects
+        })
+        .await?;
+    if known_chat {
+        if let Some(telegram) = telegram {
+            telegram.outbox_ready().notify_one();
+        }
+    }
+    Ok(outcome)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeFailure {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("unknown flow {0}")]
+    UnknownFlow(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reasons(body: &str) -> Vec<(String, &'static str)> {
+        match parse_notice(body.as_bytes()) {
+            Err(NoticeError::Fields(errors)) => {
+                errors.into_iter().map(|e| (e.field, e.reason)).collect()
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_complete_notice_parses() {
+        let notice = parse_notice(
+            br#"{"dossier_code":"H1","agency_code":"A","procedure_code":"P","procedure_name":"Khai sinh",
+                "submission_channel":"online","completed_at":"2026-11-16T15:00:00+07:00",
+                "recipient":{"telegram_chat_id":123}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            notice.completed_at.to_rfc3339(),
+            "2026-11-16T08:00:00+00:00"
+        );
+        assert_eq!(notice.recipient_chat_id.as_deref(), Some("123"));
+        assert_eq!(notice.submission_channel, SubmissionChannel::Online);
+    }
+
+    #[test]
+    fn every_wrong_field_is_named() {
+        let found = reasons(
+            r#"{"dossier_code":"","agency_code":5,"procedure_name":"x","submission_channel":"fax",
+                "completed_at":"hôm qua","recipient":{"telegram_chat_id":"abc"}}"#,
+        );
+        assert_eq!(
+            found,
+            [
+                ("dossier_code".to_string(), "intake-error-empty"),
+                ("agency_code".to_string(), "intake-error-not-string"),
+                ("procedure_code".to_string(), "intake-error-missing"),
+                ("submission_channel".to_string(), "intake-error-channel"),
+                ("completed_at".to_string(), "intake-error-time"),
+                (
+                    "recipient.telegram_chat_id".to_string(),
+                    "intake-error-chat-id"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn not_json_is_a_syntax_error() {
+        assert!(matches!(
+            parse_notice(b"{oops"),
+            Err(NoticeError::Syntax(_))
+        ));
+        assert_eq!(
+            reasons("[1]"),
+            [("$".to_string(), "intake-error-not-object")]
+        );
+    }
+}

@@ -1,0 +1,345 @@
+//! `sipas-bot serve`: one process running the Telegram bot (long polling or webhook), the HTTP
+//! API and the background workers (outbox sender, reminders). Start-up checks every setting and
+//! reaches Telegram once; shutdown stops taking updates, finishes what is in flight, loses nothing.
+
+use crate::channels::telegram::Telegram;
+use crate::channels::telegram::poller::Poller;
+use crate::channels::telegram::sender::{self, Sender};
+use crate::clock::Clock;
+use crate::config::{Secret, SettingError, Settings};
+use crate::conversation::Conversations;
+use crate::error::AppError;
+use crate::http::{self, ApiState};
+use crate::i18n::Locales;
+use crate::intake::Links;
+use chrono::Duration;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use teloxide::prelude::*;
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinSet;
+
+pub const DEFAULT_TELEGRAM_API_URL: &str = "https://api.telegram.org/";
+pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:8080";
+pub const DEFAULT_REMINDER_DELAY_HOURS: i64 = 24;
+
+/// How updates reach us.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    Polling,
+    /// Telegram posts updates to `url` (our `/telegram/webhook`), with `secret` in a header.
+    Webhook {
+        url: url::Url,
+        secret: Secret,
+    },
+}
+
+/// The settings of `serve`, on top of the shared ones.
+#[derive(Debug, Clone)]
+pub struct ServeSettings {
+    pub base: Settings,
+    pub telegram_token: Secret,
+    pub telegram_api_url: url::Url,
+    pub http_addr: SocketAddr,
+    pub intake_token: Secret,
+    /// Where the API is reached from outside, for QR code links; default `http://HTTP_ADDR`.
+    pub public_base_url: String,
+    pub mode: Mode,
+    pub reminder_delay: Duration,
+}
+
+impl ServeSettings {
+    pub fn from_env() -> Result<ServeSettings, SettingError> {
+        ServeSettings::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<ServeSettings, SettingError> {
+        let base = Settings::from_lookup(&lookup)?;
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let invalid = |name: &'static str, value: String, expected: &'static str| SettingError {
+            name,
+            value,
+            expected,
+        };
+        let telegram_token = get("TELEGRAM_BOT_TOKEN").ok_or_else(|| {
+            invalid(
+                "TELEGRAM_BOT_TOKEN",
+                String::new(),
+                "setting-expect-bot-token",
+            )
+        })?;
+        let well_formed = telegram_token.split_once(':').is_some_and(|(id, secret)| {
+            !id.is_empty()
+                && id.chars().all(|c| c.is_ascii_digit())
+                && !secret.is_empty()
+                && secret
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        });
+        if !well_formed {
+            // Never echo a secret, even a malformed one.
+            return Err(invalid(
+                "TELEGRAM_BOT_TOKEN",
+                "***".into(),
+                "setting-expect-bot-token",
+            ));
+        }
+        let api_text = get("TELEGRAM_API_URL").unwrap_or_else(|| DEFAULT_TELEGRAM_API_URL.into());
+        let telegram_api_url = url::Url::parse(&api_text)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+            .ok_or_else(|| invalid("TELEGRAM_API_URL", api_text.clone(), "setting-expect-url"))?;
+        let addr_text = get("HTTP_ADDR").unwrap_or_else(|| DEFAULT_HTTP_ADDR.into());
+        let http_addr: SocketAddr = addr_text.parse().map_err(|_| {
+            invalid(
+                "HTTP_ADDR",
+                addr_text.clone(),
+                "setting-expect-socket-address",
+            )
+        })?;
+        let intake_token = get("INTAKE_TOKEN")
+            .ok_or_else(|| invalid("INTAKE_TOKEN", String::new(), "setting-expect-intake-token"))?;
+        if intake_token.chars().count() < 16 {
+            return Err(invalid(
+                "INTAKE_TOKEN",
+                "***".into(),
+                "setting-expect-intake-token",
+            ));
+        }
+        let public_base_url = match get("PUBLIC_BASE_URL") {
+            Some(text) => url::Url::parse(&text)
+                .map(|_| text.trim_end_matches('/').to_string())
+                .map_err(|_| invalid("PUBLIC_BASE_URL", text.clone(), "setting-expect-url"))?,
+            None => format!("http://{http_addr}"),
+        };
+        let mode = match get("TELEGRAM_MODE").as_deref().unwrap_or("polling") {
+            "polling" => Mode::Polling,
+            "webhook" => {
+                let url_text = get("TELEGRAM_WEBHOOK_URL").ok_or_else(|| {
+                    invalid("TELEGRAM_WEBHOOK_URL", String::new(), "setting-expect-url")
+                })?;
+                let url = url::Url::parse(&url_text)
+                    .ok()
+                    .filter(|u| u.scheme() == "https" || u.host_str() == Some("127.0.0.1"))
+                    .ok_or_else(|| {
+                        invalid(
+                            "TELEGRAM_WEBHOOK_URL",
+                            url_text.clone(),
+                            "setting-expect-url",
+                        )
+                    })?;
+                let secret = get("TELEGRAM_WEBHOOK_SECRET").unwrap_or_default();
+                let secret_ok = (1..=256).contains(&secret.len())
+                    && secret
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                if !secret_ok {
+                    return Err(invalid(
+                        "TELEGRAM_WEBHOOK_SECRET",
+                        "***".into(),
+                        "setting-expect-webhook-secret",
+                    ));
+                }
+                Mode::Webhook {
+                    url,
+                    secret: Secret::new(secret),
+                }
+            }
+            other => {
+                return Err(invalid(
+                    "TELEGRAM_MODE",
+                    other.to_string(),
+                    "setting-expect-mode",
+                ));
+            }
+        };
+        let reminder_delay = match get("REMINDER_DELAY_HOURS") {
+            None => Duration::hours(DEFAULT_REMINDER_DELAY_HOURS),
+            Some(text) => text
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|h| *h > 0)
+                .map(Duration::hours)
+                .ok_or_else(|| {
+                    invalid(
+                        "REMINDER_DELAY_HOURS",
+                        text.clone(),
+                        "setting-expect-positive-hours",
+                    )
+                })?,
+        };
+        Ok(ServeSettings {
+            base,
+            telegram_token: Secret::new(telegram_token),
+            telegram_api_url,
+            http_addr,
+            intake_token: Secret::new(intake_token),
+            public_base_url,
+            mode,
+            reminder_delay,
+        })
+    }
+}
+
+/// A started server: its address, its Telegram side, and the handle to stop it.
+pub struct Running {
+    pub http_addr: SocketAddr,
+    pub bot_username: String,
+    pub telegram: Telegram,
+    pub sender: Sender,
+    clock: Arc<dyn Clock>,
+    shutdown: watch::Sender<bool>,
+    tasks: JoinSet<()>,
+}
+
+impl Running {
+    /// Sends the reminders due now (the reminder worker does this every minute).
+    pub async fn send_due_reminders(
+        &self,
+    ) -> Result<usize, crate::channels::telegram::HandleError> {
+        self.telegram.send_due_reminders(self.clock.now()).await
+    }
+
+    /// Stops taking updates, lets the workers finish what is in flight, and waits for them.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        while self.tasks.join_next().await.is_some() {}
+    }
+
+    /// Runs until SIGINT or SIGTERM, then shuts down gracefully.
+    pub async fn until_signal(self) {
+        wait_for_signal().await;
+        tracing::info!("shutting down");
+        self.shutdown().await;
+    }
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Starts everything; returns once the HTTP listener is bound and Telegram answered `getMe`.
+pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Running, AppError> {
+    let db = crate::cli::open_store(settings.base.database_url.expose()).await?;
+    let locales = Arc::new(Locales::load());
+    let bot =
+        Bot::new(settings.telegram_token.expose()).set_api_url(settings.telegram_api_url.clone());
+    let me = bot
+        .get_me()
+        .await
+        .map_err(|err| AppError::Telegram(err.to_string()))?;
+    let bot_username = me.username().to_string();
+    match &settings.mode {
+        Mode::Polling => bot.delete_webhook().await,
+        Mode::Webhook { url, secret } => {
+            bot.set_webhook(url.clone())
+                .secret_token(secret.expose().to_string())
+                .await
+        }
+    }
+    .map_err(|err| AppError::Telegram(err.to_string()))?;
+
+    let outbox_ready = Arc::new(Notify::new());
+    let conversations = Conversations::new(db.clone());
+    let telegram = Telegram::new(
+        conversations,
+        locales.clone(),
+        settings.base.lang,
+        settings.reminder_delay,
+        outbox_ready.clone(),
+    );
+    let sender = Sender::new(db.clone(), sender::throttled(bot.clone()), clock.clone());
+    let poller = Poller::new(bot.clone(), telegram.clone(), clock.clone());
+    let (shutdown, shutdown_rx) = watch::channel(false);
+    let mut tasks = JoinSet::new();
+
+    let listener = tokio::net::TcpListener::bind(settings.http_addr)
+        .await
+        .map_err(|err| AppError::Io {
+            path: settings.http_addr.to_string(),
+            reason: err.to_string(),
+        })?;
+    let http_addr = listener.local_addr().map_err(|err| AppError::Io {
+        path: settings.http_addr.to_string(),
+        reason: err.to_string(),
+    })?;
+    let public_base_url = if settings.http_addr.port() == 0 {
+        format!("http://{http_addr}")
+    } else {
+        settings.public_base_url.clone()
+    };
+    let state = ApiState {
+        db: db.clone(),
+        locales: locales.clone(),
+        lang: settings.base.lang,
+        intake_token: settings.intake_token.clone(),
+        links: Links {
+            bot_username: bot_username.clone(),
+            public_base_url,
+        },
+        flow: settings.base.flow.clone(),
+        invitation_ttl: Duration::days(settings.base.invitation_ttl_days),
+        telegram: Some(telegram.clone()),
+        clock: clock.clone(),
+        webhook: match &settings.mode {
+            Mode::Webhook { secret, .. } => Some((poller.clone(), secret.clone())),
+            Mode::Polling => None,
+        },
+    };
+    let mut http_shutdown = shutdown_rx.clone();
+    tasks.spawn(async move {
+        let served = axum::serve(listener, http::router(state))
+            .with_graceful_shutdown(async move {
+                let _ = http_shutdown.wait_for(|stop| *stop).await;
+            })
+            .await;
+        if let Err(err) = served {
+            tracing::error!(%err, "HTTP server stopped");
+        }
+    });
+    if settings.mode == Mode::Polling {
+        tasks.spawn(poller.run(shutdown_rx.clone()));
+    }
+    tasks.spawn(sender.clone().run(outbox_ready, shutdown_rx.clone()));
+    let reminders = telegram.clone();
+    let reminder_clock = clock.clone();
+    let mut reminder_shutdown = shutdown_rx.clone();
+    tasks.spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    if let Err(err) = reminders.send_due_reminders(reminder_clock.now()).await {
+                        tracing::error!(%err, "reminder pass failed");
+                    }
+                }
+                _ = reminder_shutdown.changed() => return,
+            }
+        }
+    });
+    tracing::info!(%http_addr, bot = %bot_username, "serving");
+    Ok(Running {
+        http_addr,
+        bot_username,
+        telegram,
+        sender,
+        clock,
+        shutdown,
+        tasks,
+    })
+}

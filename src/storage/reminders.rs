@@ -1,0 +1,147 @@
+//! Reminders for citizens who chose "Để sau", chats a channel knows, and invitation decisions
+//! (postpone, decline) recorded together with their effects.
+
+use super::outbox::{Effects, apply_effects};
+use super::{Db, InvitationStatus, StorageError, parse_timestamp, timestamp};
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reminder {
+    pub invitation_token: String,
+    pub channel: String,
+    pub chat_id: String,
+    pub due_at: DateTime<Utc>,
+}
+
+impl Db {
+    /// Sets an invitation's status with its effects in one transaction, unless it is completed.
+    /// `Ok(false)` when the inbound message was handled before.
+    pub async fn decide_invitation(
+        &self,
+        token: &str,
+        status: InvitationStatus,
+        reminder: Option<&Reminder>,
+        effects: &Effects,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StorageError> {
+        let mut tx = self.pool.begin().await?;
+        if !apply_effects(&mut tx, effects, now).await? {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        sqlx::query("UPDATE invitations SET status = $1, updated_at = $2 WHERE token = $3 AND status <> 'completed'")
+            .bind(status.code())
+            .bind(timestamp(now))
+            .bind(token)
+            .execute(&mut *tx)
+            .await?;
+        if let Some(reminder) = reminder {
+            // One reminder per invitation, ever: a second "Để sau" does not schedule another.
+            sqlx::query(
+                "INSERT INTO reminders (invitation_token, channel, chat_id, due_at, status, created_at)
+                 VALUES ($1, $2, $3, $4, 'scheduled', $5) ON CONFLICT (invitation_token) DO NOTHING",
+            )
+            .bind(&reminder.invitation_token)
+            .bind(&reminder.channel)
+            .bind(&reminder.chat_id)
+            .bind(timestamp(reminder.due_at))
+            .bind(timestamp(now))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Scheduled reminders due at `now`.
+    pub async fn due_reminders(
+        &self,
+        channel: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Reminder>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT invitation_token, channel, chat_id, due_at FROM reminders
+             WHERE channel = $1 AND status = 'scheduled' AND due_at <= $2 ORDER BY due_at",
+        )
+        .bind(channel)
+        .bind(timestamp(now))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(reminder_from_row).collect()
+    }
+
+    /// The reminder of an invitation, whatever its status.
+    pub async fn reminder(&self, token: &str) -> Result<Option<Reminder>, StorageError> {
+        let row = sqlx::query("SELECT invitation_token, channel, chat_id, due_at FROM reminders WHERE invitation_token = $1")
+            .bind(token)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| reminder_from_row(&row)).transpose()
+    }
+
+    /// Marks a reminder done (`sent` or `skipped`) with its effects, once.
+    pub async fn finish_reminder(
+        &self,
+        token: &str,
+        status: &str,
+        effects: &Effects,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StorageError> {
+        let mut tx = self.pool.begin().await?;
+        let updated = sqlx::query(
+            "UPDATE reminders SET status = $1 WHERE invitation_token = $2 AND status = 'scheduled'",
+        )
+        .bind(status)
+        .bind(token)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if updated == 0 || !apply_effects(&mut tx, effects, now).await? {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Remembers that a chat has talked to us; `true` the first time.
+    pub async fn remember_chat(
+        &self,
+        channel: &str,
+        chat_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StorageError> {
+        let inserted = sqlx::query(
+            "INSERT INTO channel_chats (channel, chat_id, first_seen_at) VALUES ($1, $2, $3)
+             ON CONFLICT (channel, chat_id) DO NOTHING",
+        )
+        .bind(channel)
+        .bind(chat_id)
+        .bind(timestamp(now))
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(inserted == 1)
+    }
+
+    pub async fn knows_chat(&self, channel: &str, chat_id: &str) -> Result<bool, StorageError> {
+        let known: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM channel_chats WHERE channel = $1 AND chat_id = $2")
+                .bind(channel)
+                .bind(chat_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(known.is_some())
+    }
+}
+
+fn reminder_from_row(row: &sqlx::any::AnyRow) -> Result<Reminder, StorageError> {
+    let due: String = row.try_get("due_at")?;
+    Ok(Reminder {
+        invitation_token: row.try_get("invitation_token")?,
+        channel: row.try_get("channel")?,
+        chat_id: row.try_get("chat_id")?,
+        due_at: parse_timestamp(&due)?,
+    })
+}
