@@ -3,6 +3,9 @@
 //! `SIPAS_REQUIRE_POSTGRES=1` (CI), where an unreachable server fails the test.
 #![allow(dead_code)]
 
+pub mod fake_telegram;
+pub mod server;
+
 use sipas_bot::storage::Db;
 use sqlx::Connection;
 use std::sync::atomic::{AtomicU32, Ordering};

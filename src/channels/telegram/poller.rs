@@ -34,15 +34,14 @@ impl Poller {
             .handle_update(update, self.clock.now())
             .await?;
         if let Some((id, text)) = &handled.callback_answer {
-            if !handled.duplicate || text.is_some() {
-                let mut answer = self.bot.answer_callback_query(id.clone());
-                if let Some(text) = text {
-                    answer = answer.text(text.clone());
-                }
-                // The press is already stored; a lost answer only leaves a spinner for a moment.
-                if let Err(err) = answer.await {
-                    tracing::info!(%err, "answerCallbackQuery failed");
-                }
+            // Every press is answered, a repeated one too (Telegram may refuse a second answer).
+            let mut answer = self.bot.answer_callback_query(id.clone());
+            if let Some(text) = text {
+                answer = answer.text(text.clone());
+            }
+            // The press is already stored; a lost answer only leaves a spinner for a moment.
+            if let Err(err) = answer.await {
+                tracing::info!(%err, "answerCallbackQuery failed");
             }
         }
         Ok(handled)

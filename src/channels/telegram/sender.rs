@@ -32,6 +32,8 @@ pub struct Sender {
     db: Db,
     bot: SendingBot,
     clock: Arc<dyn Clock>,
+    /// Counts finished passes, so tests and operators can wait for the outbox to move.
+    passes: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 /// What one pass did.
@@ -46,7 +48,17 @@ pub struct Pass {
 
 impl Sender {
     pub fn new(db: Db, bot: SendingBot, clock: Arc<dyn Clock>) -> Sender {
-        Sender { db, bot, clock }
+        Sender {
+            db,
+            bot,
+            clock,
+            passes: Arc::new(tokio::sync::watch::channel(0).0),
+        }
+    }
+
+    /// Changes after every delivery pass.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.passes.subscribe()
     }
 
     /// Sends every due row once: chats in parallel, each chat's rows in order.
@@ -80,7 +92,9 @@ impl Sender {
                 chats.push(self.deliver_chat(due));
             }
         }
-        for result in futures::future::join_all(chats).await {
+        let results = futures::future::join_all(chats).await;
+        self.passes.send_modify(|count| *count += 1);
+        for result in results {
             let chat_pass = result?;
             pass.sent += chat_pass.sent;
             pass.retried += chat_pass.retried;
