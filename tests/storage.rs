@@ -363,7 +363,13 @@ async fn a_stale_save_is_refused_and_a_repeated_input_counts_once() {
 
         let flow = conversations.flow(flow_id).await.unwrap();
         let conflict = db
-            .save_progress(&stale, &first.session.state, &flow, at(9))
+            .save_progress(
+                &stale,
+                &first.session.state,
+                &flow,
+                at(9),
+                &Default::default(),
+            )
             .await
             .unwrap();
         assert_eq!(conflict, Progress::Conflict, "{}", test_db.name);

@@ -402,3 +402,27 @@ async fn cancel_pauses_and_the_same_link_resumes() {
     assert!(help.text.contains("/cancel"), "{}", help.text);
     harness.running.unwrap().shutdown().await;
 }
+
+#[tokio::test]
+async fn the_same_conversation_runs_on_postgresql() {
+    let Some(test_db) = common::TestDb::postgres().await else {
+        return;
+    };
+    let mut harness = Harness::start_with(test_db, &[]).await;
+    let token = harness.notice("HS-PG-1", None).await;
+    begin(&harness, CHAT, &token).await;
+    press(&harness, CHAT, "Rất hài lòng").await;
+    harness.restart().await;
+    for answer in ["4", "3", "5", "có", "Hài lòng", "5"] {
+        type_text(&harness, CHAT, answer).await;
+    }
+    let last = type_text(&harness, CHAT, "bỏ qua").await;
+    assert!(last.text.contains("Cảm ơn Ông/Bà"), "{}", last.text);
+    let rows = harness.db.export_rows().await.unwrap();
+    assert_eq!(rows.len(), 8, "with the PAKN question");
+    assert_eq!(
+        harness.db.invitation(&token).await.unwrap().unwrap().status,
+        InvitationStatus::Completed
+    );
+    harness.finish().await;
+}

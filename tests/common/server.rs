@@ -76,6 +76,15 @@ impl Harness {
         }
     }
 
+    /// Stops the server and drops the test database.
+    pub async fn finish(mut self) {
+        if let Some(running) = self.running.take() {
+            running.shutdown().await;
+        }
+        self.db.close().await;
+        self._test_db.cleanup().await;
+    }
+
     pub fn running(&self) -> &Running {
         self.running.as_ref().expect("running")
     }
