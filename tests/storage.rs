@@ -84,6 +84,22 @@ async fn answer_all(
     progress
 }
 
+/// Submits a notice and returns its invitation token.
+async fn invite(
+    db: &Db,
+    dossier: &str,
+    agency: &str,
+    flow_id: i64,
+    now: chrono::DateTime<Utc>,
+) -> String {
+    db.submit_notice(&notice(dossier, agency), flow_id, Duration::days(7), now)
+        .await
+        .unwrap()
+        .invitation()
+        .token
+        .clone()
+}
+
 const SHORT_ANSWERS: [&str; 7] = [
     "5",
     "hai long",
@@ -258,13 +274,7 @@ async fn a_restart_mid_survey_loses_nothing_and_the_citizen_continues() {
     for test_db in TestDb::all().await {
         let db = test_db.open().await;
         let flow_id = short_flow_id(&db).await;
-        let token = db
-            .submit_notice(&notice("HS-9", "X"), flow_id, Duration::days(7), at(8))
-            .await
-            .unwrap()
-            .invitation()
-            .token
-            .clone();
+        let token = invite(&db, "HS-9", "X", flow_id, at(8)).await;
         let conversations = Conversations::new(db.clone());
         answer_all(&conversations, &token, "chat-1", &SHORT_ANSWERS[..3]).await;
         db.close().await;
@@ -304,13 +314,7 @@ async fn invalid_expired_and_foreign_links_are_refused() {
             test_db.name
         );
 
-        let token = db
-            .submit_notice(&notice("HS-3", "X"), flow_id, Duration::days(7), at(8))
-            .await
-            .unwrap()
-            .invitation()
-            .token
-            .clone();
+        let token = invite(&db, "HS-3", "X", flow_id, at(8)).await;
         let expired = conversations
             .open(&token, "test", "c", Lang::Vi, at(8) + Duration::days(7))
             .await;
@@ -342,13 +346,7 @@ async fn a_stale_save_is_refused_and_a_repeated_input_counts_once() {
     for test_db in TestDb::all().await {
         let db = test_db.open().await;
         let flow_id = short_flow_id(&db).await;
-        let token = db
-            .submit_notice(&notice("HS-4", "X"), flow_id, Duration::days(7), at(8))
-            .await
-            .unwrap()
-            .invitation()
-            .token
-            .clone();
+        let token = invite(&db, "HS-4", "X", flow_id, at(8)).await;
         let conversations = Conversations::new(db.clone());
         let opened = conversations
             .open(&token, "test", "c", Lang::Vi, at(9))
@@ -396,13 +394,7 @@ async fn a_new_flow_version_applies_to_new_invitations_only() {
     for test_db in TestDb::all().await {
         let db = test_db.open().await;
         let v1 = short_flow_id(&db).await;
-        let old_token = db
-            .submit_notice(&notice("HS-5", "X"), v1, Duration::days(7), at(8))
-            .await
-            .unwrap()
-            .invitation()
-            .token
-            .clone();
+        let old_token = invite(&db, "HS-5", "X", v1, at(8)).await;
         let conversations = Conversations::new(db.clone());
         answer_all(&conversations, &old_token, "c1", &SHORT_ANSWERS[..2]).await;
 
