@@ -23,4 +23,5 @@ pub mod report;
 pub mod scoring;
 pub mod serve;
 pub mod storage;
+pub mod summary;
 pub mod survey;

@@ -128,3 +128,30 @@ setting-expect-webhook-secret = it must be 1–256 letters, digits, “_” or �
 setting-expect-mode = it must be polling or webhook.
 setting-expect-positive-hours = it must be a positive whole number of hours.
 serve-started = Serving: API at http://{ $addr }, Telegram bot @{ $bot }. Press Ctrl+C to stop.
+
+## Weekly summaries for officials.
+
+weekly-title = 📊 SIPAS WEEKLY SUMMARY { $week } ({ $from } – { $to })
+weekly-scope = { $agency } and the units under it
+weekly-counts = Invitations: { $invitations } · Responses: { $responses } (rate { $rate }) · Declined: { $declines } · Undeliverable: { $undeliverable }
+weekly-overall = Overall SIPAS index: { $index }{ $change }{ $margin }
+weekly-up = , up { $points } points
+weekly-down = , down { $points } points
+weekly-same = , unchanged
+weekly-margin = , margin of error ±{ $margin } points
+weekly-points = In points: { $points }/{ $maximum }
+weekly-trend = 4-week trend: { $trend }
+weekly-factors = Factors:
+weekly-factor = • { $factor }: { $index }{ $change }
+weekly-weakest = Weakest criteria:
+weekly-criterion = • { $criterion } — { $rate }
+weekly-units = Units ranked:
+weekly-unit = • { $agency }: { $index } (rank { $rank }/{ $of }, { $responses } responses)
+weekly-small-units = Too few responses to rank: { $units }
+weekly-expectations = Top expectations: { $expectations }
+weekly-comments = Recent comments:
+weekly-comment = “{ $comment }”
+weekly-too-small = ⚠ Fewer than { $minimum } responses: too few to conclude.
+chart-title = SIPAS index { $week }
+chart-overall = Overall
+chart-trend = 4-week trend

@@ -128,3 +128,30 @@ setting-expect-webhook-secret = cần là chuỗi 1–256 ký tự gồm chữ, 
 setting-expect-mode = cần là polling hoặc webhook.
 setting-expect-positive-hours = cần là số giờ nguyên dương.
 serve-started = Đang phục vụ: API tại http://{ $addr }, bot Telegram @{ $bot }. Nhấn Ctrl+C để dừng.
+
+## Báo cáo tuần gửi cán bộ.
+
+weekly-title = 📊 BÁO CÁO SIPAS TUẦN { $week } ({ $from } – { $to })
+weekly-scope = { $agency } và các đơn vị trực thuộc
+weekly-counts = Lời mời: { $invitations } · Phản hồi: { $responses } (tỷ lệ { $rate }) · Từ chối: { $declines } · Không gửi được: { $undeliverable }
+weekly-overall = Chỉ số SIPAS chung: { $index }{ $change }{ $margin }
+weekly-up = , tăng { $points } điểm %
+weekly-down = , giảm { $points } điểm %
+weekly-same = , không đổi
+weekly-margin = , sai số ±{ $margin } điểm %
+weekly-points = Quy đổi: { $points }/{ $maximum } điểm
+weekly-trend = Xu hướng 4 tuần: { $trend }
+weekly-factors = Các yếu tố:
+weekly-factor = • { $factor }: { $index }{ $change }
+weekly-weakest = Tiêu chí thấp nhất:
+weekly-criterion = • { $criterion } — { $rate }
+weekly-units = Xếp hạng đơn vị:
+weekly-unit = • { $agency }: { $index } (hạng { $rank }/{ $of }, { $responses } phản hồi)
+weekly-small-units = Chưa đủ phản hồi để xếp hạng: { $units }
+weekly-expectations = Mong đợi hàng đầu: { $expectations }
+weekly-comments = Ý kiến gần đây:
+weekly-comment = “{ $comment }”
+weekly-too-small = ⚠ Số phản hồi còn ít (dưới { $minimum }), chưa đủ để kết luận.
+chart-title = Chỉ số SIPAS { $week }
+chart-overall = Chung
+chart-trend = Xu hướng 4 tuần

@@ -1,0 +1,357 @@
+//! Weekly SIPAS summaries for officials, pure: from the answer rows of a scope (an agency and
+//! every unit under it) to every figure the message, the chart and the JSON show.
+//!
+//! Figures follow the method in ../shared/sipas-method.md through [`crate::scoring`]; a change is
+//! this week's index minus last week's, in percentage points; the trend is the last four weeks.
+
+pub mod chart;
+mod mask;
+pub mod render;
+mod week;
+
+pub use mask::mask;
+pub use week::Week;
+
+use crate::flow::{Flow, Lang, QuestionKind};
+use crate::scoring::{self, Rating};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+/// Units with fewer responses in the week are listed apart and not ranked.
+pub const MIN_RESPONSES_TO_RANK: u64 = 10;
+/// Below this many responses the summary warns that it is too small to conclude.
+pub const MIN_RESPONSES_TO_CONCLUDE: u64 = 30;
+/// How many weakest criteria, top expectations and comments are shown.
+pub const SHOWN: usize = 3;
+
+/// One stored answer of a completed response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerRow {
+    pub response_id: i64,
+    pub agency_code: String,
+    pub submitted_at: DateTime<Utc>,
+    pub question_id: String,
+    pub kind: String,
+    pub value: String,
+    pub level: Option<u8>,
+}
+
+/// Invitations created in the week, by outcome.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub invitations: u64,
+    pub responses: u64,
+    pub declines: u64,
+    pub undeliverable: u64,
+}
+
+/// What a summary covers: an agency, its direct units, and every agency code under each.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    pub code: String,
+    pub name: String,
+    /// Every code in the scope, the agency's own included.
+    pub codes: Vec<String>,
+    /// Direct sub-units: (code, name, every code under it).
+    pub units: Vec<(String, String, Vec<String>)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Figure {
+    /// This week's index (0..=1), `None` without answers.
+    pub value: Option<f64>,
+    /// Change from last week in percentage points.
+    pub change: Option<f64>,
+    /// The last four weeks, oldest first (this week last).
+    pub trend: Vec<Option<f64>>,
+    /// 95% margin of error (0..=1).
+    pub margin: Option<f64>,
+    pub sample: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FactorFigure {
+    pub factor: String,
+    pub name: String,
+    pub figure: Figure,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Criterion {
+    pub question: String,
+    pub text: String,
+    pub rate: f64,
+    pub answered: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Unit {
+    pub code: String,
+    pub name: String,
+    pub index: Option<f64>,
+    pub responses: u64,
+    /// `(rank, of)` among the ranked peers, e.g. `(2, 11)`.
+    pub rank: Option<(usize, usize)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Expectation {
+    pub option: String,
+    pub label: String,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Points {
+    pub maximum: f64,
+    pub value: f64,
+}
+
+/// Every figure of one week's summary for one scope.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WeeklySummary {
+    pub agency_code: String,
+    pub agency_name: String,
+    pub week: String,
+    pub from: String,
+    pub to: String,
+    pub counts: Counts,
+    pub response_rate: Option<f64>,
+    pub overall: Figure,
+    pub factors: Vec<FactorFigure>,
+    pub points: Option<Points>,
+    pub weakest: Vec<Criterion>,
+    /// Ranked units, best first.
+    pub units: Vec<Unit>,
+    /// Units with too few responses to rank.
+    pub small_units: Vec<Unit>,
+    pub expectations: Vec<Expectation>,
+    /// Recent comments, masked.
+    pub comments: Vec<String>,
+    pub too_small_to_conclude: bool,
+}
+
+/// Builds the summary of `week` from rows covering at least the four weeks ending with it.
+pub fn build(
+    flow: &Flow,
+    lang: Lang,
+    scope: &Scope,
+    week: Week,
+    rows: &[AnswerRow],
+    counts: Counts,
+    points_max: Option<f64>,
+) -> WeeklySummary {
+    let weeks: Vec<Week> = {
+        let mut weeks = vec![week];
+        for _ in 0..3 {
+            weeks.push(weeks.last().expect("non-empty").previous());
+        }
+        weeks.reverse();
+        weeks
+    };
+    let in_week =
+        |row: &&AnswerRow, w: Week| row.submitted_at >= w.start() && row.submitted_at < w.end();
+    let this_week: Vec<&AnswerRow> = rows.iter().filter(|r| in_week(r, week)).collect();
+    let cards: Vec<scoring::Scorecard> = weeks
+        .iter()
+        .map(|w| {
+            let scoped: Vec<&AnswerRow> = rows.iter().filter(|r| in_week(r, *w)).collect();
+            card(flow, &scoped)
+        })
+        .collect();
+    let current = cards.last().expect("four weeks");
+    let previous = &cards[cards.len() - 2];
+    let responses = distinct_responses(&this_week);
+    let figure = |pick: &dyn Fn(&scoring::Scorecard) -> Option<f64>, sample: u64| {
+        let value = pick(current);
+        Figure {
+            value,
+            change: value
+                .zip(pick(previous))
+                .map(|(now, before)| (now - before) * 100.0),
+            trend: cards.iter().map(pick).collect(),
+            margin: value.and_then(|v| scoring::margin_of_error(v, sample)),
+            sample,
+        }
+    };
+    let overall = figure(&|c| c.overall, responses);
+    let factors = flow
+        .factors
+        .iter()
+        .map(|factor| {
+            let sample = current
+                .factors
+                .iter()
+                .find(|f| f.factor == factor.id)
+                .map_or(0, |f| f.answered);
+            FactorFigure {
+                factor: factor.id.clone(),
+                name: factor.name.get(lang).to_string(),
+                figure: figure(
+                    &|c| {
+                        c.factors
+                            .iter()
+                            .find(|f| f.factor == factor.id)
+                            .and_then(|f| f.index)
+                    },
+                    sample,
+                ),
+            }
+        })
+        .collect();
+    let mut weakest: Vec<Criterion> = current
+        .criteria
+        .iter()
+        .filter_map(|c| {
+            Some(Criterion {
+                question: c.question.clone(),
+                text: flow.question(&c.question)?.text.get(lang).to_string(),
+                rate: c.rate?,
+                answered: c.answered,
+            })
+        })
+        .collect();
+    weakest.sort_by(|a, b| a.rate.total_cmp(&b.rate).then(a.question.cmp(&b.question)));
+    weakest.truncate(SHOWN);
+
+    let (units, small_units) = rank_units(flow, scope, &this_week);
+    WeeklySummary {
+        agency_code: scope.code.clone(),
+        agency_name: scope.name.clone(),
+        week: week.label(),
+        from: crate::i18n::date(week.monday(), lang),
+        to: crate::i18n::date(week.sunday(), lang),
+        counts,
+        response_rate: (counts.invitations > 0)
+            .then(|| counts.responses as f64 / counts.invitations as f64),
+        points: points_max
+            .zip(overall.value)
+            .map(|(maximum, value)| Points {
+                maximum,
+                value: scoring::points(value, maximum),
+            }),
+        overall,
+        factors,
+        weakest,
+        units,
+        small_units,
+        expectations: expectations(flow, lang, &this_week),
+        comments: comments(flow, &this_week),
+        too_small_to_conclude: responses < MIN_RESPONSES_TO_CONCLUDE,
+    }
+}
+
+fn card(flow: &Flow, rows: &[&AnswerRow]) -> scoring::Scorecard {
+    let ratings: Vec<Rating> = rows
+        .iter()
+        .filter(|r| r.kind == "scale")
+        .map(|r| Rating {
+            question: r.question_id.clone(),
+            level: r.level,
+        })
+        .collect();
+    scoring::score(
+        &crate::report::factor_specs(flow),
+        &crate::report::criteria(flow),
+        &ratings,
+    )
+}
+
+fn distinct_responses(rows: &[&AnswerRow]) -> u64 {
+    let mut ids: Vec<i64> = rows.iter().map(|r| r.response_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.len() as u64
+}
+
+fn rank_units(flow: &Flow, scope: &Scope, rows: &[&AnswerRow]) -> (Vec<Unit>, Vec<Unit>) {
+    let mut ranked = Vec::new();
+    let mut small = Vec::new();
+    for (code, name, codes) in &scope.units {
+        let unit_rows: Vec<&AnswerRow> = rows
+            .iter()
+            .copied()
+            .filter(|r| codes.contains(&r.agency_code))
+            .collect();
+        let unit = Unit {
+            code: code.clone(),
+            name: name.clone(),
+            index: card(flow, &unit_rows).overall,
+            responses: distinct_responses(&unit_rows),
+            rank: None,
+        };
+        if unit.responses >= MIN_RESPONSES_TO_RANK && unit.index.is_some() {
+            ranked.push(unit);
+        } else {
+            small.push(unit);
+        }
+    }
+    ranked.sort_by(|a, b| {
+        b.index
+            .unwrap_or(0.0)
+            .total_cmp(&a.index.unwrap_or(0.0))
+            .then(a.code.cmp(&b.code))
+    });
+    let of = ranked.len();
+    for (position, unit) in ranked.iter_mut().enumerate() {
+        unit.rank = Some((position + 1, of));
+    }
+    (ranked, small)
+}
+
+fn expectations(flow: &Flow, lang: Lang, rows: &[&AnswerRow]) -> Vec<Expectation> {
+    let mut counts: BTreeMap<(String, String), u64> = BTreeMap::new();
+    for row in rows
+        .iter()
+        .filter(|r| r.kind == "multiple_choice" && !r.value.is_empty())
+    {
+        for option in row.value.split(';') {
+            *counts
+                .entry((row.question_id.clone(), option.to_string()))
+                .or_default() += 1;
+        }
+    }
+    let mut found: Vec<Expectation> = counts
+        .into_iter()
+        .map(|((question, option), count)| {
+            let label = flow
+                .question(&question)
+                .and_then(|q| q.options().iter().find(|o| o.id == option))
+                .map_or(option.clone(), |o| o.text.get(lang).to_string());
+            Expectation {
+                option,
+                label,
+                count,
+            }
+        })
+        .collect();
+    found.sort_by(|a, b| b.count.cmp(&a.count).then(a.option.cmp(&b.option)));
+    found.truncate(SHOWN);
+    found
+}
+
+fn comments(flow: &Flow, rows: &[&AnswerRow]) -> Vec<String> {
+    let is_text = |question: &str| {
+        flow.question(question)
+            .is_some_and(|q| matches!(q.kind, QuestionKind::Text { .. }))
+    };
+    let mut texts: Vec<&&AnswerRow> = rows
+        .iter()
+        .filter(|r| r.kind == "text" && is_text(&r.question_id) && !r.value.trim().is_empty())
+        .collect();
+    texts.sort_by(|a, b| {
+        b.submitted_at
+            .cmp(&a.submitted_at)
+            .then(b.response_id.cmp(&a.response_id))
+    });
+    texts.iter().take(SHOWN).map(|r| mask(&r.value)).collect()
+}
+
+/// The rows of one response, keyed by question, for alerts.
+pub fn answers_by_question(rows: &[AnswerRow]) -> HashMap<&str, &AnswerRow> {
+    rows.iter().map(|r| (r.question_id.as_str(), r)).collect()
+}
+
+#[cfg(test)]
+mod tests;
