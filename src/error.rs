@@ -27,6 +27,10 @@ pub enum AppError {
     Telegram(String),
     #[error("{0}")]
     Api(String),
+    #[error("unknown agency {0}")]
+    UnknownAgency(String),
+    #[error("bad week {0}")]
+    BadWeek(String),
 }
 
 impl AppError {
@@ -70,6 +74,10 @@ impl AppError {
             AppError::Conversation(err) => text("error-database", &[("reason", err.to_string())]),
             AppError::Telegram(reason) => text("error-telegram", &[("reason", reason.clone())]),
             AppError::Api(reason) => text("error-api", &[("reason", reason.clone())]),
+            AppError::UnknownAgency(agency) => {
+                text("error-unknown-agency", &[("agency", agency.clone())])
+            }
+            AppError::BadWeek(week) => text("error-bad-week", &[("week", week.clone())]),
         }
     }
 }

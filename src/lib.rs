@@ -25,3 +25,4 @@ pub mod serve;
 pub mod storage;
 pub mod summary;
 pub mod survey;
+pub mod weekly;

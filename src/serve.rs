@@ -2,9 +2,9 @@
 //! API and the background workers (outbox sender, reminders). Start-up checks every setting and
 //! reaches Telegram once; shutdown stops taking updates, finishes what is in flight, loses nothing.
 
-use crate::channels::telegram::Telegram;
 use crate::channels::telegram::poller::Poller;
 use crate::channels::telegram::sender::{self, Sender};
+use crate::channels::telegram::{BotAdmins, Telegram};
 use crate::clock::Clock;
 use crate::config::{Secret, SettingError, Settings};
 use crate::conversation::Conversations;
@@ -12,6 +12,7 @@ use crate::error::AppError;
 use crate::http::{self, ApiState};
 use crate::i18n::Locales;
 use crate::intake::Links;
+use crate::weekly::Weekly;
 use chrono::Duration;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -189,6 +190,7 @@ pub struct Running {
     pub http_addr: SocketAddr,
     pub bot_username: String,
     pub telegram: Telegram,
+    pub weekly: Weekly,
     pub sender: Sender,
     clock: Arc<dyn Clock>,
     shutdown: watch::Sender<bool>,
@@ -201,6 +203,20 @@ impl Running {
         &self,
     ) -> Result<usize, crate::channels::telegram::HandleError> {
         self.telegram.send_due_reminders(self.clock.now()).await
+    }
+
+    /// Sends the weekly summaries due now (the scheduler does this every minute).
+    pub async fn run_due_summaries(&self) -> Result<usize, crate::weekly::WeeklyError> {
+        let sent = self.weekly.run_due(self.clock.now()).await?;
+        self.telegram.outbox_ready().notify_one();
+        Ok(sent)
+    }
+
+    /// Sends the alerts of new responses (the alert worker does this every 30 seconds).
+    pub async fn run_alerts(&self) -> Result<usize, crate::weekly::WeeklyError> {
+        let sent = self.weekly.run_alerts(self.clock.now()).await?;
+        self.telegram.outbox_ready().notify_one();
+        Ok(sent)
     }
 
     /// Stops taking updates, lets the workers finish what is in flight, and waits for them.
@@ -256,8 +272,16 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
 
     let outbox_ready = Arc::new(Notify::new());
     let conversations = Conversations::new(db.clone());
+    let weekly = Weekly::new(
+        db.clone(),
+        locales.clone(),
+        settings.base.lang,
+        settings.base.flow.clone(),
+    );
     let telegram = Telegram::new(
         conversations,
+        weekly.clone(),
+        Arc::new(BotAdmins(bot.clone())),
         locales.clone(),
         settings.base.lang,
         settings.reminder_delay,
@@ -332,11 +356,39 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
             }
         }
     });
+    // Weekly summaries (checked every minute) and alerts (every 30 seconds).
+    let officials = weekly.clone();
+    let officials_clock = clock.clone();
+    let officials_ready = telegram.outbox_ready();
+    let mut officials_shutdown = shutdown_rx.clone();
+    tasks.spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
+        let mut round: u64 = 0;
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    let now = officials_clock.now();
+                    if let Err(err) = officials.run_alerts(now).await {
+                        tracing::error!(%err, "alert pass failed");
+                    }
+                    if round % 2 == 0 {
+                        if let Err(err) = officials.run_due(now).await {
+                            tracing::error!(%err, "summary pass failed");
+                        }
+                    }
+                    round += 1;
+                    officials_ready.notify_one();
+                }
+                _ = officials_shutdown.changed() => return,
+            }
+        }
+    });
     tracing::info!(%http_addr, bot = %bot_username, "serving");
     Ok(Running {
         http_addr,
         bot_username,
         telegram,
+        weekly,
         sender,
         clock,
         shutdown,

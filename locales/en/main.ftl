@@ -155,3 +155,40 @@ weekly-too-small = ⚠ Fewer than { $minimum } responses: too few to conclude.
 chart-title = SIPAS index { $week }
 chart-overall = Overall
 chart-trend = 4-week trend
+flow-problem-alert-unknown-value = the alert value “{ $value }” is not a possible answer to this question.
+flow-problem-contact-question = the contact-consent question “{ $target }” must be a yes/no question of the flow.
+
+## Subscriptions and alerts.
+
+official-help =
+    Commands for officials:
+    /subscribe CODE: receive the weekly SIPAS summary, with a code from an admin.
+    /report: the summary of the current week so far.
+    /unsubscribe: stop the summaries (group administrators only).
+subscribe-usage = Please send the subscription code too, e.g. /subscribe ABCD-EFGH-JKMN
+subscribe-done = Subscribed to the weekly SIPAS summary of { $agency } and the units under it, sent on { $weekday } at { $hour }.
+subscribe-unknown = This subscription code is not valid. Please check it with your administrator.
+subscribe-expired = This subscription code has expired. Please ask your administrator for a new one.
+subscribe-used = This subscription code has been used already. Each code works once.
+unsubscribe-done = This chat no longer receives summaries.
+unsubscribe-not-admin = Only the group's administrators can unsubscribe it.
+report-not-subscribed = This chat has no subscription.
+weekday-1 = Monday
+weekday-2 = Tuesday
+weekday-3 = Wednesday
+weekday-4 = Thursday
+weekday-5 = Friday
+weekday-6 = Saturday
+weekday-7 = Sunday
+alert-title = ⚠ ALERT from a citizen's response
+alert-where = Agency: { $agency } · Procedure: { $procedure }
+alert-item = • { $question } → { $answer }
+alert-contact = The citizen agreed to be contacted about this. Dossier: { $dossier }
+alert-no-contact = The citizen did not ask to be contacted; their identity stays confidential.
+subscription-code-created = Subscription code: { $code } (for { $agency }, expires { $expires }). In a Telegram group or channel with the bot, send: /subscribe { $code }
+subscription-list-empty = No subscriptions yet.
+subscription-list-row = #{ $id } · { $chat } · { $agency } · { $schedule } · next: { $next } · { $state }
+subscription-active = active
+subscription-inactive = ended
+error-unknown-agency = there is no agency “{ $agency }”.
+error-bad-week = the week “{ $week }” is not valid; use the form 2026-W47.

@@ -155,3 +155,40 @@ weekly-too-small = ⚠ Số phản hồi còn ít (dưới { $minimum }), chưa 
 chart-title = Chỉ số SIPAS { $week }
 chart-overall = Chung
 chart-trend = Xu hướng 4 tuần
+flow-problem-alert-unknown-value = giá trị cảnh báo “{ $value }” không phải là câu trả lời có thể có của câu này.
+flow-problem-contact-question = câu hỏi đồng ý liên hệ “{ $target }” phải là một câu hỏi Có/Không trong bộ câu hỏi.
+
+## Đăng ký nhận báo cáo và cảnh báo.
+
+official-help =
+    Lệnh cho cán bộ:
+    /subscribe MÃ: đăng ký nhận báo cáo SIPAS hằng tuần bằng mã do quản trị viên cấp.
+    /report: báo cáo của tuần hiện tại (tính đến lúc này).
+    /unsubscribe: hủy đăng ký (chỉ quản trị viên của nhóm).
+subscribe-usage = Vui lòng gửi kèm mã đăng ký, ví dụ: /subscribe ABCD-EFGH-JKMN
+subscribe-done = Đã đăng ký nhận báo cáo SIPAS hằng tuần của { $agency } và các đơn vị trực thuộc, gửi vào { $weekday } lúc { $hour }.
+subscribe-unknown = Mã đăng ký không đúng. Vui lòng kiểm tra lại với quản trị viên.
+subscribe-expired = Mã đăng ký đã hết hạn. Vui lòng đề nghị quản trị viên cấp mã mới.
+subscribe-used = Mã đăng ký này đã được sử dụng. Mỗi mã chỉ dùng được một lần.
+unsubscribe-done = Đã hủy đăng ký nhận báo cáo cho nhóm này.
+unsubscribe-not-admin = Chỉ quản trị viên của nhóm mới được hủy đăng ký.
+report-not-subscribed = Nhóm này chưa đăng ký nhận báo cáo nào.
+weekday-1 = thứ Hai
+weekday-2 = thứ Ba
+weekday-3 = thứ Tư
+weekday-4 = thứ Năm
+weekday-5 = thứ Sáu
+weekday-6 = thứ Bảy
+weekday-7 = Chủ nhật
+alert-title = ⚠ CẢNH BÁO từ phản hồi của người dân
+alert-where = Cơ quan: { $agency } · Thủ tục: { $procedure }
+alert-item = • { $question } → { $answer }
+alert-contact = Người dân đồng ý được liên hệ lại về ý kiến này. Mã hồ sơ: { $dossier }
+alert-no-contact = Người dân không đăng ký liên hệ lại; danh tính được giữ kín.
+subscription-code-created = Mã đăng ký: { $code } (cho { $agency }, hết hạn { $expires }). Trong nhóm hoặc kênh Telegram đã thêm bot, gửi: /subscribe { $code }
+subscription-list-empty = Chưa có đăng ký nào.
+subscription-list-row = #{ $id } · { $chat } · { $agency } · { $schedule } · lần gửi tới: { $next } · { $state }
+subscription-active = đang hoạt động
+subscription-inactive = đã hủy
+error-unknown-agency = không có cơ quan mã “{ $agency }”.
+error-bad-week = tuần “{ $week }” không hợp lệ; dùng dạng 2026-W47.

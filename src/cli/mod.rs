@@ -5,6 +5,8 @@ mod chat;
 mod export;
 mod flow;
 mod notice;
+mod subscription;
+mod summary;
 
 use crate::config::Settings;
 use crate::error::AppError;
@@ -44,6 +46,11 @@ pub enum Command {
     Serve,
     /// Submits a dossier-completion notice to a running server's API.
     Notice(notice::NoticeArgs),
+    /// Officials' subscriptions: issue a code, list them.
+    #[command(subcommand)]
+    Subscription(subscription::SubscriptionCommand),
+    /// The weekly SIPAS summary of an agency and its units.
+    Summary(summary::SummaryArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -109,6 +116,10 @@ async fn dispatch(cli: Cli, locales: &Locales) -> Result<ExitCode, AppError> {
                 Command::Demo(args) => crate::demo::run(args, &settings, locales).await,
                 Command::Chat(args) => chat::run(args, &settings, locales).await,
                 Command::Export(args) => export::run(args, &settings).await,
+                Command::Subscription(command) => {
+                    subscription::run(command, &settings, locales).await
+                }
+                Command::Summary(args) => summary::run(args, &settings, locales).await,
                 Command::Migrate => {
                     let db = Db::open(settings.database_url.expose()).await?;
                     db.close().await;

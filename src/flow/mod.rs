@@ -93,6 +93,10 @@ pub struct Flow {
     pub factors: Vec<Factor>,
     #[serde(default)]
     pub questions: Vec<Question>,
+    /// The yes/no question where the citizen agrees to be contacted: only then does an alert
+    /// show the dossier code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_question: Option<String>,
 }
 
 /// The words of the survey's buttons and commands.
@@ -144,6 +148,10 @@ pub struct Question {
     /// Shown only when an earlier answer matches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_if: Option<Condition>,
+    /// Answers that alert the subscribed officials at once (e.g. `["yes"]` on "asked to pay
+    /// outside the rules"). Scale criteria rated 1 or 2 always alert.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alert_if: Vec<String>,
 }
 
 /// What kind of answer a question takes.

@@ -31,6 +31,8 @@ pub enum ProblemKind {
     BadMaxLength,
     FactorWithoutQuestion { factor: String },
     ScaleLevels,
+    AlertUnknownValue { value: String },
+    ContactQuestion { target: String },
 }
 
 impl ProblemKind {
@@ -55,6 +57,8 @@ impl ProblemKind {
             ProblemKind::BadMaxLength => "flow-problem-bad-max-length",
             ProblemKind::FactorWithoutQuestion { .. } => "flow-problem-factor-without-question",
             ProblemKind::ScaleLevels => "flow-problem-scale-levels",
+            ProblemKind::AlertUnknownValue { .. } => "flow-problem-alert-unknown-value",
+            ProblemKind::ContactQuestion { .. } => "flow-problem-contact-question",
         }
     }
 
@@ -72,6 +76,8 @@ impl ProblemKind {
                 vec![("target", target.clone()), ("value", value.clone())]
             }
             ProblemKind::MissingVietnamese { field } => vec![("field", field.clone())],
+            ProblemKind::AlertUnknownValue { value } => vec![("value", value.clone())],
+            ProblemKind::ContactQuestion { target } => vec![("target", target.clone())],
             ProblemKind::BadMaxChoices { max, options } => {
                 vec![("max", max.to_string()), ("options", options.to_string())]
             }
@@ -141,6 +147,19 @@ impl Checker<'_> {
             ("labels.back", &labels.back),
         ] {
             self.require_vi(None, field, text);
+        }
+        if let Some(target) = &flow.contact_question {
+            let yes_no = flow
+                .question(target)
+                .is_some_and(|q| q.kind == QuestionKind::YesNo);
+            if !yes_no {
+                self.push(
+                    None,
+                    ProblemKind::ContactQuestion {
+                        target: target.clone(),
+                    },
+                );
+            }
         }
         let mut values: Vec<u8> = flow.scale.iter().map(|level| level.value).collect();
         values.sort_unstable();
@@ -221,6 +240,16 @@ impl Checker<'_> {
                 }
                 QuestionKind::YesNo => {}
             }
+            for value in &question.alert_if {
+                if !value_is_possible(question, value) {
+                    self.push(
+                        id,
+                        ProblemKind::AlertUnknownValue {
+                            value: value.clone(),
+                        },
+                    );
+                }
+            }
             if let Some(condition) = &question.show_if {
                 self.condition(flow, index, id, &condition.question, &condition.any_of);
             }
@@ -273,18 +302,7 @@ impl Checker<'_> {
         }
         let target_question = &flow.questions[target_index];
         for value in any_of {
-            let known = match &target_question.kind {
-                QuestionKind::Scale { .. } => {
-                    matches!(value.as_str(), "1" | "2" | "3" | "4" | "5" | "skip")
-                }
-                QuestionKind::YesNo => matches!(value.as_str(), "yes" | "no" | "skip"),
-                QuestionKind::SingleChoice { options }
-                | QuestionKind::MultipleChoice { options, .. } => {
-                    value == "skip" || options.iter().any(|o| &o.id == value)
-                }
-                QuestionKind::Text { .. } => matches!(value.as_str(), "answered" | "skip"),
-            };
-            if !known {
+            if !value_is_possible(target_question, value) {
                 self.push(
                     id,
                     ProblemKind::ConditionUnknownValue {
@@ -294,5 +312,17 @@ impl Checker<'_> {
                 );
             }
         }
+    }
+}
+
+/// Whether an answer to `question` can have the condition value `value`.
+fn value_is_possible(question: &super::Question, value: &str) -> bool {
+    match &question.kind {
+        QuestionKind::Scale { .. } => matches!(value, "1" | "2" | "3" | "4" | "5" | "skip"),
+        QuestionKind::YesNo => matches!(value, "yes" | "no" | "skip"),
+        QuestionKind::SingleChoice { options } | QuestionKind::MultipleChoice { options, .. } => {
+            value == "skip" || options.iter().any(|o| o.id == value)
+        }
+        QuestionKind::Text { .. } => matches!(value, "answered" | "skip"),
     }
 }

@@ -13,6 +13,8 @@ mod outbox;
 mod reminders;
 mod sessions;
 mod stats;
+mod subscriptions;
+mod summaries;
 
 pub use agencies::{Agency, AgencyLevel};
 pub use export::ExportRow;
@@ -24,6 +26,8 @@ pub use outbox::{Delivery, Effects, OutboxRow, Outgoing};
 pub use reminders::Reminder;
 pub use sessions::{OpenSession, Progress, Session, SessionOpenError};
 pub use stats::{AgencyCounts, StoredRating};
+pub use subscriptions::{RedeemError, Subscription, SubscriptionCode, new_code, normalize_code};
+pub use summaries::ResponseFacts;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

@@ -154,6 +154,8 @@ struct FakeState {
     next_callback_id: u64,
     next_file_id: u64,
     webhook_url: String,
+    /// `(chat, user)` pairs for which getChatMember answers "creator".
+    admins: std::collections::HashSet<(i64, i64)>,
 }
 
 impl FakeState {
@@ -319,6 +321,52 @@ impl FakeTelegram {
         drop(state);
         self.shared.updates.notify_waiters();
         id
+    }
+
+    /// Makes `user` an administrator (the owner) of `chat` for getChatMember.
+    pub fn make_admin(&self, chat_id: i64, user_id: i64) {
+        self.state().admins.insert((chat_id, user_id));
+    }
+
+    /// Queues a message `text` from `user_id` in the group `chat_id` (a command if it starts
+    /// with `/`); returns its update_id.
+    pub fn push_group_text(&self, chat_id: i64, user_id: i64, text: &str) -> i64 {
+        let command_length = text
+            .split_whitespace()
+            .next()
+            .filter(|w| w.starts_with('/'))
+            .map(|w| w.encode_utf16().count());
+        let mut message = json!({
+            "message_id": 1,
+            "date": 1_763_261_000,
+            "chat": {"id": chat_id, "type": "supergroup", "title": "Nhóm lãnh đạo"},
+            "from": {"id": user_id, "is_bot": false, "first_name": "Cán bộ"},
+            "text": text,
+        });
+        if let Some(length) = command_length {
+            message["entities"] = json!([{"type": "bot_command", "offset": 0, "length": length}]);
+        }
+        self.push_raw(json!({ "message": message }))
+    }
+
+    /// Queues a post `text` in the channel `chat_id`; returns its update_id.
+    pub fn push_channel_post(&self, chat_id: i64, text: &str) -> i64 {
+        let command_length = text
+            .split_whitespace()
+            .next()
+            .filter(|w| w.starts_with('/'))
+            .map(|w| w.encode_utf16().count());
+        let mut message = json!({
+            "message_id": 1,
+            "date": 1_763_261_000,
+            "chat": {"id": chat_id, "type": "channel", "title": "Kênh SIPAS"},
+            "sender_chat": {"id": chat_id, "type": "channel", "title": "Kênh SIPAS"},
+            "text": text,
+        });
+        if let Some(length) = command_length {
+            message["entities"] = json!([{"type": "bot_command", "offset": 0, "length": length}]);
+        }
+        self.push_raw(json!({ "channel_post": message }))
     }
 
     /// Delivers the update `update_id` once more (same `update_id`), even if the bot already
@@ -670,6 +718,16 @@ fn dispatch(state: &mut FakeState, method: &str, params: &Value) -> ApiResult {
             "pending_update_count": state.queue.len(),
         })),
         "getMyCommands" => Ok(json!([])),
+        "getChatMember" => {
+            let chat_id = required_chat(params)?;
+            let user_id = params.get("user_id").and_then(as_i64).unwrap_or_default();
+            let user = json!({"id": user_id, "is_bot": false, "first_name": "Cán bộ"});
+            if state.admins.contains(&(chat_id, user_id)) {
+                Ok(json!({"status": "creator", "user": user, "is_anonymous": false}))
+            } else {
+                Ok(json!({"status": "member", "user": user}))
+            }
+        }
         "answerCallbackQuery"
         | "setMyCommands"
         | "deleteMyCommands"

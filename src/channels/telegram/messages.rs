@@ -13,6 +13,7 @@ use super::CHANNEL;
 pub const SEND_MESSAGE: &str = "send_message";
 pub const EDIT_MESSAGE: &str = "edit_message";
 pub const EDIT_MARKUP: &str = "edit_markup";
+pub const SEND_PHOTO: &str = "send_photo";
 
 /// Callback data of the invitation buttons: `inv|start|<token>` and so on.
 pub const INVITE_START: &str = "start";
@@ -35,6 +36,9 @@ pub struct Payload {
     /// Rows of inline buttons; empty removes the keyboard.
     #[serde(default)]
     pub buttons: Vec<Vec<Button>>,
+    /// A PNG, hex-encoded, for `send_photo` (with `text` as its caption).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo_hex: Option<String>,
 }
 
 fn outgoing(chat_id: i64, kind: &str, payload: Payload, token: Option<&str>) -> Outgoing {
@@ -70,6 +74,7 @@ pub fn text(chat_id: i64, text: String, token: Option<&str>) -> Outgoing {
             message_id: None,
             text: Some(text),
             buttons: Vec::new(),
+            photo_hex: None,
         },
         token,
     )
@@ -88,6 +93,7 @@ pub fn prompt(chat_id: i64, lead: Option<String>, prompt: &Prompt, token: &str) 
             message_id: None,
             text: Some(text),
             buttons: buttons_of(&prompt.buttons),
+            photo_hex: None,
         },
         Some(token),
     )
@@ -102,6 +108,7 @@ pub fn replace_text(chat_id: i64, message_id: i32, text: String) -> Outgoing {
             message_id: Some(message_id),
             text: Some(text),
             buttons: Vec::new(),
+            photo_hex: None,
         },
         None,
     )
@@ -116,6 +123,7 @@ pub fn replace_keyboard(chat_id: i64, message_id: i32, buttons: &[Vec<PromptButt
             message_id: Some(message_id),
             text: None,
             buttons: buttons_of(buttons),
+            photo_hex: None,
         },
         None,
     )
@@ -171,8 +179,24 @@ pub fn invitation(
                     button("tg-button-decline", INVITE_DECLINE),
                 ],
             ],
+            photo_hex: None,
         },
         Some(&invitation.token),
+    )
+}
+
+/// A picture (the summary chart) with a short caption.
+pub fn photo(chat_id: i64, png: &[u8], caption: String) -> Outgoing {
+    outgoing(
+        chat_id,
+        SEND_PHOTO,
+        Payload {
+            message_id: None,
+            text: Some(caption),
+            buttons: Vec::new(),
+            photo_hex: Some(hex::encode(png)),
+        },
+        None,
     )
 }
 

@@ -16,13 +16,17 @@ use crate::flow::{Flow, Lang};
 use crate::i18n::{self, Locales};
 use crate::prompt;
 use crate::storage::{
-    Effects, InvitationStatus, Outgoing, Progress, Reminder, Session, SessionOpenError,
-    StorageError,
+    Effects, InvitationStatus, Outgoing, Progress, RedeemError, Reminder, Session,
+    SessionOpenError, StorageError,
 };
 use crate::survey::{Button, Input, Reply};
+use crate::weekly::Weekly;
 use chrono::{DateTime, Duration, Utc};
+use futures::future::BoxFuture;
 use std::sync::Arc;
+use teloxide::prelude::Requester;
 use teloxide::types::{CallbackQuery, CallbackQueryId, Message, Update, UpdateKind};
+use teloxide::types::{ChatId, UserId};
 use tokio::sync::Notify;
 
 /// The channel name stored with sessions, outbox rows and inbound ids.
@@ -54,10 +58,33 @@ impl From<SessionOpenError> for HandleError {
     }
 }
 
-/// The Telegram side of the conversation service.
+/// Who may end a group's subscriptions: its administrators, as Telegram says.
+pub trait ChatAdmins: Send + Sync + std::fmt::Debug {
+    fn is_admin(&self, chat: i64, user: u64) -> BoxFuture<'_, Result<bool, String>>;
+}
+
+/// [`ChatAdmins`] through the Bot API's getChatMember.
+#[derive(Debug, Clone)]
+pub struct BotAdmins(pub teloxide::Bot);
+
+impl ChatAdmins for BotAdmins {
+    fn is_admin(&self, chat: i64, user: u64) -> BoxFuture<'_, Result<bool, String>> {
+        Box::pin(async move {
+            self.0
+                .get_chat_member(ChatId(chat), UserId(user))
+                .await
+                .map(|member| member.is_privileged())
+                .map_err(|err| err.to_string())
+        })
+    }
+}
+
+/// The Telegram side of the conversation service, and the officials' commands.
 #[derive(Debug, Clone)]
 pub struct Telegram {
     conversations: Conversations,
+    weekly: Weekly,
+    admins: Arc<dyn ChatAdmins>,
     locales: Arc<Locales>,
     lang: Lang,
     reminder_delay: Duration,
@@ -68,6 +95,8 @@ pub struct Telegram {
 impl Telegram {
     pub fn new(
         conversations: Conversations,
+        weekly: Weekly,
+        admins: Arc<dyn ChatAdmins>,
         locales: Arc<Locales>,
         lang: Lang,
         reminder_delay: Duration,
@@ -75,6 +104,8 @@ impl Telegram {
     ) -> Telegram {
         Telegram {
             conversations,
+            weekly,
+            admins,
             locales,
             lang,
             reminder_delay,
@@ -96,6 +127,17 @@ impl Telegram {
         let handled = match &update.kind {
             UpdateKind::Message(message) => self.on_message(&inbound, message, now).await?,
             UpdateKind::CallbackQuery(query) => self.on_callback(&inbound, query, now).await?,
+            UpdateKind::ChannelPost(post) => match post.text().and_then(parse_command) {
+                // Only a channel's administrators can post in it.
+                Some(command) => {
+                    self.on_official_command(&inbound, post, command, true, now)
+                        .await?
+                }
+                None => {
+                    self.record(&inbound, Vec::new(), now).await?;
+                    Handled::default()
+                }
+            },
             _ => {
                 self.record(&inbound, Vec::new(), now).await?;
                 Handled::default()
@@ -478,6 +520,135 @@ impl Telegram {
             callback_answer: Some((CallbackQueryId(String::new()), notice)),
             duplicate: turn.progress == Progress::Duplicate,
         })
+    }
+
+    /// `/subscribe CODE`, `/unsubscribe`, `/report` from an official's chat.
+    async fn on_official_command(
+        &self,
+        inbound: &str,
+        message: &Message,
+        (command, argument): (&str, &str),
+        channel_post: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Handled, HandleError> {
+        let chat = message.chat.id.0;
+        let db = self.conversations.db();
+        match command {
+            "subscribe" => {
+                if argument.is_empty() {
+                    return self.reply(inbound, chat, "subscribe-usage", now).await;
+                }
+                let code = crate::storage::normalize_code(argument);
+                let title = message.chat.title().map(str::to_string);
+                let agencies = db.agencies().await?;
+                let result = db
+                    .redeem_subscription_code(
+                        &code,
+                        CHANNEL,
+                        &chat.to_string(),
+                        title.as_deref(),
+                        |weekday, hour| crate::weekly::next_weekly(now, weekday, hour),
+                        |subscription| {
+                            let agency = agencies
+                                .iter()
+                                .find(|a| a.code == subscription.agency_code)
+                                .map_or(subscription.agency_code.clone(), |a| a.name.clone());
+                            let text = self.text(
+                                "subscribe-done",
+                                &[
+                                    ("agency", agency),
+                                    (
+                                        "weekday",
+                                        self.text(
+                                            &format!("weekday-{}", subscription.weekday),
+                                            &[],
+                                        ),
+                                    ),
+                                    ("hour", format!("{:02}:00", subscription.hour)),
+                                ],
+                            );
+                            let mut effects = Effects::from_inbound(CHANNEL, inbound);
+                            effects.push(messages::text(chat, text, None));
+                            effects
+                        },
+                        now,
+                    )
+                    .await;
+                match result {
+                    Ok(_) => Ok(Handled::default()),
+                    Err(RedeemError::Storage(err)) => Err(err.into()),
+                    Err(RedeemError::Unknown) => {
+                        self.reply(inbound, chat, "subscribe-unknown", now).await
+                    }
+                    Err(RedeemError::Expired) => {
+                        self.reply(inbound, chat, "subscribe-expired", now).await
+                    }
+                    Err(RedeemError::Used) => {
+                        self.reply(inbound, chat, "subscribe-used", now).await
+                    }
+                }
+            }
+            "unsubscribe" => {
+                let admin = if channel_post || message.chat.is_private() {
+                    true
+                } else {
+                    match message.from.as_ref() {
+                        Some(user) => {
+                            self.admins
+                                .is_admin(chat, user.id.0)
+                                .await
+                                .unwrap_or_else(|err| {
+                                    tracing::warn!(%err, "cannot check chat administrators");
+                                    false
+                                })
+                        }
+                        None => false,
+                    }
+                };
+                if !admin {
+                    return self
+                        .reply(inbound, chat, "unsubscribe-not-admin", now)
+                        .await;
+                }
+                let mut effects = Effects::from_inbound(CHANNEL, inbound);
+                let subscribed = db.chat_subscriptions(CHANNEL, &chat.to_string()).await?;
+                let reply = if subscribed.is_empty() {
+                    "report-not-subscribed"
+                } else {
+                    "unsubscribe-done"
+                };
+                effects.push(messages::text(chat, self.text(reply, &[]), None));
+                db.unsubscribe(CHANNEL, &chat.to_string(), &effects, now)
+                    .await?;
+                Ok(Handled::default())
+            }
+            _ => {
+                let subscriptions = db.chat_subscriptions(CHANNEL, &chat.to_string()).await?;
+                if subscriptions.is_empty() {
+                    return self
+                        .reply(inbound, chat, "report-not-subscribed", now)
+                        .await;
+                }
+                let week = crate::summary::Week::containing(now);
+                let mut outgoing = Vec::new();
+                for subscription in &subscriptions {
+                    match self
+                        .weekly
+                        .summary(&subscription.agency_code, week, subscription.points_max)
+                        .await
+                    {
+                        Ok(summary) => outgoing.extend(self.weekly.messages(chat, &summary)),
+                        Err(crate::weekly::WeeklyError::Storage(err)) => return Err(err.into()),
+                        Err(err) => tracing::warn!(%err, "no summary for a subscription"),
+                    }
+                }
+                let fresh = self.record(inbound, outgoing, now).await?;
+                Ok(Handled {
+                    callback_answer: None,
+                    duplicate: !fresh,
+                })
+            }
+        }
     }
 
     /// Sends the reminder of every invitation whose "Để sau" time has come, once.

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use teloxide::adaptors::Throttle;
 use teloxide::adaptors::throttle::Limits;
 use teloxide::prelude::*;
-use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
+use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, InputFile, MessageId};
 use teloxide::{ApiError, RequestError};
 
 /// After this many failed attempts a row is given up (kept as `failed` for operators).
@@ -179,6 +179,21 @@ impl Sender {
                 .reply_markup(keyboard)
                 .await
                 .map(|_| ()),
+            (messages::SEND_PHOTO, _) => {
+                let Some(bytes) = payload
+                    .photo_hex
+                    .as_deref()
+                    .and_then(|h| hex::decode(h).ok())
+                else {
+                    return Delivery::Undeliverable("photo payload is not hex".into());
+                };
+                let photo = InputFile::memory(bytes).file_name("sipas.png");
+                self.bot
+                    .send_photo(chat, photo)
+                    .caption(text)
+                    .await
+                    .map(|_| ())
+            }
             (kind, _) => return Delivery::Undeliverable(format!("unknown outbox kind {kind}")),
         };
         classify(result, row.attempts, self.clock.now())

@@ -1,0 +1,146 @@
+//! `sipas-bot subscription code|list`: the admin's side of officials' subscriptions.
+
+use crate::config::Settings;
+use crate::error::AppError;
+use crate::i18n::{self, Locales};
+use crate::storage::SubscriptionCode;
+use chrono::{Duration, Utc};
+use clap::Subcommand;
+use std::process::ExitCode;
+
+#[derive(Debug, Subcommand)]
+pub enum SubscriptionCommand {
+    /// Issues a single-use code that subscribes one chat to an agency and every unit under it.
+    Code {
+        #[arg(long)]
+        agency: String,
+        /// Show the index as points on this maximum too (e.g. 24).
+        #[arg(long)]
+        points_max: Option<f64>,
+        /// Day of the weekly summary: 1 = Monday … 7 = Sunday.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=7))]
+        weekday: u32,
+        /// Hour of the weekly summary, Vietnam time.
+        #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(0..=23))]
+        hour: u32,
+        /// How long the code can be used.
+        #[arg(long, default_value_t = 7)]
+        valid_days: i64,
+    },
+    /// Lists every subscription.
+    List,
+}
+
+pub async fn run(
+    command: SubscriptionCommand,
+    settings: &Settings,
+    locales: &Locales,
+) -> Result<ExitCode, AppError> {
+    let db = super::open_store(settings.database_url.expose()).await?;
+    let lang = settings.lang;
+    let now = Utc::now();
+    let agencies = db.agencies().await?;
+    let name_of = |code: &str| {
+        agencies
+            .iter()
+            .find(|a| a.code == code)
+            .map(|a| a.name.clone())
+    };
+    match command {
+        SubscriptionCommand::Code {
+            agency,
+            points_max,
+            weekday,
+            hour,
+            valid_days,
+        } => {
+            let Some(name) = name_of(&agency) else {
+                return Err(AppError::UnknownAgency(agency));
+            };
+            let code = SubscriptionCode {
+                code: crate::storage::new_code(),
+                agency_code: agency,
+                points_max: points_max.filter(|p| *p > 0.0),
+                weekday,
+                hour,
+                expires_at: now + Duration::days(valid_days.max(1)),
+            };
+            db.create_subscription_code(&code, now).await?;
+            let expires = code.expires_at.with_timezone(&crate::clock::vietnam());
+            println!(
+                "{}",
+                locales.text(
+                    lang,
+                    "subscription-code-created",
+                    &[
+                        ("code", code.code.clone()),
+                        ("agency", name),
+                        (
+                            "expires",
+                            format!(
+                                "{} {}",
+                                expires.format("%H:%M"),
+                                i18n::date(expires.date_naive(), lang)
+                            )
+                        ),
+                    ],
+                )
+            );
+        }
+        SubscriptionCommand::List => {
+            let subscriptions = db.subscriptions().await?;
+            if subscriptions.is_empty() {
+                println!("{}", locales.text(lang, "subscription-list-empty", &[]));
+            }
+            for s in subscriptions {
+                let next = s.next_run_at.with_timezone(&crate::clock::vietnam());
+                let state = if s.active {
+                    "subscription-active"
+                } else {
+                    "subscription-inactive"
+                };
+                println!(
+                    "{}",
+                    locales.text(
+                        lang,
+                        "subscription-list-row",
+                        &[
+                            ("id", s.id.to_string()),
+                            (
+                                "chat",
+                                format!(
+                                    "{} ({})",
+                                    s.chat_title.clone().unwrap_or_default(),
+                                    s.chat_id
+                                )
+                            ),
+                            (
+                                "agency",
+                                name_of(&s.agency_code).unwrap_or(s.agency_code.clone())
+                            ),
+                            (
+                                "schedule",
+                                format!(
+                                    "{} {:02}:00",
+                                    locales.text(lang, &format!("weekday-{}", s.weekday), &[]),
+                                    s.hour
+                                ),
+                            ),
+                            (
+                                "next",
+                                format!(
+                                    "{} {}",
+                                    next.format("%H:%M"),
+                                    i18n::date(next.date_naive(), lang)
+                                )
+                            ),
+                            ("state", locales.text(lang, state, &[])),
+                        ],
+                    )
+                );
+            }
+        }
+    }
+    db.close().await;
+    Ok(ExitCode::SUCCESS)
+}

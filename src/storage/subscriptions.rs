@@ -1,0 +1,346 @@
+//! Subscriptions of officials' chats to an agency's summaries, the single-use codes that
+//! authorize them, the record of summaries sent, and the responses already alerted on.
+
+use super::outbox::{Effects, apply_effects};
+use super::{Db, StorageError, parse_timestamp, timestamp};
+use chrono::{DateTime, Utc};
+use rand::Rng;
+use sqlx::Row;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubscriptionCode {
+    pub code: String,
+    pub agency_code: String,
+    pub points_max: Option<f64>,
+    pub weekday: u32,
+    pub hour: u32,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Subscription {
+    pub id: i64,
+    pub channel: String,
+    pub chat_id: String,
+    pub chat_title: Option<String>,
+    pub agency_code: String,
+    pub points_max: Option<f64>,
+    /// 1 = Monday … 7 = Sunday, Vietnam time.
+    pub weekday: u32,
+    pub hour: u32,
+    pub next_run_at: DateTime<Utc>,
+    pub active: bool,
+}
+
+/// Why a code did not subscribe the chat.
+#[derive(Debug, thiserror::Error)]
+pub enum RedeemError {
+    #[error("unknown subscription code")]
+    Unknown,
+    #[error("subscription code expired")]
+    Expired,
+    #[error("subscription code already used")]
+    Used,
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl From<sqlx::Error> for RedeemError {
+    fn from(err: sqlx::Error) -> Self {
+        RedeemError::Storage(err.into())
+    }
+}
+
+/// Codes are typed by hand in a chat: 12 characters without look-alikes (no 0/O, 1/I/L),
+/// grouped as `ABCD-EFGH-JKMN`: about 60 bits, single use, short-lived.
+pub fn new_code() -> String {
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+    let mut rng = rand::rngs::OsRng;
+    let raw: String = (0..12)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect();
+    format!("{}-{}-{}", &raw[..4], &raw[4..8], &raw[8..])
+}
+
+/// Codes are compared without dashes, spaces or case.
+pub fn normalize_code(code: &str) -> String {
+    let plain: String = code
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    if plain.len() == 12 {
+        format!("{}-{}-{}", &plain[..4], &plain[4..8], &plain[8..])
+    } else {
+        plain
+    }
+}
+
+const SUBSCRIPTION_SELECT: &str =
+    "SELECT id, channel, chat_id, chat_title, agency_code, points_max,
+    weekday, hour, next_run_at, active FROM subscriptions";
+
+impl Db {
+    pub async fn create_subscription_code(
+        &self,
+        code: &SubscriptionCode,
+        now: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        sqlx::query(
+            "INSERT INTO subscription_codes (code, agency_code, points_max, weekday, hour, expires_at, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&code.code)
+        .bind(&code.agency_code)
+        .bind(code.points_max)
+        .bind(i64::from(code.weekday))
+        .bind(i64::from(code.hour))
+        .bind(timestamp(code.expires_at))
+        .bind(timestamp(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Uses a code for a chat: the code is spent and the chat subscribed (or re-activated), with
+    /// the effects (the confirmation message), in one transaction.
+    pub async fn redeem_subscription_code(
+        &self,
+        code: &str,
+        channel: &str,
+        chat_id: &str,
+        chat_title: Option<&str>,
+        next_run_at: impl FnOnce(u32, u32) -> DateTime<Utc>,
+        effects_for: impl FnOnce(&Subscription) -> Effects,
+        now: DateTime<Utc>,
+    ) -> Result<Subscription, RedeemError> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(
+            "SELECT agency_code, points_max, weekday, hour, expires_at, used_at FROM subscription_codes WHERE code = $1",
+        )
+        .bind(code)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(RedeemError::Unknown)?;
+        let used: Option<String> = row.try_get("used_at")?;
+        let expires: String = row.try_get("expires_at")?;
+        if used.is_some() {
+            return Err(RedeemError::Used);
+        }
+        if parse_timestamp(&expires)? <= now {
+            return Err(RedeemError::Expired);
+        }
+        let spent = sqlx::query(
+            "UPDATE subscription_codes SET used_at = $1, used_by_chat = $2 WHERE code = $3 AND used_at IS NULL",
+        )
+        .bind(timestamp(now))
+        .bind(chat_id)
+        .bind(code)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if spent == 0 {
+            return Err(RedeemError::Used);
+        }
+        let weekday = row.try_get::<i64, _>("weekday")? as u32;
+        let hour = row.try_get::<i64, _>("hour")? as u32;
+        let agency_code: String = row.try_get("agency_code")?;
+        let points_max: Option<f64> = row.try_get("points_max")?;
+        sqlx::query(
+            "INSERT INTO subscriptions (channel, chat_id, chat_title, agency_code, points_max, weekday, hour,
+             next_run_at, active, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9)
+             ON CONFLICT (channel, chat_id, agency_code) DO UPDATE SET active = 1, chat_title = excluded.chat_title,
+             points_max = excluded.points_max, weekday = excluded.weekday, hour = excluded.hour,
+             next_run_at = excluded.next_run_at",
+        )
+        .bind(channel)
+        .bind(chat_id)
+        .bind(chat_title)
+        .bind(&agency_code)
+        .bind(points_max)
+        .bind(i64::from(weekday))
+        .bind(i64::from(hour))
+        .bind(timestamp(next_run_at(weekday, hour)))
+        .bind(timestamp(now))
+        .execute(&mut *tx)
+        .await?;
+        let stored = sqlx::query(&format!(
+            "{SUBSCRIPTION_SELECT} WHERE channel = $1 AND chat_id = $2 AND agency_code = $3"
+        ))
+        .bind(channel)
+        .bind(chat_id)
+        .bind(&agency_code)
+        .fetch_one(&mut *tx)
+        .await?;
+        let subscription = subscription_from_row(&stored)?;
+        apply_effects(&mut tx, &effects_for(&subscription), now).await?;
+        tx.commit().await?;
+        Ok(subscription)
+    }
+
+    /// Ends every subscription of a chat, with its effects; returns how many ended.
+    pub async fn unsubscribe(
+        &self,
+        channel: &str,
+        chat_id: &str,
+        effects: &Effects,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StorageError> {
+        let mut tx = self.pool.begin().await?;
+        let ended = sqlx::query("UPDATE subscriptions SET active = 0 WHERE channel = $1 AND chat_id = $2 AND active = 1")
+            .bind(channel)
+            .bind(chat_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        apply_effects(&mut tx, effects, now).await?;
+        tx.commit().await?;
+        Ok(ended)
+    }
+
+    /// Every subscription, active first, by id.
+    pub async fn subscriptions(&self) -> Result<Vec<Subscription>, StorageError> {
+        let rows = sqlx::query(&format!("{SUBSCRIPTION_SELECT} ORDER BY active DESC, id"))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(subscription_from_row).collect()
+    }
+
+    pub async fn chat_subscriptions(
+        &self,
+        channel: &str,
+        chat_id: &str,
+    ) -> Result<Vec<Subscription>, StorageError> {
+        let rows = sqlx::query(&format!(
+            "{SUBSCRIPTION_SELECT} WHERE channel = $1 AND chat_id = $2 AND active = 1 ORDER BY id"
+        ))
+        .bind(channel)
+        .bind(chat_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(subscription_from_row).collect()
+    }
+
+    /// Active subscriptions whose next summary is due.
+    pub async fn due_subscriptions(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Subscription>, StorageError> {
+        let rows = sqlx::query(&format!(
+            "{SUBSCRIPTION_SELECT} WHERE active = 1 AND next_run_at <= $1 ORDER BY next_run_at, id"
+        ))
+        .bind(timestamp(now))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(subscription_from_row).collect()
+    }
+
+    /// Records the summary of `week` for a subscription with its messages and moves the next
+    /// run, in one transaction. `false` when that week was already sent (by this process before
+    /// a restart, or by another instance): then only the next run moves.
+    pub async fn record_summary_run(
+        &self,
+        subscription: &Subscription,
+        week: &str,
+        next_run_at: DateTime<Utc>,
+        effects: &Effects,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StorageError> {
+        let mut tx = self.pool.begin().await?;
+        let claimed = sqlx::query(
+            "INSERT INTO summary_runs (subscription_id, week, created_at) VALUES ($1, $2, $3)
+             ON CONFLICT (subscription_id, week) DO NOTHING",
+        )
+        .bind(subscription.id)
+        .bind(week)
+        .bind(timestamp(now))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if claimed == 1 {
+            apply_effects(&mut tx, effects, now).await?;
+        }
+        sqlx::query("UPDATE subscriptions SET next_run_at = $1 WHERE id = $2 AND next_run_at < $1")
+            .bind(timestamp(next_run_at))
+            .bind(subscription.id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(claimed == 1)
+    }
+
+    /// Completed responses submitted since `since` not yet checked for alerts.
+    pub async fn responses_to_alert(
+        &self,
+        since: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<(i64, String)>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT r.id, n.agency_code FROM responses r JOIN notices n ON n.dossier_code = r.dossier_code
+             LEFT JOIN alerted_responses a ON a.response_id = r.id
+             WHERE a.response_id IS NULL AND r.submitted_at >= $1 ORDER BY r.id LIMIT $2",
+        )
+        .bind(timestamp(since))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("id")?, row.try_get("agency_code")?)))
+            .collect()
+    }
+
+    /// Marks a response checked, with its alert messages, once.
+    pub async fn mark_alerted(
+        &self,
+        response_id: i64,
+        effects: &Effects,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StorageError> {
+        let mut tx = self.pool.begin().await?;
+        let fresh = sqlx::query(
+            "INSERT INTO alerted_responses (response_id, created_at) VALUES ($1, $2) ON CONFLICT (response_id) DO NOTHING",
+        )
+        .bind(response_id)
+        .bind(timestamp(now))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if fresh == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        apply_effects(&mut tx, effects, now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}
+
+fn subscription_from_row(row: &sqlx::any::AnyRow) -> Result<Subscription, StorageError> {
+    let next: String = row.try_get("next_run_at")?;
+    let active: i64 = row.try_get("active")?;
+    Ok(Subscription {
+        id: row.try_get("id")?,
+        channel: row.try_get("channel")?,
+        chat_id: row.try_get("chat_id")?,
+        chat_title: row.try_get("chat_title")?,
+        agency_code: row.try_get("agency_code")?,
+        points_max: row.try_get("points_max")?,
+        weekday: row.try_get::<i64, _>("weekday")? as u32,
+        hour: row.try_get::<i64, _>("hour")? as u32,
+        next_run_at: parse_timestamp(&next)?,
+        active: active != 0,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_typeable_and_normalized() {
+        let code = new_code();
+        assert_eq!(code.len(), 14);
+        assert_eq!(normalize_code(&code.to_lowercase().replace('-', " ")), code);
+        assert_ne!(new_code(), code);
+    }
+}
