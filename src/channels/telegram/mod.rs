@@ -191,10 +191,28 @@ impl Telegram {
         message: &Message,
         now: DateTime<Utc>,
     ) -> Result<Handled, HandleError> {
-        let (Some(text), true) = (message.text(), message.chat.is_private()) else {
+        let Some(text) = message.text() else {
             self.record(inbound, Vec::new(), now).await?;
             return Ok(Handled::default());
         };
+        if let Some(command @ ("subscribe" | "unsubscribe" | "report", _)) = parse_command(text) {
+            return self
+                .on_official_command(inbound, message, command, false, now)
+                .await;
+        }
+        if !message.chat.is_private() {
+            // In groups the bot answers only to commands meant for it.
+            return match parse_command(text) {
+                Some(("help", _)) => {
+                    self.reply(inbound, message.chat.id.0, "official-help", now)
+                        .await
+                }
+                _ => {
+                    self.record(inbound, Vec::new(), now).await?;
+                    Ok(Handled::default())
+                }
+            };
+        }
         let chat = message.chat.id.0;
         self.conversations
             .db()

@@ -1,0 +1,565 @@
+//! Officials' side end to end: subscriptions by code, the weekly summary with its chart arriving
+//! at a fake group on the loopback Bot API, /report, restarts, two instances, and alerts.
+
+mod common;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use common::server::Harness;
+use sipas_bot::clock::vietnam;
+use sipas_bot::conversation::Conversations;
+use sipas_bot::flow::Lang;
+use sipas_bot::storage::{Agency, AgencyLevel, Db, NewNotice, SubmissionChannel, SubscriptionCode};
+use sipas_bot::summary::Week;
+use sipas_bot::survey::Input;
+
+const GROUP: i64 = -100_200_300;
+const ADMIN: i64 = 501;
+const MEMBER: i64 = 502;
+
+fn vn(day: u32, hour: u32) -> DateTime<Utc> {
+    vietnam()
+        .with_ymd_and_hms(2026, 11, day, hour, 0, 0)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+async fn seed_agencies(db: &Db) {
+    for (code, name, parent, level) in [
+        ("T14", "UBND tỉnh Sơn La", None, AgencyLevel::Tinh),
+        (
+            "T14.H01",
+            "UBND thành phố Sơn La",
+            Some("T14"),
+            AgencyLevel::Huyen,
+        ),
+        (
+            "T14.H02",
+            "UBND huyện Mộc Châu",
+            Some("T14"),
+            AgencyLevel::Huyen,
+        ),
+        (
+            "T14.H02.X01",
+            "UBND xã Chiềng Sơn",
+            Some("T14.H02"),
+            AgencyLevel::Xa,
+        ),
+    ] {
+        let agency = Agency {
+            code: code.into(),
+            name: name.into(),
+            parent_code: parent.map(str::to_string),
+            level,
+        };
+        db.upsert_agency(&agency, vn(1, 8)).await.unwrap();
+    }
+}
+
+async fn issue_code(db: &Db, agency: &str, expires_at: DateTime<Utc>) -> String {
+    let code = SubscriptionCode {
+        code: sipas_bot::storage::new_code(),
+        agency_code: agency.into(),
+        points_max: Some(24.0),
+        weekday: 1,
+        hour: 8,
+        expires_at,
+    };
+    db.create_subscription_code(&code, vn(16, 9)).await.unwrap();
+    code.code
+}
+
+/// A citizen completes the flow in force by typing `answers`, at `at`.
+async fn respond(
+    db: &Db,
+    flow_id: &str,
+    dossier: &str,
+    agency: &str,
+    answers: &[&str],
+    at: DateTime<Utc>,
+) {
+    let flow = db.latest_flow(flow_id).await.unwrap().unwrap();
+    let notice = NewNotice {
+        dossier_code: dossier.into(),
+        agency_code: agency.into(),
+        procedure_code: "1.001612".into(),
+        procedure_name: "Đăng ký khai sinh".into(),
+        submission_channel: SubmissionChannel::Direct,
+        completed_at: at,
+        recipient_chat_id: None,
+    };
+    let token = db
+        .submit_notice(&notice, flow.id, Duration::days(7), at)
+        .await
+        .unwrap()
+        .invitation()
+        .token
+        .clone();
+    let conversations = Conversations::new(db.clone());
+    let mut session = conversations
+        .open(&token, "test", dossier, Lang::Vi, at)
+        .await
+        .unwrap()
+        .session;
+    for answer in answers {
+        session = conversations
+            .input(&session, &Input::Text(answer.to_string()), at)
+            .await
+            .unwrap()
+            .session;
+    }
+    assert!(session.state.finished, "{dossier} completed");
+}
+
+/// Sends `text` in the group as `user` and waits for the bot's next message there.
+async fn group_says(
+    harness: &Harness,
+    user: i64,
+    text: &str,
+) -> common::fake_telegram::SentMessage {
+    let count = harness.fake.messages_to(GROUP).len();
+    harness.fake.push_group_text(GROUP, user, text);
+    harness.messages(GROUP, count + 1).await[count].clone()
+}
+
+#[tokio::test]
+async fn only_a_valid_unused_code_subscribes_and_only_admins_unsubscribe() {
+    let harness = Harness::start().await;
+    seed_agencies(&harness.db).await;
+    let none = group_says(&harness, MEMBER, "/subscribe").await;
+    assert!(none.text.contains("gửi kèm mã"), "{}", none.text);
+    let wrong = group_says(&harness, MEMBER, "/subscribe AAAA-BBBB-CCCC").await;
+    assert!(wrong.text.contains("không đúng"), "{}", wrong.text);
+    let expired_code = issue_code(&harness.db, "T14.H02", vn(16, 9) + Duration::hours(1)).await;
+    harness.clock.advance(Duration::hours(2));
+    let expired = group_says(&harness, MEMBER, &format!("/subscribe {expired_code}")).await;
+    assert!(expired.text.contains("hết hạn"), "{}", expired.text);
+    assert!(
+        harness.db.subscriptions().await.unwrap().is_empty(),
+        "no code, no subscription"
+    );
+
+    let code = issue_code(&harness.db, "T14.H02", vn(30, 9)).await;
+    let typed = code.to_lowercase().replace('-', " ");
+    let done = group_says(
+        &harness,
+        MEMBER,
+        &format!("/subscribe@sipas_test_bot {typed}"),
+    )
+    .await;
+    assert!(done.text.contains("UBND huyện Mộc Châu"), "{}", done.text);
+    assert!(done.text.contains("thứ Hai lúc 08:00"), "{}", done.text);
+    let reused = group_says(&harness, MEMBER, &format!("/subscribe {code}")).await;
+    assert!(reused.text.contains("đã được sử dụng"), "{}", reused.text);
+    let subscriptions = harness.db.subscriptions().await.unwrap();
+    assert_eq!(subscriptions.len(), 1);
+    assert_eq!(subscriptions[0].next_run_at, vn(23, 8));
+    assert_eq!(
+        subscriptions[0].chat_title.as_deref(),
+        Some("Nhóm lãnh đạo")
+    );
+
+    let refused = group_says(&harness, MEMBER, "/unsubscribe").await;
+    assert!(
+        refused.text.contains("Chỉ quản trị viên"),
+        "{}",
+        refused.text
+    );
+    assert!(harness.db.subscriptions().await.unwrap()[0].active);
+    harness.fake.make_admin(GROUP, ADMIN);
+    let ended = group_says(&harness, ADMIN, "/unsubscribe").await;
+    assert!(ended.text.contains("Đã hủy"), "{}", ended.text);
+    assert!(!harness.db.subscriptions().await.unwrap()[0].active);
+
+    // Ordinary chatter in the group is ignored.
+    harness
+        .fake
+        .push_group_text(GROUP, MEMBER, "chào mọi người");
+    let help = group_says(&harness, MEMBER, "/help").await;
+    assert!(help.text.contains("/subscribe"), "{}", help.text);
+    harness.finish().await;
+}
+
+const GOOD: [&str; 7] = ["5", "5", "4", "5", "không", "5", "bỏ qua"];
+const POOR: [&str; 7] = [
+    "2",
+    "3",
+    "4",
+    "4",
+    "không",
+    "3",
+    "Chờ lâu quá, gọi 0912 345 678",
+];
+
+#[tokio::test]
+async fn the_weekly_summary_and_its_chart_arrive_on_monday_morning_once() {
+    let mut harness = Harness::start().await;
+    seed_agencies(&harness.db).await;
+    let code = issue_code(&harness.db, "T14", vn(30, 9)).await;
+    group_says(&harness, MEMBER, &format!("/subscribe {code}")).await;
+
+    // Week 47 (16–22/11): three responses; week 46: one.
+    respond(
+        &harness.db,
+        "sipas-short",
+        "HS-1",
+        "T14.H01",
+        &GOOD,
+        vn(17, 10),
+    )
+    .await;
+    respond(
+        &harness.db,
+        "sipas-short",
+        "HS-2",
+        "T14.H02.X01",
+        &POOR,
+        vn(18, 15),
+    )
+    .await;
+    respond(
+        &harness.db,
+        "sipas-short",
+        "HS-3",
+        "T14.H02",
+        &GOOD,
+        vn(22, 20),
+    )
+    .await;
+    respond(
+        &harness.db,
+        "sipas-short",
+        "HS-0",
+        "T14.H01",
+        &GOOD,
+        vn(10, 9),
+    )
+    .await;
+
+    harness.clock.set(vn(23, 7));
+    assert_eq!(
+        harness.running().run_due_summaries().await.unwrap(),
+        0,
+        "not Monday 08:00 yet"
+    );
+    harness.clock.set(vn(23, 8));
+    assert_eq!(harness.running().run_due_summaries().await.unwrap(), 1);
+    let messages = harness.messages(GROUP, 3).await;
+    let summary = &messages[1];
+    assert!(
+        summary
+            .text
+            .contains("BÁO CÁO SIPAS TUẦN 2026-W47 (16/11/2026 – 22/11/2026)"),
+        "{}",
+        summary.text
+    );
+    assert!(
+        summary.text.contains("Phản hồi: 3 (tỷ lệ 100,00%)"),
+        "{}",
+        summary.text
+    );
+    // Access: 5, 2, 5 → 2/3; procedures 5, 3, 5 → 2/3; civil servants 4, 4, 4 → 1; results 5, 4, 5 → 1.
+    assert!(
+        summary.text.contains("Chỉ số SIPAS chung: 83,33%"),
+        "{}",
+        summary.text
+    );
+    assert!(
+        summary.text.contains("Quy đổi: 20,00/24 điểm"),
+        "{}",
+        summary.text
+    );
+    assert!(
+        summary
+            .text
+            .contains("Xu hướng 4 tuần: chưa có dữ liệu → chưa có dữ liệu → 100,00% → 83,33%"),
+        "{}",
+        summary.text
+    );
+    assert!(
+        summary.text.contains("“Chờ lâu quá, gọi ***”"),
+        "masked: {}",
+        summary.text
+    );
+    assert!(
+        summary.text.contains("UBND huyện Mộc Châu (2)"),
+        "too few to rank: {}",
+        summary.text
+    );
+    assert!(
+        !summary.text.contains("HS-2"),
+        "no dossier codes in summaries"
+    );
+    assert!(messages[2].photo, "the chart follows the text");
+    let photo = harness.fake.calls_of("sendPhoto");
+    assert!(photo[0].body["photo_bytes"].as_u64().unwrap() > 10_000);
+
+    // Again the same morning, after a restart, the next day: nothing more for week 47.
+    assert_eq!(harness.running().run_due_summaries().await.unwrap(), 0);
+    harness.restart().await;
+    harness.clock.set(vn(24, 9));
+    assert_eq!(harness.running().run_due_summaries().await.unwrap(), 0);
+    harness.outbox_settled().await;
+    assert_eq!(harness.fake.messages_to(GROUP).len(), 3);
+    assert_eq!(
+        harness.db.subscriptions().await.unwrap()[0].next_run_at,
+        vn(30, 8)
+    );
+
+    // `sipas-bot summary` and /report compute the same figures.
+    let offline = harness
+        .running()
+        .weekly
+        .summary("T14", Week::parse("2026-W47").unwrap(), Some(24.0))
+        .await
+        .unwrap();
+    assert!((offline.overall.value.unwrap() - 5.0 / 6.0).abs() < 1e-9);
+    respond(
+        &harness.db,
+        "sipas-short",
+        "HS-4",
+        "T14.H01",
+        &POOR,
+        vn(24, 10),
+    )
+    .await;
+    let report = group_says(&harness, MEMBER, "/report").await;
+    let this_week = harness
+        .running()
+        .weekly
+        .summary("T14", Week::parse("2026-W48").unwrap(), Some(24.0))
+        .await
+        .unwrap();
+    let expected =
+        sipas_bot::summary::render::text(&sipas_bot::i18n::Locales::load(), Lang::Vi, &this_week);
+    assert_eq!(report.text, expected);
+    assert!(report.text.contains("2026-W48"));
+    harness.finish().await;
+}
+
+#[tokio::test]
+async fn a_missed_monday_is_sent_once_when_the_service_is_back() {
+    let mut harness = Harness::start().await;
+    seed_agencies(&harness.db).await;
+    let code = issue_code(&harness.db, "T14.H02", vn(30, 9)).await;
+    group_says(&harness, MEMBER, &format!("/subscribe {code}")).await;
+    respond(
+        &harness.db,
+        "sipas-short",
+        "HS-1",
+        "T14.H02",
+        &GOOD,
+        vn(18, 10),
+    )
+    .await;
+    // The service was down all Monday; it comes back on Wednesday.
+    harness.restart().await;
+    harness.clock.set(vn(25, 14));
+    assert_eq!(harness.running().run_due_summaries().await.unwrap(), 1);
+    let messages = harness.messages(GROUP, 3).await;
+    assert!(
+        messages[1].text.contains("2026-W47"),
+        "the week that ended: {}",
+        messages[1].text
+    );
+    assert_eq!(harness.running().run_due_summaries().await.unwrap(), 0);
+    harness.finish().await;
+}
+
+#[tokio::test]
+async fn two_instances_on_one_postgresql_send_each_summary_once() {
+    let Some(test_db) = common::TestDb::postgres().await else {
+        return;
+    };
+    let harness = Harness::start_with(test_db, &[]).await;
+    seed_agencies(&harness.db).await;
+    let code = issue_code(&harness.db, "T14", vn(30, 9)).await;
+    group_says(&harness, MEMBER, &format!("/subscribe {code}")).await;
+    respond(
+        &harness.db,
+        "sipas-short",
+        "HS-1",
+        "T14.H01",
+        &GOOD,
+        vn(18, 10),
+    )
+    .await;
+    let second = sipas_bot::serve::start(
+        common::server::settings(&harness.fake, &harness.db_url, &[]),
+        std::sync::Arc::new(harness.clock.clone()),
+    )
+    .await
+    .unwrap();
+    harness.clock.set(vn(23, 8));
+    let (first, other) = tokio::join!(
+        harness.running().run_due_summaries(),
+        second.run_due_summaries()
+    );
+    assert_eq!(
+        first.unwrap() + other.unwrap(),
+        1,
+        "one summary between the two instances"
+    );
+    harness.messages(GROUP, 3).await;
+    harness.outbox_settled().await;
+    second.shutdown().await;
+    let summaries = harness
+        .fake
+        .messages_to(GROUP)
+        .iter()
+        .filter(|m| m.text.contains("BÁO CÁO SIPAS TUẦN"))
+        .count();
+    assert_eq!(summaries, 1);
+    harness.finish().await;
+}
+
+#[tokio::test]
+async fn serious_reports_alert_the_scope_with_the_dossier_only_when_consented() {
+    let harness =
+        Harness::start_with(common::TestDb::sqlite(), &[("SIPAS_FLOW", "sipas-full")]).await;
+    seed_agencies(&harness.db).await;
+    let code = issue_code(&harness.db, "T14.H02", vn(30, 9)).await;
+    group_says(&harness, MEMBER, &format!("/subscribe {code}")).await;
+
+    let mut answers: Vec<&str> = vec!["4"; 16];
+    answers[4] = "1"; // procedures_posted: Rất không hài lòng
+    answers.extend(["không", "1", "có", "không", "bỏ qua", "có"]); // harassment yes, consent yes
+    respond(
+        &harness.db,
+        "sipas-full",
+        "HS-ALERT-1",
+        "T14.H02.X01",
+        &answers,
+        vn(16, 10),
+    )
+    .await;
+    let mut quiet: Vec<&str> = vec!["5"; 16];
+    quiet.extend(["không", "2", "không", "không", "bỏ qua", "không"]);
+    respond(
+        &harness.db,
+        "sipas-full",
+        "HS-QUIET",
+        "T14.H02",
+        &quiet,
+        vn(16, 10),
+    )
+    .await;
+    let mut unconsented: Vec<&str> = vec!["4"; 16];
+    unconsented.extend(["không", "3", "không", "có", "bỏ qua", "không"]); // payment outside the rules
+    respond(
+        &harness.db,
+        "sipas-full",
+        "HS-ALERT-2",
+        "T14.H02",
+        &unconsented,
+        vn(16, 10),
+    )
+    .await;
+    // Another district's response reaches nobody here.
+    respond(
+        &harness.db,
+        "sipas-full",
+        "HS-OTHER",
+        "T14.H01",
+        &answers,
+        vn(16, 10),
+    )
+    .await;
+
+    assert_eq!(harness.running().run_alerts().await.unwrap(), 2);
+    let messages = harness.messages(GROUP, 3).await;
+    let first = &messages[1].text;
+    assert!(first.contains("CẢNH BÁO"), "{first}");
+    assert!(
+        first.contains("UBND xã Chiềng Sơn") && first.contains("Đăng ký khai sinh"),
+        "{first}"
+    );
+    assert!(first.contains("→ Rất không hài lòng"), "{first}");
+    assert!(
+        first.contains("gây phiền hà, sách nhiễu") && first.contains("→ Có"),
+        "{first}"
+    );
+    assert!(first.contains("Mã hồ sơ: HS-ALERT-1"), "consented: {first}");
+    let second = &messages[2].text;
+    assert!(second.contains("ngoài quy định"), "{second}");
+    assert!(
+        !second.contains("HS-ALERT-2"),
+        "no consent, no dossier: {second}"
+    );
+    assert_eq!(
+        harness.running().run_alerts().await.unwrap(),
+        0,
+        "each response alerts once"
+    );
+    harness.outbox_settled().await;
+    assert_eq!(harness.fake.messages_to(GROUP).len(), 3);
+    harness.finish().await;
+}
+
+#[test]
+fn the_summary_command_gives_text_json_and_a_png() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_sipas-bot"))
+            .args(args)
+            .current_dir(dir.path())
+            .env("DATABASE_URL", "sqlite://./data/demo.db")
+            .env_remove("SIPAS_LANG")
+            .output()
+            .unwrap()
+    };
+    let demo = run(&["demo", "--citizens", "60"]);
+    assert!(demo.status.success());
+    let week = Week::containing(Utc::now()).label();
+    let text = run(&[
+        "summary",
+        "--agency",
+        "T14",
+        "--week",
+        &week,
+        "--points-max",
+        "24",
+    ]);
+    assert!(
+        text.status.success(),
+        "{}",
+        String::from_utf8_lossy(&text.stderr)
+    );
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.contains(&format!("BÁO CÁO SIPAS TUẦN {week}")),
+        "{text}"
+    );
+    let json = run(&[
+        "summary", "--agency", "T14", "--week", &week, "--format", "json",
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(json["week"], week);
+    assert_eq!(json["factors"].as_array().unwrap().len(), 5);
+    let overall = json["overall"]["value"].as_f64().unwrap();
+    assert!(
+        text.contains(&sipas_bot::i18n::percent(overall, Lang::Vi)),
+        "text and JSON agree"
+    );
+    let png = run(&[
+        "summary",
+        "--agency",
+        "T14",
+        "--week",
+        &week,
+        "--format",
+        "png",
+        "--output",
+        "chart.png",
+    ]);
+    assert!(png.status.success());
+    let bytes = std::fs::read(dir.path().join("chart.png")).unwrap();
+    let info = png::Decoder::new(std::io::Cursor::new(bytes))
+        .read_info()
+        .unwrap()
+        .info()
+        .clone();
+    assert_eq!((info.width, info.height), (900, 560));
+    let unknown = run(&["summary", "--agency", "NOPE"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("không có cơ quan mã “NOPE”"));
+}
