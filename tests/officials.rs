@@ -563,3 +563,32 @@ fn the_summary_command_gives_text_json_and_a_png() {
     assert_eq!(unknown.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("không có cơ quan mã “NOPE”"));
 }
+
+#[tokio::test]
+async fn a_channel_subscribes_and_unsubscribes_by_its_own_posts() {
+    let harness = Harness::start().await;
+    seed_agencies(&harness.db).await;
+    let channel = -100_900_800;
+    let code = issue_code(&harness.db, "T14", vn(30, 9)).await;
+    harness
+        .fake
+        .push_channel_post(channel, &format!("/subscribe {code}"));
+    let done = harness.messages(channel, 1).await;
+    assert!(
+        done[0].text.contains("UBND tỉnh Sơn La"),
+        "{}",
+        done[0].text
+    );
+    assert_eq!(
+        harness.db.subscriptions().await.unwrap()[0]
+            .chat_title
+            .as_deref(),
+        Some("Kênh SIPAS")
+    );
+    // Only administrators post in a channel: its /unsubscribe needs no further check.
+    harness.fake.push_channel_post(channel, "/unsubscribe");
+    let ended = harness.messages(channel, 2).await;
+    assert!(ended[1].text.contains("Đã hủy"), "{}", ended[1].text);
+    assert!(!harness.db.subscriptions().await.unwrap()[0].active);
+    harness.finish().await;
+}
