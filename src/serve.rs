@@ -23,6 +23,8 @@ use tokio::task::JoinSet;
 pub const DEFAULT_TELEGRAM_API_URL: &str = "https://api.telegram.org/";
 pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:8080";
 pub const DEFAULT_REMINDER_DELAY_HOURS: i64 = 24;
+/// Alerts go out within a minute: the workers look every 30 seconds.
+pub const DEFAULT_WORKER_TICK_SECONDS: u64 = 30;
 
 /// How updates reach us.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +49,8 @@ pub struct ServeSettings {
     pub public_base_url: String,
     pub mode: Mode,
     pub reminder_delay: Duration,
+    /// How often the reminder, summary and alert workers look for due work.
+    pub worker_tick: std::time::Duration,
 }
 
 impl ServeSettings {
@@ -172,7 +176,20 @@ impl ServeSettings {
                     )
                 })?,
         };
+        let worker_tick = match get("WORKER_TICK_SECONDS") {
+            None => std::time::Duration::from_secs(DEFAULT_WORKER_TICK_SECONDS),
+            Some(text) => text
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|s| (1..=86_400).contains(s))
+                .map(std::time::Duration::from_secs)
+                .ok_or_else(|| {
+                    invalid("WORKER_TICK_SECONDS", text.clone(), "setting-expect-tick")
+                })?,
+        };
         Ok(ServeSettings {
+            worker_tick,
             base,
             telegram_token: Secret::new(telegram_token),
             telegram_api_url,
@@ -340,11 +357,14 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
         tasks.spawn(poller.run(shutdown_rx.clone()));
     }
     tasks.spawn(sender.clone().run(outbox_ready, shutdown_rx.clone()));
+    let reminder_tick = settings.worker_tick;
+    let officials_tick = settings.worker_tick;
     let reminders = telegram.clone();
     let reminder_clock = clock.clone();
     let mut reminder_shutdown = shutdown_rx.clone();
     tasks.spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        let period = reminder_tick;
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         loop {
             tokio::select! {
                 _ = tick.tick() => {
@@ -362,7 +382,8 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
     let officials_ready = telegram.outbox_ready();
     let mut officials_shutdown = shutdown_rx.clone();
     tasks.spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
+        let period = officials_tick;
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         let mut round: u64 = 0;
         loop {
             tokio::select! {

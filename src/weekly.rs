@@ -119,6 +119,19 @@ impl Weekly {
         week: Week,
         points_max: Option<f64>,
     ) -> Result<WeeklySummary, WeeklyError> {
+        Ok(self
+            .summary_with_rows(agency_code, week, points_max)
+            .await?
+            .0)
+    }
+
+    /// The summary and the week's answer rows it was computed from.
+    pub async fn summary_with_rows(
+        &self,
+        agency_code: &str,
+        week: Week,
+        points_max: Option<f64>,
+    ) -> Result<(WeeklySummary, Vec<summary::AnswerRow>), WeeklyError> {
         let flow = self.flow().await?;
         let scope = self.scope(agency_code).await?;
         let from = week.previous().previous().previous().start();
@@ -127,9 +140,12 @@ impl Weekly {
             .db
             .invitation_counts(&scope.codes, week.start(), week.end())
             .await?;
-        Ok(summary::build(
-            &flow, self.lang, &scope, week, &rows, counts, points_max,
-        ))
+        let summary = summary::build(&flow, self.lang, &scope, week, &rows, counts, points_max);
+        let week_rows = rows
+            .into_iter()
+            .filter(|r| r.submitted_at >= week.start() && r.submitted_at < week.end())
+            .collect();
+        Ok((summary, week_rows))
     }
 
     /// The message and the chart of a summary, for a Telegram chat.
@@ -182,10 +198,23 @@ impl Weekly {
         let Ok(chat) = subscription.chat_id.parse::<i64>() else {
             return Ok(Vec::new());
         };
-        let summary = self
-            .summary(&subscription.agency_code, week, subscription.points_max)
+        let (summary, rows) = self
+            .summary_with_rows(&subscription.agency_code, week, subscription.points_max)
             .await?;
-        Ok(self.messages(chat, &summary))
+        let mut outgoing = self.messages(chat, &summary);
+        if subscription.xlsx {
+            match summary::xlsx::workbook(&self.locales, self.lang, &summary, &rows) {
+                Ok(bytes) => outgoing.push(messages::document(
+                    chat,
+                    &bytes,
+                    format!("sipas-{}-{}.xlsx", summary.agency_code, summary.week),
+                    self.locales
+                        .text(self.lang, "xlsx-caption", &[("week", summary.week.clone())]),
+                )),
+                Err(err) => tracing::error!(%err, "cannot build the XLSX attachment"),
+            }
+        }
+        Ok(outgoing)
     }
 
     /// Alerts the subscribed chats of a scope about new responses that rate a criterion 1 or 2 or

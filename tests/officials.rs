@@ -62,6 +62,7 @@ async fn issue_code(db: &Db, agency: &str, expires_at: DateTime<Utc>) -> String 
         points_max: Some(24.0),
         weekday: 1,
         hour: 8,
+        xlsx: agency == "T14",
         expires_at,
     };
     db.create_subscription_code(&code, vn(16, 9)).await.unwrap();
@@ -243,7 +244,7 @@ async fn the_weekly_summary_and_its_chart_arrive_on_monday_morning_once() {
     );
     harness.clock.set(vn(23, 8));
     assert_eq!(harness.running().run_due_summaries().await.unwrap(), 1);
-    let messages = harness.messages(GROUP, 3).await;
+    let messages = harness.messages(GROUP, 4).await;
     let summary = &messages[1];
     assert!(
         summary
@@ -292,6 +293,10 @@ async fn the_weekly_summary_and_its_chart_arrive_on_monday_morning_once() {
     assert!(messages[2].photo, "the chart follows the text");
     let photo = harness.fake.calls_of("sendPhoto");
     assert!(photo[0].body["photo_bytes"].as_u64().unwrap() > 10_000);
+    let workbook = harness.fake.calls_of("sendDocument");
+    assert_eq!(workbook.len(), 1, "the subscription asked for the XLSX");
+    assert!(workbook[0].body["document_bytes"].as_u64().unwrap() > 3_000);
+    assert_eq!(messages[3].text, "Dữ liệu tuần 2026-W47 (XLSX)");
 
     // Again the same morning, after a restart, the next day: nothing more for week 47.
     assert_eq!(harness.running().run_due_summaries().await.unwrap(), 0);
@@ -299,7 +304,7 @@ async fn the_weekly_summary_and_its_chart_arrive_on_monday_morning_once() {
     harness.clock.set(vn(24, 9));
     assert_eq!(harness.running().run_due_summaries().await.unwrap(), 0);
     harness.outbox_settled().await;
-    assert_eq!(harness.fake.messages_to(GROUP).len(), 3);
+    assert_eq!(harness.fake.messages_to(GROUP).len(), 4);
     assert_eq!(
         harness.db.subscriptions().await.unwrap()[0].next_run_at,
         vn(30, 8)

@@ -23,6 +23,9 @@ pub enum SubscriptionCommand {
         /// Hour of the weekly summary, Vietnam time.
         #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(0..=23))]
         hour: u32,
+        /// Attach the week's data as an XLSX workbook to each summary.
+        #[arg(long)]
+        xlsx: bool,
         /// How long the code can be used.
         #[arg(long, default_value_t = 7)]
         valid_days: i64,
@@ -52,6 +55,7 @@ pub async fn run(
             points_max,
             weekday,
             hour,
+            xlsx,
             valid_days,
         } => {
             let Some(name) = name_of(&agency) else {
@@ -63,6 +67,7 @@ pub async fn run(
                 points_max: points_max.filter(|p| *p > 0.0),
                 weekday,
                 hour,
+                xlsx,
                 expires_at: now + Duration::days(valid_days.max(1)),
             };
             db.create_subscription_code(&code, now).await?;

@@ -14,6 +14,8 @@ pub struct SubscriptionCode {
     pub points_max: Option<f64>,
     pub weekday: u32,
     pub hour: u32,
+    /// Attach the week's data as an XLSX workbook.
+    pub xlsx: bool,
     pub expires_at: DateTime<Utc>,
 }
 
@@ -30,6 +32,7 @@ pub struct Subscription {
     pub hour: u32,
     pub next_run_at: DateTime<Utc>,
     pub active: bool,
+    pub xlsx: bool,
 }
 
 /// Why a code did not subscribe the chat.
@@ -78,7 +81,7 @@ pub fn normalize_code(code: &str) -> String {
 
 const SUBSCRIPTION_SELECT: &str =
     "SELECT id, channel, chat_id, chat_title, agency_code, points_max,
-    weekday, hour, next_run_at, active FROM subscriptions";
+    weekday, hour, next_run_at, active, xlsx FROM subscriptions";
 
 impl Db {
     pub async fn create_subscription_code(
@@ -87,14 +90,15 @@ impl Db {
         now: DateTime<Utc>,
     ) -> Result<(), StorageError> {
         sqlx::query(
-            "INSERT INTO subscription_codes (code, agency_code, points_max, weekday, hour, expires_at, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO subscription_codes (code, agency_code, points_max, weekday, hour, xlsx, expires_at, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(&code.code)
         .bind(&code.agency_code)
         .bind(code.points_max)
         .bind(i64::from(code.weekday))
         .bind(i64::from(code.hour))
+        .bind(i64::from(code.xlsx))
         .bind(timestamp(code.expires_at))
         .bind(timestamp(now))
         .execute(&self.pool)
@@ -116,7 +120,7 @@ impl Db {
     ) -> Result<Subscription, RedeemError> {
         let mut tx = self.pool.begin().await?;
         let row = sqlx::query(
-            "SELECT agency_code, points_max, weekday, hour, expires_at, used_at FROM subscription_codes WHERE code = $1",
+            "SELECT agency_code, points_max, weekday, hour, xlsx, expires_at, used_at FROM subscription_codes WHERE code = $1",
         )
         .bind(code)
         .fetch_optional(&mut *tx)
@@ -145,13 +149,14 @@ impl Db {
         let weekday = row.try_get::<i64, _>("weekday")? as u32;
         let hour = row.try_get::<i64, _>("hour")? as u32;
         let agency_code: String = row.try_get("agency_code")?;
+        let xlsx: i64 = row.try_get("xlsx")?;
         let points_max: Option<f64> = row.try_get("points_max")?;
         sqlx::query(
             "INSERT INTO subscriptions (channel, chat_id, chat_title, agency_code, points_max, weekday, hour,
-             next_run_at, active, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9)
+             next_run_at, active, created_at, xlsx) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $10)
              ON CONFLICT (channel, chat_id, agency_code) DO UPDATE SET active = 1, chat_title = excluded.chat_title,
              points_max = excluded.points_max, weekday = excluded.weekday, hour = excluded.hour,
-             next_run_at = excluded.next_run_at",
+             xlsx = excluded.xlsx, next_run_at = excluded.next_run_at",
         )
         .bind(channel)
         .bind(chat_id)
@@ -162,6 +167,7 @@ impl Db {
         .bind(i64::from(hour))
         .bind(timestamp(next_run_at(weekday, hour)))
         .bind(timestamp(now))
+        .bind(xlsx)
         .execute(&mut *tx)
         .await?;
         let stored = sqlx::query(&format!(
@@ -318,6 +324,7 @@ impl Db {
 fn subscription_from_row(row: &sqlx::any::AnyRow) -> Result<Subscription, StorageError> {
     let next: String = row.try_get("next_run_at")?;
     let active: i64 = row.try_get("active")?;
+    let xlsx: i64 = row.try_get("xlsx")?;
     Ok(Subscription {
         id: row.try_get("id")?,
         channel: row.try_get("channel")?,
@@ -329,6 +336,7 @@ fn subscription_from_row(row: &sqlx::any::AnyRow) -> Result<Subscription, Storag
         hour: row.try_get::<i64, _>("hour")? as u32,
         next_run_at: parse_timestamp(&next)?,
         active: active != 0,
+        xlsx: xlsx != 0,
     })
 }
 

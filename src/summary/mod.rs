@@ -8,6 +8,7 @@ pub mod chart;
 mod mask;
 pub mod render;
 mod week;
+pub mod xlsx;
 
 pub use mask::mask;
 pub use week::Week;

@@ -306,6 +306,28 @@ fn answers_outside_the_week_in_vietnam_time_do_not_count() {
 }
 
 #[test]
+fn the_workbook_is_an_xlsx_with_both_sheets() {
+    let w = week();
+    let rows = vec![
+        row(1, "U1", during(w, 0), "access_info", "scale", "5"),
+        row(1, "U1", during(w, 0), "comment", "text", "email a@b.vn"),
+    ];
+    let summary = build(
+        &full_flow(),
+        Lang::Vi,
+        &scope(&["U1"]),
+        w,
+        &rows,
+        Counts::default(),
+        None,
+    );
+    let bytes = xlsx::workbook(&Locales::load(), Lang::Vi, &summary, &rows).unwrap();
+    assert_eq!(&bytes[..2], b"PK", "a zip container");
+    let names = String::from_utf8_lossy(&bytes);
+    assert!(names.contains("xl/worksheets/sheet2.xml"));
+}
+
+#[test]
 fn the_chart_is_a_png_of_the_expected_size() {
     let w = week();
     let rows = vec![row(1, "U1", during(w, 0), "access_info", "scale", "5")];

@@ -679,6 +679,7 @@ fn dispatch(state: &mut FakeState, method: &str, params: &Value) -> ApiResult {
         "getMe" => Ok(me_json()),
         "sendMessage" => send_message(state, params),
         "sendPhoto" => send_photo(state, params),
+        "sendDocument" => send_document(state, params),
         "editMessageText" => edit_message(state, params, EditKind::Text),
         "editMessageCaption" => edit_message(state, params, EditKind::Caption),
         "editMessageReplyMarkup" => edit_message(state, params, EditKind::Markup),
@@ -852,6 +853,40 @@ fn send_photo(state: &mut FakeState, params: &Value) -> ApiResult {
             text: caption.to_string(),
             reply_markup: markup,
             photo: true,
+            json: message.clone(),
+        });
+    Ok(message)
+}
+
+fn send_document(state: &mut FakeState, params: &Value) -> ApiResult {
+    let chat_id = required_chat(params)?;
+    let size = params.get("document_bytes").and_then(as_i64).unwrap_or(0);
+    if size == 0 {
+        return Err(bad_request("there is no document in the request"));
+    }
+    let caption = params.get("caption").and_then(Value::as_str).unwrap_or("");
+    check_text(caption, MAX_CAPTION_LEN, "message caption is too long")?;
+    state.next_file_id += 1;
+    let file = state.next_file_id;
+    let message_id = state.new_message_id(chat_id);
+    let mut message = bot_message_json(chat_id, message_id);
+    message["document"] = json!({
+        "file_id": format!("document-file-{file}"),
+        "file_unique_id": format!("document-unique-{file}"),
+        "file_size": size,
+    });
+    if !caption.is_empty() {
+        message["caption"] = json!(caption);
+    }
+    state
+        .messages
+        .entry(chat_id)
+        .or_default()
+        .push(StoredMessage {
+            message_id,
+            text: caption.to_string(),
+            reply_markup: None,
+            photo: false,
             json: message.clone(),
         });
     Ok(message)

@@ -39,6 +39,9 @@ pub fn settings(fake: &FakeTelegram, db_url: &str, extra: &[(String, String)]) -
         ("INTAKE_TOKEN".into(), INTAKE_TOKEN.into()),
         ("DATABASE_URL".into(), db_url.into()),
         ("SIPAS_FLOW".into(), "sipas-short".into()),
+        // Tests drive the workers themselves (with the hand-driven clock): keep the background
+        // loops out of the way.
+        ("WORKER_TICK_SECONDS".into(), "86400".into()),
     ]);
     env.extend(extra.iter().cloned());
     ServeSettings::from_lookup(|name| env.get(name).cloned()).expect("test settings are valid")

@@ -14,6 +14,7 @@ pub const SEND_MESSAGE: &str = "send_message";
 pub const EDIT_MESSAGE: &str = "edit_message";
 pub const EDIT_MARKUP: &str = "edit_markup";
 pub const SEND_PHOTO: &str = "send_photo";
+pub const SEND_DOCUMENT: &str = "send_document";
 
 /// Callback data of the invitation buttons: `inv|start|<token>` and so on.
 pub const INVITE_START: &str = "start";
@@ -39,6 +40,9 @@ pub struct Payload {
     /// A PNG, hex-encoded, for `send_photo` (with `text` as its caption).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub photo_hex: Option<String>,
+    /// The file name of a `send_document` (whose bytes are in `photo_hex`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_name: Option<String>,
 }
 
 fn outgoing(chat_id: i64, kind: &str, payload: Payload, token: Option<&str>) -> Outgoing {
@@ -75,6 +79,7 @@ pub fn text(chat_id: i64, text: String, token: Option<&str>) -> Outgoing {
             text: Some(text),
             buttons: Vec::new(),
             photo_hex: None,
+            file_name: None,
         },
         token,
     )
@@ -94,6 +99,7 @@ pub fn prompt(chat_id: i64, lead: Option<String>, prompt: &Prompt, token: &str) 
             text: Some(text),
             buttons: buttons_of(&prompt.buttons),
             photo_hex: None,
+            file_name: None,
         },
         Some(token),
     )
@@ -109,6 +115,7 @@ pub fn replace_text(chat_id: i64, message_id: i32, text: String) -> Outgoing {
             text: Some(text),
             buttons: Vec::new(),
             photo_hex: None,
+            file_name: None,
         },
         None,
     )
@@ -124,6 +131,7 @@ pub fn replace_keyboard(chat_id: i64, message_id: i32, buttons: &[Vec<PromptButt
             text: None,
             buttons: buttons_of(buttons),
             photo_hex: None,
+            file_name: None,
         },
         None,
     )
@@ -180,6 +188,7 @@ pub fn invitation(
                 ],
             ],
             photo_hex: None,
+            file_name: None,
         },
         Some(&invitation.token),
     )
@@ -195,6 +204,23 @@ pub fn photo(chat_id: i64, png: &[u8], caption: String) -> Outgoing {
             text: Some(caption),
             buttons: Vec::new(),
             photo_hex: Some(hex::encode(png)),
+            file_name: None,
+        },
+        None,
+    )
+}
+
+/// A file (the week's XLSX) with a caption.
+pub fn document(chat_id: i64, bytes: &[u8], file_name: String, caption: String) -> Outgoing {
+    outgoing(
+        chat_id,
+        SEND_DOCUMENT,
+        Payload {
+            message_id: None,
+            text: Some(caption),
+            buttons: Vec::new(),
+            photo_hex: Some(hex::encode(bytes)),
+            file_name: Some(file_name),
         },
         None,
     )

@@ -194,6 +194,25 @@ impl Sender {
                     .await
                     .map(|_| ())
             }
+            (messages::SEND_DOCUMENT, _) => {
+                let Some(bytes) = payload
+                    .photo_hex
+                    .as_deref()
+                    .and_then(|h| hex::decode(h).ok())
+                else {
+                    return Delivery::Undeliverable("document payload is not hex".into());
+                };
+                let name = payload
+                    .file_name
+                    .clone()
+                    .unwrap_or_else(|| "sipas.xlsx".into());
+                let file = InputFile::memory(bytes).file_name(name);
+                self.bot
+                    .send_document(chat, file)
+                    .caption(text)
+                    .await
+                    .map(|_| ())
+            }
             (kind, _) => return Delivery::Undeliverable(format!("unknown outbox kind {kind}")),
         };
         classify(result, row.attempts, self.clock.now())
