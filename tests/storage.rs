@@ -488,3 +488,65 @@ async fn the_demo_runs_through_the_engine_and_storage_on_every_backend() {
         test_db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn going_back_rewrites_only_the_changed_answers() {
+    for test_db in TestDb::all().await {
+        let db = test_db.open().await;
+        let flow_id = short_flow_id(&db).await;
+        let token = invite(&db, "HS-BACK", "X", flow_id, at(8)).await;
+        let conversations = Conversations::new(db.clone());
+        let opened = conversations
+            .open(&token, "test", "c", Lang::Vi, at(9))
+            .await
+            .unwrap();
+        let mut session = opened.session;
+        for input in [
+            Input::Text("5".into()),
+            Input::Text("4".into()),
+            Input::Back,
+            Input::Back,
+            Input::Text("1".into()),
+            Input::Text("2".into()),
+            Input::Text("3".into()),
+            Input::Text("4".into()),
+            Input::Text("có".into()),
+            Input::Text("5".into()),
+            Input::Back,
+            Input::Text("4".into()),
+            Input::Text("3".into()),
+            Input::Text("Không có gì thêm".into()),
+        ] {
+            session = conversations
+                .input(&session, &input, at(9))
+                .await
+                .unwrap()
+                .session;
+        }
+        assert!(session.state.finished, "{}", test_db.name);
+        let answers: Vec<(String, String)> = db
+            .export_rows()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.question_id, r.answer))
+            .collect();
+        let expected = [
+            ("access", "1"),
+            ("procedures", "2"),
+            ("civil_servants", "3"),
+            ("results", "4"),
+            ("gave_feedback", "yes"),
+            ("feedback", "4"),
+            ("overall", "3"),
+            ("comment", "Không có gì thêm"),
+        ];
+        let expected: Vec<(String, String)> = expected
+            .iter()
+            .map(|(q, a)| (q.to_string(), a.to_string()))
+            .collect();
+        assert_eq!(answers, expected, "{}", test_db.name);
+        db.close().await;
+        test_db.cleanup().await;
+    }
+}

@@ -229,11 +229,21 @@ impl Db {
             tx.rollback().await?;
             return Ok(Progress::Duplicate);
         }
-        sqlx::query("DELETE FROM answers WHERE session_id = $1")
+        // The stored answers are exactly `session.state`'s (the revision check above proves it):
+        // rewrite only from the first answer that differs, usually just the new one.
+        let kept = session
+            .state
+            .answers
+            .iter()
+            .zip(&state.answers)
+            .take_while(|(stored, new)| stored == new)
+            .count();
+        sqlx::query("DELETE FROM answers WHERE session_id = $1 AND position >= $2")
             .bind(session.id)
+            .bind(kept as i64)
             .execute(&mut *tx)
             .await?;
-        for (position, given) in state.answers.iter().enumerate() {
+        for (position, given) in state.answers.iter().enumerate().skip(kept) {
             let question = flow.question(&given.question);
             sqlx::query(
                 "INSERT INTO answers (session_id, position, question_id, flow_version_id, factor, kind, value, level, skipped)
