@@ -182,10 +182,13 @@ pub async fn submit(
     notice: &NewNotice,
     now: DateTime<Utc>,
 ) -> Result<NoticeOutcome, IntakeFailure> {
+    // The flow assigned to the agency's subtree (or to all agencies), else the configured one;
+    // its version in force now is the one this invitation keeps.
+    let flow_id = db.flow_for_agency(&notice.agency_code, flow_id).await?;
     let flow = db
-        .latest_flow(flow_id)
+        .latest_flow(&flow_id)
         .await?
-        .ok_or_else(|| IntakeFailure::UnknownFlow(flow_id.to_string()))?;
+        .ok_or_else(|| IntakeFailure::UnknownFlow(flow_id.clone()))?;
     let known_chat = match (&notice.recipient_chat_id, telegram) {
         (Some(chat), Some(_)) => db.knows_chat(telegram::CHANNEL, chat).await?,
         _ => false,

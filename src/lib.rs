@@ -6,6 +6,7 @@
 //! speaks SQL. [`conversation`] joins engine and storage for every channel; [`channels`] and
 //! [`cli`] are the edges.
 
+pub mod admin;
 pub mod channels;
 pub mod cli;
 pub mod clock;

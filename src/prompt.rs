@@ -42,6 +42,27 @@ pub fn parse_callback(data: &str) -> Option<(String, Button)> {
 pub fn question(locales: &Locales, lang: Lang, flow: &Flow, state: &SurveyState) -> Option<Prompt> {
     let question = survey::current_question(flow, state).filter(|_| !state.finished)?;
     let (position, total) = survey::progress(flow, state);
+    Some(question_prompt(
+        locales,
+        lang,
+        flow,
+        question,
+        (position, total),
+        &state.pending_choices,
+        !state.answers.is_empty(),
+    ))
+}
+
+/// One question as a citizen sees it at `position` of `total` (also the admin preview).
+pub fn question_prompt(
+    locales: &Locales,
+    lang: Lang,
+    flow: &Flow,
+    question: &crate::flow::Question,
+    (position, total): (usize, usize),
+    picked: &[String],
+    can_go_back: bool,
+) -> Prompt {
     let mut text = locales.text(
         lang,
         "survey-question-header",
@@ -96,8 +117,7 @@ pub fn question(locales: &Locales, lang: Lang, flow: &Flow, state: &SurveyState)
                 ],
             ));
             for (index, option) in options.iter().enumerate() {
-                let picked = state.pending_choices.contains(&option.id);
-                let label = if picked {
+                let label = if picked.contains(&option.id) {
                     locales.text(
                         lang,
                         "survey-option-picked",
@@ -128,17 +148,17 @@ pub fn question(locales: &Locales, lang: Lang, flow: &Flow, state: &SurveyState)
         }
     }
     let mut last_row = Vec::new();
-    if !state.answers.is_empty() {
+    if can_go_back {
         let back = flow.labels.back.get(lang);
         last_row.push(button(back, Button::Back, back.to_string()));
     }
     let skip = flow.labels.skip.get(lang);
     last_row.push(button(skip, Button::Skip, skip.to_string()));
     rows.push(last_row);
-    Some(Prompt {
+    Prompt {
         text,
         buttons: rows,
-    })
+    }
 }
 
 /// The sentence that explains why the same question is asked again.

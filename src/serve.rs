@@ -342,13 +342,22 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
             Mode::Polling => None,
         },
     };
+    let console = crate::admin::web::Console {
+        db: db.clone(),
+        locales: locales.clone(),
+        lang: settings.base.lang,
+        clock: clock.clone(),
+    };
     let mut http_shutdown = shutdown_rx.clone();
     tasks.spawn(async move {
-        let served = axum::serve(listener, http::router(state))
-            .with_graceful_shutdown(async move {
-                let _ = http_shutdown.wait_for(|stop| *stop).await;
-            })
-            .await;
+        let served = axum::serve(
+            listener,
+            http::router(state).merge(crate::admin::web::router(console)),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = http_shutdown.wait_for(|stop| *stop).await;
+        })
+        .await;
         if let Err(err) = served {
             tracing::error!(%err, "HTTP server stopped");
         }

@@ -1,6 +1,7 @@
 //! The command line: argument parsing and one function per command. Commands read settings,
 //! open the store and call into the library; they hold no survey logic of their own.
 
+mod admin;
 mod chat;
 mod export;
 mod flow;
@@ -46,6 +47,12 @@ pub enum Command {
     Serve,
     /// Submits a dossier-completion notice to a running server's API.
     Notice(notice::NoticeArgs),
+    /// Console accounts.
+    #[command(subcommand)]
+    Admin(admin::AdminCommand),
+    /// Agencies.
+    #[command(subcommand)]
+    Agency(admin::AgencyCommand),
     /// Officials' subscriptions: issue a code, list them.
     #[command(subcommand)]
     Subscription(subscription::SubscriptionCommand),
@@ -116,6 +123,8 @@ async fn dispatch(cli: Cli, locales: &Locales) -> Result<ExitCode, AppError> {
                 Command::Demo(args) => crate::demo::run(args, &settings, locales).await,
                 Command::Chat(args) => chat::run(args, &settings, locales).await,
                 Command::Export(args) => export::run(args, &settings).await,
+                Command::Admin(command) => admin::run_admin(command, &settings, locales).await,
+                Command::Agency(command) => admin::run_agency(command, &settings, locales).await,
                 Command::Subscription(command) => {
                     subscription::run(command, &settings, locales).await
                 }
@@ -133,6 +142,9 @@ async fn dispatch(cli: Cli, locales: &Locales) -> Result<ExitCode, AppError> {
         }
     }
 }
+
+pub use admin::{ImportReport, import_agencies};
+pub use flow::render_problem as render_flow_problem;
 
 /// Opens the configured database, runs migrations and stores the shipped flows.
 pub async fn open_store(database_url: &str) -> Result<Db, AppError> {

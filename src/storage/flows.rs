@@ -14,6 +14,37 @@ pub struct StoredFlow {
 }
 
 impl Db {
+    /// Publishes a flow file as is (`sipas-bot flow publish`): stored, put in force, audited.
+    pub async fn publish_flow_file(
+        &self,
+        flow: &Flow,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64, StorageError> {
+        let id = self.store_flow(flow, now).await?;
+        let mut tx = self.pool.begin().await?;
+        let before = super::lifecycle::set_current(&mut tx, &flow.id, id, now).await?;
+        sqlx::query("UPDATE flow_versions SET published_at = COALESCE(published_at, $1), created_by = COALESCE(created_by, $2) WHERE id = $3")
+            .bind(timestamp(now))
+            .bind(actor)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let target = format!("{} v{}", flow.id, flow.version);
+        super::lifecycle::audit(
+            &mut tx,
+            actor,
+            "flow.publish",
+            &target,
+            before.as_deref(),
+            Some(&format!("v{}", flow.version)),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
     /// Stores a validated flow version and returns its id. Storing the same version again with
     /// the same content returns the existing id; other content under a published id and version
     /// is refused.
@@ -49,7 +80,31 @@ impl Db {
         .fetch_optional(&self.pool)
         .await?;
         match row {
-            Some(row) => Ok(row.try_get("id")?),
+            Some(row) => {
+                let id: i64 = row.try_get("id")?;
+                // A newly stored version newer than the one in force replaces it (an upgrade
+                // shipping a new flow version); a rollback is kept, since that version is not new.
+                let current: Option<i64> = sqlx::query_scalar(
+                    "SELECT v.version FROM flow_current c JOIN flow_versions v ON v.id = c.flow_version_id
+                     WHERE c.flow_id = $1",
+                )
+                .bind(&flow.id)
+                .fetch_optional(&self.pool)
+                .await?;
+                if current.is_none_or(|version| version < flow.version) {
+                    sqlx::query(
+                        "INSERT INTO flow_current (flow_id, flow_version_id, updated_at) VALUES ($1, $2, $3)
+                         ON CONFLICT (flow_id) DO UPDATE SET flow_version_id = excluded.flow_version_id,
+                         updated_at = excluded.updated_at",
+                    )
+                    .bind(&flow.id)
+                    .bind(id)
+                    .bind(timestamp(now))
+                    .execute(&self.pool)
+                    .await?;
+                }
+                Ok(id)
+            }
             // Another process stored the same version between our read and write: check again.
             None => Box::pin(self.store_flow(flow, now)).await,
         }
@@ -65,8 +120,19 @@ impl Db {
         stored_from_row(&row)
     }
 
-    /// The newest published version of `flow_id`.
+    /// The version of `flow_id` in force for new invitations: the one published last or rolled
+    /// back to, else the newest published.
     pub async fn latest_flow(&self, flow_id: &str) -> Result<Option<StoredFlow>, StorageError> {
+        let current = sqlx::query(
+            "SELECT v.id, v.source FROM flow_current c JOIN flow_versions v ON v.id = c.flow_version_id
+             WHERE c.flow_id = $1",
+        )
+        .bind(flow_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        if let Some(row) = current {
+            return stored_from_row(&row).map(Some);
+        }
         let row = sqlx::query(
             "SELECT id, source FROM flow_versions WHERE flow_id = $1 AND status = 'published'
              ORDER BY version DESC LIMIT 1",

@@ -8,6 +8,7 @@ mod agencies;
 mod export;
 mod flows;
 mod inbound;
+mod lifecycle;
 mod notices;
 mod outbox;
 mod reminders;
@@ -15,10 +16,12 @@ mod sessions;
 mod stats;
 mod subscriptions;
 mod summaries;
+mod users;
 
 pub use agencies::{Agency, AgencyLevel};
 pub use export::ExportRow;
 pub use flows::StoredFlow;
+pub use lifecycle::{AuditEntry, FlowStatus, FlowVersionInfo, LifecycleError};
 pub use notices::{
     Invitation, InvitationStatus, NewNotice, NoticeOutcome, SubmissionChannel, new_token,
 };
@@ -28,6 +31,7 @@ pub use sessions::{OpenSession, Progress, Session, SessionOpenError};
 pub use stats::{AgencyCounts, StoredRating};
 pub use subscriptions::{RedeemError, Subscription, SubscriptionCode, new_code, normalize_code};
 pub use summaries::ResponseFacts;
+pub use users::{Role, User};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

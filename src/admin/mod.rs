@@ -1,0 +1,5 @@
+//! Admins: authentication helpers, agency import, and the web console at `/admin`.
+
+pub mod auth;
+pub mod import;
+pub mod web;

@@ -1,0 +1,186 @@
+//! `sipas-bot admin add` and `sipas-bot agency import`: bootstrap console users, load agencies.
+
+use crate::admin::{auth, import};
+use crate::config::Settings;
+use crate::error::AppError;
+use crate::i18n::Locales;
+use crate::storage::{Db, Role, StorageError, User};
+use chrono::{DateTime, Utc};
+use clap::{Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    Admin,
+    Manager,
+    Viewer,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Creates a console account and prints its one-time password.
+    Add {
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        #[arg(long)]
+        login: String,
+        /// The agency subtree a manager manages.
+        #[arg(long)]
+        agency: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AgencyCommand {
+    /// Imports agencies from a CSV file (code,name,parent_code,level); reports rejected rows.
+    Import { file: PathBuf },
+}
+
+/// What an import did.
+#[derive(Debug, Clone)]
+pub struct ImportReport {
+    pub accepted: usize,
+    pub rejected: Vec<import::Rejected>,
+}
+
+/// Imports agencies from CSV text: valid rows are stored (parents first), rejected rows reported.
+pub async fn import_agencies(
+    db: &Db,
+    csv_text: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<ImportReport, StorageError> {
+    let known: Vec<String> = db.agencies().await?.into_iter().map(|a| a.code).collect();
+    let (accepted, rejected) = import::parse_agencies(csv_text, &known);
+    for agency in &accepted {
+        db.upsert_agency(agency, now).await?;
+    }
+    db.record_audit(
+        actor,
+        "agency.import",
+        &format!("{} rows", accepted.len() + rejected.len()),
+        None,
+        Some(&format!(
+            "{} accepted, {} rejected",
+            accepted.len(),
+            rejected.len()
+        )),
+        now,
+    )
+    .await?;
+    Ok(ImportReport {
+        accepted: accepted.len(),
+        rejected,
+    })
+}
+
+pub async fn run_admin(
+    command: AdminCommand,
+    settings: &Settings,
+    locales: &Locales,
+) -> Result<ExitCode, AppError> {
+    let lang = settings.lang;
+    let AdminCommand::Add {
+        role,
+        login,
+        agency,
+    } = command;
+    let role = match role {
+        RoleArg::Admin => Role::Admin,
+        RoleArg::Manager => Role::Manager,
+        RoleArg::Viewer => Role::Viewer,
+    };
+    if role == Role::Manager && agency.is_none() {
+        eprintln!(
+            "{}: {}",
+            locales.text(lang, "error-label", &[]),
+            locales.text(lang, "admin-needs-agency", &[])
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    let db = super::open_store(settings.database_url.expose()).await?;
+    if let Some(code) = &agency {
+        if db.agency(code).await?.is_none() {
+            return Err(AppError::UnknownAgency(code.clone()));
+        }
+    }
+    let password = auth::one_time_password();
+    let user = User {
+        login: login.trim().to_string(),
+        role,
+        agency_code: agency,
+        password_hash: auth::hash_password(&password),
+        failed_attempts: 0,
+        locked_until: None,
+    };
+    let created = db.create_user(&user, "cli", Utc::now()).await?;
+    db.close().await;
+    if !created {
+        eprintln!(
+            "{}: {}",
+            locales.text(lang, "error-label", &[]),
+            locales.text(lang, "admin-exists", &[("login", user.login)])
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    println!(
+        "{}",
+        locales.text(
+            lang,
+            "admin-added",
+            &[
+                ("login", user.login),
+                ("role", role.code().to_string()),
+                ("password", password)
+            ],
+        )
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn run_agency(
+    command: AgencyCommand,
+    settings: &Settings,
+    locales: &Locales,
+) -> Result<ExitCode, AppError> {
+    let AgencyCommand::Import { file } = command;
+    let text = std::fs::read_to_string(&file).map_err(|err| AppError::Io {
+        path: super::display_path(&file),
+        reason: err.to_string(),
+    })?;
+    let db = super::open_store(settings.database_url.expose()).await?;
+    let report = import_agencies(&db, &text, "cli", Utc::now()).await?;
+    db.close().await;
+    let lang = settings.lang;
+    println!(
+        "{}",
+        locales.text(
+            lang,
+            "import-report",
+            &[
+                ("accepted", report.accepted.to_string()),
+                ("rejected", report.rejected.len().to_string())
+            ],
+        )
+    );
+    for rejected in &report.rejected {
+        println!(
+            "{}",
+            locales.text(
+                lang,
+                "import-rejected-row",
+                &[
+                    ("line", rejected.line.to_string()),
+                    ("code", rejected.code.clone()),
+                    ("reason", locales.text(lang, rejected.reason, &[])),
+                ],
+            )
+        );
+    }
+    Ok(if report.rejected.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}

@@ -1,0 +1,191 @@
+//! Console users (admins, agency managers, viewers), their sign-in failures and web sessions.
+//! Passwords arrive here already hashed (argon2); session tokens arrive hashed too.
+
+use super::{Db, StorageError, parse_timestamp, timestamp};
+use chrono::{DateTime, Duration, Utc};
+use sqlx::Row;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Admin,
+    Manager,
+    Viewer,
+}
+
+impl Role {
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Manager => "manager",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Role> {
+        match code {
+            "admin" => Some(Role::Admin),
+            "manager" => Some(Role::Manager),
+            "viewer" => Some(Role::Viewer),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub login: String,
+    pub role: Role,
+    /// The subtree a manager manages.
+    pub agency_code: Option<String>,
+    pub password_hash: String,
+    pub failed_attempts: i64,
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+impl Db {
+    /// Creates a user; `false` when the login is taken.
+    pub async fn create_user(
+        &self,
+        user: &User,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StorageError> {
+        let mut tx = self.pool.begin().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO users (login, password_hash, role, agency_code, failed_attempts, created_at)
+             VALUES ($1, $2, $3, $4, 0, $5) ON CONFLICT (login) DO NOTHING",
+        )
+        .bind(&user.login)
+        .bind(&user.password_hash)
+        .bind(user.role.code())
+        .bind(user.agency_code.as_deref())
+        .bind(timestamp(now))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            return Ok(false);
+        }
+        let after = format!(
+            "{} {}",
+            user.role.code(),
+            user.agency_code.as_deref().unwrap_or("*")
+        );
+        super::lifecycle::audit(
+            &mut tx,
+            actor,
+            "user.add",
+            &user.login,
+            None,
+            Some(&after),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    pub async fn user(&self, login: &str) -> Result<Option<User>, StorageError> {
+        let row = sqlx::query(
+            "SELECT login, password_hash, role, agency_code, failed_attempts, locked_until FROM users WHERE login = $1",
+        )
+        .bind(login)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| user_from_row(&row)).transpose()
+    }
+
+    /// Counts a failed sign-in; after `limit` in a row the account is locked for `lock_for`.
+    pub async fn record_failed_sign_in(
+        &self,
+        login: &str,
+        limit: i64,
+        lock_for: Duration,
+        now: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        sqlx::query("UPDATE users SET failed_attempts = failed_attempts + 1 WHERE login = $1")
+            .bind(login)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("UPDATE users SET locked_until = $1, failed_attempts = 0 WHERE login = $2 AND failed_attempts >= $3")
+            .bind(timestamp(now + lock_for))
+            .bind(login)
+            .bind(limit)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn clear_failed_sign_ins(&self, login: &str) -> Result<(), StorageError> {
+        sqlx::query("UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE login = $1")
+            .bind(login)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn create_web_session(
+        &self,
+        token_hash: &str,
+        login: &str,
+        csrf_token: &str,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        sqlx::query(
+            "INSERT INTO web_sessions (token_hash, login, csrf_token, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(token_hash)
+        .bind(login)
+        .bind(csrf_token)
+        .bind(timestamp(expires_at))
+        .bind(timestamp(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The user and CSRF token of a live session.
+    pub async fn web_session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(User, String)>, StorageError> {
+        let row = sqlx::query(
+            "SELECT login, csrf_token, expires_at FROM web_sessions WHERE token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let expires: String = row.try_get("expires_at")?;
+        if parse_timestamp(&expires)? <= now {
+            return Ok(None);
+        }
+        let login: String = row.try_get("login")?;
+        let csrf: String = row.try_get("csrf_token")?;
+        Ok(self.user(&login).await?.map(|user| (user, csrf)))
+    }
+
+    pub async fn delete_web_session(&self, token_hash: &str) -> Result<(), StorageError> {
+        sqlx::query("DELETE FROM web_sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User, StorageError> {
+    let role: String = row.try_get("role")?;
+    let locked: Option<String> = row.try_get("locked_until")?;
+    Ok(User {
+        login: row.try_get("login")?,
+        role: Role::parse(&role).ok_or_else(|| StorageError::Corrupt(format!("role {role:?}")))?,
+        agency_code: row.try_get("agency_code")?,
+        password_hash: row.try_get("password_hash")?,
+        failed_attempts: row.try_get("failed_attempts")?,
+        locked_until: locked.as_deref().map(parse_timestamp).transpose()?,
+    })
+}
