@@ -5,6 +5,7 @@
 
 pub mod fake_telegram;
 pub mod server;
+pub mod webdriver;
 
 use sipas_bot::storage::Db;
 use sqlx::Connection;
