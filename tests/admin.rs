@@ -618,3 +618,84 @@ fn the_admin_commands_bootstrap_an_account_publish_list_export_and_import() {
         text(&imported)
     );
 }
+
+#[tokio::test]
+async fn a_draft_edits_conditions_and_options_and_validation_speaks_like_the_command_line() {
+    let harness = Harness::start().await;
+    seed(&harness).await;
+    let mut admin = Browser::new(&harness.base);
+    admin.sign_in("admin", "admin-mật-khẩu").await;
+    let flows = admin.get("/admin/flows").await;
+    let csrf = Browser::csrf(&flows);
+    let full = version_link(&flows, "sipas-full", 1);
+    let draft = admin
+        .post(&format!("/admin/flows/{full}/draft"), &[("csrf", &csrf)])
+        .await
+        .location
+        .unwrap();
+    let page = admin.get(&draft).await;
+    assert!(
+        page.body.contains("capacity|Năng lực của công chức|"),
+        "options are editable"
+    );
+    assert!(
+        page.body.contains("value=\"gave_feedback=yes\""),
+        "conditions are editable"
+    );
+    admin
+        .post(
+            &format!("{draft}/questions/feedback_channel"),
+            &[
+                ("csrf", &csrf),
+                ("vi", "Kênh góp ý có thuận tiện không?"),
+                ("show_if", "gave_feedback=maybe"),
+            ],
+        )
+        .await;
+    admin
+        .post(
+            &format!("{draft}/questions/expectations"),
+            &[
+                ("csrf", &csrf),
+                ("vi", "Cần cải thiện điều gì nhất?"),
+                ("options", "nhanh|Nhanh hơn|Faster\nre|Rẻ hơn|"),
+                ("show_if", ""),
+            ],
+        )
+        .await;
+    let invalid = admin
+        .post(&format!("{draft}/validate"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(invalid.status, 422);
+    assert!(
+        invalid.body.contains("câu hỏi “feedback_channel”: điều kiện hiển thị dùng giá trị “maybe” mà câu “gave_feedback” không có."),
+        "{}",
+        invalid.body
+    );
+    assert!(
+        invalid
+            .body
+            .contains("số ý được chọn tối đa (3) phải từ 1 đến số phương án (2)."),
+        "{}",
+        invalid.body
+    );
+    let id: i64 = draft.rsplit('/').next().unwrap().parse().unwrap();
+    let stored = harness.db.flow_version(id).await.unwrap().flow;
+    let options: Vec<&str> = stored
+        .question("expectations")
+        .unwrap()
+        .options()
+        .iter()
+        .map(|o| o.id.as_str())
+        .collect();
+    assert_eq!(options, ["nhanh", "re"]);
+    assert_eq!(
+        admin
+            .post(&format!("{draft}/publish"), &[("csrf", &csrf)])
+            .await
+            .status,
+        403,
+        "not valid, not published"
+    );
+    harness.finish().await;
+}

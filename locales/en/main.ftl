@@ -302,3 +302,4 @@ admin-title = Title
 admin-valid = The flow is valid and can be published.
 admin-validate = Validate
 admin-version = Version
+admin-condition-help = Only ask when (question id=value,value); empty to always ask

@@ -302,3 +302,4 @@ admin-title = Tiêu đề
 admin-valid = Bộ câu hỏi hợp lệ, có thể công bố.
 admin-validate = Kiểm tra hợp lệ
 admin-version = Phiên bản
+admin-condition-help = Chỉ hỏi khi (mã câu hỏi=giá trị,giá trị), để trống nếu luôn hỏi

@@ -227,10 +227,27 @@ async fn render_show(
         let qid = esc(&question.id);
         let kind = crate::survey::kind_name(&question.kind);
         if editable {
-            let factor = match &question.kind {
+            let mut factor = match &question.kind {
                 QuestionKind::Scale { factor } => factor_select(flow, Some(factor)),
                 _ => String::new(),
             };
+            if !question.options().is_empty() {
+                factor.push_str(&format!(
+                    "<label>{}<textarea name=options>{}</textarea></label>",
+                    t("admin-options-help"),
+                    esc(&options_text(question.options()))
+                ));
+            }
+            let condition = question
+                .show_if
+                .as_ref()
+                .map(|c| format!("{}={}", c.question, c.any_of.join(",")))
+                .unwrap_or_default();
+            factor.push_str(&format!(
+                "<label>{}<input type=text name=show_if value=\"{}\"></label>",
+                t("admin-condition-help"),
+                esc(&condition)
+            ));
             body.push_str(&format!(
                 "<tr><td>{n}. <code>{qid}</code><br><span class=tag>{kind}</span></td><td><form method=post action=/admin/flows/{id}/questions/{qid} class=question data-question=\"{qid}\">{csrf}<label>{vi_label}<textarea name=vi>{vi}</textarea></label><label>{en_label}<textarea name=en>{en}</textarea></label>{factor}<button>{save}</button></form></td><td><form method=post action=/admin/flows/{id}/questions/{qid}/move>{csrf}<input type=hidden name=direction value=up><button>↑</button></form><form method=post action=/admin/flows/{id}/questions/{qid}/move>{csrf}<input type=hidden name=direction value=down><button>↓</button></form><form method=post action=/admin/flows/{id}/questions/{qid}/delete>{csrf}<button>{delete}</button></form></td></tr>",
                 n = index + 1,
@@ -340,6 +357,28 @@ pub async fn edit_question(
     {
         *factor = chosen.clone();
     }
+    if let Some(text) = fields.get("options") {
+        match &mut question.kind {
+            QuestionKind::SingleChoice { options }
+            | QuestionKind::MultipleChoice { options, .. } => {
+                *options = parse_options(text);
+            }
+            _ => {}
+        }
+    }
+    if let Some(text) = fields.get("show_if") {
+        // `question=value1,value2`; empty removes the condition. Validation checks the rest.
+        question.show_if = text
+            .split_once('=')
+            .map(|(target, values)| flow::Condition {
+                question: target.trim().to_string(),
+                any_of: values
+                    .split(',')
+                    .map(|v| v.trim().to_string())
+                    .filter(|v| !v.is_empty())
+                    .collect(),
+            });
+    }
     save(&console, &signed, &info, &flow).await
 }
 
@@ -395,19 +434,7 @@ pub async fn add_question(
             .map(|v| v.trim().to_string())
             .unwrap_or_default()
     };
-    let options: Vec<Choice> = field("options")
-        .lines()
-        .filter_map(|line| {
-            let mut parts = line.split('|').map(str::trim);
-            let id = parts.next().filter(|s| !s.is_empty())?.to_string();
-            let vi = parts.next().unwrap_or_default().to_string();
-            let en = parts.next().filter(|s| !s.is_empty()).map(str::to_string);
-            Some(Choice {
-                id,
-                text: Text { vi, en },
-            })
-        })
-        .collect();
+    let options = parse_options(&field("options"));
     let kind = match field("kind").as_str() {
         "scale" => QuestionKind::Scale {
             factor: field("factor"),
@@ -691,6 +718,37 @@ pub async fn diff(
         ],
     );
     Html(console.page(Some(&signed), &title, &format!("<ul id=diff>{rows}</ul>"))).into_response()
+}
+
+/// Options as the editor shows them: one per line, `id|Vietnamese|English`.
+fn options_text(options: &[Choice]) -> String {
+    options
+        .iter()
+        .map(|o| {
+            format!(
+                "{}|{}|{}",
+                o.id,
+                o.text.vi,
+                o.text.en.as_deref().unwrap_or("")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn parse_options(text: &str) -> Vec<Choice> {
+    text.lines()
+        .filter_map(|line| {
+            let mut parts = line.split('|').map(str::trim);
+            let id = parts.next().filter(|s| !s.is_empty())?.to_string();
+            let vi = parts.next().unwrap_or_default().to_string();
+            let en = parts.next().filter(|s| !s.is_empty()).map(str::to_string);
+            Some(Choice {
+                id,
+                text: Text { vi, en },
+            })
+        })
+        .collect()
 }
 
 /// What changed between two versions, question by question, as HTML list items.
