@@ -522,18 +522,7 @@ pub async fn publish(
     Path(id): Path<i64>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let (signed, _, _) = match editable(&console, &headers, &fields, id).await {
-        Ok(loaded) => loaded,
-        Err(response) => return response,
-    };
-    match console
-        .db
-        .publish(id, &signed.user.login, console.clock.now())
-        .await
-    {
-        Ok(()) => Redirect::to("/admin/flows").into_response(),
-        Err(err) => lifecycle_error(&console, err),
-    }
+    put_in_force(&console, &headers, &fields, id, false).await
 }
 
 pub async fn rollback(
@@ -542,17 +531,30 @@ pub async fn rollback(
     Path(id): Path<i64>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let (signed, _, _) = match editable(&console, &headers, &fields, id).await {
+    put_in_force(&console, &headers, &fields, id, true).await
+}
+
+/// Publishes a validated draft, or (`rollback`) puts an earlier published version back.
+async fn put_in_force(
+    console: &Console,
+    headers: &HeaderMap,
+    fields: &Fields,
+    id: i64,
+    rollback: bool,
+) -> Response {
+    let (signed, _, _) = match editable(console, headers, fields, id).await {
         Ok(loaded) => loaded,
         Err(response) => return response,
     };
-    match console
-        .db
-        .rollback(id, &signed.user.login, console.clock.now())
-        .await
-    {
+    let (actor, now) = (signed.user.login.as_str(), console.clock.now());
+    let done = if rollback {
+        console.db.rollback(id, actor, now).await
+    } else {
+        console.db.publish(id, actor, now).await
+    };
+    match done {
         Ok(()) => Redirect::to("/admin/flows").into_response(),
-        Err(err) => lifecycle_error(&console, err),
+        Err(err) => lifecycle_error(console, err),
     }
 }
 
