@@ -209,10 +209,8 @@ pub async fn submit(
             effects
         })
         .await?;
-    if known_chat {
-        if let Some(telegram) = telegram {
-            telegram.outbox_ready().notify_one();
-        }
+    if known_chat && let Some(telegram) = telegram {
+        telegram.outbox_ready().notify_one();
     }
     Ok(outcome)
 }

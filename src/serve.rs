@@ -401,11 +401,10 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
                     if let Err(err) = officials.run_alerts(now).await {
                         tracing::error!(%err, "alert pass failed");
                     }
-                    if round % 2 == 0 {
-                        if let Err(err) = officials.run_due(now).await {
+                    if round.is_multiple_of(2)
+                        && let Err(err) = officials.run_due(now).await {
                             tracing::error!(%err, "summary pass failed");
                         }
-                    }
                     round += 1;
                     officials_ready.notify_one();
                 }

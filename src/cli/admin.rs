@@ -100,10 +100,10 @@ pub async fn run_admin(
         return Ok(ExitCode::FAILURE);
     }
     let db = super::open_store(settings.database_url.expose()).await?;
-    if let Some(code) = &agency {
-        if db.agency(code).await?.is_none() {
-            return Err(AppError::UnknownAgency(code.clone()));
-        }
+    if let Some(code) = &agency
+        && db.agency(code).await?.is_none()
+    {
+        return Err(AppError::UnknownAgency(code.clone()));
     }
     let password = auth::one_time_password();
     let user = User {

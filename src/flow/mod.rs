@@ -271,7 +271,7 @@ impl Flow {
     /// The scale levels from the best (5) to the worst (1), as buttons show them.
     pub fn scale_descending(&self) -> Vec<&ScaleLevel> {
         let mut levels: Vec<&ScaleLevel> = self.scale.iter().collect();
-        levels.sort_by(|a, b| b.value.cmp(&a.value));
+        levels.sort_by_key(|level| std::cmp::Reverse(level.value));
         levels
     }
 }

@@ -108,6 +108,8 @@ impl Db {
 
     /// Uses a code for a chat: the code is spent and the chat subscribed (or re-activated), with
     /// the effects (the confirmation message), in one transaction.
+    // The chat's identity, the schedule and the reply all belong to one transaction.
+    #[allow(clippy::too_many_arguments)]
     pub async fn redeem_subscription_code(
         &self,
         code: &str,

@@ -316,14 +316,13 @@ async fn logout(
     if fields.get("csrf") != Some(&signed.csrf) {
         return console.forbidden("admin-error-csrf");
     }
-    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
-        if let Err(err) = console
+    if let Some(token) = cookie(&headers, SESSION_COOKIE)
+        && let Err(err) = console
             .db
             .delete_web_session(&auth::token_hash(&token))
             .await
-        {
-            return console.failure(err);
-        }
+    {
+        return console.failure(err);
     }
     let mut response = Redirect::to("/admin/login").into_response();
     response
