@@ -49,6 +49,64 @@ pub struct SettingError {
     pub expected: &'static str,
 }
 
+/// The process environment, over the optional file named by `SIPAS_CONFIG` (lines
+/// `NAME=value`, `#` comments): a variable set in the environment wins over the file.
+pub fn environment() -> Result<impl Fn(&str) -> Option<String>, SettingError> {
+    let file = match std::env::var("SIPAS_CONFIG")
+        .ok()
+        .filter(|p| !p.trim().is_empty())
+    {
+        None => Vec::new(),
+        Some(path) => {
+            let text = std::fs::read_to_string(&path).map_err(|_| SettingError {
+                name: "SIPAS_CONFIG",
+                value: path.clone(),
+                expected: "setting-expect-config-file",
+            })?;
+            parse_config_file(&text).map_err(|line| SettingError {
+                name: "SIPAS_CONFIG",
+                value: format!("{path}:{line}"),
+                expected: "setting-expect-config-line",
+            })?
+        }
+    };
+    Ok(move |name: &str| {
+        std::env::var(name).ok().or_else(|| {
+            file.iter()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.clone())
+        })
+    })
+}
+
+/// `NAME=value` lines; blank lines and `#` comments skipped; quotes around a value removed.
+/// A malformed line gives its number.
+pub fn parse_config_file(text: &str) -> Result<Vec<(String, String)>, usize> {
+    let mut pairs = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (key, value) = line.split_once('=').ok_or(index + 1)?;
+        let key = key.trim().trim_start_matches("export ").trim();
+        if key.is_empty()
+            || !key
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        {
+            return Err(index + 1);
+        }
+        let value = value.trim();
+        let value = value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .unwrap_or(value);
+        pairs.push((key.to_string(), value.to_string()));
+    }
+    Ok(pairs)
+}
+
 /// The settings every command shares.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -62,7 +120,8 @@ pub struct Settings {
 impl Settings {
     /// Reads the settings from the process environment.
     pub fn from_env() -> Result<Settings, SettingError> {
-        Settings::from_lookup(|name| std::env::var(name).ok())
+        let lookup = environment()?;
+        Settings::from_lookup(lookup)
     }
 
     /// Reads the settings through `lookup`, so tests need not touch the process environment.
@@ -121,6 +180,26 @@ mod tests {
         let err =
             Settings::from_lookup(|name| (name == "SIPAS_LANG").then(|| "fr".into())).unwrap_err();
         assert_eq!(err.name, "SIPAS_LANG");
+    }
+
+    #[test]
+    fn config_files_are_name_value_lines() {
+        let pairs = parse_config_file(
+            "# sipas\nDATABASE_URL=\"postgres://db/sipas\"\n\nexport HTTP_ADDR = 0.0.0.0:8080\n",
+        )
+        .unwrap();
+        assert_eq!(
+            pairs,
+            [
+                (
+                    "DATABASE_URL".to_string(),
+                    "postgres://db/sipas".to_string()
+                ),
+                ("HTTP_ADDR".to_string(), "0.0.0.0:8080".to_string()),
+            ]
+        );
+        assert_eq!(parse_config_file("A=1\nno equals sign\n"), Err(2));
+        assert_eq!(parse_config_file("lower=1\n"), Err(1));
     }
 
     #[test]

@@ -55,7 +55,8 @@ pub struct ServeSettings {
 
 impl ServeSettings {
     pub fn from_env() -> Result<ServeSettings, SettingError> {
-        ServeSettings::from_lookup(|name| std::env::var(name).ok())
+        let lookup = crate::config::environment()?;
+        ServeSettings::from_lookup(lookup)
     }
 
     pub fn from_lookup(

@@ -304,3 +304,55 @@ fn migrate_and_chat_run_on_postgresql_too() {
     );
     runtime.block_on(db.cleanup());
 }
+
+#[test]
+fn settings_can_come_from_a_config_file_and_the_environment_wins() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("sipas.env"),
+        "# cấu hình\nDATABASE_URL=sqlite://./from-file/sipas.db\nSIPAS_LANG=en\n",
+    )
+    .unwrap();
+    let out = sipas(
+        dir.path(),
+        &["migrate"],
+        &[("SIPAS_CONFIG", "sipas.env")],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(dir.path().join("from-file/sipas.db").exists());
+    assert!(
+        text(&out.stdout).contains("The database schema is up to date."),
+        "SIPAS_LANG from the file"
+    );
+    let out = sipas(
+        dir.path(),
+        &["migrate"],
+        &[("SIPAS_CONFIG", "sipas.env"), ("SIPAS_LANG", "vi")],
+        "",
+    );
+    assert!(
+        text(&out.stdout).contains("Đã cập nhật"),
+        "the environment wins"
+    );
+
+    std::fs::write(
+        dir.path().join("bad.env"),
+        "DATABASE_URL=sqlite://x.db\nnot a setting\n",
+    )
+    .unwrap();
+    let out = sipas(dir.path(), &["migrate"], &[("SIPAS_CONFIG", "bad.env")], "");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("SIPAS_CONFIG") && stderr.contains("bad.env:2"),
+        "{stderr}"
+    );
+    let out = sipas(
+        dir.path(),
+        &["migrate"],
+        &[("SIPAS_CONFIG", "missing.env")],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(1));
+}

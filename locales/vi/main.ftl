@@ -303,3 +303,5 @@ admin-valid = Bộ câu hỏi hợp lệ, có thể công bố.
 admin-validate = Kiểm tra hợp lệ
 admin-version = Phiên bản
 admin-condition-help = Chỉ hỏi khi (mã câu hỏi=giá trị,giá trị), để trống nếu luôn hỏi
+setting-expect-config-file = cần là đường dẫn tới một tệp cấu hình đọc được.
+setting-expect-config-line = mỗi dòng phải có dạng TÊN=giá trị (tên viết hoa).

@@ -30,10 +30,11 @@ pub struct NoticeArgs {
 }
 
 pub async fn run(args: NoticeArgs) -> Result<ExitCode, AppError> {
-    let token = std::env::var("INTAKE_TOKEN").unwrap_or_default();
+    let environment = crate::config::environment()?;
+    let token = environment("INTAKE_TOKEN").unwrap_or_default();
     let api = args.api.clone().unwrap_or_else(|| {
         let addr =
-            std::env::var("HTTP_ADDR").unwrap_or_else(|_| crate::serve::DEFAULT_HTTP_ADDR.into());
+            environment("HTTP_ADDR").unwrap_or_else(|| crate::serve::DEFAULT_HTTP_ADDR.into());
         format!("http://{addr}")
     });
     let mut body = serde_json::json!({
