@@ -400,6 +400,17 @@ async fn a_published_change_applies_to_new_invitations_while_surveys_in_progress
         v1
     );
 
+    let agencies = admin.get("/admin/agencies").await;
+    assert!(
+        agencies
+            .body
+            .contains("<tr><td>T14.H02</td><td>sipas-short v1</td><td>1</td></tr>")
+            && agencies
+                .body
+                .contains("<tr><td>T14.H02</td><td>sipas-short v2</td><td>1</td></tr>"),
+        "responses per agency and flow version: {}",
+        agencies.body
+    );
     let audit = admin.get("/admin/audit").await;
     for action in [
         "flow.draft",

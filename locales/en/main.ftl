@@ -305,3 +305,4 @@ admin-version = Version
 admin-condition-help = Only ask when (question id=value,value); empty to always ask
 setting-expect-config-file = it must be the path of a readable configuration file.
 setting-expect-config-line = every line must be NAME=value (the name in capitals).
+admin-by-version = Responses by agency and flow version

@@ -305,3 +305,4 @@ admin-version = Phiên bản
 admin-condition-help = Chỉ hỏi khi (mã câu hỏi=giá trị,giá trị), để trống nếu luôn hỏi
 setting-expect-config-file = cần là đường dẫn tới một tệp cấu hình đọc được.
 setting-expect-config-line = mỗi dòng phải có dạng TÊN=giá trị (tên viết hoa).
+admin-by-version = Phản hồi theo cơ quan và phiên bản bộ câu hỏi

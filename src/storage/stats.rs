@@ -48,6 +48,30 @@ impl Db {
             .collect()
     }
 
+    /// Completed responses per agency and flow version: `(agency, flow id, version, count)`.
+    pub async fn responses_by_agency_and_version(
+        &self,
+    ) -> Result<Vec<(String, String, i64, i64)>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT n.agency_code, f.flow_id, f.version, COUNT(*) AS total
+             FROM responses r JOIN notices n ON n.dossier_code = r.dossier_code
+             JOIN flow_versions f ON f.id = r.flow_version_id
+             GROUP BY n.agency_code, f.flow_id, f.version ORDER BY n.agency_code, f.flow_id, f.version",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("agency_code")?,
+                    row.try_get("flow_id")?,
+                    row.try_get("version")?,
+                    row.try_get("total")?,
+                ))
+            })
+            .collect()
+    }
+
     /// Invitation outcomes per agency code.
     pub async fn agency_counts(&self) -> Result<Vec<AgencyCounts>, StorageError> {
         let rows = sqlx::query(

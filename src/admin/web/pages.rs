@@ -45,6 +45,26 @@ async fn render_agencies(console: &Console, signed: &super::Signed, notice: &str
         ));
     }
     body.push_str("</table>");
+    let by_version = match console.db.responses_by_agency_and_version().await {
+        Ok(rows) => rows,
+        Err(err) => return console.failure(err),
+    };
+    body.push_str(&format!(
+        "<h2>{}</h2><table id=by-version><tr><th>{}</th><th>{}</th><th>{}</th></tr>",
+        esc(&console.t("admin-by-version", &[])),
+        esc(&console.t("admin-agency", &[])),
+        esc(&console.t("admin-flow", &[])),
+        esc(&console.t("admin-responses", &[])),
+    ));
+    for (agency, flow, version, count) in &by_version {
+        body.push_str(&format!(
+            "<tr><td>{}</td><td>{} v{version}</td><td>{}</td></tr>",
+            esc(agency),
+            esc(flow),
+            crate::i18n::integer(*count, console.lang)
+        ));
+    }
+    body.push_str("</table>");
     if signed.user.role == Role::Admin {
         body.push_str(&format!(
             "<h2>{}</h2><form method=post action=/admin/agencies/import>{}<label>{}<textarea name=csv rows=8 placeholder=\"code,name,parent_code,level\"></textarea></label><button>{}</button></form>",
