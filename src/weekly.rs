@@ -7,7 +7,7 @@ use crate::channels::telegram::messages;
 use crate::clock::vietnam;
 use crate::flow::{Flow, Lang, QuestionKind};
 use crate::i18n::Locales;
-use crate::storage::{Agency, Db, Effects, Outgoing, StorageError, Subscription};
+use crate::storage::{Db, Effects, Outgoing, StorageError, Subscription};
 use crate::summary::{self, Scope, Week, WeeklySummary};
 use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone, Utc};
 use std::sync::Arc;
@@ -229,7 +229,7 @@ impl Weekly {
                 continue;
             };
             let flow = self.db.flow_version(facts.flow_version_id).await?.flow;
-            let chain = ancestors(&agencies, &agency_code);
+            let chain = crate::storage::ancestors(&agencies, &agency_code);
             let text = self.alert_text(&flow, &facts);
             let mut effects = Effects::default();
             if let Some(text) = text {
@@ -312,24 +312,6 @@ impl Weekly {
             contact
         ))
     }
-}
-
-/// The agency and every agency above it.
-fn ancestors(agencies: &[Agency], code: &str) -> Vec<String> {
-    let mut chain = vec![code.to_string()];
-    let mut current = code.to_string();
-    while let Some(parent) = agencies
-        .iter()
-        .find(|a| a.code == current)
-        .and_then(|a| a.parent_code.clone())
-    {
-        if chain.contains(&parent) {
-            break; // a cycle in bad data: stop rather than loop
-        }
-        chain.push(parent.clone());
-        current = parent;
-    }
-    chain
 }
 
 #[cfg(test)]

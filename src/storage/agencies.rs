@@ -84,6 +84,28 @@ impl Db {
     }
 }
 
+/// The agency and every agency above it, nearest first. A cycle in bad data ends the chain
+/// instead of looping.
+pub fn ancestors(agencies: &[Agency], code: &str) -> Vec<String> {
+    let mut chain = vec![code.to_string()];
+    while let Some(parent) = agencies
+        .iter()
+        .find(|a| Some(&a.code) == chain.last())
+        .and_then(|a| a.parent_code.clone())
+    {
+        if chain.contains(&parent) {
+            break;
+        }
+        chain.push(parent);
+    }
+    chain
+}
+
+/// Whether `code` is `scope` or an agency under it.
+pub fn within(agencies: &[Agency], code: &str, scope: &str) -> bool {
+    ancestors(agencies, code).iter().any(|c| c == scope)
+}
+
 fn agency_from_row(row: &sqlx::any::AnyRow) -> Result<Agency, StorageError> {
     let level: String = row.try_get("level")?;
     Ok(Agency {
@@ -93,4 +115,32 @@ fn agency_from_row(row: &sqlx::any::AnyRow) -> Result<Agency, StorageError> {
         level: AgencyLevel::parse(&level)
             .ok_or_else(|| StorageError::Corrupt(format!("agency level {level:?}")))?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn agency(code: &str, parent: Option<&str>) -> Agency {
+        Agency {
+            code: code.into(),
+            name: code.into(),
+            parent_code: parent.map(str::to_string),
+            level: AgencyLevel::Xa,
+        }
+    }
+
+    #[test]
+    fn ancestors_walk_up_and_stop_on_a_cycle() {
+        let tree = [
+            agency("T", None),
+            agency("H", Some("T")),
+            agency("X", Some("H")),
+        ];
+        assert_eq!(ancestors(&tree, "X"), ["X", "H", "T"]);
+        assert!(within(&tree, "X", "T") && within(&tree, "H", "H") && !within(&tree, "T", "H"));
+        let cycle = [agency("A", Some("B")), agency("B", Some("A"))];
+        assert_eq!(ancestors(&cycle, "A"), ["A", "B"]);
+        assert_eq!(ancestors(&tree, "UNKNOWN"), ["UNKNOWN"]);
+    }
 }

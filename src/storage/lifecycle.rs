@@ -430,18 +430,10 @@ impl Db {
             return Ok(fallback.to_string());
         }
         let agencies = self.agencies().await?;
-        let mut current = Some(agency_code.to_string());
-        let mut seen = Vec::new();
-        while let Some(code) = current {
+        for code in super::ancestors(&agencies, agency_code) {
             if let Some((_, flow)) = assignments.iter().find(|(a, _)| *a == code) {
                 return Ok(flow.clone());
             }
-            seen.push(code.clone());
-            current = agencies
-                .iter()
-                .find(|a| a.code == code)
-                .and_then(|a| a.parent_code.clone())
-                .filter(|parent| !seen.contains(parent));
         }
         Ok(assignments
             .iter()

@@ -18,7 +18,7 @@ mod subscriptions;
 mod summaries;
 mod users;
 
-pub use agencies::{Agency, AgencyLevel};
+pub use agencies::{Agency, AgencyLevel, ancestors, within};
 pub use export::ExportRow;
 pub use flows::StoredFlow;
 pub use lifecycle::{AuditEntry, FlowStatus, FlowVersionInfo, LifecycleError};

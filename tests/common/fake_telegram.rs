@@ -331,11 +331,6 @@ impl FakeTelegram {
     /// Queues a message `text` from `user_id` in the group `chat_id` (a command if it starts
     /// with `/`); returns its update_id.
     pub fn push_group_text(&self, chat_id: i64, user_id: i64, text: &str) -> i64 {
-        let command_length = text
-            .split_whitespace()
-            .next()
-            .filter(|w| w.starts_with('/'))
-            .map(|w| w.encode_utf16().count());
         let mut message = json!({
             "message_id": 1,
             "date": 1_763_261_000,
@@ -343,19 +338,12 @@ impl FakeTelegram {
             "from": {"id": user_id, "is_bot": false, "first_name": "Cán bộ"},
             "text": text,
         });
-        if let Some(length) = command_length {
-            message["entities"] = json!([{"type": "bot_command", "offset": 0, "length": length}]);
-        }
+        mark_command(&mut message, text);
         self.push_raw(json!({ "message": message }))
     }
 
     /// Queues a post `text` in the channel `chat_id`; returns its update_id.
     pub fn push_channel_post(&self, chat_id: i64, text: &str) -> i64 {
-        let command_length = text
-            .split_whitespace()
-            .next()
-            .filter(|w| w.starts_with('/'))
-            .map(|w| w.encode_utf16().count());
         let mut message = json!({
             "message_id": 1,
             "date": 1_763_261_000,
@@ -363,9 +351,7 @@ impl FakeTelegram {
             "sender_chat": {"id": chat_id, "type": "channel", "title": "Kênh SIPAS"},
             "text": text,
         });
-        if let Some(length) = command_length {
-            message["entities"] = json!([{"type": "bot_command", "offset": 0, "length": length}]);
-        }
+        mark_command(&mut message, text);
         self.push_raw(json!({ "channel_post": message }))
     }
 
@@ -856,6 +842,18 @@ fn send_photo(state: &mut FakeState, params: &Value) -> ApiResult {
             json: message.clone(),
         });
     Ok(message)
+}
+
+/// Marks a leading `/command` in a message's text as a bot_command entity, as Telegram does.
+fn mark_command(message: &mut Value, text: &str) {
+    if let Some(word) = text
+        .split_whitespace()
+        .next()
+        .filter(|w| w.starts_with('/'))
+    {
+        let length = word.encode_utf16().count();
+        message["entities"] = json!([{"type": "bot_command", "offset": 0, "length": length}]);
+    }
 }
 
 fn send_document(state: &mut FakeState, params: &Value) -> ApiResult {

@@ -17,17 +17,7 @@ async fn may_manage(console: &Console, signed: &Signed, owner: Option<&str>) -> 
                 return false;
             };
             let agencies = console.db.agencies().await.unwrap_or_default();
-            let mut current = Some(owner.to_string());
-            while let Some(code) = current {
-                if code == scope {
-                    return true;
-                }
-                current = agencies
-                    .iter()
-                    .find(|a| a.code == code)
-                    .and_then(|a| a.parent_code.clone());
-            }
-            false
+            crate::storage::within(&agencies, owner, scope)
         }
     }
 }

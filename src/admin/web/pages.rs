@@ -208,15 +208,7 @@ pub async fn issue_code(
     };
     if signed.user.role == Role::Manager {
         let scope = signed.user.agency_code.clone().unwrap_or_default();
-        let mut current = Some(agency.clone());
-        let mut inside = false;
-        while let Some(code) = current {
-            inside |= code == scope;
-            current = agencies
-                .iter()
-                .find(|a| a.code == code)
-                .and_then(|a| a.parent_code.clone());
-        }
+        let inside = crate::storage::within(&agencies, &agency, &scope);
         if !inside {
             return console.forbidden("admin-error-not-yours");
         }
