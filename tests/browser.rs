@@ -52,7 +52,7 @@ async fn an_admin_changes_a_question_and_publishes_it_in_a_real_browser() {
         .type_into("input[name=password]", "Mật-khẩu-2026")
         .await;
     browser.screenshot(&shots().join("01-sign-in.png")).await;
-    browser.click("form button").await;
+    browser.click_and_wait("form button").await;
     assert!(browser.url().await.ends_with("/admin/flows"));
     let png = browser.screenshot(&shots().join("02-flows.png")).await;
     assert_eq!(&png[1..4], b"PNG");
@@ -60,7 +60,9 @@ async fn an_admin_changes_a_question_and_publishes_it_in_a_real_browser() {
     browser
         .click("tr[data-flow='sipas-short'][data-version='1'] a")
         .await;
-    browser.click("form[action$='/draft'] button").await;
+    browser
+        .click_and_wait("form[action$='/draft'] button")
+        .await;
     assert!(browser.text("#status").await.contains("bản nháp"));
     let new_text = "Ông/Bà thấy việc tìm thông tin và nơi làm thủ tục có dễ không?";
     browser
@@ -75,9 +77,9 @@ async fn an_admin_changes_a_question_and_publishes_it_in_a_real_browser() {
     browser
         .screenshot(&shots().join("03-draft-edited.png"))
         .await;
-    browser.click("#validate").await;
+    browser.click_and_wait("#validate").await;
     assert!(browser.text("#valid").await.contains("hợp lệ"));
-    browser.click("#publish").await;
+    browser.click_and_wait("#publish").await;
     assert!(browser.url().await.ends_with("/admin/flows"));
     let row = browser
         .text("tr[data-flow='sipas-short'][data-version='2']")
@@ -91,7 +93,7 @@ async fn an_admin_changes_a_question_and_publishes_it_in_a_real_browser() {
     browser
         .click("tr[data-flow='sipas-short'][data-version='2'] a")
         .await;
-    browser.click("a[href$='/preview']").await;
+    browser.click_and_wait("a[href$='/preview']").await;
     let preview = browser.text(".preview[data-question='access']").await;
     assert!(preview.contains(new_text), "{preview}");
     assert!(preview.contains("Rất hài lòng"));

@@ -83,13 +83,22 @@ impl Driver {
             .as_str()
             .unwrap_or_else(|| panic!("no WebDriver session: {created}"))
             .to_string();
-        Driver {
+        let driver = Driver {
             process,
             http,
             session,
             base,
             _profile: profile,
-        }
+        };
+        // Finding an element waits (inside chromedriver) until it appears, up to 10 s.
+        driver
+            .call(
+                reqwest::Method::POST,
+                "/timeouts",
+                Some(json!({ "implicit": 10_000 })),
+            )
+            .await;
+        driver
     }
 
     async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
@@ -132,6 +141,19 @@ impl Driver {
             Some(json!({})),
         )
         .await;
+    }
+
+    /// Clicks something that loads a new page, and returns once the new page is there: the old
+    /// document is marked, and the find waits for a document without the mark.
+    pub async fn click_and_wait(&self, css: &str) {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": "document.documentElement.setAttribute('data-old', '1')", "args": []})),
+        )
+        .await;
+        self.click(css).await;
+        self.find("html:not([data-old]) main").await;
     }
 
     pub async fn type_into(&self, css: &str, text: &str) {
