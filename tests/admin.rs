@@ -1,7 +1,7 @@
 //! The admin console over real HTTP: sign-in, CSRF, roles, the flow lifecycle, imports, audit;
 //! and the admin commands of the binary.
 
-mod common;
+use crate::common;
 
 use chrono::Duration;
 use common::server::Harness;

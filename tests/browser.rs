@@ -2,7 +2,7 @@
 //! `chromedriver`): sign in, edit a question's Vietnamese text, publish, see the new version in
 //! the list and in the preview. Screenshots of each step are kept in target/screenshots/.
 
-mod common;
+use crate::common;
 
 use common::server::Harness;
 use common::webdriver::{Driver, installed};

@@ -1,6 +1,6 @@
 //! The real binary, end to end: demo, chat (piped), export, flow validate, migrate, bad input.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::path::Path;

@@ -1,7 +1,6 @@
 //! Self-test of the fake Telegram Bot API server: teloxide's real client talks to it.
 
-#[path = "common/fake_telegram.rs"]
-mod fake_telegram;
+use crate::common::fake_telegram;
 
 use fake_telegram::{BOT_USERNAME, Failure, FakeTelegram, TOKEN};
 use serde_json::json;

@@ -1,7 +1,7 @@
 //! The HTTP API over real sockets: notice intake and every bad input, QR codes, OpenAPI, health,
 //! the webhook; and the real `serve` binary's start-up checks and graceful shutdown.
 
-mod common;
+use crate::common;
 
 use common::server::{Harness, INTAKE_TOKEN, notice_body};
 use std::io::{BufRead, BufReader};

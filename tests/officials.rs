@@ -1,7 +1,7 @@
 //! Officials' side end to end: subscriptions by code, the weekly summary with its chart arriving
 //! at a fake group on the loopback Bot API, /report, restarts, two instances, and alerts.
 
-mod common;
+use crate::common;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use common::server::Harness;

@@ -1,7 +1,7 @@
 //! Storage cases, run on every backend: SQLite always, PostgreSQL whenever a server is reachable
 //! (always in CI).
 
-mod common;
+use crate::common;
 
 use chrono::{Duration, TimeZone, Utc};
 use common::TestDb;

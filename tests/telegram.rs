@@ -1,7 +1,7 @@
 //! The Telegram channel end to end: `serve` built in-process, the real Bot API protocol against a
 //! fake Bot API server on 127.0.0.1, a real database, a hand-driven clock.
 
-mod common;
+use crate::common;
 
 use chrono::{Duration, TimeZone, Utc};
 use common::fake_telegram::{BOT_USERNAME, Failure};

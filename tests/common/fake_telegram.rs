@@ -19,7 +19,7 @@
 //!   a webhook is set).
 //!
 //! Include it from a test crate with
-//! `#[path = "common/fake_telegram.rs"] mod fake_telegram;`.
+//! `use crate::common::fake_telegram;`.
 #![allow(dead_code)]
 
 use std::collections::{HashMap, VecDeque};

@@ -1,0 +1,17 @@
+//! The integration tests, as one test binary with a module per area: one link of the library
+//! instead of one per file, so `cargo test` builds quickly after a change.
+//!
+//! `common` holds the support every area shares: fresh databases on both backends, the fake
+//! Telegram Bot API server, the in-process `serve` harness and the WebDriver client.
+
+mod common;
+
+mod admin;
+mod browser;
+mod cli;
+mod fake_telegram;
+mod intake;
+mod locales;
+mod officials;
+mod storage;
+mod telegram;
