@@ -2,9 +2,10 @@
 //! API and the background workers (outbox sender, reminders). Start-up checks every setting and
 //! reaches Telegram once; shutdown stops taking updates, finishes what is in flight, loses nothing.
 
+use crate::channels::telegram::officials::TelegramOfficials;
 use crate::channels::telegram::poller::Poller;
 use crate::channels::telegram::sender::{self, Sender};
-use crate::channels::telegram::{BotAdmins, Telegram};
+use crate::channels::telegram::{BotAdmins, Telegram, TelegramSettings};
 use crate::clock::Clock;
 use crate::config::{Secret, SettingError, Settings};
 use crate::conversation::Conversations;
@@ -12,7 +13,7 @@ use crate::error::AppError;
 use crate::http::{self, ApiState};
 use crate::i18n::Locales;
 use crate::intake::Links;
-use crate::weekly::Weekly;
+use crate::officials::{Officials, OfficialsError};
 use chrono::Duration;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -208,7 +209,8 @@ pub struct Running {
     pub http_addr: SocketAddr,
     pub bot_username: String,
     pub telegram: Telegram,
-    pub weekly: Weekly,
+    /// The officials' service (summaries, alerts, reports).
+    pub weekly: Officials,
     pub sender: Sender,
     clock: Arc<dyn Clock>,
     shutdown: watch::Sender<bool>,
@@ -224,14 +226,14 @@ impl Running {
     }
 
     /// Sends the weekly summaries due now (the scheduler does this every minute).
-    pub async fn run_due_summaries(&self) -> Result<usize, crate::weekly::WeeklyError> {
+    pub async fn run_due_summaries(&self) -> Result<usize, OfficialsError> {
         let sent = self.weekly.run_due(self.clock.now()).await?;
         self.telegram.outbox_ready().notify_one();
         Ok(sent)
     }
 
     /// Sends the alerts of new responses (the alert worker does this every 30 seconds).
-    pub async fn run_alerts(&self) -> Result<usize, crate::weekly::WeeklyError> {
+    pub async fn run_alerts(&self) -> Result<usize, OfficialsError> {
         let sent = self.weekly.run_alerts(self.clock.now()).await?;
         self.telegram.outbox_ready().notify_one();
         Ok(sent)
@@ -290,19 +292,23 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
 
     let outbox_ready = Arc::new(Notify::new());
     let conversations = Conversations::new(db.clone());
-    let weekly = Weekly::new(
+    let weekly = Officials::new(
         db.clone(),
         locales.clone(),
         settings.base.lang,
         settings.base.flow.clone(),
-    );
+    )
+    .with_renderer(Arc::new(TelegramOfficials));
     let telegram = Telegram::new(
         conversations,
         weekly.clone(),
         Arc::new(BotAdmins(bot.clone())),
         locales.clone(),
-        settings.base.lang,
-        settings.reminder_delay,
+        TelegramSettings {
+            lang: settings.base.lang,
+            reminder_delay: settings.reminder_delay,
+            bot_username: bot_username.clone(),
+        },
         outbox_ready.clone(),
     );
     let sender = Sender::new(db.clone(), sender::throttled(bot.clone()), clock.clone());

@@ -597,3 +597,55 @@ async fn a_channel_subscribes_and_unsubscribes_by_its_own_posts() {
     assert!(!harness.db.subscriptions().await.unwrap()[0].active);
     harness.finish().await;
 }
+
+#[tokio::test]
+async fn a_command_for_another_bot_is_left_to_it_and_ours_is_answered() {
+    let harness = Harness::start().await;
+    seed_agencies(&harness.db).await;
+    let bot = common::fake_telegram::BOT_USERNAME;
+    // Updates are handled in order: once the reply to the last one has arrived, the earlier
+    // ones were handled, and a settled outbox shows they sent nothing.
+    harness
+        .fake
+        .push_group_text(GROUP, MEMBER, "/help@other_bot");
+    harness
+        .fake
+        .push_group_text(GROUP, MEMBER, "/report@other_bot");
+    harness
+        .fake
+        .push_group_text(GROUP, MEMBER, "/subscribe@other_bot AAAA-BBBB-CCCC");
+    let help = group_says(&harness, MEMBER, &format!("/help@{bot}")).await;
+    harness.outbox_settled().await;
+    let sent = harness.fake.messages_to(GROUP);
+    assert_eq!(sent.len(), 1, "only our own command is answered: {sent:#?}");
+    assert!(help.text.contains("/subscribe"), "{}", help.text);
+    assert!(help.text.contains("/report"), "{}", help.text);
+    harness.finish().await;
+}
+
+#[tokio::test]
+async fn help_posted_in_a_channel_answers_with_help() {
+    let harness = Harness::start().await;
+    seed_agencies(&harness.db).await;
+    let channel = -100_900_801;
+    harness.fake.push_channel_post(channel, "/help@other_bot");
+    harness.fake.push_channel_post(channel, "/help");
+    let help = harness.messages(channel, 1).await;
+    harness.outbox_settled().await;
+    let sent = harness.fake.messages_to(channel);
+    assert_eq!(sent.len(), 1, "one answer, to our /help: {sent:#?}");
+    assert!(help[0].text.contains("/subscribe"), "{}", help[0].text);
+    assert!(
+        !help[0].text.contains("chưa đăng ký nhận báo cáo"),
+        "help, not the report: {}",
+        help[0].text
+    );
+    // Addressed to us by name, it is answered the same way.
+    let bot = common::fake_telegram::BOT_USERNAME;
+    harness
+        .fake
+        .push_channel_post(channel, &format!("/help@{bot}"));
+    let again = harness.messages(channel, 2).await;
+    assert_eq!(again[1].text, help[0].text);
+    harness.finish().await;
+}

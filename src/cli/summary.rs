@@ -3,8 +3,8 @@
 use crate::config::Settings;
 use crate::error::AppError;
 use crate::i18n::Locales;
+use crate::officials::{Officials, OfficialsError};
 use crate::summary::{self, Week};
-use crate::weekly::{Weekly, WeeklyError};
 use clap::{Args, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
@@ -45,7 +45,7 @@ pub async fn run(
         None => Week::containing(chrono::Utc::now()).previous(),
     };
     let db = super::open_store(settings.database_url.expose()).await?;
-    let weekly = Weekly::new(
+    let weekly = Officials::new(
         db.clone(),
         Arc::new(Locales::load()),
         settings.lang,
@@ -55,9 +55,9 @@ pub async fn run(
         .summary(&args.agency, week, args.points_max)
         .await
         .map_err(|err| match err {
-            WeeklyError::Storage(err) => AppError::Storage(err),
-            WeeklyError::UnknownAgency(code) => AppError::UnknownAgency(code),
-            WeeklyError::UnknownFlow(flow) => AppError::UnknownFlow(flow),
+            OfficialsError::Storage(err) => AppError::Storage(err),
+            OfficialsError::UnknownAgency(code) => AppError::UnknownAgency(code),
+            OfficialsError::UnknownFlow(flow) => AppError::UnknownFlow(flow),
         })?;
     db.close().await;
     let bytes = match args.format {

@@ -1,0 +1,116 @@
+//! Summaries on demand: the scope of an agency, the summary of a week for it, the messages that
+//! carry a summary (its text and its chart), and `/report` for a subscribed chat.
+
+use super::{OfficialMessage, Officials, OfficialsError};
+use crate::summary::{self, Scope, Week, WeeklySummary};
+use chrono::{DateTime, Utc};
+
+impl Officials {
+    /// An agency and every unit under it.
+    pub async fn scope(&self, agency_code: &str) -> Result<Scope, OfficialsError> {
+        let agencies = self.db.agencies().await?;
+        let agency = agencies
+            .iter()
+            .find(|a| a.code == agency_code)
+            .ok_or_else(|| OfficialsError::UnknownAgency(agency_code.to_string()))?;
+        let subtree = |root: &str| -> Vec<String> {
+            let mut codes = vec![root.to_string()];
+            let mut index = 0;
+            while index < codes.len() {
+                let parent = codes[index].clone();
+                codes.extend(
+                    agencies
+                        .iter()
+                        .filter(|a| a.parent_code.as_deref() == Some(parent.as_str()))
+                        .map(|a| a.code.clone()),
+                );
+                index += 1;
+            }
+            codes
+        };
+        Ok(Scope {
+            code: agency.code.clone(),
+            name: agency.name.clone(),
+            codes: subtree(&agency.code),
+            units: agencies
+                .iter()
+                .filter(|a| a.parent_code.as_deref() == Some(agency.code.as_str()))
+                .map(|a| (a.code.clone(), a.name.clone(), subtree(&a.code)))
+                .collect(),
+        })
+    }
+
+    /// The summary of `week` for an agency's scope.
+    pub async fn summary(
+        &self,
+        agency_code: &str,
+        week: Week,
+        points_max: Option<f64>,
+    ) -> Result<WeeklySummary, OfficialsError> {
+        Ok(self
+            .summary_with_rows(agency_code, week, points_max)
+            .await?
+            .0)
+    }
+
+    /// The summary and the week's answer rows it was computed from.
+    pub async fn summary_with_rows(
+        &self,
+        agency_code: &str,
+        week: Week,
+        points_max: Option<f64>,
+    ) -> Result<(WeeklySummary, Vec<summary::AnswerRow>), OfficialsError> {
+        let flow = self.flow().await?;
+        let scope = self.scope(agency_code).await?;
+        let from = week.previous().previous().previous().start();
+        let rows = self.db.summary_rows(&scope.codes, from, week.end()).await?;
+        let counts = self
+            .db
+            .invitation_counts(&scope.codes, week.start(), week.end())
+            .await?;
+        let summary = summary::build(&flow, self.lang, &scope, week, &rows, counts, points_max);
+        let week_rows = rows
+            .into_iter()
+            .filter(|r| r.submitted_at >= week.start() && r.submitted_at < week.end())
+            .collect();
+        Ok((summary, week_rows))
+    }
+
+    /// The message and the chart of a summary.
+    pub fn summary_messages(&self, summary: &WeeklySummary) -> Vec<OfficialMessage> {
+        let text = summary::render::text(&self.locales, self.lang, summary);
+        let png = summary::chart::png(&self.locales, self.lang, summary);
+        let caption = self.text("chart-title", &[("week", summary.week.clone())]);
+        vec![
+            OfficialMessage::Text { text },
+            OfficialMessage::Chart { png, caption },
+        ]
+    }
+
+    /// `/report`: this week so far, for each subscription of the chat; `None` when the chat
+    /// has none. A subscription whose agency or flow is gone is left out (and logged).
+    pub async fn report(
+        &self,
+        channel: &str,
+        chat_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Vec<OfficialMessage>>, OfficialsError> {
+        let subscriptions = self.db.chat_subscriptions(channel, chat_id).await?;
+        if subscriptions.is_empty() {
+            return Ok(None);
+        }
+        let week = Week::containing(now);
+        let mut messages = Vec::new();
+        for subscription in &subscriptions {
+            match self
+                .summary(&subscription.agency_code, week, subscription.points_max)
+                .await
+            {
+                Ok(summary) => messages.extend(self.summary_messages(&summary)),
+                Err(OfficialsError::Storage(err)) => return Err(err.into()),
+                Err(err) => tracing::warn!(%err, "no summary for a subscription"),
+            }
+        }
+        Ok(Some(messages))
+    }
+}
