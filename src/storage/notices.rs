@@ -1,37 +1,22 @@
 //! Dossier-completion notices and the single-use survey invitations they create.
 
+use super::codes::stored_code;
+use super::columns::{Flag, Stamp};
 use super::outbox::{Effects, apply_effects};
 use super::{Db, StorageError, parse_timestamp, timestamp};
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
+use sqlx::{Any, Executor};
 
-/// How the citizen submitted the dossier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SubmissionChannel {
-    Direct,
-    Online,
-    Postal,
-}
-
-impl SubmissionChannel {
-    pub fn code(self) -> &'static str {
-        match self {
-            SubmissionChannel::Direct => "direct",
-            SubmissionChannel::Online => "online",
-            SubmissionChannel::Postal => "postal",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<SubmissionChannel> {
-        match code {
-            "direct" => Some(SubmissionChannel::Direct),
-            "online" => Some(SubmissionChannel::Online),
-            "postal" => Some(SubmissionChannel::Postal),
-            _ => None,
-        }
+stored_code! {
+    /// How the citizen submitted the dossier.
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename_all = "lowercase")]
+    pub enum SubmissionChannel("submission channel") {
+        Direct = "direct",
+        Online = "online",
+        Postal = "postal",
     }
 }
 
@@ -48,58 +33,38 @@ pub struct NewNotice {
     pub recipient_chat_id: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum InvitationStatus {
-    Pending,
-    Started,
-    Postponed,
-    Completed,
-    Declined,
-    Undeliverable,
-}
-
-impl InvitationStatus {
-    pub fn code(self) -> &'static str {
-        match self {
-            InvitationStatus::Pending => "pending",
-            InvitationStatus::Started => "started",
-            InvitationStatus::Postponed => "postponed",
-            InvitationStatus::Completed => "completed",
-            InvitationStatus::Declined => "declined",
-            InvitationStatus::Undeliverable => "undeliverable",
-        }
-    }
-
-    fn parse(code: &str) -> Option<InvitationStatus> {
-        [
-            InvitationStatus::Pending,
-            InvitationStatus::Started,
-            InvitationStatus::Postponed,
-            InvitationStatus::Completed,
-            InvitationStatus::Declined,
-            InvitationStatus::Undeliverable,
-        ]
-        .into_iter()
-        .find(|status| status.code() == code)
+stored_code! {
+    /// Where an invitation is: from sent (pending) to answered, declined or unreachable.
+    #[derive(Serialize)]
+    #[serde(rename_all = "lowercase")]
+    pub enum InvitationStatus("invitation status") {
+        Pending = "pending",
+        Started = "started",
+        Postponed = "postponed",
+        Completed = "completed",
+        Declined = "declined",
+        Undeliverable = "undeliverable",
     }
 }
 
 /// An invitation with the dossier it is about.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Invitation {
     pub token: String,
     pub flow_version_id: i64,
     pub status: InvitationStatus,
+    #[sqlx(try_from = "Stamp")]
     pub expires_at: DateTime<Utc>,
     pub dossier_code: String,
     pub agency_code: String,
     /// The agency's name when the code is known.
     pub agency_name: Option<String>,
+    #[sqlx(try_from = "Flag")]
     pub unknown_agency: bool,
     pub procedure_code: String,
     pub procedure_name: String,
     pub submission_channel: SubmissionChannel,
+    #[sqlx(try_from = "Stamp")]
     pub completed_at: DateTime<Utc>,
     pub recipient_chat_id: Option<String>,
 }
@@ -190,7 +155,7 @@ impl Db {
         .bind(i64::from(known.is_none()))
         .bind(&notice.procedure_code)
         .bind(&notice.procedure_name)
-        .bind(notice.submission_channel.code())
+        .bind(notice.submission_channel)
         .bind(timestamp(notice.completed_at))
         .bind(notice.recipient_chat_id.as_deref())
         .bind(timestamp(now))
@@ -213,11 +178,12 @@ impl Db {
         let token = new_token();
         sqlx::query(
             "INSERT INTO invitations (token, dossier_code, flow_version_id, status, created_at, expires_at, updated_at)
-             VALUES ($1, $2, $3, 'pending', $4, $5, $4)",
+             VALUES ($1, $2, $3, $4, $5, $6, $5)",
         )
         .bind(&token)
         .bind(&notice.dossier_code)
         .bind(flow_version_id)
+        .bind(InvitationStatus::Pending)
         .bind(timestamp(now))
         .bind(timestamp(now + valid_for))
         .execute(&mut *tx)
@@ -249,22 +215,24 @@ impl Db {
     }
 
     pub async fn invitation(&self, token: &str) -> Result<Option<Invitation>, StorageError> {
-        let row = sqlx::query(&format!("{INVITATION_SELECT} WHERE i.token = $1"))
-            .bind(token)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|row| invitation_from_row(&row)).transpose()
+        Ok(
+            sqlx::query_as(&format!("{INVITATION_SELECT} WHERE i.token = $1"))
+                .bind(token)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     pub async fn invitation_for_dossier(
         &self,
         dossier_code: &str,
     ) -> Result<Option<Invitation>, StorageError> {
-        let row = sqlx::query(&format!("{INVITATION_SELECT} WHERE i.dossier_code = $1"))
-            .bind(dossier_code)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|row| invitation_from_row(&row)).transpose()
+        Ok(
+            sqlx::query_as(&format!("{INVITATION_SELECT} WHERE i.dossier_code = $1"))
+                .bind(dossier_code)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     /// Sets an invitation's status, unless it is already completed (a completed response is final).
@@ -274,39 +242,26 @@ impl Db {
         status: InvitationStatus,
         now: DateTime<Utc>,
     ) -> Result<bool, StorageError> {
-        let result = sqlx::query(
-            "UPDATE invitations SET status = $1, updated_at = $2 WHERE token = $3 AND status <> 'completed'",
-        )
-        .bind(status.code())
-        .bind(timestamp(now))
-        .bind(token)
-        .execute(&self.pool)
-        .await?;
-        Ok(result.rows_affected() == 1)
+        update_invitation_status(&self.pool, token, status, now).await
     }
 }
 
-fn invitation_from_row(row: &sqlx::any::AnyRow) -> Result<Invitation, StorageError> {
-    let status: String = row.try_get("status")?;
-    let channel: String = row.try_get("submission_channel")?;
-    let expires_at: String = row.try_get("expires_at")?;
-    let completed_at: String = row.try_get("completed_at")?;
-    let unknown_agency: i64 = row.try_get("unknown_agency")?;
-    Ok(Invitation {
-        token: row.try_get("token")?,
-        flow_version_id: row.try_get("flow_version_id")?,
-        status: InvitationStatus::parse(&status)
-            .ok_or_else(|| StorageError::Corrupt(format!("invitation status {status:?}")))?,
-        expires_at: parse_timestamp(&expires_at)?,
-        dossier_code: row.try_get("dossier_code")?,
-        agency_code: row.try_get("agency_code")?,
-        agency_name: row.try_get("agency_name")?,
-        unknown_agency: unknown_agency != 0,
-        procedure_code: row.try_get("procedure_code")?,
-        procedure_name: row.try_get("procedure_name")?,
-        submission_channel: SubmissionChannel::parse(&channel)
-            .ok_or_else(|| StorageError::Corrupt(format!("submission channel {channel:?}")))?,
-        completed_at: parse_timestamp(&completed_at)?,
-        recipient_chat_id: row.try_get("recipient_chat_id")?,
-    })
+/// Sets an invitation's status unless it is completed (a completed response is final); `true`
+/// when it changed. The one statement every status change goes through.
+pub(super) async fn update_invitation_status<'e>(
+    executor: impl Executor<'e, Database = Any>,
+    token: &str,
+    status: InvitationStatus,
+    now: DateTime<Utc>,
+) -> Result<bool, StorageError> {
+    let result = sqlx::query(
+        "UPDATE invitations SET status = $1, updated_at = $2 WHERE token = $3 AND status <> $4",
+    )
+    .bind(status)
+    .bind(timestamp(now))
+    .bind(token)
+    .bind(InvitationStatus::Completed)
+    .execute(executor)
+    .await?;
+    Ok(result.rows_affected() == 1)
 }

@@ -1,16 +1,29 @@
 //! Reminders for citizens who chose "Để sau", chats a channel knows, and invitation decisions
 //! (postpone, decline) recorded together with their effects.
 
+use super::codes::stored_code;
+use super::columns::Stamp;
+use super::notices::update_invitation_status;
 use super::outbox::{Effects, apply_effects};
-use super::{Db, InvitationStatus, StorageError, parse_timestamp, timestamp};
+use super::{Db, InvitationStatus, StorageError, timestamp};
 use chrono::{DateTime, Utc};
-use sqlx::Row;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+stored_code! {
+    /// Where a reminder is: waiting for its time, sent, or dropped because it was no longer
+    /// wanted (the survey was answered or declined meanwhile).
+    pub enum ReminderStatus("reminder status") {
+        Scheduled = "scheduled",
+        Sent = "sent",
+        Skipped = "skipped",
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Reminder {
     pub invitation_token: String,
     pub channel: String,
     pub chat_id: String,
+    #[sqlx(try_from = "Stamp")]
     pub due_at: DateTime<Utc>,
 }
 
@@ -30,22 +43,18 @@ impl Db {
             tx.rollback().await?;
             return Ok(false);
         }
-        sqlx::query("UPDATE invitations SET status = $1, updated_at = $2 WHERE token = $3 AND status <> 'completed'")
-            .bind(status.code())
-            .bind(timestamp(now))
-            .bind(token)
-            .execute(&mut *tx)
-            .await?;
+        update_invitation_status(&mut *tx, token, status, now).await?;
         if let Some(reminder) = reminder {
             // One reminder per invitation, ever: a second "Để sau" does not schedule another.
             sqlx::query(
                 "INSERT INTO reminders (invitation_token, channel, chat_id, due_at, status, created_at)
-                 VALUES ($1, $2, $3, $4, 'scheduled', $5) ON CONFLICT (invitation_token) DO NOTHING",
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (invitation_token) DO NOTHING",
             )
             .bind(&reminder.invitation_token)
             .bind(&reminder.channel)
             .bind(&reminder.chat_id)
             .bind(timestamp(reminder.due_at))
+            .bind(ReminderStatus::Scheduled)
             .bind(timestamp(now))
             .execute(&mut *tx)
             .await?;
@@ -60,40 +69,42 @@ impl Db {
         channel: &str,
         now: DateTime<Utc>,
     ) -> Result<Vec<Reminder>, StorageError> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT invitation_token, channel, chat_id, due_at FROM reminders
-             WHERE channel = $1 AND status = 'scheduled' AND due_at <= $2 ORDER BY due_at",
+             WHERE channel = $1 AND status = $2 AND due_at <= $3 ORDER BY due_at",
         )
         .bind(channel)
+        .bind(ReminderStatus::Scheduled)
         .bind(timestamp(now))
         .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(reminder_from_row).collect()
+        .await?)
     }
 
     /// The reminder of an invitation, whatever its status.
     pub async fn reminder(&self, token: &str) -> Result<Option<Reminder>, StorageError> {
-        let row = sqlx::query("SELECT invitation_token, channel, chat_id, due_at FROM reminders WHERE invitation_token = $1")
-            .bind(token)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|row| reminder_from_row(&row)).transpose()
+        Ok(sqlx::query_as(
+            "SELECT invitation_token, channel, chat_id, due_at FROM reminders WHERE invitation_token = $1",
+        )
+        .bind(token)
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     /// Marks a reminder done (`sent` or `skipped`) with its effects, once.
     pub async fn finish_reminder(
         &self,
         token: &str,
-        status: &str,
+        status: ReminderStatus,
         effects: &Effects,
         now: DateTime<Utc>,
     ) -> Result<bool, StorageError> {
         let mut tx = self.pool.begin().await?;
         let updated = sqlx::query(
-            "UPDATE reminders SET status = $1 WHERE invitation_token = $2 AND status = 'scheduled'",
+            "UPDATE reminders SET status = $1 WHERE invitation_token = $2 AND status = $3",
         )
         .bind(status)
         .bind(token)
+        .bind(ReminderStatus::Scheduled)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -134,14 +145,4 @@ impl Db {
                 .await?;
         Ok(known.is_some())
     }
-}
-
-fn reminder_from_row(row: &sqlx::any::AnyRow) -> Result<Reminder, StorageError> {
-    let due: String = row.try_get("due_at")?;
-    Ok(Reminder {
-        invitation_token: row.try_get("invitation_token")?,
-        channel: row.try_get("channel")?,
-        chat_id: row.try_get("chat_id")?,
-        due_at: parse_timestamp(&due)?,
-    })
 }

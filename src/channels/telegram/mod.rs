@@ -16,7 +16,7 @@ use crate::flow::{Flow, Lang};
 use crate::i18n::{self, Locales};
 use crate::prompt;
 use crate::storage::{
-    Effects, InvitationStatus, Outgoing, Progress, RedeemError, Reminder, Session,
+    Effects, InvitationStatus, Outgoing, Progress, RedeemError, Reminder, ReminderStatus, Session,
     SessionOpenError, StorageError,
 };
 use crate::survey::{Button, Input, Reply};
@@ -698,19 +698,19 @@ impl Telegram {
                         "tg-reminder",
                     );
                     (
-                        "sent",
+                        ReminderStatus::Sent,
                         Effects {
                             inbound: None,
                             outgoing: vec![message],
                         },
                     )
                 }
-                _ => ("skipped", Effects::default()),
+                _ => (ReminderStatus::Skipped, Effects::default()),
             };
             if db
                 .finish_reminder(&reminder.invitation_token, status, &effects, now)
                 .await?
-                && status == "sent"
+                && status == ReminderStatus::Sent
             {
                 sent += 1;
             }
