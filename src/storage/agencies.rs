@@ -32,6 +32,8 @@ pub struct Agency {
     pub level: AgencyLevel,
 }
 
+const AGENCY_SELECT: &str = "SELECT code, name, parent_code, level FROM agencies";
+
 impl Db {
     /// Inserts or updates an agency by code. The parent must already exist.
     pub async fn upsert_agency(
@@ -55,21 +57,17 @@ impl Db {
     }
 
     pub async fn agency(&self, code: &str) -> Result<Option<Agency>, StorageError> {
-        Ok(
-            sqlx::query_as("SELECT code, name, parent_code, level FROM agencies WHERE code = $1")
-                .bind(code)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
+        Ok(sqlx::query_as(&format!("{AGENCY_SELECT} WHERE code = $1"))
+            .bind(code)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     /// Every agency, ordered by code.
     pub async fn agencies(&self) -> Result<Vec<Agency>, StorageError> {
-        Ok(
-            sqlx::query_as("SELECT code, name, parent_code, level FROM agencies ORDER BY code")
-                .fetch_all(&self.pool)
-                .await?,
-        )
+        Ok(sqlx::query_as(&format!("{AGENCY_SELECT} ORDER BY code"))
+            .fetch_all(&self.pool)
+            .await?)
     }
 }
 

@@ -7,12 +7,15 @@
 mod codes;
 
 mod agencies;
+mod alerts;
 mod assignments;
 mod audit;
+mod chats;
 mod columns;
 mod export;
 mod flows;
 mod inbound;
+mod invitations;
 mod lifecycle;
 mod notices;
 mod outbox;
@@ -28,10 +31,9 @@ pub use audit::AuditEntry;
 pub use codes::UnknownCode;
 pub use export::ExportRow;
 pub use flows::StoredFlow;
+pub use invitations::{Invitation, InvitationStatus, new_token};
 pub use lifecycle::{FlowStatus, FlowVersionInfo, LifecycleError};
-pub use notices::{
-    Invitation, InvitationStatus, NewNotice, NoticeOutcome, SubmissionChannel, new_token,
-};
+pub use notices::{NewNotice, NoticeOutcome, SubmissionChannel};
 pub use outbox::{Delivery, Effects, OutboxRow, OutboxStatus, Outgoing};
 pub use reminders::{Reminder, ReminderStatus};
 pub use sessions::{OpenSession, Progress, Session, SessionOpenError, SessionStatus};

@@ -1,13 +1,12 @@
-//! Dossier-completion notices and the single-use survey invitations they create.
+//! Dossier-completion notices: each stored once per dossier code, with the invitation it creates
+//! (see [`super::invitations`]) in the same transaction.
 
 use super::codes::stored_code;
-use super::columns::{Flag, Stamp};
+use super::invitations::new_token;
 use super::outbox::{Effects, apply_effects};
-use super::{Db, StorageError, parse_timestamp, timestamp};
+use super::{Db, Invitation, InvitationStatus, StorageError, parse_timestamp, timestamp};
 use chrono::{DateTime, Duration, Utc};
-use rand::RngCore;
 use serde::{Deserialize, Serialize};
-use sqlx::{Any, Executor};
 
 stored_code! {
     /// How the citizen submitted the dossier.
@@ -33,53 +32,6 @@ pub struct NewNotice {
     pub recipient_chat_id: Option<String>,
 }
 
-stored_code! {
-    /// Where an invitation is: from sent (pending) to answered, declined or unreachable.
-    #[derive(Serialize)]
-    #[serde(rename_all = "lowercase")]
-    pub enum InvitationStatus("invitation status") {
-        Pending = "pending",
-        Started = "started",
-        Postponed = "postponed",
-        Completed = "completed",
-        Declined = "declined",
-        Undeliverable = "undeliverable",
-    }
-}
-
-/// An invitation with the dossier it is about.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct Invitation {
-    pub token: String,
-    pub flow_version_id: i64,
-    pub status: InvitationStatus,
-    #[sqlx(try_from = "Stamp")]
-    pub expires_at: DateTime<Utc>,
-    pub dossier_code: String,
-    pub agency_code: String,
-    /// The agency's name when the code is known.
-    pub agency_name: Option<String>,
-    #[sqlx(try_from = "Flag")]
-    pub unknown_agency: bool,
-    pub procedure_code: String,
-    pub procedure_name: String,
-    pub submission_channel: SubmissionChannel,
-    #[sqlx(try_from = "Stamp")]
-    pub completed_at: DateTime<Utc>,
-    pub recipient_chat_id: Option<String>,
-}
-
-impl Invitation {
-    /// The agency's name, or its code when we do not know it.
-    pub fn agency_label(&self) -> &str {
-        self.agency_name.as_deref().unwrap_or(&self.agency_code)
-    }
-
-    pub fn is_expired(&self, now: DateTime<Utc>) -> bool {
-        now >= self.expires_at
-    }
-}
-
 /// What submitting a notice did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NoticeOutcome {
@@ -96,20 +48,6 @@ impl NoticeOutcome {
         }
     }
 }
-
-/// A fresh unguessable token: 128 random bits from the OS, as 32 hex digits.
-pub fn new_token() -> String {
-    let mut bytes = [0u8; 16];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    hex::encode(bytes)
-}
-
-const INVITATION_SELECT: &str =
-    "SELECT i.token, i.flow_version_id, i.status, i.expires_at, n.dossier_code,
-    n.agency_code, n.unknown_agency, n.procedure_code, n.procedure_name, n.submission_channel,
-    n.completed_at, n.recipient_chat_id, a.name AS agency_name
-    FROM invitations i JOIN notices n ON n.dossier_code = i.dossier_code
-    LEFT JOIN agencies a ON a.code = n.agency_code";
 
 impl Db {
     /// Stores a notice and creates its invitation, in one transaction; idempotent on the dossier
@@ -141,10 +79,12 @@ impl Db {
         F: FnOnce(&Invitation) -> Effects,
     {
         let mut tx = self.pool.begin().await?;
-        let known: Option<i64> = sqlx::query_scalar("SELECT 1 FROM agencies WHERE code = $1")
-            .bind(&notice.agency_code)
-            .fetch_optional(&mut *tx)
-            .await?;
+        // The agency's name, if we know the agency: read once for the flag and the invitation.
+        let agency_name: Option<String> =
+            sqlx::query_scalar("SELECT name FROM agencies WHERE code = $1")
+                .bind(&notice.agency_code)
+                .fetch_optional(&mut *tx)
+                .await?;
         let inserted = sqlx::query(
             "INSERT INTO notices (dossier_code, agency_code, unknown_agency, procedure_code, procedure_name,
              submission_channel, completed_at, recipient_chat_id, received_at)
@@ -152,7 +92,7 @@ impl Db {
         )
         .bind(&notice.dossier_code)
         .bind(&notice.agency_code)
-        .bind(i64::from(known.is_none()))
+        .bind(i64::from(agency_name.is_none()))
         .bind(&notice.procedure_code)
         .bind(&notice.procedure_name)
         .bind(notice.submission_channel)
@@ -188,11 +128,6 @@ impl Db {
         .bind(timestamp(now + valid_for))
         .execute(&mut *tx)
         .await?;
-        let agency_name: Option<String> =
-            sqlx::query_scalar("SELECT name FROM agencies WHERE code = $1")
-                .bind(&notice.agency_code)
-                .fetch_optional(&mut *tx)
-                .await?;
         let invitation = Invitation {
             token,
             flow_version_id,
@@ -201,8 +136,8 @@ impl Db {
             expires_at: parse_timestamp(&timestamp(now + valid_for))?,
             dossier_code: notice.dossier_code.clone(),
             agency_code: notice.agency_code.clone(),
+            unknown_agency: agency_name.is_none(),
             agency_name,
-            unknown_agency: known.is_none(),
             procedure_code: notice.procedure_code.clone(),
             procedure_name: notice.procedure_name.clone(),
             submission_channel: notice.submission_channel,
@@ -213,55 +148,4 @@ impl Db {
         tx.commit().await?;
         Ok(NoticeOutcome::Created(invitation))
     }
-
-    pub async fn invitation(&self, token: &str) -> Result<Option<Invitation>, StorageError> {
-        Ok(
-            sqlx::query_as(&format!("{INVITATION_SELECT} WHERE i.token = $1"))
-                .bind(token)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
-    }
-
-    pub async fn invitation_for_dossier(
-        &self,
-        dossier_code: &str,
-    ) -> Result<Option<Invitation>, StorageError> {
-        Ok(
-            sqlx::query_as(&format!("{INVITATION_SELECT} WHERE i.dossier_code = $1"))
-                .bind(dossier_code)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
-    }
-
-    /// Sets an invitation's status, unless it is already completed (a completed response is final).
-    pub async fn set_invitation_status(
-        &self,
-        token: &str,
-        status: InvitationStatus,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StorageError> {
-        update_invitation_status(&self.pool, token, status, now).await
-    }
-}
-
-/// Sets an invitation's status unless it is completed (a completed response is final); `true`
-/// when it changed. The one statement every status change goes through.
-pub(super) async fn update_invitation_status<'e>(
-    executor: impl Executor<'e, Database = Any>,
-    token: &str,
-    status: InvitationStatus,
-    now: DateTime<Utc>,
-) -> Result<bool, StorageError> {
-    let result = sqlx::query(
-        "UPDATE invitations SET status = $1, updated_at = $2 WHERE token = $3 AND status <> $4",
-    )
-    .bind(status)
-    .bind(timestamp(now))
-    .bind(token)
-    .bind(InvitationStatus::Completed)
-    .execute(executor)
-    .await?;
-    Ok(result.rows_affected() == 1)
 }

@@ -7,7 +7,7 @@
 use super::codes::stored_code;
 use super::columns::{JsonText, Stamp};
 use super::inbound::record_inbound;
-use super::notices::update_invitation_status;
+use super::invitations::update_invitation_status;
 use super::{Db, InvitationStatus, StorageError, timestamp};
 use chrono::{DateTime, Utc};
 use sqlx::{Any, Transaction};

@@ -1,9 +1,9 @@
-//! Reminders for citizens who chose "Để sau", chats a channel knows, and invitation decisions
-//! (postpone, decline) recorded together with their effects.
+//! Reminders for citizens who chose "Để sau", and invitation decisions (postpone, decline)
+//! recorded together with their effects.
 
 use super::codes::stored_code;
 use super::columns::Stamp;
-use super::notices::update_invitation_status;
+use super::invitations::update_invitation_status;
 use super::outbox::{Effects, apply_effects};
 use super::{Db, InvitationStatus, StorageError, timestamp};
 use chrono::{DateTime, Utc};
@@ -26,6 +26,8 @@ pub struct Reminder {
     #[sqlx(try_from = "Stamp")]
     pub due_at: DateTime<Utc>,
 }
+
+const REMINDER_SELECT: &str = "SELECT invitation_token, channel, chat_id, due_at FROM reminders";
 
 impl Db {
     /// Sets an invitation's status with its effects in one transaction, unless it is completed.
@@ -69,10 +71,9 @@ impl Db {
         channel: &str,
         now: DateTime<Utc>,
     ) -> Result<Vec<Reminder>, StorageError> {
-        Ok(sqlx::query_as(
-            "SELECT invitation_token, channel, chat_id, due_at FROM reminders
-             WHERE channel = $1 AND status = $2 AND due_at <= $3 ORDER BY due_at",
-        )
+        Ok(sqlx::query_as(&format!(
+            "{REMINDER_SELECT} WHERE channel = $1 AND status = $2 AND due_at <= $3 ORDER BY due_at"
+        ))
         .bind(channel)
         .bind(ReminderStatus::Scheduled)
         .bind(timestamp(now))
@@ -82,12 +83,12 @@ impl Db {
 
     /// The reminder of an invitation, whatever its status.
     pub async fn reminder(&self, token: &str) -> Result<Option<Reminder>, StorageError> {
-        Ok(sqlx::query_as(
-            "SELECT invitation_token, channel, chat_id, due_at FROM reminders WHERE invitation_token = $1",
+        Ok(
+            sqlx::query_as(&format!("{REMINDER_SELECT} WHERE invitation_token = $1"))
+                .bind(token)
+                .fetch_optional(&self.pool)
+                .await?,
         )
-        .bind(token)
-        .fetch_optional(&self.pool)
-        .await?)
     }
 
     /// Marks a reminder done (`sent` or `skipped`) with its effects, once.
@@ -114,35 +115,5 @@ impl Db {
         }
         tx.commit().await?;
         Ok(true)
-    }
-
-    /// Remembers that a chat has talked to us; `true` the first time.
-    pub async fn remember_chat(
-        &self,
-        channel: &str,
-        chat_id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StorageError> {
-        let inserted = sqlx::query(
-            "INSERT INTO channel_chats (channel, chat_id, first_seen_at) VALUES ($1, $2, $3)
-             ON CONFLICT (channel, chat_id) DO NOTHING",
-        )
-        .bind(channel)
-        .bind(chat_id)
-        .bind(timestamp(now))
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        Ok(inserted == 1)
-    }
-
-    pub async fn knows_chat(&self, channel: &str, chat_id: &str) -> Result<bool, StorageError> {
-        let known: Option<i64> =
-            sqlx::query_scalar("SELECT 1 FROM channel_chats WHERE channel = $1 AND chat_id = $2")
-                .bind(channel)
-                .bind(chat_id)
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(known.is_some())
     }
 }

@@ -4,7 +4,7 @@
 
 use super::codes::stored_code;
 use super::columns::{LangCode, StateJson};
-use super::notices::update_invitation_status;
+use super::invitations::update_invitation_status;
 use super::outbox::{Effects, apply_effects};
 use super::{Db, Invitation, InvitationStatus, StorageError, timestamp};
 use crate::flow::{Flow, Lang};
