@@ -93,3 +93,62 @@ macro_rules! stored_code {
 }
 
 pub(super) use stored_code;
+
+#[cfg(test)]
+mod tests {
+    use crate::storage::{
+        AgencyLevel, FlowStatus, InvitationStatus, OutboxStatus, ReminderStatus, Role,
+        SessionStatus, SubmissionChannel,
+    };
+    use std::collections::HashSet;
+
+    /// Every value reads back from its code, the codes of a set are distinct, and anything
+    /// else is refused with a message naming the set.
+    fn round_trips<T>(all: &[T], code: fn(T) -> &'static str, what: &str)
+    where
+        T: Copy + PartialEq + std::fmt::Debug + std::str::FromStr<Err = super::UnknownCode>,
+    {
+        let codes: HashSet<_> = all.iter().map(|value| code(*value)).collect();
+        assert_eq!(codes.len(), all.len(), "{what}: codes are distinct");
+        for value in all {
+            assert_eq!(code(*value).parse::<T>().unwrap(), *value);
+        }
+        let refused = "Completed!".parse::<T>().unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            format!("unknown {what} \"Completed!\"")
+        );
+    }
+
+    #[test]
+    fn every_stored_code_round_trips() {
+        round_trips(FlowStatus::ALL, FlowStatus::code, "flow status");
+        round_trips(
+            InvitationStatus::ALL,
+            InvitationStatus::code,
+            "invitation status",
+        );
+        round_trips(OutboxStatus::ALL, OutboxStatus::code, "outbox status");
+        round_trips(ReminderStatus::ALL, ReminderStatus::code, "reminder status");
+        round_trips(SessionStatus::ALL, SessionStatus::code, "session status");
+        round_trips(Role::ALL, Role::code, "role");
+        round_trips(
+            SubmissionChannel::ALL,
+            SubmissionChannel::code,
+            "submission channel",
+        );
+        round_trips(AgencyLevel::ALL, AgencyLevel::code, "agency level");
+    }
+
+    #[test]
+    fn codes_are_the_strings_stored_before_the_enums() {
+        // Existing databases hold these strings: changing one needs a migration.
+        assert_eq!(InvitationStatus::Undeliverable.to_string(), "undeliverable");
+        assert_eq!(SessionStatus::Paused.code(), "paused");
+        assert_eq!(OutboxStatus::Sending.code(), "sending");
+        assert_eq!(ReminderStatus::Scheduled.code(), "scheduled");
+        assert_eq!(FlowStatus::Validated.code(), "validated");
+        assert_eq!(AgencyLevel::parse("Huyện"), Some(AgencyLevel::Huyen));
+        assert_eq!(AgencyLevel::from_code("Huyện"), None);
+    }
+}
