@@ -4,7 +4,8 @@
 
 use crate::flow::{Flow, Lang};
 use crate::storage::{
-    Db, Effects, Invitation, OpenSession, Progress, Session, SessionOpenError, StorageError,
+    Db, Effects, Invitation, OpenSession, Progress, Session, SessionOpenError, SessionStatus,
+    StorageError,
 };
 use crate::survey::{self, EngineError, Input, Reply};
 use chrono::{DateTime, Utc};
@@ -146,7 +147,7 @@ impl Conversations {
             let mut next = session.clone();
             next.state = step.state.clone();
             if next.state.finished {
-                next.status = "completed".into();
+                next.status = SessionStatus::Completed;
             }
             let effects = effects_for(&next, &flow, &step.reply);
             if step.state == session.state {

@@ -78,7 +78,7 @@ pub fn parse_notice(body: &[u8]) -> Result<NewNotice, NoticeError> {
     let procedure_name = text("procedure_name", MAX_NAME);
     let channel_text = text("submission_channel", MAX_CODE);
     let completed_text = text("completed_at", MAX_CODE);
-    let submission_channel = SubmissionChannel::parse(&channel_text);
+    let submission_channel = SubmissionChannel::from_code(&channel_text);
     if submission_channel.is_none() && !channel_text.is_empty() {
         errors.push(FieldError {
             field: "submission_channel".into(),

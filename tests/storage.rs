@@ -446,6 +446,62 @@ async fn a_new_flow_version_applies_to_new_invitations_only() {
 }
 
 #[tokio::test]
+async fn statuses_round_trip_and_damaged_rows_are_reported_as_corrupt() {
+    for test_db in TestDb::all().await {
+        let db = test_db.open().await;
+        seed_agencies(&db).await;
+        let flow_id = short_flow_id(&db).await;
+        let token = invite(&db, "D-STATUS", "T1.H1.X1", flow_id, at(8)).await;
+        // Every status is written and read back as itself; completed last, since it is final.
+        let mut statuses = InvitationStatus::ALL.to_vec();
+        statuses.retain(|status| *status != InvitationStatus::Completed);
+        statuses.push(InvitationStatus::Completed);
+        for status in statuses {
+            assert!(
+                db.set_invitation_status(&token, status, at(8))
+                    .await
+                    .unwrap()
+            );
+            let stored = db.invitation(&token).await.unwrap().unwrap().status;
+            assert_eq!(stored, status, "{}", test_db.name);
+        }
+        // A completed invitation is final.
+        assert!(
+            !db.set_invitation_status(&token, InvitationStatus::Declined, at(9))
+                .await
+                .unwrap()
+        );
+
+        sqlx::query("UPDATE invitations SET status = 'lost' WHERE token = $1")
+            .bind(&token)
+            .execute(db.pool())
+            .await
+            .unwrap();
+        let damaged = db.invitation(&token).await.unwrap_err();
+        assert!(
+            matches!(&damaged, StorageError::Corrupt(why) if why.contains("unknown invitation status \"lost\"")),
+            "{}: {damaged}",
+            test_db.name
+        );
+        sqlx::query(
+            "UPDATE invitations SET status = 'pending', expires_at = 'next week' WHERE token = $1",
+        )
+        .bind(&token)
+        .execute(db.pool())
+        .await
+        .unwrap();
+        let damaged = db.invitation(&token).await.unwrap_err();
+        assert!(
+            matches!(&damaged, StorageError::Corrupt(why) if why.contains("expires_at") && why.contains("bad time")),
+            "{}: {damaged}",
+            test_db.name
+        );
+        db.close().await;
+        test_db.cleanup().await;
+    }
+}
+
+#[tokio::test]
 async fn inbound_messages_are_acted_on_once() {
     for test_db in TestDb::all().await {
         let db = test_db.open().await;

@@ -7,7 +7,7 @@ use chrono::{Duration, TimeZone, Utc};
 use common::fake_telegram::{BOT_USERNAME, Failure};
 use common::server::{Harness, button, keyboard};
 use sipas_bot::clock::vietnam;
-use sipas_bot::storage::InvitationStatus;
+use sipas_bot::storage::{InvitationStatus, OutboxStatus};
 
 const CHAT: i64 = 700_100;
 
@@ -242,7 +242,14 @@ async fn a_403_marks_the_invitation_undeliverable_without_retrying() {
         2,
         "the greeting reply and one refused try"
     );
-    assert_eq!(harness.db.outbox_count("undeliverable").await.unwrap(), 1);
+    assert_eq!(
+        harness
+            .db
+            .outbox_count(OutboxStatus::Undeliverable)
+            .await
+            .unwrap(),
+        1
+    );
     harness.running.unwrap().shutdown().await;
 }
 

@@ -1,48 +1,38 @@
 //! Agencies: the administrative units that handle dossiers, in a tree (tỉnh > sở/huyện > xã).
 
+use super::codes::stored_code;
 use super::{Db, StorageError, timestamp};
 use chrono::{DateTime, Utc};
-use sqlx::Row;
 
-/// The level of an agency in the administrative tree.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum AgencyLevel {
-    Tinh,
-    So,
-    Huyen,
-    Xa,
+stored_code! {
+    /// The level of an agency in the administrative tree.
+    #[derive(serde::Serialize, serde::Deserialize)]
+    #[serde(rename_all = "lowercase")]
+    pub enum AgencyLevel("agency level") {
+        Tinh = "tinh",
+        So = "so",
+        Huyen = "huyen",
+        Xa = "xa",
+    }
 }
 
 impl AgencyLevel {
-    pub fn code(self) -> &'static str {
-        match self {
-            AgencyLevel::Tinh => "tinh",
-            AgencyLevel::So => "so",
-            AgencyLevel::Huyen => "huyen",
-            AgencyLevel::Xa => "xa",
-        }
-    }
-
-    /// Accepts the codes and the Vietnamese words, with or without diacritics.
+    /// Reads what a person typed (an import file): the codes and the Vietnamese words, with or
+    /// without diacritics.
     pub fn parse(text: &str) -> Option<AgencyLevel> {
-        match crate::survey::normalize(text).as_str() {
-            "tinh" => Some(AgencyLevel::Tinh),
-            "so" => Some(AgencyLevel::So),
-            "huyen" => Some(AgencyLevel::Huyen),
-            "xa" => Some(AgencyLevel::Xa),
-            _ => None,
-        }
+        AgencyLevel::from_code(&crate::survey::normalize(text))
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
 pub struct Agency {
     pub code: String,
     pub name: String,
     pub parent_code: Option<String>,
     pub level: AgencyLevel,
 }
+
+const AGENCY_SELECT: &str = "SELECT code, name, parent_code, level FROM agencies";
 
 impl Db {
     /// Inserts or updates an agency by code. The parent must already exist.
@@ -59,7 +49,7 @@ impl Db {
         .bind(&agency.code)
         .bind(&agency.name)
         .bind(agency.parent_code.as_deref())
-        .bind(agency.level.code())
+        .bind(agency.level)
         .bind(timestamp(now))
         .execute(&self.pool)
         .await?;
@@ -67,20 +57,17 @@ impl Db {
     }
 
     pub async fn agency(&self, code: &str) -> Result<Option<Agency>, StorageError> {
-        let row =
-            sqlx::query("SELECT code, name, parent_code, level FROM agencies WHERE code = $1")
-                .bind(code)
-                .fetch_optional(&self.pool)
-                .await?;
-        row.map(|row| agency_from_row(&row)).transpose()
+        Ok(sqlx::query_as(&format!("{AGENCY_SELECT} WHERE code = $1"))
+            .bind(code)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     /// Every agency, ordered by code.
     pub async fn agencies(&self) -> Result<Vec<Agency>, StorageError> {
-        let rows = sqlx::query("SELECT code, name, parent_code, level FROM agencies ORDER BY code")
+        Ok(sqlx::query_as(&format!("{AGENCY_SELECT} ORDER BY code"))
             .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(agency_from_row).collect()
+            .await?)
     }
 }
 
@@ -104,17 +91,6 @@ pub fn ancestors(agencies: &[Agency], code: &str) -> Vec<String> {
 /// Whether `code` is `scope` or an agency under it.
 pub fn within(agencies: &[Agency], code: &str, scope: &str) -> bool {
     ancestors(agencies, code).iter().any(|c| c == scope)
-}
-
-fn agency_from_row(row: &sqlx::any::AnyRow) -> Result<Agency, StorageError> {
-    let level: String = row.try_get("level")?;
-    Ok(Agency {
-        code: row.try_get("code")?,
-        name: row.try_get("name")?,
-        parent_code: row.try_get("parent_code")?,
-        level: AgencyLevel::parse(&level)
-            .ok_or_else(|| StorageError::Corrupt(format!("agency level {level:?}")))?,
-    })
 }
 
 #[cfg(test)]

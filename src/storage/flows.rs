@@ -1,10 +1,10 @@
 //! Flow versions. A stored version never changes: every answer points at the exact questions it
 //! answered, and a survey in progress keeps reading the version it started on.
 
+use super::lifecycle::{FlowStatus, current_version, put_in_force, set_current};
 use super::{Db, StorageError, timestamp};
 use crate::flow::Flow;
 use chrono::{DateTime, Utc};
-use sqlx::Row;
 
 /// A flow version as stored, with its row id.
 #[derive(Debug, Clone)]
@@ -23,7 +23,7 @@ impl Db {
     ) -> Result<i64, StorageError> {
         let id = self.store_flow(flow, now).await?;
         let mut tx = self.pool.begin().await?;
-        let before = super::lifecycle::set_current(&mut tx, &flow.id, id, now).await?;
+        let before = set_current(&mut tx, &flow.id, id, now).await?;
         sqlx::query("UPDATE flow_versions SET published_at = COALESCE(published_at, $1), created_by = COALESCE(created_by, $2) WHERE id = $3")
             .bind(timestamp(now))
             .bind(actor)
@@ -31,7 +31,7 @@ impl Db {
             .execute(&mut *tx)
             .await?;
         let target = format!("{} v{}", flow.id, flow.version);
-        super::lifecycle::audit(
+        super::audit::audit(
             &mut tx,
             actor,
             "flow.publish",
@@ -50,16 +50,16 @@ impl Db {
     /// is refused.
     pub async fn store_flow(&self, flow: &Flow, now: DateTime<Utc>) -> Result<i64, StorageError> {
         let source = flow.to_toml();
-        let existing =
-            sqlx::query("SELECT id, source FROM flow_versions WHERE flow_id = $1 AND version = $2")
-                .bind(&flow.id)
-                .bind(flow.version)
-                .fetch_optional(&self.pool)
-                .await?;
-        if let Some(row) = existing {
-            let stored: String = row.try_get("source")?;
+        let existing: Option<(i64, String)> = sqlx::query_as(
+            "SELECT id, source FROM flow_versions WHERE flow_id = $1 AND version = $2",
+        )
+        .bind(&flow.id)
+        .bind(flow.version)
+        .fetch_optional(&self.pool)
+        .await?;
+        if let Some((id, stored)) = existing {
             return if stored == source {
-                Ok(row.try_get("id")?)
+                Ok(id)
             } else {
                 Err(StorageError::PublishedVersionDiffers {
                     flow_id: flow.id.clone(),
@@ -67,41 +67,26 @@ impl Db {
                 })
             };
         }
-        let row = sqlx::query(
+        let inserted: Option<i64> = sqlx::query_scalar(
             "INSERT INTO flow_versions (flow_id, version, title, source, status, created_at)
-             VALUES ($1, $2, $3, $4, 'published', $5)
+             VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (flow_id, version) DO NOTHING RETURNING id",
         )
         .bind(&flow.id)
         .bind(flow.version)
         .bind(&flow.title.vi)
         .bind(&source)
+        .bind(FlowStatus::Published)
         .bind(timestamp(now))
         .fetch_optional(&self.pool)
         .await?;
-        match row {
-            Some(row) => {
-                let id: i64 = row.try_get("id")?;
+        match inserted {
+            Some(id) => {
                 // A newly stored version newer than the one in force replaces it (an upgrade
                 // shipping a new flow version); a rollback is kept, since that version is not new.
-                let current: Option<i64> = sqlx::query_scalar(
-                    "SELECT v.version FROM flow_current c JOIN flow_versions v ON v.id = c.flow_version_id
-                     WHERE c.flow_id = $1",
-                )
-                .bind(&flow.id)
-                .fetch_optional(&self.pool)
-                .await?;
+                let current = current_version(&self.pool, &flow.id).await?;
                 if current.is_none_or(|version| version < flow.version) {
-                    sqlx::query(
-                        "INSERT INTO flow_current (flow_id, flow_version_id, updated_at) VALUES ($1, $2, $3)
-                         ON CONFLICT (flow_id) DO UPDATE SET flow_version_id = excluded.flow_version_id,
-                         updated_at = excluded.updated_at",
-                    )
-                    .bind(&flow.id)
-                    .bind(id)
-                    .bind(timestamp(now))
-                    .execute(&self.pool)
-                    .await?;
+                    put_in_force(&self.pool, &flow.id, id, now).await?;
                 }
                 Ok(id)
             }
@@ -112,18 +97,18 @@ impl Db {
 
     /// Loads a stored version by id.
     pub async fn flow_version(&self, id: i64) -> Result<StoredFlow, StorageError> {
-        let row = sqlx::query("SELECT id, source FROM flow_versions WHERE id = $1")
+        let row = sqlx::query_as("SELECT id, source FROM flow_versions WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?
             .ok_or(StorageError::UnknownFlowVersion(id))?;
-        stored_from_row(&row)
+        parse_stored(row)
     }
 
     /// The version of `flow_id` in force for new invitations: the one published last or rolled
     /// back to, else the newest published.
     pub async fn latest_flow(&self, flow_id: &str) -> Result<Option<StoredFlow>, StorageError> {
-        let current = sqlx::query(
+        let current = sqlx::query_as(
             "SELECT v.id, v.source FROM flow_current c JOIN flow_versions v ON v.id = c.flow_version_id
              WHERE c.flow_id = $1",
         )
@@ -131,22 +116,22 @@ impl Db {
         .fetch_optional(&self.pool)
         .await?;
         if let Some(row) = current {
-            return stored_from_row(&row).map(Some);
+            return parse_stored(row).map(Some);
         }
-        let row = sqlx::query(
-            "SELECT id, source FROM flow_versions WHERE flow_id = $1 AND status = 'published'
+        let row = sqlx::query_as(
+            "SELECT id, source FROM flow_versions WHERE flow_id = $1 AND status = $2
              ORDER BY version DESC LIMIT 1",
         )
         .bind(flow_id)
+        .bind(FlowStatus::Published)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|row| stored_from_row(&row)).transpose()
+        row.map(parse_stored).transpose()
     }
 }
 
-fn stored_from_row(row: &sqlx::any::AnyRow) -> Result<StoredFlow, StorageError> {
-    let id: i64 = row.try_get("id")?;
-    let source: String = row.try_get("source")?;
+/// A stored `(id, source)` read back into a flow.
+fn parse_stored((id, source): (i64, String)) -> Result<StoredFlow, StorageError> {
     let flow = Flow::from_toml(&format!("flow_versions/{id}"), &source)
         .map_err(|err| StorageError::Corrupt(err.to_string()))?;
     Ok(StoredFlow { id, flow })

@@ -1,41 +1,28 @@
-//! The flow lifecycle: draft → validated → published, the version in force per flow (a rollback
-//! points it at an earlier published version), which flow each agency subtree uses, and the audit
-//! log that every change writes in its own transaction.
+//! The flow lifecycle: draft → validated → published, and the version in force per flow (a
+//! rollback points it at an earlier published version). Every change is audited in its own
+//! transaction (see [`super::audit`]); which flow an agency uses is in [`super::assignments`].
 
-use super::{Db, StorageError, parse_timestamp, timestamp};
+use super::audit::audit;
+use super::codes::stored_code;
+use super::columns::{Flag, Stamp};
+use super::{Db, StorageError, timestamp};
 use crate::flow::Flow;
 use chrono::{DateTime, Utc};
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, Executor, Transaction};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FlowStatus {
-    Draft,
-    Validated,
-    Published,
-}
-
-impl FlowStatus {
-    pub fn code(self) -> &'static str {
-        match self {
-            FlowStatus::Draft => "draft",
-            FlowStatus::Validated => "validated",
-            FlowStatus::Published => "published",
-        }
-    }
-
-    fn parse(code: &str) -> Option<FlowStatus> {
-        match code {
-            "draft" => Some(FlowStatus::Draft),
-            "validated" => Some(FlowStatus::Validated),
-            "published" => Some(FlowStatus::Published),
-            _ => None,
-        }
+stored_code! {
+    /// Where a flow version is in its lifecycle.
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "lowercase")]
+    pub enum FlowStatus("flow status") {
+        Draft = "draft",
+        Validated = "validated",
+        Published = "published",
     }
 }
 
 /// A stored version with its lifecycle facts.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct FlowVersionInfo {
     pub id: i64,
     pub flow_id: String,
@@ -44,20 +31,12 @@ pub struct FlowVersionInfo {
     pub status: FlowStatus,
     pub owner_agency: Option<String>,
     pub created_by: Option<String>,
+    #[sqlx(try_from = "Stamp")]
     pub created_at: DateTime<Utc>,
     /// Whether new invitations of this flow use this version.
+    #[sqlx(try_from = "Flag")]
     pub current: bool,
     pub responses: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuditEntry {
-    pub at: DateTime<Utc>,
-    pub actor: String,
-    pub action: String,
-    pub target: String,
-    pub before: Option<String>,
-    pub after: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -80,28 +59,6 @@ impl From<sqlx::Error> for LifecycleError {
     }
 }
 
-/// Writes one audit entry inside `tx`.
-pub(super) async fn audit(
-    tx: &mut Transaction<'_, Any>,
-    actor: &str,
-    action: &str,
-    target: &str,
-    before: Option<&str>,
-    after: Option<&str>,
-    now: DateTime<Utc>,
-) -> Result<(), StorageError> {
-    sqlx::query("INSERT INTO audit_log (at, actor, action, target, before, after) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(timestamp(now))
-        .bind(actor)
-        .bind(action)
-        .bind(target)
-        .bind(before)
-        .bind(after)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
-
 const VERSION_SELECT: &str =
     "SELECT v.id, v.flow_id, v.version, v.title, v.status, v.owner_agency, v.created_by,
     v.created_at, CAST(CASE WHEN c.flow_version_id = v.id THEN 1 ELSE 0 END AS BIGINT) AS current,
@@ -111,21 +68,21 @@ const VERSION_SELECT: &str =
 impl Db {
     /// Every version of every flow, by flow and version.
     pub async fn flow_versions(&self) -> Result<Vec<FlowVersionInfo>, StorageError> {
-        let rows = sqlx::query(&format!("{VERSION_SELECT} ORDER BY v.flow_id, v.version"))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(info_from_row).collect()
+        Ok(
+            sqlx::query_as(&format!("{VERSION_SELECT} ORDER BY v.flow_id, v.version"))
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 
     pub async fn flow_version_info(
         &self,
         id: i64,
     ) -> Result<Option<FlowVersionInfo>, StorageError> {
-        let row = sqlx::query(&format!("{VERSION_SELECT} WHERE v.id = $1"))
+        Ok(sqlx::query_as(&format!("{VERSION_SELECT} WHERE v.id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
-            .await?;
-        row.map(|row| info_from_row(&row)).transpose()
+            .await?)
     }
 
     /// The version of `flow_id` at `version`.
@@ -176,12 +133,13 @@ impl Db {
         flow.version = next;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO flow_versions (flow_id, version, title, source, status, owner_agency, created_by, created_at)
-             VALUES ($1, $2, $3, $4, 'draft', $5, $6, $7) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind(&flow.id)
         .bind(next)
         .bind(&flow.title.vi)
         .bind(flow.to_toml())
+        .bind(FlowStatus::Draft)
         .bind(info.owner_agency.as_deref())
         .bind(actor)
         .bind(timestamp(now))
@@ -224,11 +182,13 @@ impl Db {
         let after = flow.to_toml();
         let mut tx = self.pool.begin().await?;
         let updated = sqlx::query(
-            "UPDATE flow_versions SET source = $1, title = $2, status = 'draft' WHERE id = $3 AND status <> 'published'",
+            "UPDATE flow_versions SET source = $1, title = $2, status = $3 WHERE id = $4 AND status <> $5",
         )
         .bind(&after)
         .bind(&flow.title.vi)
+        .bind(FlowStatus::Draft)
         .bind(id)
+        .bind(FlowStatus::Published)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -285,11 +245,15 @@ impl Db {
             FlowStatus::Validated => {}
         }
         let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE flow_versions SET status = 'published', published_at = $1 WHERE id = $2 AND status = 'validated'")
-            .bind(timestamp(now))
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE flow_versions SET status = $1, published_at = $2 WHERE id = $3 AND status = $4",
+        )
+        .bind(FlowStatus::Published)
+        .bind(timestamp(now))
+        .bind(id)
+        .bind(FlowStatus::Validated)
+        .execute(&mut *tx)
+        .await?;
         let before = set_current(&mut tx, &info.flow_id, id, now).await?;
         let target = format!("{} v{}", info.flow_id, info.version);
         audit(
@@ -355,9 +319,9 @@ impl Db {
         }
         let mut tx = self.pool.begin().await?;
         sqlx::query("UPDATE flow_versions SET status = $1 WHERE id = $2 AND status = $3")
-            .bind(to.code())
+            .bind(to)
             .bind(id)
-            .bind(from.code())
+            .bind(from)
             .execute(&mut *tx)
             .await?;
         let target = format!("{} v{}", info.flow_id, info.version);
@@ -374,119 +338,38 @@ impl Db {
         tx.commit().await?;
         Ok(())
     }
+}
 
-    /// Makes `flow_id` the flow of an agency subtree (`*`: every agency without its own).
-    pub async fn assign_flow(
-        &self,
-        agency_code: &str,
-        flow_id: &str,
-        actor: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(), StorageError> {
-        let mut tx = self.pool.begin().await?;
-        let before: Option<String> =
-            sqlx::query_scalar("SELECT flow_id FROM flow_assignments WHERE agency_code = $1")
-                .bind(agency_code)
-                .fetch_optional(&mut *tx)
-                .await?;
-        sqlx::query(
-            "INSERT INTO flow_assignments (agency_code, flow_id, updated_at) VALUES ($1, $2, $3)
-             ON CONFLICT (agency_code) DO UPDATE SET flow_id = excluded.flow_id, updated_at = excluded.updated_at",
-        )
-        .bind(agency_code)
-        .bind(flow_id)
-        .bind(timestamp(now))
-        .execute(&mut *tx)
-        .await?;
-        audit(
-            &mut tx,
-            actor,
-            "flow.assign",
-            agency_code,
-            before.as_deref(),
-            Some(flow_id),
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
+/// The version number of `flow_id` in force, if any.
+pub(super) async fn current_version<'e>(
+    executor: impl Executor<'e, Database = Any>,
+    flow_id: &str,
+) -> Result<Option<i64>, StorageError> {
+    Ok(sqlx::query_scalar(
+        "SELECT v.version FROM flow_current c JOIN flow_versions v ON v.id = c.flow_version_id WHERE c.flow_id = $1",
+    )
+    .bind(flow_id)
+    .fetch_optional(executor)
+    .await?)
+}
 
-    /// The flow new invitations of `agency_code` use: the nearest assignment up its tree, then
-    /// the default assignment `*`, then `fallback`.
-    pub async fn flow_for_agency(
-        &self,
-        agency_code: &str,
-        fallback: &str,
-    ) -> Result<String, StorageError> {
-        let assignments: Vec<(String, String)> =
-            sqlx::query("SELECT agency_code, flow_id FROM flow_assignments")
-                .fetch_all(&self.pool)
-                .await?
-                .iter()
-                .map(|row| Ok((row.try_get("agency_code")?, row.try_get("flow_id")?)))
-                .collect::<Result<_, sqlx::Error>>()?;
-        if assignments.is_empty() {
-            return Ok(fallback.to_string());
-        }
-        let agencies = self.agencies().await?;
-        for code in super::ancestors(&agencies, agency_code) {
-            if let Some((_, flow)) = assignments.iter().find(|(a, _)| *a == code) {
-                return Ok(flow.clone());
-            }
-        }
-        Ok(assignments
-            .iter()
-            .find(|(a, _)| a == "*")
-            .map_or(fallback.to_string(), |(_, flow)| flow.clone()))
-    }
-
-    pub async fn flow_assignments(&self) -> Result<Vec<(String, String)>, StorageError> {
-        let rows =
-            sqlx::query("SELECT agency_code, flow_id FROM flow_assignments ORDER BY agency_code")
-                .fetch_all(&self.pool)
-                .await?;
-        rows.iter()
-            .map(|row| Ok((row.try_get("agency_code")?, row.try_get("flow_id")?)))
-            .collect()
-    }
-
-    /// Records an action outside the lifecycle (imports, codes, users) in the audit log.
-    pub async fn record_audit(
-        &self,
-        actor: &str,
-        action: &str,
-        target: &str,
-        before: Option<&str>,
-        after: Option<&str>,
-        now: DateTime<Utc>,
-    ) -> Result<(), StorageError> {
-        let mut tx = self.pool.begin().await?;
-        audit(&mut tx, actor, action, target, before, after, now).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// The newest audit entries first.
-    pub async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>, StorageError> {
-        let rows = sqlx::query("SELECT at, actor, action, target, before, after FROM audit_log ORDER BY id DESC LIMIT $1")
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|row| {
-                let at: String = row.try_get("at")?;
-                Ok(AuditEntry {
-                    at: parse_timestamp(&at)?,
-                    actor: row.try_get("actor")?,
-                    action: row.try_get("action")?,
-                    target: row.try_get("target")?,
-                    before: row.try_get("before")?,
-                    after: row.try_get("after")?,
-                })
-            })
-            .collect()
-    }
+/// Puts `version_id` in force for `flow_id`.
+pub(super) async fn put_in_force<'e>(
+    executor: impl Executor<'e, Database = Any>,
+    flow_id: &str,
+    version_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    sqlx::query(
+        "INSERT INTO flow_current (flow_id, flow_version_id, updated_at) VALUES ($1, $2, $3)
+         ON CONFLICT (flow_id) DO UPDATE SET flow_version_id = excluded.flow_version_id, updated_at = excluded.updated_at",
+    )
+    .bind(flow_id)
+    .bind(version_id)
+    .bind(timestamp(now))
+    .execute(executor)
+    .await?;
+    Ok(())
 }
 
 /// Points `flow_id` at `version_id`; returns the version label it pointed at before.
@@ -496,39 +379,7 @@ pub(super) async fn set_current(
     version_id: i64,
     now: DateTime<Utc>,
 ) -> Result<Option<String>, StorageError> {
-    let before: Option<i64> = sqlx::query_scalar(
-        "SELECT v.version FROM flow_current c JOIN flow_versions v ON v.id = c.flow_version_id WHERE c.flow_id = $1",
-    )
-    .bind(flow_id)
-    .fetch_optional(&mut **tx)
-    .await?;
-    sqlx::query(
-        "INSERT INTO flow_current (flow_id, flow_version_id, updated_at) VALUES ($1, $2, $3)
-         ON CONFLICT (flow_id) DO UPDATE SET flow_version_id = excluded.flow_version_id, updated_at = excluded.updated_at",
-    )
-    .bind(flow_id)
-    .bind(version_id)
-    .bind(timestamp(now))
-    .execute(&mut **tx)
-    .await?;
+    let before = current_version(&mut **tx, flow_id).await?;
+    put_in_force(&mut **tx, flow_id, version_id, now).await?;
     Ok(before.map(|v| format!("v{v}")))
-}
-
-fn info_from_row(row: &sqlx::any::AnyRow) -> Result<FlowVersionInfo, StorageError> {
-    let status: String = row.try_get("status")?;
-    let created: String = row.try_get("created_at")?;
-    let current: i64 = row.try_get("current")?;
-    Ok(FlowVersionInfo {
-        id: row.try_get("id")?,
-        flow_id: row.try_get("flow_id")?,
-        version: row.try_get("version")?,
-        title: row.try_get("title")?,
-        status: FlowStatus::parse(&status)
-            .ok_or_else(|| StorageError::Corrupt(format!("flow status {status:?}")))?,
-        owner_agency: row.try_get("owner_agency")?,
-        created_by: row.try_get("created_by")?,
-        created_at: parse_timestamp(&created)?,
-        current: current != 0,
-        responses: row.try_get("responses")?,
-    })
 }

@@ -4,10 +4,18 @@
 //! Queries are parameterized with `$1`-style placeholders, which both backends accept. Times are
 //! passed in by the caller (never read from a clock here) and stored as RFC 3339 UTC text.
 
+mod codes;
+
 mod agencies;
+mod alerts;
+mod assignments;
+mod audit;
+mod chats;
+mod columns;
 mod export;
 mod flows;
 mod inbound;
+mod invitations;
 mod lifecycle;
 mod notices;
 mod outbox;
@@ -19,15 +27,16 @@ mod summaries;
 mod users;
 
 pub use agencies::{Agency, AgencyLevel, ancestors, within};
+pub use audit::AuditEntry;
+pub use codes::UnknownCode;
 pub use export::ExportRow;
 pub use flows::StoredFlow;
-pub use lifecycle::{AuditEntry, FlowStatus, FlowVersionInfo, LifecycleError};
-pub use notices::{
-    Invitation, InvitationStatus, NewNotice, NoticeOutcome, SubmissionChannel, new_token,
-};
-pub use outbox::{Delivery, Effects, OutboxRow, Outgoing};
-pub use reminders::Reminder;
-pub use sessions::{OpenSession, Progress, Session, SessionOpenError};
+pub use invitations::{Invitation, InvitationStatus, new_token};
+pub use lifecycle::{FlowStatus, FlowVersionInfo, LifecycleError};
+pub use notices::{NewNotice, NoticeOutcome, SubmissionChannel};
+pub use outbox::{Delivery, Effects, OutboxRow, OutboxStatus, Outgoing};
+pub use reminders::{Reminder, ReminderStatus};
+pub use sessions::{OpenSession, Progress, Session, SessionOpenError, SessionStatus};
 pub use stats::{AgencyCounts, StoredRating};
 pub use subscriptions::{RedeemError, Subscription, SubscriptionCode, new_code, normalize_code};
 pub use summaries::ResponseFacts;
@@ -75,7 +84,20 @@ pub enum StorageError {
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
     #[error("database error: {0}")]
-    Query(#[from] sqlx::Error),
+    Query(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StorageError {
+    /// A column that does not decode (a bad time, an unknown status) is damaged data, not a
+    /// failed query.
+    fn from(err: sqlx::Error) -> StorageError {
+        match err {
+            sqlx::Error::ColumnDecode { index, source } => {
+                StorageError::Corrupt(format!("column {index}: {source}"))
+            }
+            other => StorageError::Query(other),
+        }
+    }
 }
 
 /// A connection pool to the configured database.

@@ -1,37 +1,21 @@
-//! Dossier-completion notices and the single-use survey invitations they create.
+//! Dossier-completion notices: each stored once per dossier code, with the invitation it creates
+//! (see [`super::invitations`]) in the same transaction.
 
+use super::codes::stored_code;
+use super::invitations::new_token;
 use super::outbox::{Effects, apply_effects};
-use super::{Db, StorageError, parse_timestamp, timestamp};
+use super::{Db, Invitation, InvitationStatus, StorageError, parse_timestamp, timestamp};
 use chrono::{DateTime, Duration, Utc};
-use rand::RngCore;
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 
-/// How the citizen submitted the dossier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SubmissionChannel {
-    Direct,
-    Online,
-    Postal,
-}
-
-impl SubmissionChannel {
-    pub fn code(self) -> &'static str {
-        match self {
-            SubmissionChannel::Direct => "direct",
-            SubmissionChannel::Online => "online",
-            SubmissionChannel::Postal => "postal",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<SubmissionChannel> {
-        match code {
-            "direct" => Some(SubmissionChannel::Direct),
-            "online" => Some(SubmissionChannel::Online),
-            "postal" => Some(SubmissionChannel::Postal),
-            _ => None,
-        }
+stored_code! {
+    /// How the citizen submitted the dossier.
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename_all = "lowercase")]
+    pub enum SubmissionChannel("submission channel") {
+        Direct = "direct",
+        Online = "online",
+        Postal = "postal",
     }
 }
 
@@ -46,73 +30,6 @@ pub struct NewNotice {
     pub completed_at: DateTime<Utc>,
     /// The citizen's chat, when the one-stop system knows it. Private: never exported.
     pub recipient_chat_id: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum InvitationStatus {
-    Pending,
-    Started,
-    Postponed,
-    Completed,
-    Declined,
-    Undeliverable,
-}
-
-impl InvitationStatus {
-    pub fn code(self) -> &'static str {
-        match self {
-            InvitationStatus::Pending => "pending",
-            InvitationStatus::Started => "started",
-            InvitationStatus::Postponed => "postponed",
-            InvitationStatus::Completed => "completed",
-            InvitationStatus::Declined => "declined",
-            InvitationStatus::Undeliverable => "undeliverable",
-        }
-    }
-
-    fn parse(code: &str) -> Option<InvitationStatus> {
-        [
-            InvitationStatus::Pending,
-            InvitationStatus::Started,
-            InvitationStatus::Postponed,
-            InvitationStatus::Completed,
-            InvitationStatus::Declined,
-            InvitationStatus::Undeliverable,
-        ]
-        .into_iter()
-        .find(|status| status.code() == code)
-    }
-}
-
-/// An invitation with the dossier it is about.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Invitation {
-    pub token: String,
-    pub flow_version_id: i64,
-    pub status: InvitationStatus,
-    pub expires_at: DateTime<Utc>,
-    pub dossier_code: String,
-    pub agency_code: String,
-    /// The agency's name when the code is known.
-    pub agency_name: Option<String>,
-    pub unknown_agency: bool,
-    pub procedure_code: String,
-    pub procedure_name: String,
-    pub submission_channel: SubmissionChannel,
-    pub completed_at: DateTime<Utc>,
-    pub recipient_chat_id: Option<String>,
-}
-
-impl Invitation {
-    /// The agency's name, or its code when we do not know it.
-    pub fn agency_label(&self) -> &str {
-        self.agency_name.as_deref().unwrap_or(&self.agency_code)
-    }
-
-    pub fn is_expired(&self, now: DateTime<Utc>) -> bool {
-        now >= self.expires_at
-    }
 }
 
 /// What submitting a notice did.
@@ -131,20 +48,6 @@ impl NoticeOutcome {
         }
     }
 }
-
-/// A fresh unguessable token: 128 random bits from the OS, as 32 hex digits.
-pub fn new_token() -> String {
-    let mut bytes = [0u8; 16];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    hex::encode(bytes)
-}
-
-const INVITATION_SELECT: &str =
-    "SELECT i.token, i.flow_version_id, i.status, i.expires_at, n.dossier_code,
-    n.agency_code, n.unknown_agency, n.procedure_code, n.procedure_name, n.submission_channel,
-    n.completed_at, n.recipient_chat_id, a.name AS agency_name
-    FROM invitations i JOIN notices n ON n.dossier_code = i.dossier_code
-    LEFT JOIN agencies a ON a.code = n.agency_code";
 
 impl Db {
     /// Stores a notice and creates its invitation, in one transaction; idempotent on the dossier
@@ -176,10 +79,12 @@ impl Db {
         F: FnOnce(&Invitation) -> Effects,
     {
         let mut tx = self.pool.begin().await?;
-        let known: Option<i64> = sqlx::query_scalar("SELECT 1 FROM agencies WHERE code = $1")
-            .bind(&notice.agency_code)
-            .fetch_optional(&mut *tx)
-            .await?;
+        // The agency's name, if we know the agency: read once for the flag and the invitation.
+        let agency_name: Option<String> =
+            sqlx::query_scalar("SELECT name FROM agencies WHERE code = $1")
+                .bind(&notice.agency_code)
+                .fetch_optional(&mut *tx)
+                .await?;
         let inserted = sqlx::query(
             "INSERT INTO notices (dossier_code, agency_code, unknown_agency, procedure_code, procedure_name,
              submission_channel, completed_at, recipient_chat_id, received_at)
@@ -187,10 +92,10 @@ impl Db {
         )
         .bind(&notice.dossier_code)
         .bind(&notice.agency_code)
-        .bind(i64::from(known.is_none()))
+        .bind(i64::from(agency_name.is_none()))
         .bind(&notice.procedure_code)
         .bind(&notice.procedure_name)
-        .bind(notice.submission_channel.code())
+        .bind(notice.submission_channel)
         .bind(timestamp(notice.completed_at))
         .bind(notice.recipient_chat_id.as_deref())
         .bind(timestamp(now))
@@ -213,20 +118,16 @@ impl Db {
         let token = new_token();
         sqlx::query(
             "INSERT INTO invitations (token, dossier_code, flow_version_id, status, created_at, expires_at, updated_at)
-             VALUES ($1, $2, $3, 'pending', $4, $5, $4)",
+             VALUES ($1, $2, $3, $4, $5, $6, $5)",
         )
         .bind(&token)
         .bind(&notice.dossier_code)
         .bind(flow_version_id)
+        .bind(InvitationStatus::Pending)
         .bind(timestamp(now))
         .bind(timestamp(now + valid_for))
         .execute(&mut *tx)
         .await?;
-        let agency_name: Option<String> =
-            sqlx::query_scalar("SELECT name FROM agencies WHERE code = $1")
-                .bind(&notice.agency_code)
-                .fetch_optional(&mut *tx)
-                .await?;
         let invitation = Invitation {
             token,
             flow_version_id,
@@ -235,8 +136,8 @@ impl Db {
             expires_at: parse_timestamp(&timestamp(now + valid_for))?,
             dossier_code: notice.dossier_code.clone(),
             agency_code: notice.agency_code.clone(),
+            unknown_agency: agency_name.is_none(),
             agency_name,
-            unknown_agency: known.is_none(),
             procedure_code: notice.procedure_code.clone(),
             procedure_name: notice.procedure_name.clone(),
             submission_channel: notice.submission_channel,
@@ -247,66 +148,4 @@ impl Db {
         tx.commit().await?;
         Ok(NoticeOutcome::Created(invitation))
     }
-
-    pub async fn invitation(&self, token: &str) -> Result<Option<Invitation>, StorageError> {
-        let row = sqlx::query(&format!("{INVITATION_SELECT} WHERE i.token = $1"))
-            .bind(token)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|row| invitation_from_row(&row)).transpose()
-    }
-
-    pub async fn invitation_for_dossier(
-        &self,
-        dossier_code: &str,
-    ) -> Result<Option<Invitation>, StorageError> {
-        let row = sqlx::query(&format!("{INVITATION_SELECT} WHERE i.dossier_code = $1"))
-            .bind(dossier_code)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|row| invitation_from_row(&row)).transpose()
-    }
-
-    /// Sets an invitation's status, unless it is already completed (a completed response is final).
-    pub async fn set_invitation_status(
-        &self,
-        token: &str,
-        status: InvitationStatus,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StorageError> {
-        let result = sqlx::query(
-            "UPDATE invitations SET status = $1, updated_at = $2 WHERE token = $3 AND status <> 'completed'",
-        )
-        .bind(status.code())
-        .bind(timestamp(now))
-        .bind(token)
-        .execute(&self.pool)
-        .await?;
-        Ok(result.rows_affected() == 1)
-    }
-}
-
-fn invitation_from_row(row: &sqlx::any::AnyRow) -> Result<Invitation, StorageError> {
-    let status: String = row.try_get("status")?;
-    let channel: String = row.try_get("submission_channel")?;
-    let expires_at: String = row.try_get("expires_at")?;
-    let completed_at: String = row.try_get("completed_at")?;
-    let unknown_agency: i64 = row.try_get("unknown_agency")?;
-    Ok(Invitation {
-        token: row.try_get("token")?,
-        flow_version_id: row.try_get("flow_version_id")?,
-        status: InvitationStatus::parse(&status)
-            .ok_or_else(|| StorageError::Corrupt(format!("invitation status {status:?}")))?,
-        expires_at: parse_timestamp(&expires_at)?,
-        dossier_code: row.try_get("dossier_code")?,
-        agency_code: row.try_get("agency_code")?,
-        agency_name: row.try_get("agency_name")?,
-        unknown_agency: unknown_agency != 0,
-        procedure_code: row.try_get("procedure_code")?,
-        procedure_name: row.try_get("procedure_name")?,
-        submission_channel: SubmissionChannel::parse(&channel)
-            .ok_or_else(|| StorageError::Corrupt(format!("submission channel {channel:?}")))?,
-        completed_at: parse_timestamp(&completed_at)?,
-        recipient_chat_id: row.try_get("recipient_chat_id")?,
-    })
 }

@@ -4,9 +4,23 @@
 //! the inbound message id (so a redelivery is recognised), the state change, and the outgoing
 //! messages as outbox rows. A worker sends the rows later; a crash loses nothing.
 
-use super::{Db, StorageError, parse_timestamp, timestamp};
+use super::codes::stored_code;
+use super::columns::{JsonText, Stamp};
+use super::inbound::record_inbound;
+use super::invitations::update_invitation_status;
+use super::{Db, InvitationStatus, StorageError, timestamp};
 use chrono::{DateTime, Utc};
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, Transaction};
+
+stored_code! {
+    /// Where an outbox row is: waiting, being sent by a worker, or done one way or the other.
+    pub enum OutboxStatus("outbox status") {
+        Pending = "pending",
+        Sending = "sending",
+        Sent = "sent",
+        Undeliverable = "undeliverable",
+    }
+}
 
 /// A message to send, as the channel that sends it encodes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,15 +57,18 @@ impl Effects {
 }
 
 /// One outbox row to deliver.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct OutboxRow {
     pub id: i64,
     pub channel: String,
     pub chat_id: String,
+    /// The channel's vocabulary (see [`Outgoing::kind`]), so a string here.
     pub kind: String,
+    #[sqlx(try_from = "JsonText")]
     pub payload: serde_json::Value,
     pub invitation_token: Option<String>,
     pub attempts: i64,
+    #[sqlx(try_from = "Stamp")]
     pub next_attempt_at: DateTime<Utc>,
 }
 
@@ -72,31 +89,22 @@ pub(super) async fn apply_effects(
     effects: &Effects,
     now: DateTime<Utc>,
 ) -> Result<bool, StorageError> {
-    if let Some((channel, message_id)) = &effects.inbound {
-        let fresh = sqlx::query(
-            "INSERT INTO inbound_messages (channel, message_id, seen_at) VALUES ($1, $2, $3)
-             ON CONFLICT (channel, message_id) DO NOTHING",
-        )
-        .bind(channel)
-        .bind(message_id)
-        .bind(timestamp(now))
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
-        if fresh == 0 {
-            return Ok(false);
-        }
+    if let Some((channel, message_id)) = &effects.inbound
+        && !record_inbound(&mut **tx, channel, message_id, now).await?
+    {
+        return Ok(false);
     }
     for outgoing in &effects.outgoing {
         sqlx::query(
             "INSERT INTO outbox (channel, chat_id, kind, payload, invitation_token, status, attempts,
-             next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6)",
+             next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $7)",
         )
         .bind(&outgoing.channel)
         .bind(&outgoing.chat_id)
         .bind(&outgoing.kind)
         .bind(outgoing.payload.to_string())
         .bind(outgoing.invitation_token.as_deref())
+        .bind(OutboxStatus::Pending)
         .bind(timestamp(now))
         .execute(&mut **tx)
         .await?;
@@ -128,41 +136,27 @@ impl Db {
         channel: &str,
         limit: i64,
     ) -> Result<Vec<OutboxRow>, StorageError> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT id, channel, chat_id, kind, payload, invitation_token, attempts, next_attempt_at
-             FROM outbox WHERE channel = $1 AND status = 'pending' ORDER BY id LIMIT $2",
+             FROM outbox WHERE channel = $1 AND status = $2 ORDER BY id LIMIT $3",
         )
         .bind(channel)
+        .bind(OutboxStatus::Pending)
         .bind(limit)
         .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                let payload: String = row.try_get("payload")?;
-                let next: String = row.try_get("next_attempt_at")?;
-                Ok(OutboxRow {
-                    id: row.try_get("id")?,
-                    channel: row.try_get("channel")?,
-                    chat_id: row.try_get("chat_id")?,
-                    kind: row.try_get("kind")?,
-                    payload: serde_json::from_str(&payload)
-                        .map_err(|err| StorageError::Corrupt(format!("outbox payload: {err}")))?,
-                    invitation_token: row.try_get("invitation_token")?,
-                    attempts: row.try_get("attempts")?,
-                    next_attempt_at: parse_timestamp(&next)?,
-                })
-            })
-            .collect()
+        .await?)
     }
 
     /// Claims a row for sending; `false` when another worker has it.
     pub async fn claim_outbox(&self, id: i64, now: DateTime<Utc>) -> Result<bool, StorageError> {
         let claimed = sqlx::query(
-            "UPDATE outbox SET status = 'sending', attempts = attempts + 1, next_attempt_at = $1
-             WHERE id = $2 AND status = 'pending'",
+            "UPDATE outbox SET status = $1, attempts = attempts + 1, next_attempt_at = $2
+             WHERE id = $3 AND status = $4",
         )
+        .bind(OutboxStatus::Sending)
         .bind(timestamp(now))
         .bind(id)
+        .bind(OutboxStatus::Pending)
         .execute(&self.pool)
         .await?
         .rows_affected();
@@ -179,14 +173,18 @@ impl Db {
         let mut tx = self.pool.begin().await?;
         match delivery {
             Delivery::Sent => {
-                sqlx::query("UPDATE outbox SET status = 'sent', sent_at = $1, last_error = NULL WHERE id = $2")
-                    .bind(timestamp(now))
-                    .bind(row.id)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(
+                    "UPDATE outbox SET status = $1, sent_at = $2, last_error = NULL WHERE id = $3",
+                )
+                .bind(OutboxStatus::Sent)
+                .bind(timestamp(now))
+                .bind(row.id)
+                .execute(&mut *tx)
+                .await?;
             }
             Delivery::RetryAt(at, error) => {
-                sqlx::query("UPDATE outbox SET status = 'pending', next_attempt_at = $1, last_error = $2 WHERE id = $3")
+                sqlx::query("UPDATE outbox SET status = $1, next_attempt_at = $2, last_error = $3 WHERE id = $4")
+                    .bind(OutboxStatus::Pending)
                     .bind(timestamp(*at))
                     .bind(error)
                     .bind(row.id)
@@ -194,32 +192,27 @@ impl Db {
                     .await?;
             }
             Delivery::Undeliverable(error) => {
-                sqlx::query(
-                    "UPDATE outbox SET status = 'undeliverable', last_error = $1 WHERE id = $2",
-                )
-                .bind(error)
-                .bind(row.id)
-                .execute(&mut *tx)
-                .await?;
+                sqlx::query("UPDATE outbox SET status = $1, last_error = $2 WHERE id = $3")
+                    .bind(OutboxStatus::Undeliverable)
+                    .bind(error)
+                    .bind(row.id)
+                    .execute(&mut *tx)
+                    .await?;
                 // Nothing more can reach this chat: later rows for it would fail the same way.
                 sqlx::query(
-                    "UPDATE outbox SET status = 'undeliverable', last_error = $1
-                     WHERE channel = $2 AND chat_id = $3 AND status = 'pending'",
+                    "UPDATE outbox SET status = $1, last_error = $2
+                     WHERE channel = $3 AND chat_id = $4 AND status = $5",
                 )
+                .bind(OutboxStatus::Undeliverable)
                 .bind(error)
                 .bind(&row.channel)
                 .bind(&row.chat_id)
+                .bind(OutboxStatus::Pending)
                 .execute(&mut *tx)
                 .await?;
                 if let Some(token) = &row.invitation_token {
-                    sqlx::query(
-                        "UPDATE invitations SET status = 'undeliverable', updated_at = $1
-                         WHERE token = $2 AND status <> 'completed'",
-                    )
-                    .bind(timestamp(now))
-                    .bind(token)
-                    .execute(&mut *tx)
-                    .await?;
+                    update_invitation_status(&mut *tx, token, InvitationStatus::Undeliverable, now)
+                        .await?;
                 }
             }
         }
@@ -234,15 +227,18 @@ impl Db {
         &self,
         older_than: DateTime<Utc>,
     ) -> Result<u64, StorageError> {
-        let result = sqlx::query("UPDATE outbox SET status = 'pending' WHERE status = 'sending' AND next_attempt_at < $1")
-            .bind(timestamp(older_than))
-            .execute(&self.pool)
-            .await?;
+        let result =
+            sqlx::query("UPDATE outbox SET status = $1 WHERE status = $2 AND next_attempt_at < $3")
+                .bind(OutboxStatus::Pending)
+                .bind(OutboxStatus::Sending)
+                .bind(timestamp(older_than))
+                .execute(&self.pool)
+                .await?;
         Ok(result.rows_affected())
     }
 
     /// Counts rows by status, for tests and health checks.
-    pub async fn outbox_count(&self, status: &str) -> Result<i64, StorageError> {
+    pub async fn outbox_count(&self, status: OutboxStatus) -> Result<i64, StorageError> {
         Ok(
             sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM outbox WHERE status = $1")
                 .bind(status)

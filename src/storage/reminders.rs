@@ -1,18 +1,33 @@
-//! Reminders for citizens who chose "Để sau", chats a channel knows, and invitation decisions
-//! (postpone, decline) recorded together with their effects.
+//! Reminders for citizens who chose "Để sau", and invitation decisions (postpone, decline)
+//! recorded together with their effects.
 
+use super::codes::stored_code;
+use super::columns::Stamp;
+use super::invitations::update_invitation_status;
 use super::outbox::{Effects, apply_effects};
-use super::{Db, InvitationStatus, StorageError, parse_timestamp, timestamp};
+use super::{Db, InvitationStatus, StorageError, timestamp};
 use chrono::{DateTime, Utc};
-use sqlx::Row;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+stored_code! {
+    /// Where a reminder is: waiting for its time, sent, or dropped because it was no longer
+    /// wanted (the survey was answered or declined meanwhile).
+    pub enum ReminderStatus("reminder status") {
+        Scheduled = "scheduled",
+        Sent = "sent",
+        Skipped = "skipped",
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Reminder {
     pub invitation_token: String,
     pub channel: String,
     pub chat_id: String,
+    #[sqlx(try_from = "Stamp")]
     pub due_at: DateTime<Utc>,
 }
+
+const REMINDER_SELECT: &str = "SELECT invitation_token, channel, chat_id, due_at FROM reminders";
 
 impl Db {
     /// Sets an invitation's status with its effects in one transaction, unless it is completed.
@@ -30,22 +45,18 @@ impl Db {
             tx.rollback().await?;
             return Ok(false);
         }
-        sqlx::query("UPDATE invitations SET status = $1, updated_at = $2 WHERE token = $3 AND status <> 'completed'")
-            .bind(status.code())
-            .bind(timestamp(now))
-            .bind(token)
-            .execute(&mut *tx)
-            .await?;
+        update_invitation_status(&mut *tx, token, status, now).await?;
         if let Some(reminder) = reminder {
             // One reminder per invitation, ever: a second "Để sau" does not schedule another.
             sqlx::query(
                 "INSERT INTO reminders (invitation_token, channel, chat_id, due_at, status, created_at)
-                 VALUES ($1, $2, $3, $4, 'scheduled', $5) ON CONFLICT (invitation_token) DO NOTHING",
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (invitation_token) DO NOTHING",
             )
             .bind(&reminder.invitation_token)
             .bind(&reminder.channel)
             .bind(&reminder.chat_id)
             .bind(timestamp(reminder.due_at))
+            .bind(ReminderStatus::Scheduled)
             .bind(timestamp(now))
             .execute(&mut *tx)
             .await?;
@@ -60,40 +71,41 @@ impl Db {
         channel: &str,
         now: DateTime<Utc>,
     ) -> Result<Vec<Reminder>, StorageError> {
-        let rows = sqlx::query(
-            "SELECT invitation_token, channel, chat_id, due_at FROM reminders
-             WHERE channel = $1 AND status = 'scheduled' AND due_at <= $2 ORDER BY due_at",
-        )
+        Ok(sqlx::query_as(&format!(
+            "{REMINDER_SELECT} WHERE channel = $1 AND status = $2 AND due_at <= $3 ORDER BY due_at"
+        ))
         .bind(channel)
+        .bind(ReminderStatus::Scheduled)
         .bind(timestamp(now))
         .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(reminder_from_row).collect()
+        .await?)
     }
 
     /// The reminder of an invitation, whatever its status.
     pub async fn reminder(&self, token: &str) -> Result<Option<Reminder>, StorageError> {
-        let row = sqlx::query("SELECT invitation_token, channel, chat_id, due_at FROM reminders WHERE invitation_token = $1")
-            .bind(token)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|row| reminder_from_row(&row)).transpose()
+        Ok(
+            sqlx::query_as(&format!("{REMINDER_SELECT} WHERE invitation_token = $1"))
+                .bind(token)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     /// Marks a reminder done (`sent` or `skipped`) with its effects, once.
     pub async fn finish_reminder(
         &self,
         token: &str,
-        status: &str,
+        status: ReminderStatus,
         effects: &Effects,
         now: DateTime<Utc>,
     ) -> Result<bool, StorageError> {
         let mut tx = self.pool.begin().await?;
         let updated = sqlx::query(
-            "UPDATE reminders SET status = $1 WHERE invitation_token = $2 AND status = 'scheduled'",
+            "UPDATE reminders SET status = $1 WHERE invitation_token = $2 AND status = $3",
         )
         .bind(status)
         .bind(token)
+        .bind(ReminderStatus::Scheduled)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -104,44 +116,4 @@ impl Db {
         tx.commit().await?;
         Ok(true)
     }
-
-    /// Remembers that a chat has talked to us; `true` the first time.
-    pub async fn remember_chat(
-        &self,
-        channel: &str,
-        chat_id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StorageError> {
-        let inserted = sqlx::query(
-            "INSERT INTO channel_chats (channel, chat_id, first_seen_at) VALUES ($1, $2, $3)
-             ON CONFLICT (channel, chat_id) DO NOTHING",
-        )
-        .bind(channel)
-        .bind(chat_id)
-        .bind(timestamp(now))
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        Ok(inserted == 1)
-    }
-
-    pub async fn knows_chat(&self, channel: &str, chat_id: &str) -> Result<bool, StorageError> {
-        let known: Option<i64> =
-            sqlx::query_scalar("SELECT 1 FROM channel_chats WHERE channel = $1 AND chat_id = $2")
-                .bind(channel)
-                .bind(chat_id)
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(known.is_some())
-    }
-}
-
-fn reminder_from_row(row: &sqlx::any::AnyRow) -> Result<Reminder, StorageError> {
-    let due: String = row.try_get("due_at")?;
-    Ok(Reminder {
-        invitation_token: row.try_get("invitation_token")?,
-        channel: row.try_get("channel")?,
-        chat_id: row.try_get("chat_id")?,
-        due_at: parse_timestamp(&due)?,
-    })
 }

@@ -2,24 +2,38 @@
 //! answers are written in one transaction before the next question is sent, so a crash or a
 //! restart loses nothing and the citizen continues where they were.
 
+use super::codes::stored_code;
+use super::columns::{LangCode, StateJson};
+use super::invitations::update_invitation_status;
 use super::outbox::{Effects, apply_effects};
 use super::{Db, Invitation, InvitationStatus, StorageError, timestamp};
 use crate::flow::{Flow, Lang};
 use crate::survey::{self, SurveyState};
 use chrono::{DateTime, Utc};
-use sqlx::Row;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+stored_code! {
+    /// Where a survey session is: being answered, paused by the citizen, or done.
+    pub enum SessionStatus("session status") {
+        Active = "active",
+        Paused = "paused",
+        Completed = "completed",
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Session {
     pub id: i64,
+    #[sqlx(rename = "invitation_token")]
     pub token: String,
     pub channel: String,
     /// The chat on `channel`. Private: never exported, never summarized.
     pub chat_ref: String,
+    #[sqlx(try_from = "LangCode")]
     pub lang: Lang,
     pub flow_version_id: i64,
+    #[sqlx(try_from = "StateJson")]
     pub state: SurveyState,
-    pub status: String,
+    pub status: SessionStatus,
     /// Bumped by every save; a save from a stale read is refused (see [`Progress::Conflict`]).
     pub revision: i64,
 }
@@ -100,12 +114,16 @@ impl Db {
             if invitation.is_expired(now) {
                 return Err(SessionOpenError::Expired);
             }
-            sqlx::query("UPDATE survey_sessions SET status = 'active', updated_at = $1 WHERE id = $2 AND status = 'paused'")
-                .bind(timestamp(now))
-                .bind(session.id)
-                .execute(&self.pool)
-                .await?;
-            session.status = "active".into();
+            sqlx::query(
+                "UPDATE survey_sessions SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
+            )
+            .bind(SessionStatus::Active)
+            .bind(timestamp(now))
+            .bind(session.id)
+            .bind(SessionStatus::Paused)
+            .execute(&self.pool)
+            .await?;
+            session.status = SessionStatus::Active;
             self.set_invitation_status(token, InvitationStatus::Started, now)
                 .await?;
             return Ok((OpenSession::Resumed(session), invitation));
@@ -118,7 +136,7 @@ impl Db {
         let inserted = sqlx::query(
             "INSERT INTO survey_sessions (invitation_token, channel, chat_ref, lang, flow_version_id, state,
              status, revision, started_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, 'active', 0, $7, $7) ON CONFLICT (invitation_token) DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $8) ON CONFLICT (invitation_token) DO NOTHING",
         )
         .bind(token)
         .bind(channel)
@@ -126,15 +144,12 @@ impl Db {
         .bind(lang.code())
         .bind(invitation.flow_version_id)
         .bind(state.to_json())
+        .bind(SessionStatus::Active)
         .bind(timestamp(now))
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        sqlx::query("UPDATE invitations SET status = 'started', updated_at = $1 WHERE token = $2 AND status <> 'completed'")
-            .bind(timestamp(now))
-            .bind(token)
-            .execute(&mut *tx)
-            .await?;
+        update_invitation_status(&mut *tx, token, InvitationStatus::Started, now).await?;
         tx.commit().await?;
         let session = self
             .session_for_token(token)
@@ -151,19 +166,19 @@ impl Db {
     }
 
     pub async fn session_for_token(&self, token: &str) -> Result<Option<Session>, StorageError> {
-        let row = sqlx::query(&format!("{SESSION_SELECT} WHERE invitation_token = $1"))
-            .bind(token)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|row| session_from_row(&row)).transpose()
+        Ok(
+            sqlx::query_as(&format!("{SESSION_SELECT} WHERE invitation_token = $1"))
+                .bind(token)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     pub async fn session(&self, id: i64) -> Result<Option<Session>, StorageError> {
-        let row = sqlx::query(&format!("{SESSION_SELECT} WHERE id = $1"))
+        Ok(sqlx::query_as(&format!("{SESSION_SELECT} WHERE id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
-            .await?;
-        row.map(|row| session_from_row(&row)).transpose()
+            .await?)
     }
 
     /// The chat's survey in progress, if any (the most recently touched one).
@@ -172,24 +187,28 @@ impl Db {
         channel: &str,
         chat_ref: &str,
     ) -> Result<Option<Session>, StorageError> {
-        let row = sqlx::query(&format!(
-            "{SESSION_SELECT} WHERE channel = $1 AND chat_ref = $2 AND status = 'active'
+        Ok(sqlx::query_as(&format!(
+            "{SESSION_SELECT} WHERE channel = $1 AND chat_ref = $2 AND status = $3
              ORDER BY updated_at DESC, id DESC LIMIT 1"
         ))
         .bind(channel)
         .bind(chat_ref)
+        .bind(SessionStatus::Active)
         .fetch_optional(&self.pool)
-        .await?;
-        row.map(|row| session_from_row(&row)).transpose()
+        .await?)
     }
 
     /// Pauses a session: the same link resumes it later.
     pub async fn pause_session(&self, id: i64, now: DateTime<Utc>) -> Result<(), StorageError> {
-        sqlx::query("UPDATE survey_sessions SET status = 'paused', updated_at = $1 WHERE id = $2 AND status = 'active'")
-            .bind(timestamp(now))
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE survey_sessions SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
+        )
+        .bind(SessionStatus::Paused)
+        .bind(timestamp(now))
+        .bind(id)
+        .bind(SessionStatus::Active)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -205,19 +224,20 @@ impl Db {
     ) -> Result<Progress, StorageError> {
         let mut tx = self.pool.begin().await?;
         let status = if state.finished {
-            "completed"
+            SessionStatus::Completed
         } else {
-            "active"
+            SessionStatus::Active
         };
         let updated = sqlx::query(
             "UPDATE survey_sessions SET state = $1, status = $2, revision = revision + 1, updated_at = $3
-             WHERE id = $4 AND revision = $5 AND status <> 'completed'",
+             WHERE id = $4 AND revision = $5 AND status <> $6",
         )
         .bind(state.to_json())
         .bind(status)
         .bind(timestamp(now))
         .bind(session.id)
         .bind(session.revision)
+        .bind(SessionStatus::Completed)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -275,31 +295,9 @@ impl Db {
         .bind(session.id)
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
-            "UPDATE invitations SET status = 'completed', updated_at = $1 WHERE token = $2",
-        )
-        .bind(timestamp(now))
-        .bind(&session.token)
-        .execute(&mut *tx)
-        .await?;
+        update_invitation_status(&mut *tx, &session.token, InvitationStatus::Completed, now)
+            .await?;
         tx.commit().await?;
         Ok(Progress::Completed)
     }
-}
-
-fn session_from_row(row: &sqlx::any::AnyRow) -> Result<Session, StorageError> {
-    let state: String = row.try_get("state")?;
-    let lang: String = row.try_get("lang")?;
-    Ok(Session {
-        id: row.try_get("id")?,
-        token: row.try_get("invitation_token")?,
-        channel: row.try_get("channel")?,
-        chat_ref: row.try_get("chat_ref")?,
-        lang: Lang::parse(&lang).unwrap_or_default(),
-        flow_version_id: row.try_get("flow_version_id")?,
-        state: SurveyState::from_json(&state)
-            .map_err(|err| StorageError::Corrupt(format!("session state: {err}")))?,
-        status: row.try_get("status")?,
-        revision: row.try_get("revision")?,
-    })
 }

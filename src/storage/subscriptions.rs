@@ -1,11 +1,11 @@
 //! Subscriptions of officials' chats to an agency's summaries, the single-use codes that
-//! authorize them, the record of summaries sent, and the responses already alerted on.
+//! authorize them, and the record of summaries sent.
 
+use super::columns::{Flag, MaybeStamp, Stamp};
 use super::outbox::{Effects, apply_effects};
-use super::{Db, StorageError, parse_timestamp, timestamp};
+use super::{Db, StorageError, timestamp};
 use chrono::{DateTime, Utc};
 use rand::Rng;
-use sqlx::Row;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionCode {
@@ -19,7 +19,7 @@ pub struct SubscriptionCode {
     pub expires_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Subscription {
     pub id: i64,
     pub channel: String,
@@ -28,11 +28,32 @@ pub struct Subscription {
     pub agency_code: String,
     pub points_max: Option<f64>,
     /// 1 = Monday … 7 = Sunday, Vietnam time.
+    #[sqlx(try_from = "i64")]
     pub weekday: u32,
+    #[sqlx(try_from = "i64")]
     pub hour: u32,
+    #[sqlx(try_from = "Stamp")]
     pub next_run_at: DateTime<Utc>,
+    #[sqlx(try_from = "Flag")]
     pub active: bool,
+    #[sqlx(try_from = "Flag")]
     pub xlsx: bool,
+}
+
+/// A stored code as redeeming reads it.
+#[derive(sqlx::FromRow)]
+struct StoredCode {
+    agency_code: String,
+    points_max: Option<f64>,
+    #[sqlx(try_from = "i64")]
+    weekday: u32,
+    #[sqlx(try_from = "i64")]
+    hour: u32,
+    xlsx: i64,
+    #[sqlx(try_from = "Stamp")]
+    expires_at: DateTime<Utc>,
+    #[sqlx(try_from = "MaybeStamp")]
+    used_at: Option<DateTime<Utc>>,
 }
 
 /// Why a code did not subscribe the chat.
@@ -121,19 +142,17 @@ impl Db {
         now: DateTime<Utc>,
     ) -> Result<Subscription, RedeemError> {
         let mut tx = self.pool.begin().await?;
-        let row = sqlx::query(
+        let stored: StoredCode = sqlx::query_as(
             "SELECT agency_code, points_max, weekday, hour, xlsx, expires_at, used_at FROM subscription_codes WHERE code = $1",
         )
         .bind(code)
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(RedeemError::Unknown)?;
-        let used: Option<String> = row.try_get("used_at")?;
-        let expires: String = row.try_get("expires_at")?;
-        if used.is_some() {
+        if stored.used_at.is_some() {
             return Err(RedeemError::Used);
         }
-        if parse_timestamp(&expires)? <= now {
+        if stored.expires_at <= now {
             return Err(RedeemError::Expired);
         }
         let spent = sqlx::query(
@@ -148,11 +167,14 @@ impl Db {
         if spent == 0 {
             return Err(RedeemError::Used);
         }
-        let weekday = row.try_get::<i64, _>("weekday")? as u32;
-        let hour = row.try_get::<i64, _>("hour")? as u32;
-        let agency_code: String = row.try_get("agency_code")?;
-        let xlsx: i64 = row.try_get("xlsx")?;
-        let points_max: Option<f64> = row.try_get("points_max")?;
+        let StoredCode {
+            agency_code,
+            points_max,
+            weekday,
+            hour,
+            xlsx,
+            ..
+        } = stored;
         sqlx::query(
             "INSERT INTO subscriptions (channel, chat_id, chat_title, agency_code, points_max, weekday, hour,
              next_run_at, active, created_at, xlsx) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $10)
@@ -172,7 +194,7 @@ impl Db {
         .bind(xlsx)
         .execute(&mut *tx)
         .await?;
-        let stored = sqlx::query(&format!(
+        let subscription: Subscription = sqlx::query_as(&format!(
             "{SUBSCRIPTION_SELECT} WHERE channel = $1 AND chat_id = $2 AND agency_code = $3"
         ))
         .bind(channel)
@@ -180,7 +202,6 @@ impl Db {
         .bind(&agency_code)
         .fetch_one(&mut *tx)
         .await?;
-        let subscription = subscription_from_row(&stored)?;
         apply_effects(&mut tx, &effects_for(&subscription), now).await?;
         tx.commit().await?;
         Ok(subscription)
@@ -208,10 +229,11 @@ impl Db {
 
     /// Every subscription, active first, by id.
     pub async fn subscriptions(&self) -> Result<Vec<Subscription>, StorageError> {
-        let rows = sqlx::query(&format!("{SUBSCRIPTION_SELECT} ORDER BY active DESC, id"))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(subscription_from_row).collect()
+        Ok(
+            sqlx::query_as(&format!("{SUBSCRIPTION_SELECT} ORDER BY active DESC, id"))
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 
     pub async fn chat_subscriptions(
@@ -219,14 +241,13 @@ impl Db {
         channel: &str,
         chat_id: &str,
     ) -> Result<Vec<Subscription>, StorageError> {
-        let rows = sqlx::query(&format!(
+        Ok(sqlx::query_as(&format!(
             "{SUBSCRIPTION_SELECT} WHERE channel = $1 AND chat_id = $2 AND active = 1 ORDER BY id"
         ))
         .bind(channel)
         .bind(chat_id)
         .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(subscription_from_row).collect()
+        .await?)
     }
 
     /// Active subscriptions whose next summary is due.
@@ -234,13 +255,12 @@ impl Db {
         &self,
         now: DateTime<Utc>,
     ) -> Result<Vec<Subscription>, StorageError> {
-        let rows = sqlx::query(&format!(
+        Ok(sqlx::query_as(&format!(
             "{SUBSCRIPTION_SELECT} WHERE active = 1 AND next_run_at <= $1 ORDER BY next_run_at, id"
         ))
         .bind(timestamp(now))
         .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(subscription_from_row).collect()
+        .await?)
     }
 
     /// Records the summary of `week` for a subscription with its messages and moves the next
@@ -276,70 +296,6 @@ impl Db {
         tx.commit().await?;
         Ok(claimed == 1)
     }
-
-    /// Completed responses submitted since `since` not yet checked for alerts.
-    pub async fn responses_to_alert(
-        &self,
-        since: DateTime<Utc>,
-        limit: i64,
-    ) -> Result<Vec<(i64, String)>, StorageError> {
-        let rows = sqlx::query(
-            "SELECT r.id, n.agency_code FROM responses r JOIN notices n ON n.dossier_code = r.dossier_code
-             LEFT JOIN alerted_responses a ON a.response_id = r.id
-             WHERE a.response_id IS NULL AND r.submitted_at >= $1 ORDER BY r.id LIMIT $2",
-        )
-        .bind(timestamp(since))
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| Ok((row.try_get("id")?, row.try_get("agency_code")?)))
-            .collect()
-    }
-
-    /// Marks a response checked, with its alert messages, once.
-    pub async fn mark_alerted(
-        &self,
-        response_id: i64,
-        effects: &Effects,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StorageError> {
-        let mut tx = self.pool.begin().await?;
-        let fresh = sqlx::query(
-            "INSERT INTO alerted_responses (response_id, created_at) VALUES ($1, $2) ON CONFLICT (response_id) DO NOTHING",
-        )
-        .bind(response_id)
-        .bind(timestamp(now))
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if fresh == 0 {
-            tx.rollback().await?;
-            return Ok(false);
-        }
-        apply_effects(&mut tx, effects, now).await?;
-        tx.commit().await?;
-        Ok(true)
-    }
-}
-
-fn subscription_from_row(row: &sqlx::any::AnyRow) -> Result<Subscription, StorageError> {
-    let next: String = row.try_get("next_run_at")?;
-    let active: i64 = row.try_get("active")?;
-    let xlsx: i64 = row.try_get("xlsx")?;
-    Ok(Subscription {
-        id: row.try_get("id")?,
-        channel: row.try_get("channel")?,
-        chat_id: row.try_get("chat_id")?,
-        chat_title: row.try_get("chat_title")?,
-        agency_code: row.try_get("agency_code")?,
-        points_max: row.try_get("points_max")?,
-        weekday: row.try_get::<i64, _>("weekday")? as u32,
-        hour: row.try_get::<i64, _>("hour")? as u32,
-        next_run_at: parse_timestamp(&next)?,
-        active: active != 0,
-        xlsx: xlsx != 0,
-    })
 }
 
 #[cfg(test)]

@@ -1,9 +1,9 @@
 //! The rows a weekly summary and an alert are computed from.
 
-use super::{Db, StorageError, parse_timestamp, timestamp};
+use super::columns::{Level, Stamp};
+use super::{Db, InvitationStatus, StorageError, timestamp};
 use crate::summary::{AnswerRow, Counts};
 use chrono::{DateTime, Utc};
-use sqlx::Row;
 
 /// A completed response as an alert needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,18 +25,54 @@ fn placeholders(offset: usize, count: usize) -> String {
         .join(", ")
 }
 
-fn answer_from_row(row: &sqlx::any::AnyRow) -> Result<AnswerRow, StorageError> {
-    let submitted: String = row.try_get("submitted_at")?;
-    let level: Option<i64> = row.try_get("level")?;
-    Ok(AnswerRow {
-        response_id: row.try_get("response_id")?,
-        agency_code: row.try_get("agency_code")?,
-        submitted_at: parse_timestamp(&submitted)?,
-        question_id: row.try_get("question_id")?,
-        kind: row.try_get("kind")?,
-        value: row.try_get("value")?,
-        level: level.and_then(|l| u8::try_from(l).ok()),
-    })
+/// An answer row as stored; [`AnswerRow`] belongs to the pure summary code, which knows no SQL.
+#[derive(sqlx::FromRow)]
+struct StoredAnswer {
+    response_id: i64,
+    agency_code: String,
+    #[sqlx(try_from = "Stamp")]
+    submitted_at: DateTime<Utc>,
+    question_id: String,
+    kind: String,
+    value: String,
+    #[sqlx(try_from = "Level")]
+    level: Option<u8>,
+}
+
+impl From<StoredAnswer> for AnswerRow {
+    fn from(stored: StoredAnswer) -> AnswerRow {
+        AnswerRow {
+            response_id: stored.response_id,
+            agency_code: stored.agency_code,
+            submitted_at: stored.submitted_at,
+            question_id: stored.question_id,
+            kind: stored.kind,
+            value: stored.value,
+            level: stored.level,
+        }
+    }
+}
+
+/// The head of a response as an alert needs it.
+#[derive(sqlx::FromRow)]
+struct ResponseHead {
+    flow_version_id: i64,
+    agency_code: String,
+    agency_name: Option<String>,
+    procedure_name: String,
+    dossier_code: String,
+}
+
+/// Adds `total` invitations in `status` to `counts`. The one place outcomes are told apart.
+pub(super) fn count_invitations(counts: &mut Counts, status: InvitationStatus, total: i64) {
+    let total = total as u64;
+    counts.invitations += total;
+    match status {
+        InvitationStatus::Completed => counts.responses += total,
+        InvitationStatus::Declined => counts.declines += total,
+        InvitationStatus::Undeliverable => counts.undeliverable += total,
+        InvitationStatus::Pending | InvitationStatus::Started | InvitationStatus::Postponed => {}
+    }
 }
 
 const ANSWER_SELECT: &str =
@@ -61,12 +97,14 @@ impl Db {
              ORDER BY r.id, a.position",
             placeholders(2, codes.len())
         );
-        let mut query = sqlx::query(&sql).bind(timestamp(from)).bind(timestamp(to));
+        let mut query = sqlx::query_as::<_, StoredAnswer>(&sql)
+            .bind(timestamp(from))
+            .bind(timestamp(to));
         for code in codes {
             query = query.bind(code);
         }
         let rows = query.fetch_all(&self.pool).await?;
-        rows.iter().map(answer_from_row).collect()
+        Ok(rows.into_iter().map(AnswerRow::from).collect())
     }
 
     /// Invitations created in `[from, to)` for agencies in `codes`, by outcome.
@@ -85,20 +123,14 @@ impl Db {
              WHERE i.created_at >= $1 AND i.created_at < $2 AND n.agency_code IN ({}) GROUP BY i.status",
             placeholders(2, codes.len())
         );
-        let mut query = sqlx::query(&sql).bind(timestamp(from)).bind(timestamp(to));
+        let mut query = sqlx::query_as::<_, (InvitationStatus, i64)>(&sql)
+            .bind(timestamp(from))
+            .bind(timestamp(to));
         for code in codes {
             query = query.bind(code);
         }
-        for row in query.fetch_all(&self.pool).await? {
-            let status: String = row.try_get("status")?;
-            let total = row.try_get::<i64, _>("total")? as u64;
-            counts.invitations += total;
-            match status.as_str() {
-                "completed" => counts.responses += total,
-                "declined" => counts.declines += total,
-                "undeliverable" => counts.undeliverable += total,
-                _ => {}
-            }
+        for (status, total) in query.fetch_all(&self.pool).await? {
+            count_invitations(&mut counts, status, total);
         }
         Ok(counts)
     }
@@ -108,7 +140,7 @@ impl Db {
         &self,
         response_id: i64,
     ) -> Result<Option<ResponseFacts>, StorageError> {
-        let Some(head) = sqlx::query(
+        let Some(head) = sqlx::query_as::<_, ResponseHead>(
             "SELECT r.id, r.flow_version_id, n.agency_code, n.procedure_name, n.dossier_code, g.name AS agency_name
              FROM responses r JOIN notices n ON n.dossier_code = r.dossier_code
              LEFT JOIN agencies g ON g.code = n.agency_code WHERE r.id = $1",
@@ -119,7 +151,7 @@ impl Db {
         else {
             return Ok(None);
         };
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query_as::<_, StoredAnswer>(&format!(
             "{ANSWER_SELECT} WHERE r.id = $1 ORDER BY a.position"
         ))
         .bind(response_id)
@@ -127,12 +159,12 @@ impl Db {
         .await?;
         Ok(Some(ResponseFacts {
             response_id,
-            agency_code: head.try_get("agency_code")?,
-            agency_name: head.try_get("agency_name")?,
-            procedure_name: head.try_get("procedure_name")?,
-            dossier_code: head.try_get("dossier_code")?,
-            flow_version_id: head.try_get("flow_version_id")?,
-            answers: rows.iter().map(answer_from_row).collect::<Result<_, _>>()?,
+            agency_code: head.agency_code,
+            agency_name: head.agency_name,
+            procedure_name: head.procedure_name,
+            dossier_code: head.dossier_code,
+            flow_version_id: head.flow_version_id,
+            answers: rows.into_iter().map(AnswerRow::from).collect(),
         }))
     }
 }

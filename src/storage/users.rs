@@ -1,38 +1,23 @@
 //! Console users (admins, agency managers, viewers), their sign-in failures and web sessions.
 //! Passwords arrive here already hashed (argon2); session tokens arrive hashed too.
 
-use super::{Db, StorageError, parse_timestamp, timestamp};
+use super::codes::stored_code;
+use super::columns::{MaybeStamp, Stamp};
+use super::{Db, StorageError, timestamp};
 use chrono::{DateTime, Duration, Utc};
-use sqlx::Row;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Admin,
-    Manager,
-    Viewer,
-}
-
-impl Role {
-    pub fn code(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Manager => "manager",
-            Role::Viewer => "viewer",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Role> {
-        match code {
-            "admin" => Some(Role::Admin),
-            "manager" => Some(Role::Manager),
-            "viewer" => Some(Role::Viewer),
-            _ => None,
-        }
+stored_code! {
+    /// What a console user may do: everything, their agency subtree's flows, or only look.
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "lowercase")]
+    pub enum Role("role") {
+        Admin = "admin",
+        Manager = "manager",
+        Viewer = "viewer",
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct User {
     pub login: String,
     pub role: Role,
@@ -40,7 +25,17 @@ pub struct User {
     pub agency_code: Option<String>,
     pub password_hash: String,
     pub failed_attempts: i64,
+    #[sqlx(try_from = "MaybeStamp")]
     pub locked_until: Option<DateTime<Utc>>,
+}
+
+/// A web session as stored.
+#[derive(sqlx::FromRow)]
+struct WebSession {
+    login: String,
+    csrf_token: String,
+    #[sqlx(try_from = "Stamp")]
+    expires_at: DateTime<Utc>,
 }
 
 impl Db {
@@ -58,7 +53,7 @@ impl Db {
         )
         .bind(&user.login)
         .bind(&user.password_hash)
-        .bind(user.role.code())
+        .bind(user.role)
         .bind(user.agency_code.as_deref())
         .bind(timestamp(now))
         .execute(&mut *tx)
@@ -72,7 +67,7 @@ impl Db {
             user.role.code(),
             user.agency_code.as_deref().unwrap_or("*")
         );
-        super::lifecycle::audit(
+        super::audit::audit(
             &mut tx,
             actor,
             "user.add",
@@ -87,13 +82,12 @@ impl Db {
     }
 
     pub async fn user(&self, login: &str) -> Result<Option<User>, StorageError> {
-        let row = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT login, password_hash, role, agency_code, failed_attempts, locked_until FROM users WHERE login = $1",
         )
         .bind(login)
         .fetch_optional(&self.pool)
-        .await?;
-        row.map(|row| user_from_row(&row)).transpose()
+        .await?)
     }
 
     /// Counts a failed sign-in; after `limit` in a row the account is locked for `lock_for`.
@@ -152,20 +146,19 @@ impl Db {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<(User, String)>, StorageError> {
-        let row = sqlx::query(
+        let session: Option<WebSession> = sqlx::query_as(
             "SELECT login, csrf_token, expires_at FROM web_sessions WHERE token_hash = $1",
         )
         .bind(token_hash)
         .fetch_optional(&self.pool)
         .await?;
-        let Some(row) = row else { return Ok(None) };
-        let expires: String = row.try_get("expires_at")?;
-        if parse_timestamp(&expires)? <= now {
+        let Some(session) = session.filter(|session| session.expires_at > now) else {
             return Ok(None);
-        }
-        let login: String = row.try_get("login")?;
-        let csrf: String = row.try_get("csrf_token")?;
-        Ok(self.user(&login).await?.map(|user| (user, csrf)))
+        };
+        Ok(self
+            .user(&session.login)
+            .await?
+            .map(|user| (user, session.csrf_token)))
     }
 
     pub async fn delete_web_session(&self, token_hash: &str) -> Result<(), StorageError> {
@@ -175,17 +168,4 @@ impl Db {
             .await?;
         Ok(())
     }
-}
-
-fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User, StorageError> {
-    let role: String = row.try_get("role")?;
-    let locked: Option<String> = row.try_get("locked_until")?;
-    Ok(User {
-        login: row.try_get("login")?,
-        role: Role::parse(&role).ok_or_else(|| StorageError::Corrupt(format!("role {role:?}")))?,
-        agency_code: row.try_get("agency_code")?,
-        password_hash: row.try_get("password_hash")?,
-        failed_attempts: row.try_get("failed_attempts")?,
-        locked_until: locked.as_deref().map(parse_timestamp).transpose()?,
-    })
 }

@@ -5,7 +5,7 @@ use super::fake_telegram::{self, FakeTelegram, SentMessage};
 use chrono::{DateTime, TimeZone, Utc};
 use sipas_bot::clock::{ManualClock, vietnam};
 use sipas_bot::serve::{Running, ServeSettings};
-use sipas_bot::storage::Db;
+use sipas_bot::storage::{Db, OutboxStatus};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -158,8 +158,8 @@ impl Harness {
         let mut passes = self.running().sender.subscribe();
         let wait = async {
             loop {
-                let pending = self.db.outbox_count("pending").await.unwrap();
-                let sending = self.db.outbox_count("sending").await.unwrap();
+                let pending = self.db.outbox_count(OutboxStatus::Pending).await.unwrap();
+                let sending = self.db.outbox_count(OutboxStatus::Sending).await.unwrap();
                 if pending + sending == 0 {
                     return;
                 }

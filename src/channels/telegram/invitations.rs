@@ -5,7 +5,7 @@
 use super::{CHANNEL, HandleError, Handled, Telegram, messages};
 use crate::clock::outside_quiet_hours;
 use crate::i18n;
-use crate::storage::{Effects, InvitationStatus, Outgoing, Reminder};
+use crate::storage::{Effects, InvitationStatus, Outgoing, Reminder, ReminderStatus};
 use chrono::{DateTime, Utc};
 use teloxide::types::CallbackQueryId;
 
@@ -107,19 +107,19 @@ impl Telegram {
                         "tg-reminder",
                     );
                     (
-                        "sent",
+                        ReminderStatus::Sent,
                         Effects {
                             inbound: None,
                             outgoing: vec![message],
                         },
                     )
                 }
-                _ => ("skipped", Effects::default()),
+                _ => (ReminderStatus::Skipped, Effects::default()),
             };
             if db
                 .finish_reminder(&reminder.invitation_token, status, &effects, now)
                 .await?
-                && status == "sent"
+                && status == ReminderStatus::Sent
             {
                 sent += 1;
             }
