@@ -80,33 +80,18 @@ impl Weekly {
 
     /// An agency and every unit under it.
     pub async fn scope(&self, agency_code: &str) -> Result<Scope, WeeklyError> {
-        let agencies = self.db.agencies().await?;
-        let agency = agencies
-            .iter()
-            .find(|a| a.code == agency_code)
+        let tree = self.db.agency_tree().await?;
+        let agency = tree
+            .get(agency_code)
             .ok_or_else(|| WeeklyError::UnknownAgency(agency_code.to_string()))?;
         let subtree = |root: &str| -> Vec<String> {
-            let mut codes = vec![root.to_string()];
-            let mut index = 0;
-            while index < codes.len() {
-                let parent = codes[index].clone();
-                codes.extend(
-                    agencies
-                        .iter()
-                        .filter(|a| a.parent_code.as_deref() == Some(parent.as_str()))
-                        .map(|a| a.code.clone()),
-                );
-                index += 1;
-            }
-            codes
+            tree.subtree(root).into_iter().map(str::to_string).collect()
         };
         Ok(Scope {
             code: agency.code.clone(),
             name: agency.name.clone(),
             codes: subtree(&agency.code),
-            units: agencies
-                .iter()
-                .filter(|a| a.parent_code.as_deref() == Some(agency.code.as_str()))
+            units: (tree.children(&agency.code).into_iter())
                 .map(|a| (a.code.clone(), a.name.clone(), subtree(&a.code)))
                 .collect(),
         })
@@ -221,7 +206,7 @@ impl Weekly {
     /// report what the flow marks for alerts (harassment, payment outside the rules).
     pub async fn run_alerts(&self, now: DateTime<Utc>) -> Result<usize, WeeklyError> {
         let since = now - Duration::hours(ALERT_WINDOW_HOURS);
-        let agencies = self.db.agencies().await?;
+        let tree = self.db.agency_tree().await?;
         let subscriptions = self.db.subscriptions().await?;
         let mut alerted = 0;
         for (response_id, agency_code) in self.db.responses_to_alert(since, 200).await? {
@@ -229,13 +214,13 @@ impl Weekly {
                 continue;
             };
             let flow = self.db.flow_version(facts.flow_version_id).await?.flow;
-            let chain = crate::storage::ancestors(&agencies, &agency_code);
+            let chain = tree.ancestors(&agency_code);
             let text = self.alert_text(&flow, &facts);
             let mut effects = Effects::default();
             if let Some(text) = text {
                 for subscription in subscriptions
                     .iter()
-                    .filter(|s| s.active && chain.contains(&s.agency_code))
+                    .filter(|s| s.active && chain.contains(&s.agency_code.as_str()))
                 {
                     if let Ok(chat) = subscription.chat_id.parse::<i64>() {
                         effects.push(messages::text(chat, text.clone(), None));

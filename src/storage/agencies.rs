@@ -1,48 +1,11 @@
-//! Agencies: the administrative units that handle dossiers, in a tree (tỉnh > sở/huyện > xã).
+//! Agencies: the administrative units that handle dossiers. Their tree is walked only through
+//! [`AgencyTree`], which [`Db::agency_tree`] loads.
 
 use super::{Db, StorageError, timestamp};
+use crate::agency::AgencyTree;
+pub use crate::agency::{Agency, AgencyLevel};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
-
-/// The level of an agency in the administrative tree.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum AgencyLevel {
-    Tinh,
-    So,
-    Huyen,
-    Xa,
-}
-
-impl AgencyLevel {
-    pub fn code(self) -> &'static str {
-        match self {
-            AgencyLevel::Tinh => "tinh",
-            AgencyLevel::So => "so",
-            AgencyLevel::Huyen => "huyen",
-            AgencyLevel::Xa => "xa",
-        }
-    }
-
-    /// Accepts the codes and the Vietnamese words, with or without diacritics.
-    pub fn parse(text: &str) -> Option<AgencyLevel> {
-        match crate::survey::normalize(text).as_str() {
-            "tinh" => Some(AgencyLevel::Tinh),
-            "so" => Some(AgencyLevel::So),
-            "huyen" => Some(AgencyLevel::Huyen),
-            "xa" => Some(AgencyLevel::Xa),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Agency {
-    pub code: String,
-    pub name: String,
-    pub parent_code: Option<String>,
-    pub level: AgencyLevel,
-}
 
 impl Db {
     /// Inserts or updates an agency by code. The parent must already exist.
@@ -82,28 +45,11 @@ impl Db {
             .await?;
         rows.iter().map(agency_from_row).collect()
     }
-}
 
-/// The agency and every agency above it, nearest first. A cycle in bad data ends the chain
-/// instead of looping.
-pub fn ancestors(agencies: &[Agency], code: &str) -> Vec<String> {
-    let mut chain = vec![code.to_string()];
-    while let Some(parent) = agencies
-        .iter()
-        .find(|a| Some(&a.code) == chain.last())
-        .and_then(|a| a.parent_code.clone())
-    {
-        if chain.contains(&parent) {
-            break;
-        }
-        chain.push(parent);
+    /// The whole tree, read once for one use (a summary, an alert pass, a permission check).
+    pub async fn agency_tree(&self) -> Result<AgencyTree, StorageError> {
+        Ok(AgencyTree::new(self.agencies().await?))
     }
-    chain
-}
-
-/// Whether `code` is `scope` or an agency under it.
-pub fn within(agencies: &[Agency], code: &str, scope: &str) -> bool {
-    ancestors(agencies, code).iter().any(|c| c == scope)
 }
 
 fn agency_from_row(row: &sqlx::any::AnyRow) -> Result<Agency, StorageError> {
@@ -115,32 +61,4 @@ fn agency_from_row(row: &sqlx::any::AnyRow) -> Result<Agency, StorageError> {
         level: AgencyLevel::parse(&level)
             .ok_or_else(|| StorageError::Corrupt(format!("agency level {level:?}")))?,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn agency(code: &str, parent: Option<&str>) -> Agency {
-        Agency {
-            code: code.into(),
-            name: code.into(),
-            parent_code: parent.map(str::to_string),
-            level: AgencyLevel::Xa,
-        }
-    }
-
-    #[test]
-    fn ancestors_walk_up_and_stop_on_a_cycle() {
-        let tree = [
-            agency("T", None),
-            agency("H", Some("T")),
-            agency("X", Some("H")),
-        ];
-        assert_eq!(ancestors(&tree, "X"), ["X", "H", "T"]);
-        assert!(within(&tree, "X", "T") && within(&tree, "H", "H") && !within(&tree, "T", "H"));
-        let cycle = [agency("A", Some("B")), agency("B", Some("A"))];
-        assert_eq!(ancestors(&cycle, "A"), ["A", "B"]);
-        assert_eq!(ancestors(&tree, "UNKNOWN"), ["UNKNOWN"]);
-    }
 }

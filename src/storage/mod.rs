@@ -7,7 +7,6 @@
 mod agencies;
 mod export;
 mod flows;
-mod inbound;
 mod lifecycle;
 mod notices;
 mod outbox;
@@ -18,7 +17,7 @@ mod subscriptions;
 mod summaries;
 mod users;
 
-pub use agencies::{Agency, AgencyLevel, ancestors, within};
+pub use agencies::{Agency, AgencyLevel};
 pub use export::ExportRow;
 pub use flows::StoredFlow;
 pub use lifecycle::{AuditEntry, FlowStatus, FlowVersionInfo, LifecycleError};

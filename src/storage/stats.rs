@@ -2,26 +2,8 @@
 //! Aggregation happens in [`crate::scoring`] and [`crate::report`]; this only reads rows.
 
 use super::{Db, StorageError};
+pub use crate::report::{AgencyCounts, StoredRating};
 use sqlx::Row;
-
-/// One scale answer of a completed response.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredRating {
-    pub agency_code: String,
-    pub flow_version_id: i64,
-    pub question_id: String,
-    pub level: Option<u8>,
-}
-
-/// Invitations of one agency by outcome.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AgencyCounts {
-    pub agency_code: String,
-    pub invitations: u64,
-    pub responses: u64,
-    pub declines: u64,
-    pub undeliverable: u64,
-}
 
 impl Db {
     /// Every scale answer of every completed response.
