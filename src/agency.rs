@@ -58,36 +58,39 @@ pub struct AgencyTree {
 
 impl AgencyTree {
     pub fn new(agencies: Vec<Agency>) -> AgencyTree {
-        let mut tree = AgencyTree {
-            agencies,
-            ..AgencyTree::default()
-        };
-        tree.reindex();
+        let mut tree = AgencyTree::default();
+        for agency in agencies {
+            tree.upsert(agency);
+        }
         tree
     }
 
-    fn reindex(&mut self) {
-        self.index = (self.agencies.iter().enumerate())
-            .map(|(at, agency)| (agency.code.clone(), at))
-            .collect();
-        self.children.clear();
-        for (at, agency) in self.agencies.iter().enumerate() {
-            if let Some(parent) = self.parent(&agency.code) {
-                self.children
-                    .entry(parent.to_string())
-                    .or_default()
-                    .push(at);
-            }
-        }
-    }
-
-    /// Adds an agency, or replaces the one with its code (its place in the order is kept).
+    /// Adds an agency, or replaces the one with its code (its place in the order is kept). Only
+    /// the links of this agency change, so an import of many rows stays linear.
     pub fn upsert(&mut self, agency: Agency) {
-        match self.index.get(&agency.code) {
-            Some(&at) => self.agencies[at] = agency,
-            None => self.agencies.push(agency),
+        let at = match self.index.get(&agency.code) {
+            Some(&at) => {
+                if let Some(old) = &self.agencies[at].parent_code
+                    && let Some(siblings) = self.children.get_mut(old)
+                {
+                    siblings.retain(|&sibling| sibling != at);
+                }
+                self.agencies[at] = agency;
+                at
+            }
+            None => {
+                self.index.insert(agency.code.clone(), self.agencies.len());
+                self.agencies.push(agency);
+                self.agencies.len() - 1
+            }
+        };
+        // Children are kept by the parent code they name, known or not yet: a parent imported
+        // after its children links them without a rebuild.
+        if let Some(parent) = &self.agencies[at].parent_code {
+            let siblings = self.children.entry(parent.clone()).or_default();
+            let place = siblings.partition_point(|&sibling| sibling < at);
+            siblings.insert(place, at);
         }
-        self.reindex();
     }
 
     pub fn agencies(&self) -> &[Agency] {
@@ -110,6 +113,9 @@ impl AgencyTree {
 
     /// The agencies directly under `code`, in order.
     pub fn children(&self, code: &str) -> Vec<&Agency> {
+        if !self.contains(code) {
+            return Vec::new();
+        }
         (self.children.get(code).into_iter().flatten())
             .map(|&at| &self.agencies[at])
             .collect()
@@ -255,6 +261,21 @@ mod tests {
             .map(|(a, _)| a.code.as_str())
             .collect();
         assert_eq!(order, ["R", "R.1"]);
+        let own = AgencyTree::new(vec![agency("S", Some("S"))]);
+        assert_eq!(
+            (own.ancestors("S"), own.subtree("S")),
+            (vec!["S"], vec!["S"])
+        );
+    }
+
+    #[test]
+    fn a_parent_given_after_its_child_is_linked() {
+        let mut tree = AgencyTree::new(vec![agency("P.1", Some("P"))]);
+        assert_eq!(tree.parent("P.1"), None);
+        assert!(tree.children("P").is_empty());
+        tree.upsert(agency("P", None));
+        assert_eq!(tree.parent("P.1"), Some("P"));
+        assert_eq!(tree.subtree("P"), ["P", "P.1"]);
     }
 
     #[test]
