@@ -1,11 +1,31 @@
 //! SIPAS summaries: the indices of an agency and every unit under it, from stored ratings, and
-//! their rendering as text in the reader's language. Pure: the caller reads the rows.
+//! their rendering as text in the reader's language. Pure: the caller reads the rows (storage
+//! fills the row types defined here) and the tree.
 
+use crate::agency::AgencyTree;
 use crate::flow::{Flow, Lang};
 use crate::i18n::{self, Locales};
 use crate::scoring::{self, Criterion, FactorSpec, Rating, Scorecard};
-use crate::storage::{Agency, AgencyCounts, StoredRating};
-use std::collections::HashMap;
+use std::collections::HashSet;
+
+/// One scale answer of a completed response, as storage reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRating {
+    pub agency_code: String,
+    pub flow_version_id: i64,
+    pub question_id: String,
+    pub level: Option<u8>,
+}
+
+/// Invitations of one agency by outcome, as storage counts them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AgencyCounts {
+    pub agency_code: String,
+    pub invitations: u64,
+    pub responses: u64,
+    pub declines: u64,
+    pub undeliverable: u64,
+}
 
 /// The figures of one agency, its subtree included.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,49 +47,19 @@ impl AgencySummary {
 }
 
 /// Scores every agency over its subtree, in tree order (each parent before its children).
-pub fn by_agency<'a>(
+pub fn by_agency(
     flow: &Flow,
-    agencies: &'a [Agency],
+    tree: &AgencyTree,
     ratings: &[StoredRating],
     counts: &[AgencyCounts],
 ) -> Vec<AgencySummary> {
     let factors = factor_specs(flow);
     let criteria = criteria(flow);
-    let mut children: HashMap<Option<&str>, Vec<&Agency>> = HashMap::new();
-    for agency in agencies {
-        let parent = agency
-            .parent_code
-            .as_deref()
-            .filter(|code| agencies.iter().any(|a| a.code == *code));
-        children.entry(parent).or_default().push(agency);
-    }
-    let mut ordered: Vec<(&Agency, usize)> = Vec::new();
-    let mut stack: Vec<(&Agency, usize)> = children
-        .get(&None)
-        .map(|roots| roots.iter().rev().map(|a| (*a, 0)).collect())
-        .unwrap_or_default();
-    while let Some((agency, depth)) = stack.pop() {
-        ordered.push((agency, depth));
-        if let Some(kids) = children.get(&Some(agency.code.as_str())) {
-            stack.extend(kids.iter().rev().map(|kid| (*kid, depth + 1)));
-        }
-    }
-    let subtree = |root: &'a str| -> Vec<&'a str> {
-        let mut codes = vec![];
-        let mut pending = vec![root];
-        while let Some(code) = pending.pop() {
-            codes.push(code);
-            if let Some(kids) = children.get(&Some(code)) {
-                pending.extend(kids.iter().map(|kid| kid.code.as_str()));
-            }
-        }
-        codes
-    };
-    ordered
+    tree.in_tree_order()
         .into_iter()
         .map(|(agency, depth)| {
-            let codes = subtree(&agency.code);
-            let in_scope = |code: &str| codes.contains(&code);
+            let codes: HashSet<&str> = tree.subtree(&agency.code).into_iter().collect();
+            let in_scope = |code: &str| codes.contains(code);
             let scoped: Vec<Rating> = ratings
                 .iter()
                 .filter(|r| in_scope(&r.agency_code))

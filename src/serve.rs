@@ -271,7 +271,7 @@ async fn wait_for_signal() {
 
 /// Starts everything; returns once the HTTP listener is bound and Telegram answered `getMe`.
 pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Running, AppError> {
-    let db = crate::cli::open_store(settings.base.database_url.expose()).await?;
+    let db = crate::startup::open_store(settings.base.database_url.expose()).await?;
     let locales = Arc::new(Locales::load());
     let bot =
         Bot::new(settings.telegram_token.expose()).set_api_url(settings.telegram_api_url.clone());

@@ -11,6 +11,7 @@ mod browser;
 mod cli;
 mod fake_telegram;
 mod intake;
+mod layering;
 mod locales;
 mod officials;
 mod storage;

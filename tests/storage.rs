@@ -8,7 +8,7 @@ use common::TestDb;
 use sipas_bot::conversation::Conversations;
 use sipas_bot::flow::{self, Flow, Lang};
 use sipas_bot::storage::{
-    Agency, AgencyLevel, Db, InvitationStatus, NewNotice, NoticeOutcome, Progress,
+    Agency, AgencyLevel, Db, Effects, InvitationStatus, NewNotice, NoticeOutcome, Progress,
     SessionOpenError, StorageError, SubmissionChannel,
 };
 use sipas_bot::survey::{Answer, Input};
@@ -115,7 +115,7 @@ async fn migrations_are_repeatable_and_flows_are_stored_once() {
     for test_db in TestDb::all().await {
         let db = test_db.open().await;
         db.migrate().await.unwrap();
-        let again = sipas_bot::cli::open_store(&test_db.url).await.unwrap();
+        let again = sipas_bot::startup::open_store(&test_db.url).await.unwrap();
         let flow = short_flow();
         let first = db.store_flow(&flow, at(1)).await.unwrap();
         assert_eq!(
@@ -505,13 +505,14 @@ async fn statuses_round_trip_and_damaged_rows_are_reported_as_corrupt() {
 async fn inbound_messages_are_acted_on_once() {
     for test_db in TestDb::all().await {
         let db = test_db.open().await;
-        assert!(db.first_sighting("telegram", "1001", at(9)).await.unwrap());
+        let seen = |channel: &str| Effects::from_inbound(channel, "1001");
+        assert!(db.record_effects(&seen("telegram"), at(9)).await.unwrap());
         assert!(
-            !db.first_sighting("telegram", "1001", at(9)).await.unwrap(),
+            !db.record_effects(&seen("telegram"), at(9)).await.unwrap(),
             "{}",
             test_db.name
         );
-        assert!(db.first_sighting("zalo", "1001", at(9)).await.unwrap());
+        assert!(db.record_effects(&seen("zalo"), at(9)).await.unwrap());
         db.close().await;
         test_db.cleanup().await;
     }
@@ -602,6 +603,60 @@ async fn going_back_rewrites_only_the_changed_answers() {
             .map(|(q, a)| (q.to_string(), a.to_string()))
             .collect();
         assert_eq!(answers, expected, "{}", test_db.name);
+        db.close().await;
+        test_db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_parent_cycle_is_refused_on_import_and_ends_every_walk_of_stored_data() {
+    for test_db in TestDb::all().await {
+        let db = test_db.open().await;
+        seed_agencies(&db).await;
+        let csv = "code,name,parent_code,level\nT1,UBND tỉnh Mẫu,T1.H1.X1,tỉnh\n";
+        let report = sipas_bot::admin::import::import_agencies(&db, csv, "test", at(8))
+            .await
+            .unwrap();
+        assert_eq!(report.accepted, 0, "{}", test_db.name);
+        assert_eq!(report.rejected[0].reason, "import-error-cycle");
+        assert_eq!(
+            report.rejected[0].args,
+            [("cycle", "T1 → T1.H1.X1 → T1.H1 → T1".to_string())]
+        );
+        assert_eq!(db.agency("T1").await.unwrap().unwrap().parent_code, None);
+
+        // Data written before the import refused cycles may hold one: every walk still ends.
+        db.upsert_agency(
+            &Agency {
+                code: "T1".into(),
+                name: "UBND tỉnh Mẫu".into(),
+                parent_code: Some("T1.H1.X1".into()),
+                level: AgencyLevel::Tinh,
+            },
+            at(9),
+        )
+        .await
+        .unwrap();
+        let tree = db.agency_tree().await.unwrap();
+        assert_eq!(tree.ancestors("T1.H1.X1"), ["T1.H1.X1", "T1.H1", "T1"]);
+        assert_eq!(tree.subtree("T1"), ["T1", "T1.H1", "T1.H1.X1"]);
+        db.assign_flow("T1", "sipas-short", "test", at(9))
+            .await
+            .unwrap();
+        assert_eq!(
+            db.flow_for_agency("T1.H1.X1", "sipas-full").await.unwrap(),
+            "sipas-short",
+            "{}",
+            test_db.name
+        );
+        let weekly = sipas_bot::officials::Officials::new(
+            db.clone(),
+            std::sync::Arc::new(sipas_bot::i18n::Locales::load()),
+            Lang::Vi,
+            "sipas-short".into(),
+        );
+        let scope = weekly.scope("T1.H1").await.unwrap();
+        assert_eq!(scope.codes, ["T1.H1", "T1.H1.X1", "T1"]);
         db.close().await;
         test_db.cleanup().await;
     }

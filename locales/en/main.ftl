@@ -218,6 +218,7 @@ import-error-level = the level must be tinh, so, huyen or xa.
 import-error-duplicate = the agency code appears twice in the file.
 import-error-own-parent = an agency cannot be its own parent.
 import-error-parent = the parent agency does not exist.
+import-error-cycle = this parent would make a cycle: { $cycle }.
 import-report = Imported { $accepted } agencies, rejected { $rejected } rows.
 import-rejected-row = Line { $line } ({ $code }): { $reason }
 admin-added = Created the account “{ $login }” ({ $role }). One-time password: { $password }

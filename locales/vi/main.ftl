@@ -218,6 +218,7 @@ import-error-level = cấp phải là tỉnh, sở, huyện hoặc xã.
 import-error-duplicate = mã cơ quan bị trùng trong tệp.
 import-error-own-parent = cơ quan không thể là cấp trên của chính nó.
 import-error-parent = cơ quan cấp trên không tồn tại.
+import-error-cycle = mã cấp trên này tạo thành vòng lặp: { $cycle }.
 import-report = Đã nhập { $accepted } cơ quan, từ chối { $rejected } dòng.
 import-rejected-row = Dòng { $line } ({ $code }): { $reason }
 admin-added = Đã tạo tài khoản “{ $login }” ({ $role }). Mật khẩu dùng một lần: { $password }

@@ -1,18 +1,64 @@
 //! Agencies from CSV (`code,name,parent_code,level`): every row checked, rejected rows reported
-//! with their line and reason, accepted rows in an order where parents come first.
+//! with their line and reason, accepted rows in an order where parents come first. Checking is
+//! pure ([`parse_agencies`]); [`import_agencies`] stores the accepted rows, for the CLI and the
+//! console alike.
 
-use crate::storage::{Agency, AgencyLevel};
+use crate::agency::{Agency, AgencyLevel, AgencyTree};
+use crate::storage::{Db, StorageError};
+use chrono::{DateTime, Utc};
 
-/// A row that was not imported: its line in the file and the locale id of the reason.
+/// A row that was not imported: its line in the file, the locale id of the reason and the
+/// reason's arguments.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejected {
     pub line: u64,
     pub code: String,
     pub reason: &'static str,
+    pub args: Vec<(&'static str, String)>,
 }
 
-/// Parses the CSV; `known` are the codes already stored (valid parents).
-pub fn parse_agencies(csv_text: &str, known: &[String]) -> (Vec<Agency>, Vec<Rejected>) {
+/// What an import did.
+#[derive(Debug, Clone)]
+pub struct ImportReport {
+    pub accepted: usize,
+    pub rejected: Vec<Rejected>,
+}
+
+/// Imports agencies from CSV text: valid rows are stored (parents first), rejected rows reported.
+pub async fn import_agencies(
+    db: &Db,
+    csv_text: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<ImportReport, StorageError> {
+    let (accepted, rejected) = parse_agencies(csv_text, &db.agency_tree().await?);
+    for agency in &accepted {
+        db.upsert_agency(agency, now).await?;
+    }
+    db.record_audit(
+        actor,
+        "agency.import",
+        &format!("{} rows", accepted.len() + rejected.len()),
+        None,
+        Some(&format!(
+            "{} accepted, {} rejected",
+            accepted.len(),
+            rejected.len()
+        )),
+        now,
+    )
+    .await?;
+    Ok(ImportReport {
+        accepted: accepted.len(),
+        rejected,
+    })
+}
+
+/// Parses the CSV against the `stored` tree: a parent must be stored or accepted above, and a row
+/// that moves a stored agency under one of its own descendants (a parent cycle, which would leave
+/// summaries and alerts without a root) is refused with the codes along the cycle.
+pub fn parse_agencies(csv_text: &str, stored: &AgencyTree) -> (Vec<Agency>, Vec<Rejected>) {
+    let mut tree = stored.clone();
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .flexible(true)
@@ -31,6 +77,7 @@ pub fn parse_agencies(csv_text: &str, known: &[String]) -> (Vec<Agency>, Vec<Rej
             line: 1,
             code: String::new(),
             reason: "import-error-header",
+            args: Vec::new(),
         });
         return (accepted, rejected);
     };
@@ -40,6 +87,7 @@ pub fn parse_agencies(csv_text: &str, known: &[String]) -> (Vec<Agency>, Vec<Rej
                 line: 0,
                 code: String::new(),
                 reason: "import-error-row",
+                args: Vec::new(),
             });
             continue;
         };
@@ -51,6 +99,9 @@ pub fn parse_agencies(csv_text: &str, known: &[String]) -> (Vec<Agency>, Vec<Rej
             field(parent_at),
             field(level_at),
         );
+        let cycle = (!parent.is_empty())
+            .then(|| tree.cycle_through(&code, &parent))
+            .flatten();
         let reason = if code.is_empty() {
             Some("import-error-code")
         } else if name.is_empty() {
@@ -61,22 +112,35 @@ pub fn parse_agencies(csv_text: &str, known: &[String]) -> (Vec<Agency>, Vec<Rej
             Some("import-error-duplicate")
         } else if !parent.is_empty() && parent == code {
             Some("import-error-own-parent")
-        } else if !parent.is_empty()
-            && !known.contains(&parent)
-            && !accepted.iter().any(|a| a.code == parent)
-        {
+        } else if !parent.is_empty() && !tree.contains(&parent) {
             Some("import-error-parent")
+        } else if cycle.is_some() {
+            Some("import-error-cycle")
         } else {
             None
         };
         match reason {
-            Some(reason) => rejected.push(Rejected { line, code, reason }),
-            None => accepted.push(Agency {
-                code,
-                name,
-                parent_code: Some(parent).filter(|p| !p.is_empty()),
-                level: AgencyLevel::parse(&level).expect("checked above"),
-            }),
+            Some(reason) => {
+                let args = cycle
+                    .map(|codes| vec![("cycle", codes.join(" → "))])
+                    .unwrap_or_default();
+                rejected.push(Rejected {
+                    line,
+                    code,
+                    reason,
+                    args,
+                })
+            }
+            None => {
+                let agency = Agency {
+                    code,
+                    name,
+                    parent_code: Some(parent).filter(|p| !p.is_empty()),
+                    level: AgencyLevel::parse(&level).expect("checked above"),
+                };
+                tree.upsert(agency.clone());
+                accepted.push(agency);
+            }
         }
     }
     (accepted, rejected)
@@ -96,7 +160,7 @@ mod tests {
                    T1.H2,Huyện Hai,T1,quận\n\
                    T1.H1,Trùng,T1,huyện\n\
                    T1.H1.X1,UBND xã Một,T1.H1,xa\n";
-        let (accepted, rejected) = parse_agencies(csv, &[]);
+        let (accepted, rejected) = parse_agencies(csv, &AgencyTree::default());
         let codes: Vec<&str> = accepted.iter().map(|a| a.code.as_str()).collect();
         assert_eq!(codes, ["T1", "T1.H1", "T1.H1.X1"]);
         let reasons: Vec<(u64, &str)> = rejected.iter().map(|r| (r.line, r.reason)).collect();
@@ -113,8 +177,41 @@ mod tests {
 
     #[test]
     fn a_missing_header_rejects_the_file() {
-        let (accepted, rejected) = parse_agencies("ma,ten\nA,B\n", &[]);
+        let (accepted, rejected) = parse_agencies("ma,ten\nA,B\n", &AgencyTree::default());
         assert!(accepted.is_empty());
         assert_eq!(rejected[0].reason, "import-error-header");
+    }
+
+    #[test]
+    fn a_row_that_would_close_a_parent_cycle_is_refused_naming_the_rows() {
+        let stored = AgencyTree::new(
+            parse_agencies(
+                "code,name,parent_code,level\nA,Tỉnh A,,tỉnh\nA.1,Huyện A1,A,huyện\n",
+                &AgencyTree::default(),
+            )
+            .0,
+        );
+        let csv = "code,name,parent_code,level\n\
+                   A.1.X,Xã mới,A.1,xã\n\
+                   A,Tỉnh A,A.1.X,tỉnh\n\
+                   A.2,Huyện A2,A,huyện\n\
+                   A.1,Huyện A1,A.2,huyện\n";
+        let (accepted, rejected) = parse_agencies(csv, &stored);
+        let codes: Vec<&str> = accepted.iter().map(|a| a.code.as_str()).collect();
+        assert_eq!(codes, ["A.1.X", "A.2", "A.1"]);
+        assert_eq!(
+            rejected,
+            [Rejected {
+                line: 3,
+                code: "A".into(),
+                reason: "import-error-cycle",
+                args: vec![("cycle", "A → A.1.X → A.1 → A".into())],
+            }]
+        );
+        let locales = crate::i18n::Locales::load();
+        assert_eq!(
+            locales.text(crate::flow::Lang::Vi, rejected[0].reason, &rejected[0].args),
+            "mã cấp trên này tạo thành vòng lặp: A → A.1.X → A.1 → A."
+        );
     }
 }

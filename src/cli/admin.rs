@@ -4,8 +4,8 @@ use crate::admin::{auth, import};
 use crate::config::Settings;
 use crate::error::AppError;
 use crate::i18n::Locales;
-use crate::storage::{Db, Role, StorageError, User};
-use chrono::{DateTime, Utc};
+use crate::storage::{Role, User};
+use chrono::Utc;
 use clap::{Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -37,44 +37,6 @@ pub enum AgencyCommand {
     Import { file: PathBuf },
 }
 
-/// What an import did.
-#[derive(Debug, Clone)]
-pub struct ImportReport {
-    pub accepted: usize,
-    pub rejected: Vec<import::Rejected>,
-}
-
-/// Imports agencies from CSV text: valid rows are stored (parents first), rejected rows reported.
-pub async fn import_agencies(
-    db: &Db,
-    csv_text: &str,
-    actor: &str,
-    now: DateTime<Utc>,
-) -> Result<ImportReport, StorageError> {
-    let known: Vec<String> = db.agencies().await?.into_iter().map(|a| a.code).collect();
-    let (accepted, rejected) = import::parse_agencies(csv_text, &known);
-    for agency in &accepted {
-        db.upsert_agency(agency, now).await?;
-    }
-    db.record_audit(
-        actor,
-        "agency.import",
-        &format!("{} rows", accepted.len() + rejected.len()),
-        None,
-        Some(&format!(
-            "{} accepted, {} rejected",
-            accepted.len(),
-            rejected.len()
-        )),
-        now,
-    )
-    .await?;
-    Ok(ImportReport {
-        accepted: accepted.len(),
-        rejected,
-    })
-}
-
 pub async fn run_admin(
     command: AdminCommand,
     settings: &Settings,
@@ -99,7 +61,7 @@ pub async fn run_admin(
         );
         return Ok(ExitCode::FAILURE);
     }
-    let db = super::open_store(settings.database_url.expose()).await?;
+    let db = crate::startup::open_store(settings.database_url.expose()).await?;
     if let Some(code) = &agency
         && db.agency(code).await?.is_none()
     {
@@ -149,8 +111,8 @@ pub async fn run_agency(
         path: super::display_path(&file),
         reason: err.to_string(),
     })?;
-    let db = super::open_store(settings.database_url.expose()).await?;
-    let report = import_agencies(&db, &text, "cli", Utc::now()).await?;
+    let db = crate::startup::open_store(settings.database_url.expose()).await?;
+    let report = import::import_agencies(&db, &text, "cli", Utc::now()).await?;
     db.close().await;
     let lang = settings.lang;
     println!(
@@ -173,7 +135,10 @@ pub async fn run_agency(
                 &[
                     ("line", rejected.line.to_string()),
                     ("code", rejected.code.clone()),
-                    ("reason", locales.text(lang, rejected.reason, &[])),
+                    (
+                        "reason",
+                        locales.text(lang, rejected.reason, &rejected.args)
+                    ),
                 ],
             )
         );

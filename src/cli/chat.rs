@@ -38,7 +38,7 @@ pub async fn run(
     settings: &Settings,
     locales: &Locales,
 ) -> Result<ExitCode, AppError> {
-    let db = super::open_store(settings.database_url.expose()).await?;
+    let db = crate::startup::open_store(settings.database_url.expose()).await?;
     let token = match &args.token {
         Some(token) => token.clone(),
         None => {
@@ -118,7 +118,7 @@ pub async fn resolve_flow(
             for problem in &problems {
                 eprintln!(
                     "{}",
-                    super::flow::render_problem(locales, settings.lang, problem)
+                    crate::flow::render_problem(locales, settings.lang, problem)
                 );
             }
             return Err(AppError::FlowInvalid { problems });

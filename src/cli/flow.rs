@@ -1,7 +1,7 @@
 //! `sipas-bot flow …`: checking flow files.
 
 use crate::error::AppError;
-use crate::flow::{self, Flow, FlowProblem, Lang};
+use crate::flow::{self, Flow, render_problem};
 use crate::i18n::{self, Locales};
 use clap::Subcommand;
 use std::path::PathBuf;
@@ -35,7 +35,7 @@ pub async fn run(command: FlowCommand, locales: &Locales) -> Result<ExitCode, Ap
                 }
                 return Err(AppError::FlowInvalid { problems });
             }
-            let db = super::open_store(settings.database_url.expose()).await?;
+            let db = crate::startup::open_store(settings.database_url.expose()).await?;
             db.publish_flow_file(&parsed, "cli", chrono::Utc::now())
                 .await?;
             db.close().await;
@@ -53,7 +53,7 @@ pub async fn run(command: FlowCommand, locales: &Locales) -> Result<ExitCode, Ap
             Ok(ExitCode::SUCCESS)
         }
         FlowCommand::List => {
-            let db = super::open_store(settings.database_url.expose()).await?;
+            let db = crate::startup::open_store(settings.database_url.expose()).await?;
             for v in db.flow_versions().await? {
                 let current = if v.current {
                     locales.text(lang, "flow-list-current", &[])
@@ -87,7 +87,7 @@ pub async fn run(command: FlowCommand, locales: &Locales) -> Result<ExitCode, Ap
             Ok(ExitCode::SUCCESS)
         }
         FlowCommand::Export { flow, version } => {
-            let db = super::open_store(settings.database_url.expose()).await?;
+            let db = crate::startup::open_store(settings.database_url.expose()).await?;
             let Some(id) = db.flow_version_id(&flow, version).await? else {
                 eprintln!(
                     "{}: {}",
@@ -148,26 +148,5 @@ pub async fn run(command: FlowCommand, locales: &Locales) -> Result<ExitCode, Ap
                 ExitCode::SUCCESS
             })
         }
-    }
-}
-
-/// One problem as a line: the file, the question and what is wrong.
-pub fn render_problem(locales: &Locales, lang: Lang, problem: &FlowProblem) -> String {
-    let message = locales.text(lang, problem.kind.message_id(), &problem.kind.args());
-    match &problem.question {
-        Some(question) => locales.text(
-            lang,
-            "flow-problem-in-question",
-            &[
-                ("file", problem.file.clone()),
-                ("question", question.clone()),
-                ("problem", message),
-            ],
-        ),
-        None => locales.text(
-            lang,
-            "flow-problem-in-flow",
-            &[("file", problem.file.clone()), ("problem", message)],
-        ),
     }
 }

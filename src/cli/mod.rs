@@ -14,7 +14,6 @@ use crate::error::AppError;
 use crate::flow::Lang;
 use crate::i18n::Locales;
 use crate::storage::Db;
-use chrono::Utc;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -141,18 +140,6 @@ async fn dispatch(cli: Cli, locales: &Locales) -> Result<ExitCode, AppError> {
             }
         }
     }
-}
-
-pub use admin::{ImportReport, import_agencies};
-pub use flow::render_problem as render_flow_problem;
-
-/// Opens the configured database, runs migrations and stores the shipped flows.
-pub async fn open_store(database_url: &str) -> Result<Db, AppError> {
-    let db = Db::open(database_url).await?;
-    for flow in crate::flow::builtin() {
-        db.store_flow(&flow, Utc::now()).await?;
-    }
-    Ok(db)
 }
 
 fn init_tracing(default_level: &str) {

@@ -39,7 +39,7 @@ pub async fn run(
     settings: &Settings,
     locales: &Locales,
 ) -> Result<ExitCode, AppError> {
-    let db = super::open_store(settings.database_url.expose()).await?;
+    let db = crate::startup::open_store(settings.database_url.expose()).await?;
     let lang = settings.lang;
     let now = Utc::now();
     let agencies = db.agencies().await?;

@@ -44,7 +44,7 @@ pub async fn run(
         Some(text) => Week::parse(text).ok_or_else(|| AppError::BadWeek(text.clone()))?,
         None => Week::containing(chrono::Utc::now()).previous(),
     };
-    let db = super::open_store(settings.database_url.expose()).await?;
+    let db = crate::startup::open_store(settings.database_url.expose()).await?;
     let weekly = Officials::new(
         db.clone(),
         Arc::new(Locales::load()),

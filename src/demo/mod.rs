@@ -6,6 +6,7 @@
 
 mod citizen;
 
+use crate::agency::AgencyTree;
 use crate::config::Settings;
 use crate::conversation::Conversations;
 use crate::error::AppError;
@@ -72,7 +73,7 @@ pub async fn run(
             format!("sqlite://{DEMO_DATABASE}")
         }
     };
-    let db = crate::cli::open_store(&url).await?;
+    let db = crate::startup::open_store(&url).await?;
     let outcome = simulate(&db, locales, settings.lang, args.citizens, args.seed, true).await?;
     db.close().await;
     println!("{}", outcome.summary);
@@ -153,7 +154,7 @@ pub async fn simulate(
 
     let ratings = db.scale_ratings().await?;
     let counts = db.agency_counts().await?;
-    let summaries = report::by_agency(&flow.flow, &agencies, &ratings, &counts);
+    let summaries = report::by_agency(&flow.flow, &AgencyTree::new(agencies), &ratings, &counts);
     let top = summaries.first().cloned();
     Ok(DemoOutcome {
         invitations: top.as_ref().map_or(0, |s| s.invitations),

@@ -6,7 +6,7 @@
 
 mod validate;
 
-pub use validate::{FlowProblem, ProblemKind, validate};
+pub use validate::{FlowProblem, ProblemKind, render_problem, validate};
 
 use serde::{Deserialize, Serialize};
 use std::path::Path;

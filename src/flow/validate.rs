@@ -1,7 +1,9 @@
 //! Validation of a parsed flow: every problem found, each naming the file, the question and what
-//! is wrong. Problems are data; the caller renders them through the locale files.
+//! is wrong. Problems are data, rendered through the locale files by [`render_problem`], so the
+//! CLI and the admin console say the same.
 
-use super::{Flow, QuestionKind, Text};
+use super::{Flow, Lang, QuestionKind, Text};
+use crate::i18n::Locales;
 use std::collections::HashSet;
 
 /// One thing wrong with a flow file.
@@ -11,6 +13,27 @@ pub struct FlowProblem {
     /// The question concerned, when there is one.
     pub question: Option<String>,
     pub kind: ProblemKind,
+}
+
+/// One problem as a line: the file, the question and what is wrong.
+pub fn render_problem(locales: &Locales, lang: Lang, problem: &FlowProblem) -> String {
+    let message = locales.text(lang, problem.kind.message_id(), &problem.kind.args());
+    match &problem.question {
+        Some(question) => locales.text(
+            lang,
+            "flow-problem-in-question",
+            &[
+                ("file", problem.file.clone()),
+                ("question", question.clone()),
+                ("problem", message),
+            ],
+        ),
+        None => locales.text(
+            lang,
+            "flow-problem-in-flow",
+            &[("file", problem.file.clone()), ("problem", message)],
+        ),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

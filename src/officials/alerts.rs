@@ -15,7 +15,7 @@ impl Officials {
     /// Alerts the subscribed chats of a scope about new responses that call for it.
     pub async fn run_alerts(&self, now: DateTime<Utc>) -> Result<usize, OfficialsError> {
         let since = now - Duration::hours(ALERT_WINDOW_HOURS);
-        let agencies = self.db.agencies().await?;
+        let tree = self.db.agency_tree().await?;
         let subscriptions = self.db.subscriptions().await?;
         let mut alerted = 0;
         for (response_id, agency_code) in self.db.responses_to_alert(since, 200).await? {
@@ -23,13 +23,13 @@ impl Officials {
                 continue;
             };
             let flow = self.db.flow_version(facts.flow_version_id).await?.flow;
-            let chain = crate::storage::ancestors(&agencies, &agency_code);
+            let chain = tree.ancestors(&agency_code);
             let mut effects = Effects::default();
             if let Some(text) = self.alert_text(&flow, &facts) {
                 let message = [OfficialMessage::Text { text }];
                 for subscription in subscriptions
                     .iter()
-                    .filter(|s| s.active && chain.contains(&s.agency_code))
+                    .filter(|s| s.active && chain.contains(&s.agency_code.as_str()))
                 {
                     effects.outgoing.extend(self.render(
                         &subscription.channel,

@@ -8,33 +8,18 @@ use chrono::{DateTime, Utc};
 impl Officials {
     /// An agency and every unit under it.
     pub async fn scope(&self, agency_code: &str) -> Result<Scope, OfficialsError> {
-        let agencies = self.db.agencies().await?;
-        let agency = agencies
-            .iter()
-            .find(|a| a.code == agency_code)
+        let tree = self.db.agency_tree().await?;
+        let agency = tree
+            .get(agency_code)
             .ok_or_else(|| OfficialsError::UnknownAgency(agency_code.to_string()))?;
         let subtree = |root: &str| -> Vec<String> {
-            let mut codes = vec![root.to_string()];
-            let mut index = 0;
-            while index < codes.len() {
-                let parent = codes[index].clone();
-                codes.extend(
-                    agencies
-                        .iter()
-                        .filter(|a| a.parent_code.as_deref() == Some(parent.as_str()))
-                        .map(|a| a.code.clone()),
-                );
-                index += 1;
-            }
-            codes
+            tree.subtree(root).into_iter().map(str::to_string).collect()
         };
         Ok(Scope {
             code: agency.code.clone(),
             name: agency.name.clone(),
             codes: subtree(&agency.code),
-            units: agencies
-                .iter()
-                .filter(|a| a.parent_code.as_deref() == Some(agency.code.as_str()))
+            units: (tree.children(&agency.code).into_iter())
                 .map(|a| (a.code.clone(), a.name.clone(), subtree(&a.code)))
                 .collect(),
         })

@@ -54,9 +54,9 @@ impl Db {
         if assignments.is_empty() {
             return Ok(fallback.to_string());
         }
-        let agencies = self.agencies().await?;
-        for code in super::ancestors(&agencies, agency_code) {
-            if let Some((_, flow)) = assignments.iter().find(|(a, _)| *a == code) {
+        let tree = self.agency_tree().await?;
+        for code in tree.ancestors(agency_code) {
+            if let Some((_, flow)) = assignments.iter().find(|(a, _)| a == code) {
                 return Ok(flow.clone());
             }
         }

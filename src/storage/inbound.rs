@@ -1,7 +1,7 @@
 //! Processed inbound messages, so a message delivered twice (a repeated Telegram update, a
 //! retried webhook) is acted on once.
 
-use super::{Db, StorageError, timestamp};
+use super::{StorageError, timestamp};
 use chrono::{DateTime, Utc};
 use sqlx::{Any, Executor};
 
@@ -23,16 +23,4 @@ pub(super) async fn record_inbound<'e>(
     .execute(executor)
     .await?;
     Ok(result.rows_affected() == 1)
-}
-
-impl Db {
-    /// Records `message_id` of `channel` as seen; `true` the first time, `false` after.
-    pub async fn first_sighting(
-        &self,
-        channel: &str,
-        message_id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StorageError> {
-        record_inbound(&self.pool, channel, message_id, now).await
-    }
 }

@@ -26,7 +26,7 @@ mod subscriptions;
 mod summaries;
 mod users;
 
-pub use agencies::{Agency, AgencyLevel, ancestors, within};
+pub use agencies::{Agency, AgencyLevel};
 pub use audit::AuditEntry;
 pub use codes::UnknownCode;
 pub use export::ExportRow;

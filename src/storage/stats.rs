@@ -4,32 +4,23 @@
 use super::columns::Level;
 use super::summaries::count_invitations;
 use super::{Db, InvitationStatus, StorageError};
+pub use crate::report::{AgencyCounts, StoredRating};
 use crate::summary::Counts;
 
-/// One scale answer of a completed response.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct StoredRating {
-    pub agency_code: String,
-    pub flow_version_id: i64,
-    pub question_id: String,
+/// One scale answer of a completed response, as read ([`StoredRating`] is the core's own type).
+#[derive(sqlx::FromRow)]
+struct RatingRow {
+    agency_code: String,
+    flow_version_id: i64,
+    question_id: String,
     #[sqlx(try_from = "Level")]
-    pub level: Option<u8>,
-}
-
-/// Invitations of one agency by outcome.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AgencyCounts {
-    pub agency_code: String,
-    pub invitations: u64,
-    pub responses: u64,
-    pub declines: u64,
-    pub undeliverable: u64,
+    level: Option<u8>,
 }
 
 impl Db {
     /// Every scale answer of every completed response.
     pub async fn scale_ratings(&self) -> Result<Vec<StoredRating>, StorageError> {
-        Ok(sqlx::query_as(
+        let rows: Vec<RatingRow> = sqlx::query_as(
             "SELECT n.agency_code, a.flow_version_id, a.question_id, a.level
              FROM answers a
              JOIN responses r ON r.session_id = a.session_id
@@ -37,7 +28,16 @@ impl Db {
              WHERE a.kind = 'scale'",
         )
         .fetch_all(&self.pool)
-        .await?)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| StoredRating {
+                agency_code: row.agency_code,
+                flow_version_id: row.flow_version_id,
+                question_id: row.question_id,
+                level: row.level,
+            })
+            .collect())
     }
 
     /// Completed responses per agency and flow version: `(agency, flow id, version, count)`.

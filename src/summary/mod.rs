@@ -17,7 +17,7 @@ use crate::flow::{Flow, Lang, QuestionKind};
 use crate::scoring::{self, Rating};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// Units with fewer responses in the week are listed apart and not ranked.
 pub const MIN_RESPONSES_TO_RANK: u64 = 10;
@@ -347,11 +347,6 @@ fn comments(flow: &Flow, rows: &[&AnswerRow]) -> Vec<String> {
             .then(b.response_id.cmp(&a.response_id))
     });
     texts.iter().take(SHOWN).map(|r| mask(&r.value)).collect()
-}
-
-/// The rows of one response, keyed by question, for alerts.
-pub fn answers_by_question(rows: &[AnswerRow]) -> HashMap<&str, &AnswerRow> {
-    rows.iter().map(|r| (r.question_id.as_str(), r)).collect()
 }
 
 #[cfg(test)]

@@ -82,7 +82,7 @@ impl TestDb {
     }
 
     pub async fn open(&self) -> Db {
-        sipas_bot::cli::open_store(&self.url)
+        sipas_bot::startup::open_store(&self.url)
             .await
             .unwrap_or_else(|err| panic!("{}: {err}", self.name))
     }

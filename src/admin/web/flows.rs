@@ -16,8 +16,8 @@ async fn may_manage(console: &Console, signed: &Signed, owner: Option<&str>) -> 
             let (Some(scope), Some(owner)) = (signed.user.agency_code.as_deref(), owner) else {
                 return false;
             };
-            let agencies = console.db.agencies().await.unwrap_or_default();
-            crate::storage::within(&agencies, owner, scope)
+            let tree = console.db.agency_tree().await.unwrap_or_default();
+            tree.within(owner, scope)
         }
     }
 }
@@ -489,7 +489,7 @@ pub async fn validate(
         .map(|p| {
             format!(
                 "<li>{}</li>",
-                esc(&crate::cli::render_flow_problem(
+                esc(&crate::flow::render_problem(
                     &console.locales,
                     console.lang,
                     p

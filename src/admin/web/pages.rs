@@ -89,7 +89,7 @@ pub async fn import_agencies(
     if signed.user.role != Role::Admin {
         return console.forbidden("admin-error-admin-only");
     }
-    let report = match crate::cli::import_agencies(
+    let report = match crate::admin::import::import_agencies(
         &console.db,
         fields.get("csv").map(String::as_str).unwrap_or(""),
         &signed.user.login,
@@ -111,7 +111,7 @@ pub async fn import_agencies(
                     &[
                         ("line", r.line.to_string()),
                         ("code", r.code.clone()),
-                        ("reason", console.t(r.reason, &[]))
+                        ("reason", console.t(r.reason, &r.args))
                     ],
                 ))
             )
@@ -202,13 +202,13 @@ pub async fn issue_code(
         Err(response) => return response,
     };
     let agency = fields.get("agency").cloned().unwrap_or_default();
-    let agencies = console.db.agencies().await.unwrap_or_default();
-    let Some(found) = agencies.iter().find(|a| a.code == agency) else {
+    let tree = console.db.agency_tree().await.unwrap_or_default();
+    let Some(found) = tree.get(&agency) else {
         return console.forbidden("admin-not-found");
     };
     if signed.user.role == Role::Manager {
         let scope = signed.user.agency_code.clone().unwrap_or_default();
-        let inside = crate::storage::within(&agencies, &agency, &scope);
+        let inside = tree.within(&agency, &scope);
         if !inside {
             return console.forbidden("admin-error-not-yours");
         }

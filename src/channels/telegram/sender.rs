@@ -17,7 +17,7 @@ use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, InputFile, MessageId};
 use teloxide::{ApiError, RequestError};
 
-/// After this many failed attempts a row is given up (kept as `failed` for operators).
+/// After this many failed attempts a row is given up: kept as `undeliverable`, with the last error.
 pub const MAX_ATTEMPTS: i64 = 12;
 
 /// The bot used for sending, rate-limited as Telegram asks.
