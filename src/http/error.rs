@@ -196,3 +196,79 @@ impl IntoResponse for HttpError {
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::intake::FieldError;
+
+    /// The response an API client receives for `err`: the status and the JSON body.
+    async fn api_body(err: HttpError) -> (StatusCode, serde_json::Value) {
+        let response = err.into_response();
+        let failure = response.extensions().get::<Failure>().cloned().unwrap();
+        let response = failure.json(response.status(), &Locales::load(), Lang::Vi);
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    #[tokio::test]
+    async fn storage_failures_answer_503_without_their_details() {
+        let err = HttpError::Storage(StorageError::Corrupt("row 7 of /srv/sipas.db".into()));
+        let (status, body) = api_body(err).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(body["error"], "storage_unavailable");
+        let text = Locales::load().text(Lang::Vi, "http-error-internal", &[]);
+        assert_eq!(body["message"], text.as_str());
+        assert!(!body.to_string().contains("sipas.db"), "{body}");
+    }
+
+    #[tokio::test]
+    async fn each_variant_keeps_its_status_and_code() {
+        for (err, status, code) in [
+            (HttpError::Unauthorized, 401, "unauthorized"),
+            (HttpError::Forbidden("admin-error-csrf"), 403, "forbidden"),
+            (HttpError::NotFound("invitation-unknown"), 404, "not_found"),
+            (HttpError::InvalidJson("eof".into()), 400, "invalid_json"),
+            (
+                HttpError::InvalidUpdate("eof".into()),
+                400,
+                "invalid_update",
+            ),
+            (HttpError::UnknownFlow("x".into()), 500, "unknown_flow"),
+            (HttpError::Qr, 500, "qr_failed"),
+        ] {
+            let (got, body) = api_body(err).await;
+            assert_eq!((got.as_u16(), body["error"].as_str()), (status, Some(code)));
+            assert!(!body["message"].as_str().unwrap().is_empty(), "{body}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_invalid_notice_names_every_field() {
+        let err = HttpError::InvalidNotice(vec![
+            FieldError {
+                field: "dossier_code".into(),
+                reason: "http-error-internal",
+            },
+            FieldError {
+                field: "agency_code".into(),
+                reason: "http-error-internal",
+            },
+        ]);
+        let (status, body) = api_body(err).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(body["fields"].as_array().unwrap().len(), 2);
+        let message = body["message"].as_str().unwrap();
+        assert!(message.starts_with("dossier_code: ") && message.contains("; agency_code: "));
+    }
+
+    #[test]
+    fn no_session_sends_the_browser_to_sign_in() {
+        let response = HttpError::SignIn.into_response();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(response.headers()["location"], "/admin/login");
+    }
+}
