@@ -96,7 +96,7 @@ impl Browser {
 
     /// The CSRF token of the last page's forms.
     fn csrf(page: &Page) -> String {
-        let marker = "name=csrf value=\"";
+        let marker = "name=\"csrf\" value=\"";
         let at = page.body.find(marker).expect("a form with a CSRF token") + marker.len();
         page.body[at..at + 64].to_string()
     }
@@ -165,14 +165,14 @@ async fn seed(harness: &Harness) {
 
 /// The id of the version row `flow vN` on the flows page.
 fn version_link(page: &Page, flow: &str, version: i64) -> i64 {
-    let marker = format!("data-flow=\"{flow}\" data-version={version}>");
+    let marker = format!("data-flow=\"{flow}\" data-version=\"{version}\">");
     let at = page
         .body
         .find(&marker)
         .unwrap_or_else(|| panic!("no {flow} v{version} in {}", page.body));
     let rest = &page.body[at..];
-    let link = rest.find("href=/admin/flows/").unwrap() + 18;
-    rest[link..].split('>').next().unwrap().parse().unwrap()
+    let link = rest.find("href=\"/admin/flows/").unwrap() + 19;
+    rest[link..].split('"').next().unwrap().parse().unwrap()
 }
 
 #[tokio::test]
@@ -285,7 +285,11 @@ async fn a_published_change_applies_to_new_invitations_while_surveys_in_progress
     let validated = admin
         .post(&format!("{draft_path}/validate"), &[("csrf", &csrf)])
         .await;
-    assert!(validated.body.contains("id=valid"), "{}", validated.body);
+    assert!(
+        validated.body.contains("id=\"valid\""),
+        "{}",
+        validated.body
+    );
     let published = admin
         .post(&format!("{draft_path}/publish"), &[("csrf", &csrf)])
         .await;
@@ -295,7 +299,7 @@ async fn a_published_change_applies_to_new_invitations_while_surveys_in_progress
     assert!(
         flows
             .body
-            .contains("data-version=2><td>sipas-short</td><td>v2</td>")
+            .contains("data-version=\"2\"><td>sipas-short</td><td>v2</td>")
     );
     let preview = admin.get(&format!("/admin/flows/{v2}/preview")).await;
     assert!(
@@ -303,7 +307,11 @@ async fn a_published_change_applies_to_new_invitations_while_surveys_in_progress
             .body
             .contains("Ông/Bà thấy nơi làm thủ tục có thuận tiện không?")
     );
-    assert!(preview.body.contains("<span class=btn>Rất hài lòng</span>"));
+    assert!(
+        preview
+            .body
+            .contains("<span class=\"btn\">Rất hài lòng</span>")
+    );
     let diff = admin.get(&format!("/admin/flows/{v2}/diff")).await;
     assert!(
         diff.body
@@ -379,7 +387,7 @@ async fn a_published_change_applies_to_new_invitations_while_surveys_in_progress
     assert!(
         v1_page
             .body
-            .contains(&format!("action=/admin/flows/{v1}/rollback"))
+            .contains(&format!("action=\"/admin/flows/{v1}/rollback\""))
     );
     assert_eq!(
         admin
@@ -708,5 +716,149 @@ async fn a_draft_edits_conditions_and_options_and_validation_speaks_like_the_com
         403,
         "not valid, not published"
     );
+    harness.finish().await;
+}
+
+/// The tags of a page as a browser's tokenizer reads them: each tag's name and its attributes'
+/// names and raw values. Enough to tell markup from text in the console's pages.
+fn tags(html: &str) -> Vec<(String, Vec<(String, String)>)> {
+    let mut found = Vec::new();
+    let mut rest = html;
+    while let Some(open) = rest.find('<') {
+        rest = &rest[open + 1..];
+        if rest.starts_with('/') || rest.starts_with('!') {
+            rest = &rest[rest.find('>').map_or(rest.len(), |end| end + 1)..];
+            continue;
+        }
+        let name_end = rest
+            .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+            .unwrap_or(rest.len());
+        let name = rest[..name_end].to_ascii_lowercase();
+        rest = &rest[name_end..];
+        let mut attributes = Vec::new();
+        loop {
+            rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == '/');
+            if rest.is_empty() || rest.starts_with('>') {
+                rest = rest.get(1..).unwrap_or("");
+                break;
+            }
+            let end = rest
+                .find(|c: char| c.is_whitespace() || c == '=' || c == '>' || c == '/')
+                .unwrap_or(rest.len())
+                .max(1);
+            let attribute = rest[..end].to_ascii_lowercase();
+            rest = &rest[end..];
+            let mut value = String::new();
+            if let Some(after) = rest.trim_start().strip_prefix('=') {
+                let after = after.trim_start();
+                if let Some(quote) = after.chars().next().filter(|c| *c == '"' || *c == '\'') {
+                    let close = after[1..].find(quote).map_or(after.len(), |i| i + 1);
+                    value = after[1..close].to_string();
+                    rest = after.get(close + 1..).unwrap_or("");
+                } else {
+                    let close = after
+                        .find(|c: char| c.is_whitespace() || c == '>')
+                        .unwrap_or(after.len());
+                    value = after[..close].to_string();
+                    rest = &after[close..];
+                }
+            }
+            attributes.push((attribute, value));
+        }
+        found.push((name, attributes));
+    }
+    found
+}
+
+fn unescape(text: &str) -> String {
+    text.replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+#[tokio::test]
+async fn a_crafted_question_id_or_text_is_shown_as_text_never_as_markup() {
+    use sipas_bot::flow::{Question, QuestionKind, Text};
+    const ID: &str = "x onmouseover=alert(1) \"><script>alert(2)</script>";
+    const TEXT: &str = "\"><script>alert(3)</script> onfocus=alert(4)";
+    let harness = Harness::start().await;
+    seed(&harness).await;
+    let mut admin = Browser::new(&harness.base);
+    admin.sign_in("admin", "admin-mật-khẩu").await;
+    let flows = admin.get("/admin/flows").await;
+    let csrf = Browser::csrf(&flows);
+    let v1 = version_link(&flows, "sipas-short", 1);
+    let draft = admin
+        .post(&format!("/admin/flows/{v1}/draft"), &[("csrf", &csrf)])
+        .await
+        .location
+        .unwrap();
+    // Stored directly, as an older release or a flow file could have: the pages must hold
+    // whatever the lifecycle lets through.
+    let id: i64 = draft.rsplit('/').next().unwrap().parse().unwrap();
+    let mut flow = harness.db.flow_version(id).await.unwrap().flow;
+    flow.title.vi = format!("Bộ {TEXT}");
+    flow.questions.push(Question {
+        id: ID.into(),
+        text: Text {
+            vi: TEXT.into(),
+            en: Some(TEXT.into()),
+        },
+        kind: QuestionKind::YesNo,
+        show_if: None,
+        alert_if: Vec::new(),
+    });
+    harness
+        .db
+        .save_draft(id, &flow, "test", harness.clock.now())
+        .await
+        .unwrap();
+
+    for path in [
+        draft.clone(),
+        format!("{draft}/preview"),
+        format!("{draft}/diff"),
+        "/admin/flows".to_string(),
+        "/admin/audit".to_string(),
+    ] {
+        let page = admin.get(&path).await;
+        assert_eq!(page.status, 200, "{path}");
+        for (tag, attributes) in tags(&page.body) {
+            assert_ne!(tag, "script", "{path}: {}", page.body);
+            for (name, _) in &attributes {
+                assert!(
+                    !name.starts_with("on"),
+                    "{path}: <{tag} {name}> in {}",
+                    page.body
+                );
+            }
+        }
+        assert!(
+            page.body.contains("&lt;script&gt;alert("),
+            "{path} shows the text, escaped: {}",
+            page.body
+        );
+    }
+
+    // The editor's form for the odd question still posts to that question.
+    let page = admin.get(&draft).await;
+    let form = tags(&page.body)
+        .into_iter()
+        .find(|(tag, attributes)| {
+            tag == "form"
+                && attributes
+                    .iter()
+                    .any(|(name, value)| name == "data-question" && unescape(value) == ID)
+        })
+        .expect("the crafted question's form");
+    let action = unescape(&form.1.iter().find(|(n, _)| n == "action").unwrap().1);
+    let saved = admin
+        .post(&action, &[("csrf", &csrf), ("vi", "Đã sửa câu hỏi lạ")])
+        .await;
+    assert_eq!(saved.status, 303, "{action}");
+    let stored = harness.db.flow_version(id).await.unwrap().flow;
+    assert_eq!(stored.question(ID).unwrap().text.vi, "Đã sửa câu hỏi lạ");
     harness.finish().await;
 }

@@ -2,7 +2,10 @@
 //! document, the health check and the Telegram webhook. Handlers parse, call the library and map
 //! errors to status codes; they hold no survey logic.
 
+pub mod error;
 mod notices;
+
+pub use error::{HttpError, constant_time_eq};
 
 use crate::channels::telegram::poller::Poller;
 use crate::config::Secret;
@@ -10,11 +13,12 @@ use crate::flow::Lang;
 use crate::i18n::Locales;
 use crate::intake::Links;
 use crate::storage::Db;
+use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::map_response_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use chrono::Duration;
 use std::sync::Arc;
 
@@ -45,16 +49,17 @@ pub fn router(state: ApiState) -> Router {
         .route("/healthz", get(healthz))
         .route("/telegram/webhook", post(webhook))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(map_response_with_state(state.clone(), json_errors))
         .with_state(state)
 }
 
-/// A JSON error body: a stable code for programs, a sentence for people.
-pub(crate) fn error(status: StatusCode, code: &str, message: String) -> Response {
-    (
-        status,
-        Json(serde_json::json!({ "error": code, "message": message })),
-    )
-        .into_response()
+/// Gives an [`HttpError`]'s response its JSON body: a stable code for programs, a sentence for
+/// people.
+async fn json_errors(State(state): State<ApiState>, response: Response) -> Response {
+    match response.extensions().get::<error::Failure>().cloned() {
+        Some(failure) => failure.json(response.status(), &state.locales, state.lang),
+        None => response,
+    }
 }
 
 async fn openapi() -> impl IntoResponse {
@@ -91,7 +96,7 @@ async fn webhook(
     }
     let update: teloxide::types::Update = match serde_json::from_slice(&body) {
         Ok(update) => update,
-        Err(err) => return error(StatusCode::BAD_REQUEST, "invalid_update", err.to_string()),
+        Err(err) => return HttpError::InvalidUpdate(err.to_string()).into_response(),
     };
     match poller.process(&update).await {
         Ok(_) => StatusCode::OK.into_response(),
@@ -101,11 +106,6 @@ async fn webhook(
             StatusCode::SERVICE_UNAVAILABLE.into_response()
         }
     }
-}
-
-/// Compares secrets in time independent of where they differ.
-pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// `Path` re-export for the submodules.

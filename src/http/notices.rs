@@ -1,6 +1,6 @@
 //! `POST /api/v1/notices` and `GET /api/v1/invitations/{token}/qr.png`.
 
-use super::{ApiState, TokenPath, constant_time_eq, error};
+use super::{ApiState, HttpError, TokenPath, constant_time_eq};
 use crate::intake::{self, IntakeFailure, NoticeError};
 use crate::storage::NoticeOutcome;
 use axum::Json;
@@ -12,49 +12,19 @@ pub async fn submit(
     State(state): State<ApiState>,
     headers: HeaderMap,
     body: axum::body::Bytes,
-) -> Response {
-    let lang = state.lang;
-    let text = |id: &str| state.locales.text(lang, id, &[]);
+) -> Result<Response, HttpError> {
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or_default();
     if !constant_time_eq(bearer.as_bytes(), state.intake_token.expose().as_bytes()) {
-        return error(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            text("http-error-unauthorized"),
-        );
+        return Err(HttpError::Unauthorized);
     }
-    let notice = match intake::parse_notice(&body) {
-        Ok(notice) => notice,
-        Err(NoticeError::Syntax(detail)) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "invalid_json",
-                state
-                    .locales
-                    .text(lang, "http-error-invalid-json", &[("detail", detail)]),
-            );
-        }
-        Err(NoticeError::Fields(errors)) => {
-            let fields: Vec<serde_json::Value> = errors
-                .iter()
-                .map(|e| serde_json::json!({ "field": e.field, "message": text(e.reason) }))
-                .collect();
-            let message = errors
-                .iter()
-                .map(|e| format!("{}: {}", e.field, text(e.reason)))
-                .collect::<Vec<_>>()
-                .join("; ");
-            return (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Json(serde_json::json!({ "error": "invalid_notice", "message": message, "fields": fields })),
-            )
-                .into_response();
-        }
-    };
+    let notice = intake::parse_notice(&body).map_err(|err| match err {
+        NoticeError::Syntax(detail) => HttpError::InvalidJson(detail),
+        NoticeError::Fields(errors) => HttpError::InvalidNotice(errors),
+    })?;
     let outcome = intake::submit(
         &state.db,
         state.telegram.as_ref(),
@@ -63,64 +33,32 @@ pub async fn submit(
         &notice,
         state.clock.now(),
     )
-    .await;
-    match outcome {
-        Ok(outcome) => {
-            let status = match outcome {
-                NoticeOutcome::Created(_) => StatusCode::CREATED,
-                NoticeOutcome::Existing(_) => StatusCode::OK,
-            };
-            if outcome.invitation().unknown_agency {
-                tracing::warn!(agency = %notice.agency_code, "notice for an unknown agency accepted and flagged");
-            }
-            (status, Json(state.links.view(outcome.invitation()))).into_response()
-        }
-        Err(IntakeFailure::UnknownFlow(flow)) => error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "unknown_flow",
-            state
-                .locales
-                .text(lang, "error-unknown-flow", &[("flow", flow)]),
-        ),
-        Err(IntakeFailure::Storage(err)) => {
-            tracing::error!(%err, "notice intake failed");
-            error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "storage_unavailable",
-                text("http-error-internal"),
-            )
-        }
+    .await
+    .map_err(|err| match err {
+        IntakeFailure::UnknownFlow(flow) => HttpError::UnknownFlow(flow),
+        IntakeFailure::Storage(err) => HttpError::Storage(err),
+    })?;
+    let status = match outcome {
+        NoticeOutcome::Created(_) => StatusCode::CREATED,
+        NoticeOutcome::Existing(_) => StatusCode::OK,
+    };
+    if outcome.invitation().unknown_agency {
+        tracing::warn!(agency = %notice.agency_code, "notice for an unknown agency accepted and flagged");
     }
+    Ok((status, Json(state.links.view(outcome.invitation()))).into_response())
 }
 
-pub async fn qr_code(State(state): State<ApiState>, token: TokenPath) -> Response {
+pub async fn qr_code(
+    State(state): State<ApiState>,
+    token: TokenPath,
+) -> Result<Response, HttpError> {
     let token = token.0;
     let known = token.len() == 32 && token.chars().all(|c| c.is_ascii_hexdigit());
     let invitation = match known {
-        true => state.db.invitation(&token).await,
-        false => Ok(None),
+        true => state.db.invitation(&token).await?,
+        false => None,
     };
-    match invitation {
-        Ok(Some(invitation)) => match crate::qr::png(&state.links.deep_link(&invitation.token)) {
-            Some(png) => ([(header::CONTENT_TYPE, "image/png")], png).into_response(),
-            None => error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "qr_failed",
-                state.locales.text(state.lang, "http-error-internal", &[]),
-            ),
-        },
-        Ok(None) => error(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            state.locales.text(state.lang, "invitation-unknown", &[]),
-        ),
-        Err(err) => {
-            tracing::error!(%err, "qr lookup failed");
-            error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "storage_unavailable",
-                state.locales.text(state.lang, "http-error-internal", &[]),
-            )
-        }
-    }
+    let invitation = invitation.ok_or(HttpError::NotFound("invitation-unknown"))?;
+    let png = crate::qr::png(&state.links.deep_link(&invitation.token)).ok_or(HttpError::Qr)?;
+    Ok(([(header::CONTENT_TYPE, "image/png")], png).into_response())
 }

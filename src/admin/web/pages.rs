@@ -1,216 +1,192 @@
 //! Agencies (list, CSV import), subscription codes, and the audit log.
 
-use super::{Console, Fields, csrf_field, esc};
+use super::{Acting, Console, Signed, csrf_field};
+use crate::http::HttpError;
 use crate::storage::{Role, SubscriptionCode};
-use axum::extract::{Form, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use chrono::Duration;
+use maud::{Markup, html};
+use serde::Deserialize;
 
-pub async fn agencies(State(console): State<Console>, headers: HeaderMap) -> Response {
-    let signed = match console.signed(&headers).await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
-    render_agencies(&console, &signed, "").await
+pub async fn agencies(State(console): State<Console>, signed: Signed) -> Result<Markup, HttpError> {
+    render_agencies(&console, &signed, html! {}).await
 }
 
-async fn render_agencies(console: &Console, signed: &super::Signed, notice: &str) -> Response {
-    let (agencies, counts) = match (
-        console.db.agencies().await,
-        console.db.agency_counts().await,
-    ) {
-        (Ok(a), Ok(c)) => (a, c),
-        (Err(err), _) | (_, Err(err)) => return console.failure(err),
+async fn render_agencies(
+    console: &Console,
+    signed: &Signed,
+    notice: Markup,
+) -> Result<Markup, HttpError> {
+    let agencies = console.db.agencies().await?;
+    let counts = console.db.agency_counts().await?;
+    let by_version = console.db.responses_by_agency_and_version().await?;
+    let body = html! {
+        (notice)
+        table {
+            tr {
+                th { (console.text("admin-code")) }
+                th { (console.text("admin-name")) }
+                th { (console.text("admin-parent")) }
+                th { (console.text("admin-level")) }
+                th { (console.text("admin-invitations")) }
+                th { (console.text("admin-responses")) }
+            }
+            @for agency in &agencies {
+                @let count = counts.iter().find(|c| c.agency_code == agency.code);
+                tr {
+                    td { (agency.code) }
+                    td { (agency.name) }
+                    td { (agency.parent_code.as_deref().unwrap_or("")) }
+                    td { (agency.level.code()) }
+                    td { (count.map_or(0, |c| c.invitations)) }
+                    td { (count.map_or(0, |c| c.responses)) }
+                }
+            }
+        }
+        h2 { (console.text("admin-by-version")) }
+        table id="by-version" {
+            tr {
+                th { (console.text("admin-agency")) }
+                th { (console.text("admin-flow")) }
+                th { (console.text("admin-responses")) }
+            }
+            @for (agency, flow, version, count) in &by_version {
+                tr {
+                    td { (agency) }
+                    td { (flow) " v" (version) }
+                    td { (crate::i18n::integer(*count, console.lang)) }
+                }
+            }
+        }
+        @if signed.user.role == Role::Admin {
+            h2 { (console.text("admin-import")) }
+            form method="post" action="/admin/agencies/import" {
+                (csrf_field(&signed.csrf))
+                label {
+                    (console.text("admin-import-help"))
+                    textarea name="csv" rows="8" placeholder="code,name,parent_code,level" {}
+                }
+                button { (console.text("admin-import")) }
+            }
+        }
     };
-    let mut body = format!(
-        "{notice}<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
-        esc(&console.t("admin-code", &[])),
-        esc(&console.t("admin-name", &[])),
-        esc(&console.t("admin-parent", &[])),
-        esc(&console.t("admin-level", &[])),
-        esc(&console.t("admin-invitations", &[])),
-        esc(&console.t("admin-responses", &[])),
-    );
-    for agency in &agencies {
-        let count = counts.iter().find(|c| c.agency_code == agency.code);
-        body.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&agency.code),
-            esc(&agency.name),
-            esc(agency.parent_code.as_deref().unwrap_or("")),
-            esc(agency.level.code()),
-            count.map_or(0, |c| c.invitations),
-            count.map_or(0, |c| c.responses),
-        ));
-    }
-    body.push_str("</table>");
-    let by_version = match console.db.responses_by_agency_and_version().await {
-        Ok(rows) => rows,
-        Err(err) => return console.failure(err),
-    };
-    body.push_str(&format!(
-        "<h2>{}</h2><table id=by-version><tr><th>{}</th><th>{}</th><th>{}</th></tr>",
-        esc(&console.t("admin-by-version", &[])),
-        esc(&console.t("admin-agency", &[])),
-        esc(&console.t("admin-flow", &[])),
-        esc(&console.t("admin-responses", &[])),
-    ));
-    for (agency, flow, version, count) in &by_version {
-        body.push_str(&format!(
-            "<tr><td>{}</td><td>{} v{version}</td><td>{}</td></tr>",
-            esc(agency),
-            esc(flow),
-            crate::i18n::integer(*count, console.lang)
-        ));
-    }
-    body.push_str("</table>");
-    if signed.user.role == Role::Admin {
-        body.push_str(&format!(
-            "<h2>{}</h2><form method=post action=/admin/agencies/import>{}<label>{}<textarea name=csv rows=8 placeholder=\"code,name,parent_code,level\"></textarea></label><button>{}</button></form>",
-            esc(&console.t("admin-import", &[])),
-            csrf_field(&signed.csrf),
-            esc(&console.t("admin-import-help", &[])),
-            esc(&console.t("admin-import", &[])),
-        ));
-    }
-    Html(console.page(Some(signed), &console.t("admin-agencies-title", &[]), &body)).into_response()
+    Ok(console.page(Some(signed), &console.text("admin-agencies-title"), body))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ImportForm {
+    csv: String,
 }
 
 pub async fn import_agencies(
     State(console): State<Console>,
-    headers: HeaderMap,
-    Form(fields): Form<Fields>,
-) -> Response {
-    let signed = match console.acting(&headers, &fields).await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
-    if signed.user.role != Role::Admin {
-        return console.forbidden("admin-error-admin-only");
-    }
-    let report = match crate::admin::import::import_agencies(
+    Acting { signed, form }: Acting<ImportForm>,
+) -> Result<Markup, HttpError> {
+    signed.admin_only()?;
+    let report = crate::admin::import::import_agencies(
         &console.db,
-        fields.get("csv").map(String::as_str).unwrap_or(""),
+        &form.csv,
         &signed.user.login,
         console.clock.now(),
     )
-    .await
-    {
-        Ok(report) => report,
-        Err(err) => return console.failure(err),
+    .await?;
+    let notice = html! {
+        div id="import-report" {
+            p class="ok" {
+                (console.t("import-report", &[
+                    ("accepted", report.accepted.to_string()),
+                    ("rejected", report.rejected.len().to_string()),
+                ]))
+            }
+            ul class="error" {
+                @for row in &report.rejected {
+                    li {
+                        (console.t("import-rejected-row", &[
+                            ("line", row.line.to_string()),
+                            ("code", row.code.clone()),
+                            ("reason", console.t(row.reason, &row.args)),
+                        ]))
+                    }
+                }
+            }
+        }
     };
-    let lines: String = report
-        .rejected
-        .iter()
-        .map(|r| {
-            format!(
-                "<li>{}</li>",
-                esc(&console.t(
-                    "import-rejected-row",
-                    &[
-                        ("line", r.line.to_string()),
-                        ("code", r.code.clone()),
-                        ("reason", console.t(r.reason, &r.args))
-                    ],
-                ))
-            )
-        })
-        .collect();
-    let notice = format!(
-        "<div id=import-report><p class=ok>{}</p><ul class=error>{lines}</ul></div>",
-        esc(&console.t(
-            "import-report",
-            &[
-                ("accepted", report.accepted.to_string()),
-                ("rejected", report.rejected.len().to_string())
-            ],
-        ))
-    );
-    render_agencies(&console, &signed, &notice).await
+    render_agencies(&console, &signed, notice).await
 }
 
-pub async fn subscriptions(State(console): State<Console>, headers: HeaderMap) -> Response {
-    let signed = match console.signed(&headers).await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
-    render_subscriptions(&console, &signed, "").await
+pub async fn subscriptions(
+    State(console): State<Console>,
+    signed: Signed,
+) -> Result<Markup, HttpError> {
+    render_subscriptions(&console, &signed, html! {}).await
 }
 
-async fn render_subscriptions(console: &Console, signed: &super::Signed, notice: &str) -> Response {
-    let (subscriptions, agencies) = match (
-        console.db.subscriptions().await,
-        console.db.agencies().await,
-    ) {
-        (Ok(s), Ok(a)) => (s, a),
-        (Err(err), _) | (_, Err(err)) => return console.failure(err),
+async fn render_subscriptions(
+    console: &Console,
+    signed: &Signed,
+    notice: Markup,
+) -> Result<Markup, HttpError> {
+    let subscriptions = console.db.subscriptions().await?;
+    let agencies = console.db.agencies().await?;
+    let body = html! {
+        (notice)
+        table {
+            @for s in &subscriptions {
+                tr {
+                    td { "#" (s.id) }
+                    td { (s.chat_title.as_deref().unwrap_or(&s.chat_id)) }
+                    td { (s.agency_code) }
+                    td {
+                        (console.text(if s.active { "subscription-active" } else { "subscription-inactive" }))
+                    }
+                }
+            }
+        }
+        @if signed.user.role != Role::Viewer {
+            h2 { (console.text("admin-issue-code")) }
+            form method="post" action="/admin/subscriptions" {
+                (csrf_field(&signed.csrf))
+                label {
+                    (console.text("admin-agency"))
+                    select name="agency" {
+                        @for a in &agencies {
+                            option value=(a.code) { (a.name) " (" (a.code) ")" }
+                        }
+                    }
+                }
+                button { (console.text("admin-issue-code")) }
+            }
+        }
     };
-    let mut body = format!("{notice}<table>");
-    for s in &subscriptions {
-        body.push_str(&format!(
-            "<tr><td>#{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            s.id,
-            esc(s.chat_title.as_deref().unwrap_or(&s.chat_id)),
-            esc(&s.agency_code),
-            esc(&console.t(
-                if s.active {
-                    "subscription-active"
-                } else {
-                    "subscription-inactive"
-                },
-                &[]
-            )),
-        ));
-    }
-    body.push_str("</table>");
-    if signed.user.role != Role::Viewer {
-        let options: String = agencies
-            .iter()
-            .map(|a| {
-                format!(
-                    "<option value=\"{}\">{} ({})</option>",
-                    esc(&a.code),
-                    esc(&a.name),
-                    esc(&a.code)
-                )
-            })
-            .collect();
-        body.push_str(&format!(
-            "<h2>{}</h2><form method=post action=/admin/subscriptions>{}<label>{}<select name=agency>{options}</select></label><button>{}</button></form>",
-            esc(&console.t("admin-issue-code", &[])),
-            csrf_field(&signed.csrf),
-            esc(&console.t("admin-agency", &[])),
-            esc(&console.t("admin-issue-code", &[])),
-        ));
-    }
-    Html(console.page(
+    Ok(console.page(
         Some(signed),
-        &console.t("admin-subscriptions-title", &[]),
-        &body,
+        &console.text("admin-subscriptions-title"),
+        body,
     ))
-    .into_response()
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct IssueCodeForm {
+    agency: String,
 }
 
 pub async fn issue_code(
     State(console): State<Console>,
-    headers: HeaderMap,
-    Form(fields): Form<Fields>,
-) -> Response {
-    let signed = match console.acting(&headers, &fields).await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
-    let agency = fields.get("agency").cloned().unwrap_or_default();
-    let tree = console.db.agency_tree().await.unwrap_or_default();
-    let Some(found) = tree.get(&agency) else {
-        return console.forbidden("admin-not-found");
-    };
+    Acting { signed, form }: Acting<IssueCodeForm>,
+) -> Result<Response, HttpError> {
+    let agency = form.agency;
+    let tree = console.db.agency_tree().await?;
+    let found = tree
+        .get(&agency)
+        .ok_or(HttpError::Forbidden("admin-not-found"))?;
     if signed.user.role == Role::Manager {
         let scope = signed.user.agency_code.clone().unwrap_or_default();
-        let inside = tree.within(&agency, &scope);
-        if !inside {
-            return console.forbidden("admin-error-not-yours");
+        if !tree.within(&agency, &scope) {
+            return Err(HttpError::Forbidden("admin-error-not-yours"));
         }
     }
     let now = console.clock.now();
@@ -223,83 +199,67 @@ pub async fn issue_code(
         xlsx: false,
         expires_at: now + Duration::days(7),
     };
-    let stored = async {
-        console.db.create_subscription_code(&code, now).await?;
-        console
-            .db
-            .record_audit(
-                &signed.user.login,
-                "subscription.code",
-                &agency,
-                None,
-                None,
-                now,
-            )
-            .await
-    };
-    if let Err(err) = stored.await {
-        return console.failure(err);
-    }
+    console.db.create_subscription_code(&code, now).await?;
+    console
+        .db
+        .record_audit(
+            &signed.user.login,
+            "subscription.code",
+            &agency,
+            None,
+            None,
+            now,
+        )
+        .await?;
     let expires = code.expires_at.with_timezone(&crate::clock::vietnam());
-    let notice = format!(
-        "<p class=ok id=code>{}</p>",
-        esc(&console.t(
-            "subscription-code-created",
-            &[
+    let expires = [
+        expires.format("%H:%M").to_string(),
+        crate::i18n::date(expires.date_naive(), console.lang),
+    ]
+    .join(" ");
+    let notice = html! {
+        p class="ok" id="code" {
+            (console.t("subscription-code-created", &[
                 ("code", code.code.clone()),
                 ("agency", found.name.clone()),
-                (
-                    "expires",
-                    format!(
-                        "{} {}",
-                        expires.format("%H:%M"),
-                        crate::i18n::date(expires.date_naive(), console.lang)
-                    )
-                ),
-            ],
-        ))
-    );
-    let mut response = render_subscriptions(&console, &signed, &notice).await;
-    *response.status_mut() = StatusCode::CREATED;
-    response
+                ("expires", expires),
+            ]))
+        }
+    };
+    let page = render_subscriptions(&console, &signed, notice).await?;
+    Ok((StatusCode::CREATED, page).into_response())
 }
 
-pub async fn audit(State(console): State<Console>, headers: HeaderMap) -> Response {
-    let signed = match console.signed(&headers).await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
-    let entries = match console.db.audit_log(200).await {
-        Ok(entries) => entries,
-        Err(err) => return console.failure(err),
-    };
-    let mut body = String::from("<table>");
-    for entry in &entries {
-        let at = entry.at.with_timezone(&crate::clock::vietnam());
-        // Short values inline; long ones (a whole flow file) folded, in full.
-        let short = |text: &Option<String>| {
-            let text = text.clone().unwrap_or_default();
-            if text.chars().count() <= 80 {
-                return esc(&text);
+pub async fn audit(State(console): State<Console>, signed: Signed) -> Result<Markup, HttpError> {
+    let entries = console.db.audit_log(200).await?;
+    // Short values inline; long ones (a whole flow file) folded, in full.
+    let short = |text: &Option<String>| {
+        let text = text.as_deref().unwrap_or_default();
+        html! {
+            @if text.chars().count() <= 80 {
+                (text)
+            } @else {
+                details {
+                    summary { (text.chars().take(60).collect::<String>()) "…" }
+                    pre { (text) }
+                }
             }
-            let cut: String = text.chars().take(60).collect();
-            format!(
-                "<details><summary>{}…</summary><pre>{}</pre></details>",
-                esc(&cut),
-                esc(&text)
-            )
-        };
-        body.push_str(&format!(
-            "<tr><td>{} {}</td><td>{}</td><td>{}</td><td>{}</td><td><del>{}</del></td><td><ins>{}</ins></td></tr>",
-            at.format("%H:%M"),
-            crate::i18n::date(at.date_naive(), console.lang),
-            esc(&entry.actor),
-            esc(&entry.action),
-            esc(&entry.target),
-            short(&entry.before),
-            short(&entry.after),
-        ));
-    }
-    body.push_str("</table>");
-    Html(console.page(Some(&signed), &console.t("admin-audit-title", &[]), &body)).into_response()
+        }
+    };
+    let body = html! {
+        table {
+            @for entry in &entries {
+                @let at = entry.at.with_timezone(&crate::clock::vietnam());
+                tr {
+                    td { (at.format("%H:%M")) " " (crate::i18n::date(at.date_naive(), console.lang)) }
+                    td { (entry.actor) }
+                    td { (entry.action) }
+                    td { (entry.target) }
+                    td { del { (short(&entry.before)) } }
+                    td { ins { (short(&entry.after)) } }
+                }
+            }
+        }
+    };
+    Ok(console.page(Some(&signed), &console.text("admin-audit-title"), body))
 }
