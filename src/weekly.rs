@@ -150,15 +150,15 @@ impl Weekly {
 
     /// The message and the chart of a summary, for a Telegram chat.
     pub fn messages(&self, chat_id: i64, summary: &WeeklySummary) -> Vec<Outgoing> {
-        let text = summary::render::text(&self.locales, self.lang, summary);
         let chart = summary::chart::png(&self.locales, self.lang, summary);
-        let caption =
-            self.locales
-                .text(self.lang, "chart-title", &[("week", summary.week.clone())]);
-        vec![
-            messages::text(chat_id, text, None),
-            messages::photo(chat_id, &chart, caption),
-        ]
+        let caption = summary::render::caption(&self.locales, self.lang, summary);
+        let mut outgoing: Vec<Outgoing> =
+            summary::render::messages(&self.locales, self.lang, summary)
+                .into_iter()
+                .map(|text| messages::text(chat_id, text, None))
+                .collect();
+        outgoing.push(messages::photo(chat_id, &chart, caption));
+        outgoing
     }
 
     /// Sends every summary that is due: the week just ended, once per subscription, even when

@@ -272,7 +272,7 @@ async fn the_weekly_summary_and_its_chart_arrive_on_monday_morning_once() {
     assert!(
         summary
             .text
-            .contains("Xu hướng 4 tuần: chưa có dữ liệu → chưa có dữ liệu → 100,00% → 83,33%"),
+            .contains("Xu hướng: 2026-W46: 100,00% → 2026-W47: 83,33%"),
         "{}",
         summary.text
     );

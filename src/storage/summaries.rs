@@ -31,6 +31,8 @@ fn answer_from_row(row: &sqlx::any::AnyRow) -> Result<AnswerRow, StorageError> {
     Ok(AnswerRow {
         response_id: row.try_get("response_id")?,
         agency_code: row.try_get("agency_code")?,
+        procedure_code: row.try_get("procedure_code")?,
+        procedure_name: row.try_get("procedure_name")?,
         submitted_at: parse_timestamp(&submitted)?,
         question_id: row.try_get("question_id")?,
         kind: row.try_get("kind")?,
@@ -40,7 +42,7 @@ fn answer_from_row(row: &sqlx::any::AnyRow) -> Result<AnswerRow, StorageError> {
 }
 
 const ANSWER_SELECT: &str =
-    "SELECT r.id AS response_id, n.agency_code, r.submitted_at, a.question_id, a.kind,
+    "SELECT r.id AS response_id, n.agency_code, n.procedure_code, n.procedure_name, r.submitted_at, a.question_id, a.kind,
     a.value, a.level FROM responses r
     JOIN answers a ON a.session_id = r.session_id
     JOIN notices n ON n.dossier_code = r.dossier_code";

@@ -30,6 +30,8 @@ fn row(
     AnswerRow {
         response_id: response,
         agency_code: agency.into(),
+        procedure_code: "P".into(),
+        procedure_name: "Thủ tục mẫu".into(),
         submitted_at: at,
         question_id: question.into(),
         kind: kind.into(),
@@ -345,7 +347,7 @@ fn the_chart_is_a_png_of_the_expected_size() {
     let mut reader = decoder.read_info().unwrap();
     assert_eq!(
         (reader.info().width, reader.info().height),
-        (chart::WIDTH, chart::HEIGHT)
+        (chart::WIDTH, chart::height(&summary))
     );
     let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
     reader.next_frame(&mut pixels).unwrap();
