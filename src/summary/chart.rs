@@ -17,12 +17,10 @@ const MARGIN: f32 = 40.0;
 const TITLE_HEIGHT: f32 = 110.0;
 const PANEL_TITLE: f32 = 56.0;
 const FACTOR_ROW: f32 = 84.0;
-const UNIT_ROW: f32 = 50.0;
+const UNIT_ROW: f32 = 74.0;
 const TREND_HEIGHT: f32 = 330.0;
 /// Bars end here; the value is written to the right.
 const BAR_RIGHT: f32 = 880.0;
-/// Unit bars start here, after the unit's name.
-const UNIT_BAR_LEFT: f32 = 430.0;
 
 const INK: [u8; 3] = [33, 37, 41];
 const MUTED: [u8; 3] = [90, 98, 106];
@@ -340,27 +338,18 @@ pub fn png_with_target(
     if !units.is_empty() {
         canvas.bold_text(&t("chart-units", &[]), MARGIN, y + 34.0, 28.0, INK, None);
         y += PANEL_TITLE;
-        let unit_scale =
-            |value: f64| UNIT_BAR_LEFT + (BAR_RIGHT - UNIT_BAR_LEFT) * value.clamp(0.0, 1.0) as f32;
         let top = y;
         for unit in &units {
             match unit {
                 Some(unit) => {
                     let (rank, _) = unit.rank.unwrap_or((0, 0));
                     let name = format!("{rank}. {}", unit.name);
-                    canvas.text(
-                        &name,
-                        MARGIN,
-                        y + 33.0,
-                        24.0,
-                        INK,
-                        Some(UNIT_BAR_LEFT - MARGIN - 12.0),
-                    );
+                    canvas.text(&name, MARGIN, y + 26.0, 24.0, INK, Some(BAR_RIGHT - MARGIN));
                     canvas.rect(
-                        UNIT_BAR_LEFT,
-                        y + 10.0,
-                        BAR_RIGHT - UNIT_BAR_LEFT,
-                        30.0,
+                        MARGIN,
+                        y + 36.0,
+                        BAR_RIGHT - MARGIN,
+                        26.0,
                         rgb(233, 236, 239),
                     );
                     if let Some(value) = unit.index {
@@ -369,17 +358,11 @@ pub fn png_with_target(
                         } else {
                             rgb(13, 110, 253)
                         };
-                        canvas.rect(
-                            UNIT_BAR_LEFT,
-                            y + 10.0,
-                            unit_scale(value) - UNIT_BAR_LEFT,
-                            30.0,
-                            bar,
-                        );
+                        canvas.rect(MARGIN, y + 36.0, scale(value) - MARGIN, 26.0, bar);
                         canvas.bold_text(
                             &i18n::percent(value, lang),
                             BAR_RIGHT + 12.0,
-                            y + 34.0,
+                            y + 58.0,
                             24.0,
                             INK,
                             Some(WIDTH as f32 - BAR_RIGHT - 16.0),
@@ -400,22 +383,33 @@ pub fn png_with_target(
                     canvas.text(
                         &more,
                         MARGIN,
-                        y + 33.0,
+                        y + 44.0,
                         24.0,
                         MUTED,
-                        Some(UNIT_BAR_LEFT - MARGIN - 12.0),
+                        Some(BAR_RIGHT - MARGIN),
                     );
                 }
             }
             y += UNIT_ROW;
         }
-        let target_x = unit_scale(target);
-        canvas.dashed(&[(target_x, top), (target_x, y)], color(RED), 3.0);
+        // The target marks each bar only, so it does not cross the units' names.
+        let target_x = scale(target);
+        for row in 0..units.len() {
+            let bar_top = top + row as f32 * UNIT_ROW + 32.0;
+            if units[row].is_some() {
+                canvas.dashed(
+                    &[(target_x, bar_top), (target_x, bar_top + 34.0)],
+                    color(RED),
+                    3.0,
+                );
+            }
+        }
         y += 20.0;
     }
 
     // The overall index over the periods that have data.
     canvas.bold_text(&t("chart-trend", &[]), MARGIN, y + 34.0, 28.0, INK, None);
+    let trend_title = y + 26.0;
     y += PANEL_TITLE;
     let points: Vec<(&String, f64)> = summary
         .trend_periods
@@ -439,12 +433,21 @@ pub fn png_with_target(
         color(RED),
         3.0,
     );
-    let width = canvas.measure(&target_label, 20.0);
+    // Named in the panel's title row, where no point can cover it.
+    let width = canvas.measure(&target_label, 22.0);
+    canvas.dashed(
+        &[
+            (right - width - 60.0, trend_title),
+            (right - width - 12.0, trend_title),
+        ],
+        color(RED),
+        3.0,
+    );
     canvas.text(
         &target_label,
         right - width,
-        y_of(target) - 8.0,
-        20.0,
+        trend_title + 8.0,
+        22.0,
         RED,
         None,
     );

@@ -384,4 +384,6 @@ pub fn answers_by_question(rows: &[AnswerRow]) -> HashMap<&str, &AnswerRow> {
 }
 
 #[cfg(test)]
+mod report_tests;
+#[cfg(test)]
 mod tests;

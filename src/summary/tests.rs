@@ -3,23 +3,23 @@ use crate::flow::builtin;
 use crate::i18n::Locales;
 use chrono::{Duration, TimeZone};
 
-fn full_flow() -> Flow {
+pub(super) fn full_flow() -> Flow {
     builtin()
         .into_iter()
         .find(|f| f.id == "sipas-full")
         .unwrap()
 }
 
-fn week() -> Week {
+pub(super) fn week() -> Week {
     Week::parse("2026-W47").unwrap()
 }
 
 /// Tuesday of `week` at 10:00 Vietnam time, plus `minutes`.
-fn during(week: Week, minutes: i64) -> DateTime<Utc> {
+pub(super) fn during(week: Week, minutes: i64) -> DateTime<Utc> {
     week.start() + Duration::hours(34) + Duration::minutes(minutes)
 }
 
-fn row(
+pub(super) fn row(
     response: i64,
     agency: &str,
     at: DateTime<Utc>,
@@ -40,7 +40,7 @@ fn row(
     }
 }
 
-fn scope(units: &[&str]) -> Scope {
+pub(super) fn scope(units: &[&str]) -> Scope {
     let mut codes = vec!["T".to_string()];
     codes.extend(units.iter().map(|u| u.to_string()));
     Scope {
@@ -54,7 +54,7 @@ fn scope(units: &[&str]) -> Scope {
     }
 }
 
-fn close(a: f64, b: f64) -> bool {
+pub(super) fn close(a: f64, b: f64) -> bool {
     (a - b).abs() < 1e-4
 }
 
