@@ -7,6 +7,7 @@
 //! this period's index minus the previous one's, in percentage points; the trend is the last
 //! [`TREND_PERIODS`] periods.
 
+mod canvas;
 pub mod chart;
 pub mod fit;
 mod mask;
