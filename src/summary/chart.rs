@@ -303,12 +303,15 @@ pub fn png_with_target(
         canvas.dot(x, point_y, 8.0, rgb(25, 135, 84));
         let shown = i18n::percent(*value, lang);
         let width = canvas.measure(&shown, 22.0);
-        let above = if *value > target - 0.08 && *value < target + 0.02 {
-            40.0
+        // Above the point, unless the target line runs through the label: then below it.
+        let baseline = point_y - 16.0;
+        let target_y = y_of(target);
+        let baseline = if target_y > baseline - 26.0 && target_y < baseline + 6.0 {
+            point_y + 34.0
         } else {
-            16.0
+            baseline
         };
-        canvas.bold_text(&shown, x - width / 2.0, point_y - above, 22.0, INK, None);
+        canvas.bold_text(&shown, x - width / 2.0, baseline, 22.0, INK, None);
         let width = canvas.measure(label, 22.0);
         canvas.text(
             label,
