@@ -31,6 +31,8 @@ pub enum AppError {
     UnknownAgency(String),
     #[error("bad week {0}")]
     BadWeek(String),
+    #[error("bad period {0}")]
+    BadPeriod(String),
 }
 
 impl AppError {
@@ -78,6 +80,7 @@ impl AppError {
                 text("error-unknown-agency", &[("agency", agency.clone())])
             }
             AppError::BadWeek(week) => text("error-bad-week", &[("week", week.clone())]),
+            AppError::BadPeriod(period) => text("error-bad-period", &[("period", period.clone())]),
         }
     }
 }

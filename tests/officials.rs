@@ -272,7 +272,7 @@ async fn the_weekly_summary_and_its_chart_arrive_on_monday_morning_once() {
     assert!(
         summary
             .text
-            .contains("Xu hướng 4 tuần: chưa có dữ liệu → chưa có dữ liệu → 100,00% → 83,33%"),
+            .contains("Xu hướng: 2026-W46: 100,00% → 2026-W47: 83,33%"),
         "{}",
         summary.text
     );
@@ -563,7 +563,45 @@ fn the_summary_command_gives_text_json_and_a_png() {
         .unwrap()
         .info()
         .clone();
-    assert_eq!((info.width, info.height), (900, 560));
+    // Portrait and 1080 px wide, so its text stays readable on a phone; taller with more units.
+    assert_eq!(info.width, sipas_bot::summary::chart::WIDTH);
+    assert!(
+        (1_200..=2_400).contains(&info.height),
+        "height {}",
+        info.height
+    );
+    let year = Utc::now()
+        .with_timezone(&sipas_bot::clock::vietnam())
+        .format("%Y")
+        .to_string();
+    let yearly = run(&[
+        "summary",
+        "--agency",
+        "T14",
+        "--period",
+        &year,
+        "--points-max",
+        "24",
+    ]);
+    assert!(
+        yearly.status.success(),
+        "{}",
+        String::from_utf8_lossy(&yearly.stderr)
+    );
+    let yearly = String::from_utf8(yearly.stdout).unwrap();
+    assert!(
+        yearly.contains(&format!(
+            "BÁO CÁO SIPAS NĂM {year} (01/01/{year} – 31/12/{year})"
+        )),
+        "{yearly}"
+    );
+    let bad = run(&["summary", "--agency", "T14", "--period", "2026-13"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("kỳ “2026-13” không hợp lệ"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
     let unknown = run(&["summary", "--agency", "NOPE"]);
     assert_eq!(unknown.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("không có cơ quan mã “NOPE”"));

@@ -1,10 +1,11 @@
-//! `sipas-bot summary`: the weekly summary of an agency, offline, as text, JSON or the chart.
+//! `sipas-bot summary`: the summary of an agency over a week, month, quarter or year, offline, as
+//! text, JSON, the chart or the XLSX workbook.
 
 use crate::config::Settings;
 use crate::error::AppError;
 use crate::i18n::Locales;
 use crate::officials::{Officials, OfficialsError};
-use crate::summary::{self, Week};
+use crate::summary::{self, Options, Period, TREND_PERIODS, Week};
 use clap::{Args, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
@@ -16,6 +17,7 @@ pub enum SummaryFormat {
     Text,
     Json,
     Png,
+    Xlsx,
 }
 
 #[derive(Debug, Args)]
@@ -23,13 +25,22 @@ pub struct SummaryArgs {
     #[arg(long)]
     pub agency: String,
     /// The ISO week, e.g. 2026-W47; default: the week just ended.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "period")]
     pub week: Option<String>,
+    /// A year (2026), a quarter (2026-Q3), a month (2026-11) or an ISO week (2026-W47).
+    #[arg(long)]
+    pub period: Option<String>,
     #[arg(long, value_enum, default_value = "text")]
     pub format: SummaryFormat,
     /// Also show the index as points on this maximum (e.g. 24).
     #[arg(long)]
     pub points_max: Option<f64>,
+    /// The target index drawn on the chart, as a fraction (0.9) or a percentage (90).
+    #[arg(long, env = "SIPAS_TARGET", default_value_t = summary::DEFAULT_TARGET)]
+    pub target: f64,
+    /// A procedure needs this many responses to be listed among the lowest-rated.
+    #[arg(long, env = "SUMMARY_PROCEDURE_MIN_RESPONSES", default_value_t = summary::DEFAULT_PROCEDURE_MIN_RESPONSES)]
+    pub procedure_min_responses: u64,
     /// Write to this file instead of standard output (a PNG needs one unless piped).
     #[arg(long)]
     pub output: Option<PathBuf>,
@@ -40,9 +51,17 @@ pub async fn run(
     settings: &Settings,
     locales: &Locales,
 ) -> Result<ExitCode, AppError> {
-    let week = match &args.week {
-        Some(text) => Week::parse(text).ok_or_else(|| AppError::BadWeek(text.clone()))?,
-        None => Week::containing(chrono::Utc::now()).previous(),
+    let period = match (&args.period, &args.week) {
+        (Some(text), _) => Period::parse(text).ok_or_else(|| AppError::BadPeriod(text.clone()))?,
+        (None, Some(text)) => Week::parse(text)
+            .ok_or_else(|| AppError::BadWeek(text.clone()))?
+            .into(),
+        (None, None) => Week::containing(chrono::Utc::now()).previous().into(),
+    };
+    let target = if args.target > 1.0 {
+        args.target / 100.0
+    } else {
+        args.target
     };
     let db = crate::startup::open_store(settings.database_url.expose()).await?;
     let weekly = Officials::new(
@@ -51,15 +70,26 @@ pub async fn run(
         settings.lang,
         settings.flow.clone(),
     );
-    let summary = weekly
-        .summary(&args.agency, week, args.points_max)
-        .await
-        .map_err(|err| match err {
-            OfficialsError::Storage(err) => AppError::Storage(err),
-            OfficialsError::UnknownAgency(code) => AppError::UnknownAgency(code),
-            OfficialsError::UnknownFlow(flow) => AppError::UnknownFlow(flow),
-        })?;
+    let scope = weekly.scope(&args.agency).await.map_err(app_error)?;
+    let flow = db
+        .latest_flow(&settings.flow)
+        .await?
+        .ok_or_else(|| AppError::UnknownFlow(settings.flow.clone()))?
+        .flow;
+    let first = period.last(TREND_PERIODS)[0];
+    let rows = db
+        .summary_rows(&scope.codes, first.start(), period.end())
+        .await?;
+    let counts = db
+        .invitation_counts(&scope.codes, period.start(), period.end())
+        .await?;
     db.close().await;
+    let options = Options {
+        points_max: args.points_max,
+        procedure_min_responses: args.procedure_min_responses,
+    };
+    let summary =
+        summary::build_period(&flow, settings.lang, &scope, period, &rows, counts, options);
     let bytes = match args.format {
         SummaryFormat::Text => format!(
             "{}\n",
@@ -71,7 +101,21 @@ pub async fn run(
             json.push(b'\n');
             json
         }
-        SummaryFormat::Png => summary::chart::png(locales, settings.lang, &summary),
+        SummaryFormat::Png => {
+            summary::chart::png_with_target(locales, settings.lang, &summary, target)
+        }
+        SummaryFormat::Xlsx => {
+            let in_period: Vec<summary::AnswerRow> = rows
+                .into_iter()
+                .filter(|r| period.contains(r.submitted_at))
+                .collect();
+            summary::xlsx::workbook(locales, settings.lang, &summary, &in_period).map_err(
+                |err| AppError::Io {
+                    path: "xlsx".to_string(),
+                    reason: err.to_string(),
+                },
+            )?
+        }
     };
     let written = match &args.output {
         Some(path) => std::fs::write(path, &bytes).map_err(|err| (super::display_path(path), err)),
@@ -85,4 +129,12 @@ pub async fn run(
         reason: err.to_string(),
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn app_error(err: OfficialsError) -> AppError {
+    match err {
+        OfficialsError::Storage(err) => AppError::Storage(err),
+        OfficialsError::UnknownAgency(code) => AppError::UnknownAgency(code),
+        OfficialsError::UnknownFlow(flow) => AppError::UnknownFlow(flow),
+    }
 }

@@ -63,13 +63,15 @@ impl Officials {
 
     /// The message and the chart of a summary.
     pub fn summary_messages(&self, summary: &WeeklySummary) -> Vec<OfficialMessage> {
-        let text = summary::render::text(&self.locales, self.lang, summary);
         let png = summary::chart::png(&self.locales, self.lang, summary);
-        let caption = self.text("chart-title", &[("week", summary.week.clone())]);
-        vec![
-            OfficialMessage::Text { text },
-            OfficialMessage::Chart { png, caption },
-        ]
+        let caption = summary::render::caption(&self.locales, self.lang, summary);
+        let mut messages: Vec<OfficialMessage> =
+            summary::render::messages(&self.locales, self.lang, summary)
+                .into_iter()
+                .map(|text| OfficialMessage::Text { text })
+                .collect();
+        messages.push(OfficialMessage::Chart { png, caption });
+        messages
     }
 
     /// `/report`: this week so far, for each subscription of the chat; `None` when the chat

@@ -30,6 +30,8 @@ fn placeholders(offset: usize, count: usize) -> String {
 struct StoredAnswer {
     response_id: i64,
     agency_code: String,
+    procedure_code: String,
+    procedure_name: String,
     #[sqlx(try_from = "Stamp")]
     submitted_at: DateTime<Utc>,
     question_id: String,
@@ -44,6 +46,8 @@ impl From<StoredAnswer> for AnswerRow {
         AnswerRow {
             response_id: stored.response_id,
             agency_code: stored.agency_code,
+            procedure_code: stored.procedure_code,
+            procedure_name: stored.procedure_name,
             submitted_at: stored.submitted_at,
             question_id: stored.question_id,
             kind: stored.kind,
@@ -76,7 +80,7 @@ pub(super) fn count_invitations(counts: &mut Counts, status: InvitationStatus, t
 }
 
 const ANSWER_SELECT: &str =
-    "SELECT r.id AS response_id, n.agency_code, r.submitted_at, a.question_id, a.kind,
+    "SELECT r.id AS response_id, n.agency_code, n.procedure_code, n.procedure_name, r.submitted_at, a.question_id, a.kind,
     a.value, a.level FROM responses r
     JOIN answers a ON a.session_id = r.session_id
     JOIN notices n ON n.dossier_code = r.dossier_code";

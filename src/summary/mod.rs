@@ -1,16 +1,28 @@
-//! Weekly SIPAS summaries for officials, pure: from the answer rows of a scope (an agency and
-//! every unit under it) to every figure the message, the chart and the JSON show.
+//! SIPAS summaries for officials, pure: from the answer rows of a scope (an agency and every
+//! unit under it) over a period (a week, month, quarter or year) to every figure the message,
+//! the chart, the JSON and the XLSX show. It does no I/O, so where the rows come from (raw
+//! answers today, running totals later) does not change it.
 //!
 //! Figures follow the method in ../shared/sipas-method.md through [`crate::scoring`]; a change is
-//! this week's index minus last week's, in percentage points; the trend is the last four weeks.
+//! this period's index minus the previous one's, in percentage points; the trend is the last
+//! [`TREND_PERIODS`] periods.
 
+mod canvas;
 pub mod chart;
+pub mod fit;
 mod mask;
+mod period;
+mod procedures;
 pub mod render;
+mod units;
 mod week;
 pub mod xlsx;
 
 pub use mask::mask;
+pub use period::{Period, PeriodKind};
+pub use procedures::{
+    DEFAULT_MIN_RESPONSES as DEFAULT_PROCEDURE_MIN_RESPONSES, ProcedureFigure, Procedures,
+};
 pub use week::Week;
 
 use crate::flow::{Flow, Lang, QuestionKind};
@@ -23,14 +35,39 @@ use std::collections::BTreeMap;
 pub const MIN_RESPONSES_TO_RANK: u64 = 10;
 /// Below this many responses the summary warns that it is too small to conclude.
 pub const MIN_RESPONSES_TO_CONCLUDE: u64 = 30;
-/// How many weakest criteria, top expectations and comments are shown.
+/// How many weakest criteria, top expectations, comments and procedures are shown.
 pub const SHOWN: usize = 3;
+/// How many periods the trend covers, the summarized one last.
+pub const TREND_PERIODS: usize = 4;
+/// The index provinces aim at by 2025 (95% by 2030), unless `SIPAS_TARGET` says otherwise.
+pub const DEFAULT_TARGET: f64 = 0.90;
+
+/// What a summary is computed with, besides its rows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Options {
+    /// Also give the index as points on this maximum (e.g. 24).
+    pub points_max: Option<f64>,
+    /// A procedure needs this many responses to be listed among the lowest-rated.
+    pub procedure_min_responses: u64,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            points_max: None,
+            procedure_min_responses: DEFAULT_PROCEDURE_MIN_RESPONSES,
+        }
+    }
+}
 
 /// One stored answer of a completed response.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AnswerRow {
     pub response_id: i64,
     pub agency_code: String,
+    /// The administrative procedure of the dossier (from its completion notice).
+    pub procedure_code: String,
+    pub procedure_name: String,
     pub submitted_at: DateTime<Utc>,
     pub question_id: String,
     pub kind: String,
@@ -94,6 +131,10 @@ pub struct Unit {
     pub responses: u64,
     /// `(rank, of)` among the ranked peers, e.g. `(2, 11)`.
     pub rank: Option<(usize, usize)>,
+    /// The index as points on the configured maximum.
+    pub points: Option<f64>,
+    /// Change from the previous period, in percentage points.
+    pub change: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -109,12 +150,17 @@ pub struct Points {
     pub value: f64,
 }
 
-/// Every figure of one week's summary for one scope.
+/// Every figure of one period's summary for one scope.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WeeklySummary {
     pub agency_code: String,
     pub agency_name: String,
+    /// The period's label (`2026-W47`, `2026-11`, `2026-Q3`, `2026`); named `week` because
+    /// weekly summaries came first and readers of the JSON use it.
     pub week: String,
+    pub period_kind: PeriodKind,
+    /// The labels of the trend's periods, oldest first (this one last).
+    pub trend_periods: Vec<String>,
     pub from: String,
     pub to: String,
     pub counts: Counts,
@@ -130,6 +176,7 @@ pub struct WeeklySummary {
     pub expectations: Vec<Expectation>,
     /// Recent comments, masked.
     pub comments: Vec<String>,
+    pub procedures: Procedures,
     pub too_small_to_conclude: bool,
 }
 
@@ -143,25 +190,39 @@ pub fn build(
     counts: Counts,
     points_max: Option<f64>,
 ) -> WeeklySummary {
-    let weeks: Vec<Week> = {
-        let mut weeks = vec![week];
-        for _ in 0..3 {
-            weeks.push(weeks.last().expect("non-empty").previous());
-        }
-        weeks.reverse();
-        weeks
+    let options = Options {
+        points_max,
+        ..Options::default()
     };
-    let in_week =
-        |row: &&AnswerRow, w: Week| row.submitted_at >= w.start() && row.submitted_at < w.end();
-    let this_week: Vec<&AnswerRow> = rows.iter().filter(|r| in_week(r, week)).collect();
-    let cards: Vec<scoring::Scorecard> = weeks
+    build_period(flow, lang, scope, week.into(), rows, counts, options)
+}
+
+/// Builds the summary of `period` from rows covering at least the [`TREND_PERIODS`] periods
+/// ending with it (rows outside them are ignored).
+pub fn build_period(
+    flow: &Flow,
+    lang: Lang,
+    scope: &Scope,
+    period: Period,
+    rows: &[AnswerRow],
+    counts: Counts,
+    options: Options,
+) -> WeeklySummary {
+    let periods = period.last(TREND_PERIODS);
+    let (start, end) = (period.start(), period.end());
+    let within = |p: Period| -> Vec<&AnswerRow> {
+        let (start, end) = (p.start(), p.end());
+        rows.iter()
+            .filter(|r| r.submitted_at >= start && r.submitted_at < end)
+            .collect()
+    };
+    let this_week: Vec<&AnswerRow> = rows
         .iter()
-        .map(|w| {
-            let scoped: Vec<&AnswerRow> = rows.iter().filter(|r| in_week(r, *w)).collect();
-            card(flow, &scoped)
-        })
+        .filter(|r| r.submitted_at >= start && r.submitted_at < end)
         .collect();
-    let current = cards.last().expect("four weeks");
+    let last_week = within(period.previous());
+    let cards: Vec<scoring::Scorecard> = periods.iter().map(|p| card(flow, &within(*p))).collect();
+    let current = cards.last().expect("four periods");
     let previous = &cards[cards.len() - 2];
     let responses = distinct_responses(&this_week);
     let figure = |pick: &dyn Fn(&scoring::Scorecard) -> Option<f64>, sample: u64| {
@@ -216,13 +277,16 @@ pub fn build(
     weakest.sort_by(|a, b| a.rate.total_cmp(&b.rate).then(a.question.cmp(&b.question)));
     weakest.truncate(SHOWN);
 
-    let (units, small_units) = rank_units(flow, scope, &this_week);
+    let points_max = options.points_max;
+    let (units, small_units) = units::rank(flow, scope, &this_week, &last_week, points_max);
     WeeklySummary {
         agency_code: scope.code.clone(),
         agency_name: scope.name.clone(),
-        week: week.label(),
-        from: crate::i18n::date(week.monday(), lang),
-        to: crate::i18n::date(week.sunday(), lang),
+        week: period.label(),
+        period_kind: period.kind(),
+        trend_periods: periods.iter().map(|p| p.label()).collect(),
+        from: crate::i18n::date(period.first_day(), lang),
+        to: crate::i18n::date(period.last_day(), lang),
         counts,
         response_rate: (counts.invitations > 0)
             .then(|| counts.responses as f64 / counts.invitations as f64),
@@ -239,6 +303,7 @@ pub fn build(
         small_units,
         expectations: expectations(flow, lang, &this_week),
         comments: comments(flow, &this_week),
+        procedures: procedures::figures(flow, &this_week, options.procedure_min_responses, SHOWN),
         too_small_to_conclude: responses < MIN_RESPONSES_TO_CONCLUDE,
     }
 }
@@ -264,41 +329,6 @@ fn distinct_responses(rows: &[&AnswerRow]) -> u64 {
     ids.sort_unstable();
     ids.dedup();
     ids.len() as u64
-}
-
-fn rank_units(flow: &Flow, scope: &Scope, rows: &[&AnswerRow]) -> (Vec<Unit>, Vec<Unit>) {
-    let mut ranked = Vec::new();
-    let mut small = Vec::new();
-    for (code, name, codes) in &scope.units {
-        let unit_rows: Vec<&AnswerRow> = rows
-            .iter()
-            .copied()
-            .filter(|r| codes.contains(&r.agency_code))
-            .collect();
-        let unit = Unit {
-            code: code.clone(),
-            name: name.clone(),
-            index: card(flow, &unit_rows).overall,
-            responses: distinct_responses(&unit_rows),
-            rank: None,
-        };
-        if unit.responses >= MIN_RESPONSES_TO_RANK && unit.index.is_some() {
-            ranked.push(unit);
-        } else {
-            small.push(unit);
-        }
-    }
-    ranked.sort_by(|a, b| {
-        b.index
-            .unwrap_or(0.0)
-            .total_cmp(&a.index.unwrap_or(0.0))
-            .then(a.code.cmp(&b.code))
-    });
-    let of = ranked.len();
-    for (position, unit) in ranked.iter_mut().enumerate() {
-        unit.rank = Some((position + 1, of));
-    }
-    (ranked, small)
 }
 
 fn expectations(flow: &Flow, lang: Lang, rows: &[&AnswerRow]) -> Vec<Expectation> {
@@ -349,5 +379,7 @@ fn comments(flow: &Flow, rows: &[&AnswerRow]) -> Vec<String> {
     texts.iter().take(SHOWN).map(|r| mask(&r.value)).collect()
 }
 
+#[cfg(test)]
+mod report_tests;
 #[cfg(test)]
 mod tests;

@@ -1,20 +1,58 @@
-//! A weekly summary as the message officials read, in their language, numbers the Vietnamese way.
+//! A summary as the messages officials read, in their language, numbers the Vietnamese way, each
+//! message within Telegram's limits ([`super::fit`]): long unit lists show the best and the
+//! weakest units and count the others; the full table is in the JSON and the XLSX.
 
-use super::{Figure, WeeklySummary};
+use super::{PeriodKind, ProcedureFigure, Unit, WeeklySummary, fit};
 use crate::flow::Lang;
 use crate::i18n::{self, Locales};
 
 /// Comments are cut to this many characters in the message (the JSON keeps them whole).
 const COMMENT_CHARS: usize = 200;
 
+/// The whole summary as one text (what the command line prints): the messages, in order.
 pub fn text(locales: &Locales, lang: Lang, summary: &WeeklySummary) -> String {
+    messages(locales, lang, summary).join("\n\n")
+}
+
+/// The summary as Telegram messages, each at most [`fit::TEXT_LIMIT`] long.
+pub fn messages(locales: &Locales, lang: Lang, summary: &WeeklySummary) -> Vec<String> {
+    fit::pack(&sections(locales, lang, summary), fit::TEXT_LIMIT)
+}
+
+/// The caption of the chart, at most [`fit::CAPTION_LIMIT`] long.
+pub fn caption(locales: &Locales, lang: Lang, summary: &WeeklySummary) -> String {
+    let text = locales.text(lang, "chart-title", &[("week", summary.week.clone())]);
+    fit::cut(&text, fit::CAPTION_LIMIT)
+}
+
+/// The trend line: the periods with data only, or that this is the first with data.
+pub fn trend(locales: &Locales, lang: Lang, summary: &WeeklySummary) -> String {
+    let with_data: Vec<String> = summary
+        .trend_periods
+        .iter()
+        .zip(&summary.overall.trend)
+        .filter_map(|(label, value)| value.map(|v| format!("{label}: {}", i18n::percent(v, lang))))
+        .collect();
+    if with_data.is_empty() {
+        let none = locales.text(lang, "summary-no-data", &[]);
+        return locales.text(lang, "summary-trend", &[("trend", none)]);
+    }
+    let earlier = with_data.len() - usize::from(summary.overall.value.is_some());
+    if summary.overall.value.is_some() && earlier == 0 {
+        let id = format!("summary-trend-first-{}", summary.period_kind.id());
+        return locales.text(lang, &id, &[]);
+    }
+    locales.text(lang, "summary-trend", &[("trend", with_data.join(" → "))])
+}
+
+fn sections(locales: &Locales, lang: Lang, summary: &WeeklySummary) -> Vec<String> {
     let t = |id: &str, args: &[(&str, String)]| locales.text(lang, id, args);
     let percent = |value: Option<f64>| match value {
         Some(v) => i18n::percent(v, lang),
         None => t("summary-no-data", &[]),
     };
     let number = |n: u64| i18n::integer(n as i64, lang);
-    let change = |figure: &Figure| match figure.change {
+    let change = |points: Option<f64>| match points {
         Some(points) if points > 0.005 => {
             t("weekly-up", &[("points", i18n::decimal(points, 2, lang))])
         }
@@ -25,9 +63,22 @@ pub fn text(locales: &Locales, lang: Lang, summary: &WeeklySummary) -> String {
         Some(_) => t("weekly-same", &[]),
         None => String::new(),
     };
-    let mut lines = vec![
+    let margin = |m: Option<f64>| {
+        m.map(|m| {
+            t(
+                "weekly-margin",
+                &[("margin", i18n::decimal(m * 100.0, 2, lang))],
+            )
+        })
+        .unwrap_or_default()
+    };
+    let title_id = match summary.period_kind {
+        PeriodKind::Week => "weekly-title".to_string(),
+        kind => format!("summary-title-{}", kind.id()),
+    };
+    let mut head = vec![
         t(
-            "weekly-title",
+            &title_id,
             &[
                 ("week", summary.week.clone()),
                 ("from", summary.from.clone()),
@@ -45,27 +96,17 @@ pub fn text(locales: &Locales, lang: Lang, summary: &WeeklySummary) -> String {
                 ("undeliverable", number(summary.counts.undeliverable)),
             ],
         ),
+        t(
+            "weekly-overall",
+            &[
+                ("index", percent(summary.overall.value)),
+                ("change", change(summary.overall.change)),
+                ("margin", margin(summary.overall.margin)),
+            ],
+        ),
     ];
-    let margin = summary
-        .overall
-        .margin
-        .map(|m| {
-            t(
-                "weekly-margin",
-                &[("margin", i18n::decimal(m * 100.0, 2, lang))],
-            )
-        })
-        .unwrap_or_default();
-    lines.push(t(
-        "weekly-overall",
-        &[
-            ("index", percent(summary.overall.value)),
-            ("change", change(&summary.overall)),
-            ("margin", margin),
-        ],
-    ));
     if let Some(points) = &summary.points {
-        lines.push(t(
+        head.push(t(
             "weekly-points",
             &[
                 ("points", i18n::decimal(points.value, 2, lang)),
@@ -73,25 +114,25 @@ pub fn text(locales: &Locales, lang: Lang, summary: &WeeklySummary) -> String {
             ],
         ));
     }
-    let trend: Vec<String> = summary.overall.trend.iter().map(|v| percent(*v)).collect();
-    lines.push(t("weekly-trend", &[("trend", trend.join(" → "))]));
-    lines.push(String::new());
-    lines.push(t("weekly-factors", &[]));
+    head.push(trend(locales, lang, summary));
+    let mut sections = vec![head];
+
+    let mut factors = vec![t("weekly-factors", &[])];
     for factor in &summary.factors {
-        lines.push(t(
+        factors.push(t(
             "weekly-factor",
             &[
                 ("factor", factor.name.clone()),
                 ("index", percent(factor.figure.value)),
-                ("change", change(&factor.figure)),
+                ("change", change(factor.figure.change)),
             ],
         ));
     }
+    sections.push(factors);
     if !summary.weakest.is_empty() {
-        lines.push(String::new());
-        lines.push(t("weekly-weakest", &[]));
+        let mut weakest = vec![t("weekly-weakest", &[])];
         for criterion in &summary.weakest {
-            lines.push(t(
+            weakest.push(t(
                 "weekly-criterion",
                 &[
                     ("criterion", criterion.text.clone()),
@@ -99,31 +140,95 @@ pub fn text(locales: &Locales, lang: Lang, summary: &WeeklySummary) -> String {
                 ],
             ));
         }
+        sections.push(weakest);
     }
     if !summary.units.is_empty() || !summary.small_units.is_empty() {
-        lines.push(String::new());
-        lines.push(t("weekly-units", &[]));
-        for unit in &summary.units {
+        let maximum = summary.points.as_ref().map(|p| p.maximum);
+        let unit_line = |unit: &Unit| {
             let (rank, of) = unit.rank.unwrap_or((0, 0));
-            lines.push(t(
+            let points = unit
+                .points
+                .zip(maximum)
+                .map(|(points, maximum)| {
+                    t(
+                        "summary-unit-points",
+                        &[
+                            ("points", i18n::decimal(points, 2, lang)),
+                            ("maximum", i18n::decimal(maximum, 0, lang)),
+                        ],
+                    )
+                })
+                .unwrap_or_default();
+            t(
                 "weekly-unit",
                 &[
-                    ("agency", unit.name.clone()),
+                    ("agency", fit::name(&unit.name)),
                     ("index", percent(unit.index)),
                     ("rank", rank.to_string()),
                     ("of", of.to_string()),
                     ("responses", number(unit.responses)),
+                    ("extra", format!("{points}{}", change(unit.change))),
                 ],
+            )
+        };
+        let mut units = vec![t("weekly-units", &[])];
+        let ranked = &summary.units;
+        if ranked.len() <= fit::UNITS_IN_FULL {
+            units.extend(ranked.iter().map(unit_line));
+        } else {
+            let edge = fit::UNITS_AT_EACH_END;
+            units.extend(ranked[..edge].iter().map(unit_line));
+            units.push(t(
+                "summary-more-units",
+                &[("count", number((ranked.len() - 2 * edge) as u64))],
             ));
+            units.extend(ranked[ranked.len() - edge..].iter().map(unit_line));
         }
         if !summary.small_units.is_empty() {
-            let names: Vec<String> = summary
+            let mut names: Vec<String> = summary
                 .small_units
                 .iter()
-                .map(|u| format!("{} ({})", u.name, number(u.responses)))
+                .take(fit::SMALL_UNITS_NAMED)
+                .map(|u| format!("{} ({})", fit::name(&u.name), number(u.responses)))
                 .collect();
-            lines.push(t("weekly-small-units", &[("units", names.join(", "))]));
+            let others = summary
+                .small_units
+                .len()
+                .saturating_sub(fit::SMALL_UNITS_NAMED);
+            if others > 0 {
+                names.push(t(
+                    "summary-other-units",
+                    &[("count", number(others as u64))],
+                ));
+            }
+            units.push(t("weekly-small-units", &[("units", names.join(", "))]));
         }
+        sections.push(units);
+    }
+    let procedure_line = |procedure: &ProcedureFigure| {
+        t(
+            "summary-procedure",
+            &[
+                ("procedure", fit::name(&procedure.name)),
+                ("index", percent(procedure.index)),
+                ("margin", margin(procedure.margin)),
+                ("responses", number(procedure.responses)),
+            ],
+        )
+    };
+    let busiest = summary.procedures.busiest(super::SHOWN);
+    if !busiest.is_empty() {
+        let mut lines = vec![t("summary-procedures-busiest", &[])];
+        lines.extend(busiest.iter().map(procedure_line));
+        sections.push(lines);
+    }
+    if !summary.procedures.lowest.is_empty() {
+        let mut lines = vec![t(
+            "summary-procedures-lowest",
+            &[("minimum", number(summary.procedures.min_responses))],
+        )];
+        lines.extend(summary.procedures.lowest.iter().map(procedure_line));
+        sections.push(lines);
     }
     if !summary.expectations.is_empty() {
         let top: Vec<String> = summary
@@ -131,29 +236,27 @@ pub fn text(locales: &Locales, lang: Lang, summary: &WeeklySummary) -> String {
             .iter()
             .map(|e| format!("{} ({})", e.label, number(e.count)))
             .collect();
-        lines.push(String::new());
-        lines.push(t(
+        sections.push(vec![t(
             "weekly-expectations",
             &[("expectations", top.join("; "))],
-        ));
+        )]);
     }
     if !summary.comments.is_empty() {
-        lines.push(String::new());
-        lines.push(t("weekly-comments", &[]));
+        let mut comments = vec![t("weekly-comments", &[])];
         for comment in &summary.comments {
             let mut short: String = comment.chars().take(COMMENT_CHARS).collect();
             if comment.chars().count() > COMMENT_CHARS {
                 short.push('…');
             }
-            lines.push(t("weekly-comment", &[("comment", short)]));
+            comments.push(t("weekly-comment", &[("comment", short)]));
         }
+        sections.push(comments);
     }
     if summary.too_small_to_conclude {
-        lines.push(String::new());
-        lines.push(t(
+        sections.push(vec![t(
             "weekly-too-small",
             &[("minimum", number(super::MIN_RESPONSES_TO_CONCLUDE))],
-        ));
+        )]);
     }
-    lines.join("\n")
+    sections.into_iter().map(|lines| lines.join("\n")).collect()
 }

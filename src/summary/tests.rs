@@ -3,23 +3,23 @@ use crate::flow::builtin;
 use crate::i18n::Locales;
 use chrono::{Duration, TimeZone};
 
-fn full_flow() -> Flow {
+pub(super) fn full_flow() -> Flow {
     builtin()
         .into_iter()
         .find(|f| f.id == "sipas-full")
         .unwrap()
 }
 
-fn week() -> Week {
+pub(super) fn week() -> Week {
     Week::parse("2026-W47").unwrap()
 }
 
 /// Tuesday of `week` at 10:00 Vietnam time, plus `minutes`.
-fn during(week: Week, minutes: i64) -> DateTime<Utc> {
+pub(super) fn during(week: Week, minutes: i64) -> DateTime<Utc> {
     week.start() + Duration::hours(34) + Duration::minutes(minutes)
 }
 
-fn row(
+pub(super) fn row(
     response: i64,
     agency: &str,
     at: DateTime<Utc>,
@@ -30,6 +30,8 @@ fn row(
     AnswerRow {
         response_id: response,
         agency_code: agency.into(),
+        procedure_code: "P".into(),
+        procedure_name: "Thủ tục mẫu".into(),
         submitted_at: at,
         question_id: question.into(),
         kind: kind.into(),
@@ -38,7 +40,7 @@ fn row(
     }
 }
 
-fn scope(units: &[&str]) -> Scope {
+pub(super) fn scope(units: &[&str]) -> Scope {
     let mut codes = vec!["T".to_string()];
     codes.extend(units.iter().map(|u| u.to_string()));
     Scope {
@@ -52,7 +54,7 @@ fn scope(units: &[&str]) -> Scope {
     }
 }
 
-fn close(a: f64, b: f64) -> bool {
+pub(super) fn close(a: f64, b: f64) -> bool {
     (a - b).abs() < 1e-4
 }
 
@@ -345,7 +347,7 @@ fn the_chart_is_a_png_of_the_expected_size() {
     let mut reader = decoder.read_info().unwrap();
     assert_eq!(
         (reader.info().width, reader.info().height),
-        (chart::WIDTH, chart::HEIGHT)
+        (chart::WIDTH, chart::height(&summary))
     );
     let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
     reader.next_frame(&mut pixels).unwrap();

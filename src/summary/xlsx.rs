@@ -1,5 +1,6 @@
-//! The week's data as an XLSX workbook for officials who want to work on it: a sheet of the
-//! summary's figures and a sheet of every answer (no identities; free text masked).
+//! The period's data as an XLSX workbook for officials who want to work on it: a sheet of the
+//! summary's figures, a sheet of every answer (no identities; free text masked), and the full
+//! tables the message shortens: every unit and every procedure.
 
 use super::{AnswerRow, WeeklySummary, mask};
 use crate::flow::Lang;
@@ -95,6 +96,70 @@ pub fn workbook(
             Some(level) => answers.write_number(at, 5, f64::from(level))?,
             None => answers.write_string(at, 5, value)?,
         };
+    }
+
+    let units = book.add_worksheet();
+    units.set_name(t("xlsx-sheet-units"))?;
+    units.set_column_width(1, 50)?;
+    for (column, id) in [
+        "xlsx-code",
+        "xlsx-name",
+        "xlsx-index",
+        "xlsx-responses",
+        "xlsx-rank",
+        "xlsx-points",
+        "xlsx-change",
+    ]
+    .iter()
+    .enumerate()
+    {
+        units.write_string_with_format(0, column as u16, t(id), &bold)?;
+    }
+    for (index, unit) in summary.units.iter().chain(&summary.small_units).enumerate() {
+        let at = (index + 1) as u32;
+        units.write_string(at, 0, &unit.code)?;
+        units.write_string(at, 1, &unit.name)?;
+        if let Some(value) = unit.index {
+            units.write_number_with_format(at, 2, value, &percent)?;
+        }
+        units.write_number(at, 3, unit.responses as f64)?;
+        if let Some((rank, of)) = unit.rank {
+            units.write_string(at, 4, format!("{rank}/{of}"))?;
+        }
+        if let Some(points) = unit.points {
+            units.write_number(at, 5, (points * 100.0).round() / 100.0)?;
+        }
+        if let Some(change) = unit.change {
+            units.write_number(at, 6, (change * 100.0).round() / 100.0)?;
+        }
+    }
+
+    let procedures = book.add_worksheet();
+    procedures.set_name(t("xlsx-sheet-procedures"))?;
+    procedures.set_column_width(1, 60)?;
+    for (column, id) in [
+        "xlsx-code",
+        "xlsx-name",
+        "xlsx-responses",
+        "xlsx-index",
+        "xlsx-margin",
+    ]
+    .iter()
+    .enumerate()
+    {
+        procedures.write_string_with_format(0, column as u16, t(id), &bold)?;
+    }
+    for (index, procedure) in summary.procedures.all.iter().enumerate() {
+        let at = (index + 1) as u32;
+        procedures.write_string(at, 0, &procedure.code)?;
+        procedures.write_string(at, 1, &procedure.name)?;
+        procedures.write_number(at, 2, procedure.responses as f64)?;
+        if let Some(value) = procedure.index {
+            procedures.write_number_with_format(at, 3, value, &percent)?;
+        }
+        if let Some(margin) = procedure.margin {
+            procedures.write_number_with_format(at, 4, margin, &percent)?;
+        }
     }
     book.save_to_buffer()
 }
