@@ -17,6 +17,7 @@ mod stats;
 mod subscriptions;
 mod summaries;
 mod users;
+pub mod zalo;
 
 pub use agencies::{Agency, AgencyLevel, ancestors, within};
 pub use export::ExportRow;
