@@ -512,3 +512,89 @@ async fn the_inbox_stores_an_event_once_and_hands_it_out_once() {
         test_db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn a_receipt_code_opens_its_invitation_and_wrong_codes_are_rate_limited() {
+    use sipas_bot::storage::zalo::{AttemptLimit, ReceiptCodeError, normalize_receipt_code};
+    use sipas_bot::storage::{Agency, AgencyLevel, NewNotice, SubmissionChannel};
+    for test_db in TestDb::all().await {
+        let db = test_db.open().await;
+        let now = clock().now();
+        db.upsert_agency(
+            &Agency {
+                code: "T1".into(),
+                name: "UBND tỉnh Mẫu".into(),
+                parent_code: None,
+                level: AgencyLevel::Tinh,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        let flow_id = db.latest_flow("sipas-short").await.unwrap().unwrap().id;
+        let notice = NewNotice {
+            dossier_code: "H01.2026.000123".into(),
+            agency_code: "T1".into(),
+            procedure_code: "1.001612".into(),
+            procedure_name: "Đăng ký khai sinh".into(),
+            submission_channel: SubmissionChannel::Direct,
+            completed_at: now,
+            recipient_chat_id: None,
+        };
+        let token = db
+            .submit_notice(&notice, flow_id, chrono::Duration::days(7), now)
+            .await
+            .unwrap()
+            .invitation()
+            .token
+            .clone();
+        let expires = now + chrono::Duration::days(7);
+        let code = db.create_receipt_code(&token, expires, now).await.unwrap();
+        assert_eq!(
+            db.create_receipt_code(&token, expires, now).await.unwrap(),
+            code
+        );
+        assert_eq!(
+            normalize_receipt_code(&code).as_deref(),
+            Some(code.as_str())
+        );
+        let limit = AttemptLimit {
+            max_failures: 5,
+            window: chrono::Duration::hours(1),
+        };
+        // Five wrong codes, then even the right one is refused for the rest of the hour.
+        for wrong in ["AAAA-AAAA", "hello", "2345 6789", "ZZZZZZZZ", "A-B-C"] {
+            assert!(matches!(
+                db.redeem_receipt_code(wrong, "guesser", limit, now).await,
+                Err(ReceiptCodeError::Unknown)
+            ));
+        }
+        assert!(matches!(
+            db.redeem_receipt_code(&code, "guesser", limit, now).await,
+            Err(ReceiptCodeError::TooManyAttempts)
+        ));
+        // The citizen types it loosely; the same citizen may send it again; nobody else may.
+        let typed = code.to_lowercase().replace('-', " ");
+        assert_eq!(
+            db.redeem_receipt_code(&typed, "citizen", limit, now)
+                .await
+                .unwrap(),
+            token,
+            "{}",
+            test_db.name
+        );
+        assert_eq!(
+            db.redeem_receipt_code(&code, "citizen", limit, now)
+                .await
+                .unwrap(),
+            token
+        );
+        let later = now + chrono::Duration::minutes(61);
+        assert!(matches!(
+            db.redeem_receipt_code(&code, "guesser", limit, later).await,
+            Err(ReceiptCodeError::Used)
+        ));
+        db.close().await;
+        test_db.cleanup().await;
+    }
+}

@@ -26,3 +26,21 @@ CREATE TABLE zalo_events (
     processed_at TEXT
 );
 CREATE INDEX zalo_events_pending ON zalo_events (processed_at, id);
+
+-- Short codes printed under the receipt's QR code: sent in the OA chat, a code opens its
+-- invitation for the Zalo user who sent it first. Wrong codes are counted per Zalo user in a
+-- window, so codes cannot be guessed by trying.
+CREATE TABLE zalo_receipt_codes (
+    code             TEXT PRIMARY KEY,
+    invitation_token TEXT NOT NULL UNIQUE REFERENCES invitations (token),
+    created_at       TEXT NOT NULL,
+    expires_at       TEXT NOT NULL,
+    used_by          TEXT,
+    used_at          TEXT
+);
+
+CREATE TABLE zalo_code_attempts (
+    zalo_user_id      TEXT PRIMARY KEY,
+    window_started_at TEXT NOT NULL,
+    failures          BIGINT NOT NULL DEFAULT 0
+);

@@ -5,10 +5,14 @@
 //! one. [`Db::lock_zalo_token`] takes that lock — `SELECT … FOR UPDATE` on PostgreSQL; on SQLite
 //! the transaction's first statement is a write, which takes the database's single writer lock —
 //! and [`ZaloTokenLock::store`] commits the new pair before anyone can use it.
+//!
+//! Receipt codes ([`Db::create_receipt_code`], [`Db::redeem_receipt_code`]) let a citizen holding
+//! the paper receipt start in the OA chat; wrong codes are counted per Zalo user.
 
 use super::{Backend, Db, StorageError, parse_timestamp, timestamp};
 use crate::config::Secret;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
+use rand::Rng;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
@@ -42,6 +46,58 @@ pub struct ZaloInboxEvent {
     pub body: String,
     /// Processing attempts before this one.
     pub attempts: i64,
+}
+
+/// Why a receipt code did not open an invitation.
+#[derive(Debug, thiserror::Error)]
+pub enum ReceiptCodeError {
+    #[error("unknown receipt code")]
+    Unknown,
+    #[error("receipt code expired")]
+    Expired,
+    #[error("receipt code already used by another Zalo user")]
+    Used,
+    #[error("too many wrong codes from this Zalo user; wait before trying again")]
+    TooManyAttempts,
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl From<sqlx::Error> for ReceiptCodeError {
+    fn from(err: sqlx::Error) -> Self {
+        ReceiptCodeError::Storage(err.into())
+    }
+}
+
+/// How many wrong codes a Zalo user may send within a window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttemptLimit {
+    pub max_failures: i64,
+    pub window: Duration,
+}
+
+/// Eight characters without look-alikes (no 0/O, 1/I/L), grouped as `ABCD-EFGH`: easy to type
+/// from paper, about 40 bits, so with a few wrong attempts allowed per hour it cannot be guessed.
+pub fn new_receipt_code() -> String {
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+    let mut rng = rand::rngs::OsRng;
+    let raw: String = (0..8)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect();
+    format!("{}-{}", &raw[..4], &raw[4..])
+}
+
+/// A typed code in its stored form: case, spaces and dashes do not matter.
+pub fn normalize_receipt_code(text: &str) -> Option<String> {
+    let plain: String = text
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    let only_separators = text
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '-' | '.'));
+    (plain.len() == 8 && only_separators).then(|| format!("{}-{}", &plain[..4], &plain[4..]))
 }
 
 const TOKEN_COLUMNS: &str =
@@ -190,6 +246,136 @@ impl Db {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+}
+
+impl Db {
+    /// Creates the receipt code of an invitation (one per invitation: a second call gives the
+    /// same code).
+    pub async fn create_receipt_code(
+        &self,
+        invitation_token: &str,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<String, StorageError> {
+        loop {
+            let code = new_receipt_code();
+            let inserted = sqlx::query(
+                "INSERT INTO zalo_receipt_codes (code, invitation_token, created_at, expires_at)
+                 VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            )
+            .bind(&code)
+            .bind(invitation_token)
+            .bind(timestamp(now))
+            .bind(timestamp(expires_at))
+            .execute(&self.pool)
+            .await?;
+            if inserted.rows_affected() == 1 {
+                return Ok(code);
+            }
+            let existing: Option<String> = sqlx::query_scalar(
+                "SELECT code FROM zalo_receipt_codes WHERE invitation_token = $1",
+            )
+            .bind(invitation_token)
+            .fetch_optional(&self.pool)
+            .await?;
+            if let Some(existing) = existing {
+                return Ok(existing);
+            }
+            // The random code collided with another invitation's: draw again.
+        }
+    }
+
+    /// Opens a receipt code for `zalo_user_id`: the invitation's token, the first time and
+    /// again for the same user. A code that matches nothing counts as a wrong attempt; after
+    /// `limit.max_failures` within `limit.window`, every code is refused until the window ends
+    /// (a right code does not reset the count, or one real code would unlock guessing).
+    pub async fn redeem_receipt_code(
+        &self,
+        typed: &str,
+        zalo_user_id: &str,
+        limit: AttemptLimit,
+        now: DateTime<Utc>,
+    ) -> Result<String, ReceiptCodeError> {
+        let mut tx = self.pool.begin().await?;
+        // A write first: the writer lock on SQLite, the row's creation on PostgreSQL.
+        sqlx::query(
+            "INSERT INTO zalo_code_attempts (zalo_user_id, window_started_at, failures)
+             VALUES ($1, $2, 0) ON CONFLICT (zalo_user_id) DO NOTHING",
+        )
+        .bind(zalo_user_id)
+        .bind(timestamp(now))
+        .execute(&mut *tx)
+        .await?;
+        let lock = match self.backend {
+            Backend::Postgres => " FOR UPDATE",
+            Backend::Sqlite => "",
+        };
+        let row = sqlx::query(&format!(
+            "SELECT window_started_at, failures FROM zalo_code_attempts WHERE zalo_user_id = $1{lock}"
+        ))
+        .bind(zalo_user_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let started = parse_timestamp(&row.try_get::<String, _>("window_started_at")?)?;
+        let mut failures: i64 = row.try_get("failures")?;
+        if started + limit.window <= now {
+            failures = 0;
+            sqlx::query(
+                "UPDATE zalo_code_attempts SET window_started_at = $2, failures = 0
+                 WHERE zalo_user_id = $1",
+            )
+            .bind(zalo_user_id)
+            .bind(timestamp(now))
+            .execute(&mut *tx)
+            .await?;
+        }
+        if failures >= limit.max_failures {
+            tx.commit().await?;
+            return Err(ReceiptCodeError::TooManyAttempts);
+        }
+        let found = match normalize_receipt_code(typed) {
+            None => None,
+            Some(code) => {
+                sqlx::query(
+                    "SELECT code, invitation_token, expires_at, used_by FROM zalo_receipt_codes
+                 WHERE code = $1",
+                )
+                .bind(code)
+                .fetch_optional(&mut *tx)
+                .await?
+            }
+        };
+        let Some(found) = found else {
+            sqlx::query(
+                "UPDATE zalo_code_attempts SET failures = failures + 1 WHERE zalo_user_id = $1",
+            )
+            .bind(zalo_user_id)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            return Err(ReceiptCodeError::Unknown);
+        };
+        let used_by: Option<String> = found.try_get("used_by")?;
+        let result = if used_by.as_deref().is_some_and(|user| user != zalo_user_id) {
+            Err(ReceiptCodeError::Used)
+        } else if parse_timestamp(&found.try_get::<String, _>("expires_at")?)? <= now {
+            Err(ReceiptCodeError::Expired)
+        } else {
+            if used_by.is_none() {
+                sqlx::query(
+                    "UPDATE zalo_receipt_codes SET used_by = $2, used_at = $3 WHERE code = $1",
+                )
+                .bind(found.try_get::<String, _>("code")?)
+                .bind(zalo_user_id)
+                .bind(timestamp(now))
+                .execute(&mut *tx)
+                .await?;
+            }
+            Ok(found.try_get::<String, _>("invitation_token")?)
+        };
+        tx.commit().await?;
+        result
     }
 }
 
