@@ -46,8 +46,10 @@ impl OutboundMessage {
 /// "key. label" and one closing line says what may be typed.
 pub fn from_prompt(locales: &Locales, lang: Lang, prompt: &Prompt) -> OutboundMessage {
     let mut all: Vec<&PromptButton> = prompt.buttons.iter().flatten().collect();
-    // A stable sort keeps the flow's order within each group.
-    all.sort_by_key(|button| priority(button));
+    if all.len() > MAX_BUTTONS {
+        // Answers keep the buttons; a stable sort keeps the flow's order within each group.
+        all.sort_by_key(|button| priority(button));
+    }
     let (shown, typed) = all.split_at(all.len().min(MAX_BUTTONS));
     let mut text = prompt.text.clone();
     if !typed.is_empty() {
@@ -166,6 +168,54 @@ mod tests {
         );
         assert_eq!(parse_query_payload("rất hài lòng"), None);
         assert_eq!(parse_query_payload("ok [x|y]"), None);
+    }
+
+    #[test]
+    fn choices_beyond_the_limit_are_listed_to_type_and_small_questions_keep_every_button() {
+        let locales = Locales::load();
+        let button = |label: &str, code: &str, key: &str| PromptButton {
+            label: label.into(),
+            data: format!("a|q|{code}"),
+            key: key.into(),
+        };
+        let mut rows: Vec<Vec<PromptButton>> = (1..=7)
+            .map(|i| {
+                vec![button(
+                    &format!("Ý {i}"),
+                    &format!("o:x{i}"),
+                    &i.to_string(),
+                )]
+            })
+            .collect();
+        rows.push(vec![
+            button("Quay lại", "back", "Quay lại"),
+            button("Bỏ qua", "skip", "Bỏ qua"),
+        ]);
+        let prompt = Prompt {
+            text: "Câu 3/7".into(),
+            buttons: rows,
+        };
+        let message = from_prompt(&locales, Lang::Vi, &prompt);
+        let titles: Vec<&str> = message.buttons.iter().map(|b| b.title.as_str()).collect();
+        assert_eq!(titles, ["Ý 1", "Ý 2", "Ý 3", "Ý 4", "Ý 5"]);
+        assert_eq!(
+            message.text,
+            "Câu 3/7\n6. Ý 6\n7. Ý 7\nÔng/Bà cũng có thể gõ: 6, 7, “Bỏ qua”, “Quay lại”."
+        );
+        let small = Prompt {
+            text: "Câu 5/7".into(),
+            buttons: vec![
+                vec![button("Có", "y", "1"), button("Không", "n", "2")],
+                vec![
+                    button("Quay lại", "back", "Quay lại"),
+                    button("Bỏ qua", "skip", "Bỏ qua"),
+                ],
+            ],
+        };
+        let message = from_prompt(&locales, Lang::Vi, &small);
+        assert_eq!(message.text, "Câu 5/7");
+        let titles: Vec<&str> = message.buttons.iter().map(|b| b.title.as_str()).collect();
+        assert_eq!(titles, ["Có", "Không", "Quay lại", "Bỏ qua"]);
     }
 
     #[test]

@@ -80,18 +80,22 @@ impl TokenManager {
                 return Ok(token);
             }
         }
-        self.refresh_locked(&mut current, |row, now| usable(row, now).is_none())
-            .await
+        let (token, _) = self
+            .refresh_locked(&mut current, |row, now| usable(row, now).is_none())
+            .await?;
+        Ok(token)
     }
 
     /// Replaces `stale` (an access token Zalo refused), unless another task or instance already
     /// has.
     pub async fn refresh(&self, stale: &Secret) -> Result<Secret, ZaloError> {
         let mut current = self.current.lock().await;
-        self.refresh_locked(&mut current, |row, now| {
-            row.access_token.as_ref() == Some(stale) || usable(row, now).is_none()
-        })
-        .await
+        let (token, _) = self
+            .refresh_locked(&mut current, |row, now| {
+                row.access_token.as_ref() == Some(stale) || usable(row, now).is_none()
+            })
+            .await?;
+        Ok(token)
     }
 
     /// Refreshes when the access token is near its end or the refresh token is
@@ -99,13 +103,12 @@ impl TokenManager {
     /// `true` when it refreshed.
     pub async fn rotate_if_due(&self) -> Result<bool, ZaloError> {
         let mut current = self.current.lock().await;
-        let before = self.db.zalo_token(&self.oa_id).await?.map(|r| r.generation);
-        self.refresh_locked(&mut current, |row, now| {
-            usable(row, now).is_none() || now - row.refresh_issued_at >= ROTATE_REFRESH_AFTER
-        })
-        .await?;
-        let after = current.as_ref().map(|r| r.generation);
-        Ok(after != before)
+        let (_, refreshed) = self
+            .refresh_locked(&mut current, |row, now| {
+                usable(row, now).is_none() || now - row.refresh_issued_at >= ROTATE_REFRESH_AFTER
+            })
+            .await?;
+        Ok(refreshed)
     }
 
     /// Runs `call` with an access token; when Zalo refuses the token (-216, -220), refreshes and
@@ -168,12 +171,13 @@ impl TokenManager {
         .await
     }
 
-    /// Locks the token row, and refreshes if `needed` still says so under the lock.
+    /// Locks the token row, and refreshes if `needed` still says so under the lock. The token,
+    /// and whether this call refreshed it.
     async fn refresh_locked(
         &self,
         current: &mut Option<ZaloTokenRow>,
         needed: impl Fn(&ZaloTokenRow, DateTime<Utc>) -> bool,
-    ) -> Result<Secret, ZaloError> {
+    ) -> Result<(Secret, bool), ZaloError> {
         let now = self.clock.now();
         let lock = self
             .db
@@ -185,7 +189,7 @@ impl TokenManager {
             // Another instance refreshed while we waited for the lock.
             *current = Some(lock.row.clone());
             lock.release().await?;
-            return Ok(token);
+            return Ok((token, false));
         }
         let grant = match self.api.refresh(&lock.row.refresh_token).await {
             Ok(grant) => grant,
@@ -207,7 +211,7 @@ impl TokenManager {
             .await?;
         tracing::info!(generation = row.generation, "Zalo token refreshed");
         *current = Some(row);
-        Ok(grant.access_token)
+        Ok((grant.access_token, true))
     }
 }
 
