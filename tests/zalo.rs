@@ -354,6 +354,14 @@ async fn the_refresh_chain_survives_a_restart() {
             3
         );
         assert_eq!(fake.reused_refresh_tokens(), 0, "{}", test_db.name);
+
+        // A manager that never saw the database's token (another database) spends the dead
+        // first token: Zalo refuses, and the error says the authorization is lost.
+        let other_db = TestDb::sqlite();
+        let lost = manager(&fake, &other_db.open().await, &clock);
+        let err = lost.access_token().await.unwrap_err();
+        assert_eq!(err.class(), ErrorClass::Unauthorized, "{err}");
+        assert_eq!(fake.reused_refresh_tokens(), 1);
         db.close().await;
         test_db.cleanup().await;
     }

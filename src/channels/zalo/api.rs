@@ -183,7 +183,10 @@ impl ZaloApi {
             .await
             .map_err(transport)?;
         let value = read_json(response).await?;
-        check_error(&value)?;
+        check_error(&value).map_err(|err| match err {
+            ZaloError::Api { code, message } => ZaloError::Refresh { code, message },
+            other => other,
+        })?;
         let access = text(&value, "access_token");
         let refresh = text(&value, "refresh_token");
         let expires_in = text(&value, "expires_in").and_then(|s| s.trim().parse::<i64>().ok());

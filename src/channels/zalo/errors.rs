@@ -25,6 +25,9 @@ pub enum ErrorClass {
     NightTime,
     /// Anything else (-201 a bad parameter…): this message fails; the chat goes on.
     Permanent,
+    /// The OAuth server refused our refresh token: the OA's authorization is lost for every
+    /// message. Pause the channel and alert: an operator must authorize the app again.
+    Unauthorized,
 }
 
 impl ErrorClass {
@@ -41,7 +44,8 @@ impl ErrorClass {
         }
     }
 
-    /// Whether the same message may succeed later without any change.
+    /// Whether the same message may succeed later without any change to it (after an
+    /// operator's re-authorization, for [`ErrorClass::Unauthorized`]: the queue waits).
     pub fn is_retryable(self) -> bool {
         matches!(
             self,
@@ -50,6 +54,7 @@ impl ErrorClass {
                 | ErrorClass::Token
                 | ErrorClass::QuotaWait
                 | ErrorClass::NightTime
+                | ErrorClass::Unauthorized
         )
     }
 
@@ -60,6 +65,7 @@ impl ErrorClass {
             ErrorClass::Transient => Some(Duration::from_secs(5)),
             ErrorClass::RateLimited => Some(Duration::from_secs(60)),
             ErrorClass::QuotaWait => Some(Duration::from_secs(3600)),
+            ErrorClass::Unauthorized => Some(Duration::from_secs(900)),
             _ => None,
         }
     }
@@ -74,6 +80,9 @@ pub enum ZaloError {
     /// No usable answer: connection, time-out, HTTP status, unreadable body.
     #[error("Zalo could not be reached: {0}")]
     Transport(String),
+    /// The OAuth server refused the refresh (the refresh token is spent, expired or revoked).
+    #[error("Zalo refused the token refresh: {code} {message}")]
+    Refresh { code: i64, message: String },
     /// The token row could not be read or written.
     #[error("token storage: {0}")]
     Storage(String),
@@ -83,13 +92,14 @@ impl ZaloError {
     pub fn class(&self) -> ErrorClass {
         match self {
             ZaloError::Api { code, .. } => ErrorClass::of_code(*code),
+            ZaloError::Refresh { .. } => ErrorClass::Unauthorized,
             ZaloError::Transport(_) | ZaloError::Storage(_) => ErrorClass::Transient,
         }
     }
 
     pub fn code(&self) -> Option<i64> {
         match self {
-            ZaloError::Api { code, .. } => Some(*code),
+            ZaloError::Api { code, .. } | ZaloError::Refresh { code, .. } => Some(*code),
             _ => None,
         }
     }
