@@ -333,3 +333,9 @@ admin-condition-help = Only ask when (question id=value,value); empty to always 
 setting-expect-config-file = it must be the path of a readable configuration file.
 setting-expect-config-line = every line must be NAME=value (the name in capitals).
 admin-by-version = Responses by agency and flow version
+setting-expect-zalo-id = it must be the numeric id Zalo issued.
+setting-expect-zalo-secret = it must be the secret key from the Zalo app's management page.
+setting-expect-boolean = it must be true or false.
+zalo-typed-option = { $key }. { $label }
+zalo-typed-fallback = You can also type: { $keys }.
+zalo-phone-invalid = The phone number is not valid. Please enter a Vietnamese mobile number, for example 0912 345 678.

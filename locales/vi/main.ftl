@@ -333,3 +333,9 @@ admin-condition-help = Chỉ hỏi khi (mã câu hỏi=giá trị,giá trị), �
 setting-expect-config-file = cần là đường dẫn tới một tệp cấu hình đọc được.
 setting-expect-config-line = mỗi dòng phải có dạng TÊN=giá trị (tên viết hoa).
 admin-by-version = Phản hồi theo cơ quan và phiên bản bộ câu hỏi
+setting-expect-zalo-id = cần là mã số do Zalo cấp (chỉ gồm chữ số).
+setting-expect-zalo-secret = cần là khóa bí mật lấy từ trang quản lý ứng dụng Zalo.
+setting-expect-boolean = cần là true hoặc false.
+zalo-typed-option = { $key }. { $label }
+zalo-typed-fallback = Ông/Bà cũng có thể gõ: { $keys }.
+zalo-phone-invalid = Số điện thoại không hợp lệ. Ông/Bà vui lòng nhập số di động Việt Nam, ví dụ 0912 345 678.

@@ -25,6 +25,7 @@ mod stats;
 mod subscriptions;
 mod summaries;
 mod users;
+pub mod zalo;
 
 pub use agencies::{Agency, AgencyLevel};
 pub use audit::AuditEntry;

@@ -1,0 +1,224 @@
+//! The OA's access token, kept fresh. The access token lives 25 hours; the refresh token lives
+//! 3 months, is single-use and rotates on every refresh. So:
+//!
+//! * a refresh happens with the token row locked in the database (one at a time across
+//!   instances); under the lock we look again, and use what another instance just stored
+//!   instead of refreshing twice;
+//! * the new pair is committed before the new access token is used, so a crash right after a
+//!   refresh keeps the chain;
+//! * an access token is refreshed [`REFRESH_MARGIN`] before it expires, and the refresh token is
+//!   rotated when [`ROTATE_REFRESH_AFTER`] old even if the OA sends nothing ([`rotate_if_due`]);
+//! * a call refused with -216/-220 refreshes and retries once, never more ([`TokenManager::call`]).
+//!
+//! [`rotate_if_due`]: TokenManager::rotate_if_due
+
+use super::api::{Sent, ZaloApi};
+use super::errors::{ErrorClass, ZaloError};
+use super::messages::OutboundMessage;
+use super::phone::PhoneNumber;
+use super::settings::ZaloSettings;
+use crate::clock::Clock;
+use crate::config::Secret;
+use crate::storage::Db;
+use crate::storage::zalo::ZaloTokenRow;
+use chrono::{DateTime, Duration, Utc};
+use std::future::Future;
+use std::sync::Arc;
+
+/// An access token is replaced when less than this remains of its life.
+pub const REFRESH_MARGIN: Duration = Duration::hours(1);
+
+/// A refresh token is rotated when this old, well before its 3 months run out.
+pub const ROTATE_REFRESH_AFTER: Duration = Duration::days(30);
+
+pub struct TokenManager {
+    db: Db,
+    api: ZaloApi,
+    oa_id: String,
+    seed_refresh_token: Secret,
+    clock: Arc<dyn Clock>,
+    /// The last pair seen. The mutex also keeps this process to one refresh at a time, so its
+    /// tasks queue here rather than on the database lock.
+    current: tokio::sync::Mutex<Option<ZaloTokenRow>>,
+}
+
+impl std::fmt::Debug for TokenManager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenManager")
+            .field("oa_id", &self.oa_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TokenManager {
+    pub fn new(db: Db, api: ZaloApi, settings: &ZaloSettings, clock: Arc<dyn Clock>) -> Self {
+        TokenManager {
+            db,
+            api,
+            oa_id: settings.oa_id.clone(),
+            seed_refresh_token: settings.refresh_token.clone(),
+            clock,
+            current: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    pub fn api(&self) -> &ZaloApi {
+        &self.api
+    }
+
+    /// A valid access token: the one in memory, else the stored one, else a fresh one.
+    pub async fn access_token(&self) -> Result<Secret, ZaloError> {
+        let now = self.clock.now();
+        let mut current = self.current.lock().await;
+        if let Some(token) = current.as_ref().and_then(|row| usable(row, now)) {
+            return Ok(token);
+        }
+        if let Some(row) = self.db.zalo_token(&self.oa_id).await? {
+            let token = usable(&row, now);
+            *current = Some(row);
+            if let Some(token) = token {
+                return Ok(token);
+            }
+        }
+        let (token, _) = self
+            .refresh_locked(&mut current, |row, now| usable(row, now).is_none())
+            .await?;
+        Ok(token)
+    }
+
+    /// Replaces `stale` (an access token Zalo refused), unless another task or instance already
+    /// has.
+    pub async fn refresh(&self, stale: &Secret) -> Result<Secret, ZaloError> {
+        let mut current = self.current.lock().await;
+        let (token, _) = self
+            .refresh_locked(&mut current, |row, now| {
+                row.access_token.as_ref() == Some(stale) || usable(row, now).is_none()
+            })
+            .await?;
+        Ok(token)
+    }
+
+    /// Refreshes when the access token is near its end or the refresh token is
+    /// [`ROTATE_REFRESH_AFTER`] old: for a periodic worker, so an idle OA keeps its chain.
+    /// `true` when it refreshed.
+    pub async fn rotate_if_due(&self) -> Result<bool, ZaloError> {
+        let mut current = self.current.lock().await;
+        let (_, refreshed) = self
+            .refresh_locked(&mut current, |row, now| {
+                usable(row, now).is_none() || now - row.refresh_issued_at >= ROTATE_REFRESH_AFTER
+            })
+            .await?;
+        Ok(refreshed)
+    }
+
+    /// Runs `call` with an access token; when Zalo refuses the token (-216, -220), refreshes and
+    /// runs it once more.
+    pub async fn call<T, F, Fut>(&self, call: F) -> Result<T, ZaloError>
+    where
+        F: Fn(Secret) -> Fut,
+        Fut: Future<Output = Result<T, ZaloError>>,
+    {
+        let token = self.access_token().await?;
+        match call(token.clone()).await {
+            Err(err) if err.class() == ErrorClass::Token => {
+                tracing::info!(code = ?err.code(), "Zalo refused the access token; refreshing");
+                let fresh = self.refresh(&token).await?;
+                call(fresh).await
+            }
+            other => other,
+        }
+    }
+
+    /// A consultation message, with the token handled.
+    pub async fn send_consultation(
+        &self,
+        user_id: &str,
+        message: &OutboundMessage,
+    ) -> Result<Sent, ZaloError> {
+        self.call(|token| async move { self.api.send_consultation(&token, user_id, message).await })
+            .await
+    }
+
+    /// A template message by user id, with the token handled.
+    pub async fn send_template_to_user(
+        &self,
+        user_id: &str,
+        template_id: &str,
+        template_data: &serde_json::Value,
+        tracking_id: &str,
+    ) -> Result<Sent, ZaloError> {
+        self.call(|token| async move {
+            self.api
+                .send_template_to_user(&token, user_id, template_id, template_data, tracking_id)
+                .await
+        })
+        .await
+    }
+
+    /// A template message by phone, with the token handled.
+    pub async fn send_template_to_phone(
+        &self,
+        phone: &PhoneNumber,
+        template_id: &str,
+        template_data: &serde_json::Value,
+        tracking_id: &str,
+    ) -> Result<Sent, ZaloError> {
+        self.call(|token| async move {
+            self.api
+                .send_template_to_phone(&token, phone, template_id, template_data, tracking_id)
+                .await
+        })
+        .await
+    }
+
+    /// Locks the token row, and refreshes if `needed` still says so under the lock. The token,
+    /// and whether this call refreshed it.
+    async fn refresh_locked(
+        &self,
+        current: &mut Option<ZaloTokenRow>,
+        needed: impl Fn(&ZaloTokenRow, DateTime<Utc>) -> bool,
+    ) -> Result<(Secret, bool), ZaloError> {
+        let now = self.clock.now();
+        let lock = self
+            .db
+            .lock_zalo_token(&self.oa_id, &self.seed_refresh_token, now)
+            .await?;
+        if !needed(&lock.row, now)
+            && let Some(token) = usable(&lock.row, now)
+        {
+            // Another instance refreshed while we waited for the lock.
+            *current = Some(lock.row.clone());
+            lock.release().await?;
+            return Ok((token, false));
+        }
+        let grant = match self.api.refresh(&lock.row.refresh_token).await {
+            Ok(grant) => grant,
+            Err(err) => {
+                tracing::error!(
+                    error = %err,
+                    generation = lock.row.generation,
+                    "Zalo token refresh failed"
+                );
+                lock.release().await?;
+                return Err(err);
+            }
+        };
+        let expires_at = now + Duration::seconds(grant.expires_in);
+        // The refresh token Zalo just issued is the only one alive: commit it before anything
+        // uses the new access token.
+        let row = lock
+            .store(&grant.access_token, expires_at, &grant.refresh_token, now)
+            .await?;
+        tracing::info!(generation = row.generation, "Zalo token refreshed");
+        *current = Some(row);
+        Ok((grant.access_token, true))
+    }
+}
+
+/// The access token of `row`, if it has more than [`REFRESH_MARGIN`] to live.
+fn usable(row: &ZaloTokenRow, now: DateTime<Utc>) -> Option<Secret> {
+    match (&row.access_token, row.access_expires_at) {
+        (Some(token), Some(expires_at)) if expires_at - REFRESH_MARGIN > now => Some(token.clone()),
+        _ => None,
+    }
+}
