@@ -44,7 +44,7 @@ const MAY_USE: &[(&str, &[&str])] = &[
     ),
     ("edge", &["edge", "service", "storage", "settings", "core"]),
     ("service", &["service", "storage", "settings", "core"]),
-    ("storage", &["storage", "core"]),
+    ("storage", &["storage", "settings", "core"]),
     ("settings", &["settings", "core"]),
     ("core", &["core"]),
 ];

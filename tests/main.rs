@@ -16,3 +16,4 @@ mod locales;
 mod officials;
 mod storage;
 mod telegram;
+mod zalo;

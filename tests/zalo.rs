@@ -2,9 +2,7 @@
 //! and real databases: the webhook signature, events, phone numbers, messages with query
 //! buttons, and the token chain (refresh on -216, a restart, two instances at once).
 
-mod common;
-#[path = "common/fake_zalo.rs"]
-mod fake_zalo;
+use crate::common::{self, fake_zalo};
 
 use chrono::{TimeZone, Utc};
 use common::TestDb;
