@@ -15,6 +15,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod conversation;
+pub mod delivery;
 pub mod demo;
 pub mod error;
 pub mod flow;

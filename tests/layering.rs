@@ -15,7 +15,14 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("edge", &["channels", "http", "admin::web"]),
     (
         "service",
-        &["conversation", "officials", "intake", "admin", "startup"],
+        &[
+            "conversation",
+            "officials",
+            "intake",
+            "admin",
+            "startup",
+            "delivery",
+        ],
     ),
     ("storage", &["storage"]),
     ("settings", &["config"]),
