@@ -181,6 +181,7 @@ impl Conversations {
                     });
                 }
                 progress => {
+                    crate::metrics::answer_stored(&session.channel);
                     next.revision += 1;
                     return Ok(Turn {
                         session: next,

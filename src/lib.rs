@@ -18,6 +18,7 @@ pub mod flow;
 pub mod http;
 pub mod i18n;
 pub mod intake;
+pub mod metrics;
 pub mod prompt;
 pub mod qr;
 pub mod report;

@@ -241,6 +241,19 @@ impl Db {
         Ok(result.rows_affected())
     }
 
+    /// Rows not yet delivered, by channel and status, for `/metrics` (sent rows are history).
+    pub async fn outbox_depth(&self) -> Result<Vec<(String, String, i64)>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT channel, status, COUNT(*) AS total FROM outbox
+             WHERE status IN ('pending', 'sending', 'undeliverable') GROUP BY channel, status",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)))
+            .collect()
+    }
+
     /// Counts rows by status, for tests and health checks.
     pub async fn outbox_count(&self, status: &str) -> Result<i64, StorageError> {
         Ok(
