@@ -67,7 +67,12 @@ impl Fake {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let shared = Arc::new(Shared {
-            inner: Mutex::new(Inner::default()),
+            // Update ids go on from where another process's fake left them: the bot keeps
+            // the ids it has seen, and a repeated id would be taken for a redelivery.
+            inner: Mutex::new(Inner {
+                next_update: i64::from(std::process::id() % 20_000) * 100_000,
+                ..Inner::default()
+            }),
             updates: Notify::new(),
             limits,
             sent: AtomicU64::new(0),

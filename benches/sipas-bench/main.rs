@@ -192,9 +192,9 @@ async fn run(part: Part, args: Args) -> anyhow::Result<()> {
     }
     if wants(Part::Intake) {
         for backend in &backends {
-            let rate = answers::intake(backend, args.notices, args.concurrency).await?;
+            let (rate, failed) = answers::intake(backend, args.notices, args.concurrency).await?;
             let figure = format!(
-                "{rate:.0} notices/s ({} notices, {} connections)",
+                "{rate:.0} notices/s accepted, {failed} refused ({} notices, {} connections)",
                 args.notices, args.concurrency
             );
             table.add("(b) intake", backend, figure, "≥5000/s");

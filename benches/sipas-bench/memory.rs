@@ -42,6 +42,15 @@ async fn open_one(url: &str) -> anyhow::Result<()> {
     let invitation = next(&mut rx).await;
     fake.press(FIRST_CHAT, &invitation.json, &invitation.buttons[0]);
     next(&mut rx).await;
+    // Let the cosmetic edit go out too: a row left mid-send would hold the chat's queue.
+    let db = sipas_bot::storage::Db::connect(url).await?;
+    for _ in 0..200 {
+        if db.outbox_count("pending").await? + db.outbox_count("sending").await? == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    db.close().await;
     running.shutdown().await;
     Ok(())
 }
@@ -130,11 +139,7 @@ fn run_child(url: &str, sample: usize) -> anyhow::Result<(f64, f64)> {
             &sample.to_string(),
         ])
         .output()?;
-    anyhow::ensure!(
-        output.status.success(),
-        "memory child failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    anyhow::ensure!(output.status.success(), "memory child failed");
     let text = String::from_utf8_lossy(&output.stdout);
     let mut figures = text
         .lines()
