@@ -42,17 +42,26 @@ pub fn notice(dossier: &str, agency: &str, chat: Option<i64>) -> serde_json::Val
     body
 }
 
+/// Posts a notice for the set-up of a part; a 503 (the database was busy) is tried again, as a
+/// one-stop system would. Returns the invitation token.
 pub async fn post_notice(http: &reqwest::Client, base: &str, body: &serde_json::Value) -> String {
-    let response = http
-        .post(format!("{base}/api/v1/notices"))
-        .bearer_auth(INTAKE_TOKEN)
-        .json(body)
-        .send()
-        .await
-        .expect("intake reachable");
-    assert!(response.status().is_success(), "{}", response.status());
-    let json: serde_json::Value = response.json().await.unwrap();
-    json["token"].as_str().unwrap_or_default().to_string()
+    for _ in 0..100 {
+        let response = http
+            .post(format!("{base}/api/v1/notices"))
+            .bearer_auth(INTAKE_TOKEN)
+            .json(body)
+            .send()
+            .await
+            .expect("intake reachable");
+        if response.status() == reqwest::StatusCode::SERVICE_UNAVAILABLE {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            continue;
+        }
+        assert!(response.status().is_success(), "{}", response.status());
+        let json: serde_json::Value = response.json().await.unwrap();
+        return json["token"].as_str().unwrap_or_default().to_string();
+    }
+    panic!("the intake refused a notice 100 times");
 }
 
 async fn next(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Sent>) -> Sent {
