@@ -72,13 +72,21 @@ async fn next(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Sent>) -> Sent {
 }
 
 /// One citizen: opens the invitation, answers every question (first button; a typed comment),
-/// and returns its tap-to-next latencies and the number of answers given.
-async fn citizen(fake: Fake, chat: i64, token: String) -> (Vec<Duration>, usize) {
+/// and returns its tap-to-next latencies, the answers given, and whether it was left waiting
+/// (no next message within `patience`: the bot lost or stalled its reply).
+async fn citizen(
+    fake: Fake,
+    chat: i64,
+    token: String,
+    patience: Duration,
+) -> (Vec<Duration>, usize, bool) {
     let mut rx = fake.citizen(chat);
-    fake.type_text(chat, &format!("/start {token}"));
-    let mut message = next(&mut rx).await;
     let mut latencies = Vec::new();
     let mut answers = 0;
+    fake.type_text(chat, &format!("/start {token}"));
+    let Ok(Some(mut message)) = tokio::time::timeout(patience, rx.recv()).await else {
+        return (latencies, answers, true);
+    };
     let mut started = false;
     loop {
         let tapped = Instant::now();
@@ -95,17 +103,19 @@ async fn citizen(fake: Fake, chat: i64, token: String) -> (Vec<Duration>, usize)
         } else if let Some(data) = message.buttons.first() {
             fake.press(chat, &message.json, data);
         } else {
-            break; // the thank-you
+            return (latencies, answers, false); // the thank-you
         }
         // "Bắt đầu" opens the survey; every later tap is an answer.
         if started {
             answers += 1;
         }
         started = true;
-        message = next(&mut rx).await;
+        message = match tokio::time::timeout(patience, rx.recv()).await {
+            Ok(Some(message)) => message,
+            _ => return (latencies, answers, true),
+        };
         latencies.push(message.at.saturating_duration_since(tapped));
     }
-    (latencies, answers)
 }
 
 pub struct AnswerFigures {
@@ -115,6 +125,8 @@ pub struct AnswerFigures {
     pub cpu_ms_per_answer: f64,
     pub p50: Duration,
     pub p95: Duration,
+    /// Citizens left waiting for a next message (30 s).
+    pub stalled: usize,
 }
 
 pub async fn answers(backend: &str, citizens: usize) -> anyhow::Result<AnswerFigures> {
@@ -133,14 +145,19 @@ pub async fn answers(backend: &str, citizens: usize) -> anyhow::Result<AnswerFig
     let tasks: Vec<_> = tokens
         .into_iter()
         .enumerate()
-        .map(|(i, token)| tokio::spawn(citizen(fake.clone(), 800_000 + i as i64, token)))
+        .map(|(i, token)| {
+            let patience = Duration::from_secs(30);
+            tokio::spawn(citizen(fake.clone(), 800_000 + i as i64, token, patience))
+        })
         .collect();
     let mut latencies = Vec::new();
     let mut answers = 0;
+    let mut stalled = 0;
     for task in tasks {
-        let (l, a) = task.await?;
+        let (l, a, s) = task.await?;
         latencies.extend(l);
         answers += a;
+        stalled += usize::from(s);
     }
     let elapsed = started.elapsed();
     let cpu = util::cpu_time() - cpu;
@@ -159,6 +176,7 @@ pub async fn answers(backend: &str, citizens: usize) -> anyhow::Result<AnswerFig
         cpu_ms_per_answer: cpu.as_secs_f64() * 1000.0 / answers.max(1) as f64,
         p50: util::percentile(&latencies, 0.5),
         p95: util::percentile(&latencies, 0.95),
+        stalled,
     })
 }
 

@@ -173,14 +173,15 @@ async fn run(part: Part, args: Args) -> anyhow::Result<()> {
         for backend in &backends {
             let f = answers::answers(backend, args.citizens).await?;
             let figure = format!(
-                "{:.0} answers/s, {:.2} CPU-ms/answer, tap→next p50 {} ms p95 {} ms ({} citizens, {} answers, {} stored)",
+                "{:.0} answers/s, {:.2} CPU-ms/answer, tap→next p50 {} ms p95 {} ms ({} citizens, {} answers, {} stored, {} citizens stalled)",
                 f.per_second,
                 f.cpu_ms_per_answer,
                 util::ms(f.p50),
                 util::ms(f.p95),
                 args.citizens,
                 f.answers,
-                f.stored
+                f.stored,
+                f.stalled
             );
             table.add(
                 "(a) answers",
