@@ -182,6 +182,7 @@ impl Conversations {
                     });
                 }
                 progress => {
+                    crate::metrics::answer_stored(&session.channel);
                     next.revision += 1;
                     return Ok(Turn {
                         session: next,

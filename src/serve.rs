@@ -271,6 +271,7 @@ async fn wait_for_signal() {
 
 /// Starts everything; returns once the HTTP listener is bound and Telegram answered `getMe`.
 pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Running, AppError> {
+    crate::metrics::install();
     let db = crate::startup::open_store(settings.base.database_url.expose()).await?;
     let locales = Arc::new(Locales::load());
     let bot =
@@ -387,6 +388,7 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
                     if let Err(err) = reminders.send_due_reminders(reminder_clock.now()).await {
                         tracing::error!(%err, "reminder pass failed");
                     }
+                    crate::metrics::heartbeat("reminders");
                 }
                 _ = reminder_shutdown.changed() => return,
             }
@@ -413,6 +415,7 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
                             tracing::error!(%err, "summary pass failed");
                         }
                     round += 1;
+                    crate::metrics::heartbeat("officials");
                     officials_ready.notify_one();
                 }
                 _ = officials_shutdown.changed() => return,

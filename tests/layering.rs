@@ -25,7 +25,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     ("storage", &["storage"]),
-    ("settings", &["config"]),
+    ("settings", &["config", "metrics"]),
     (
         "core",
         &[

@@ -47,6 +47,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/v1/invitations/{token}/qr.png", get(notices::qr_code))
         .route("/api/v1/openapi.json", get(openapi))
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
         .route("/telegram/webhook", post(webhook))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(map_response_with_state(state.clone(), json_errors))
@@ -77,6 +78,25 @@ async fn healthz(State(state): State<ApiState>) -> Response {
             (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
         }
     }
+}
+
+/// Prometheus text format; the outbox depth is read from the database at scrape time.
+async fn metrics(State(state): State<ApiState>) -> Response {
+    let outbox: Vec<(String, String, i64)> = match state.db.outbox_depth().await {
+        Ok(depth) => depth
+            .into_iter()
+            .map(|(channel, status, rows)| (channel, status.code().to_string(), rows))
+            .collect(),
+        Err(err) => {
+            tracing::error!(%err, "metrics: cannot read the outbox depth");
+            Vec::new()
+        }
+    };
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        crate::metrics::render(&outbox),
+    )
+        .into_response()
 }
 
 async fn webhook(

@@ -38,10 +38,11 @@ pub async fn submit(
         IntakeFailure::UnknownFlow(flow) => HttpError::UnknownFlow(flow),
         IntakeFailure::Storage(err) => HttpError::Storage(err),
     })?;
-    let status = match outcome {
-        NoticeOutcome::Created(_) => StatusCode::CREATED,
-        NoticeOutcome::Existing(_) => StatusCode::OK,
+    let (status, counted) = match outcome {
+        NoticeOutcome::Created(_) => (StatusCode::CREATED, "created"),
+        NoticeOutcome::Existing(_) => (StatusCode::OK, "existing"),
     };
+    crate::metrics::notice_received(counted);
     if outcome.invitation().unknown_agency {
         tracing::warn!(agency = %notice.agency_code, "notice for an unknown agency accepted and flagged");
     }

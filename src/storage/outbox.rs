@@ -237,6 +237,17 @@ impl Db {
         Ok(result.rows_affected())
     }
 
+    /// Rows not yet delivered, by channel and status, for `/metrics` (sent rows are history).
+    pub async fn outbox_depth(&self) -> Result<Vec<(String, OutboxStatus, i64)>, StorageError> {
+        Ok(sqlx::query_as(
+            "SELECT channel, status, COUNT(*) AS total FROM outbox
+             WHERE status <> $1 GROUP BY channel, status",
+        )
+        .bind(OutboxStatus::Sent)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Counts rows by status, for tests and health checks.
     pub async fn outbox_count(&self, status: OutboxStatus) -> Result<i64, StorageError> {
         Ok(

@@ -29,6 +29,9 @@ impl Poller {
 
     /// Handles one update and answers its button press, if any.
     pub async fn process(&self, update: &Update) -> Result<Handled, super::HandleError> {
+        if let Some(chat) = update.chat() {
+            crate::metrics::tap(&chat.id.0.to_string());
+        }
         let handled = self
             .telegram
             .handle_update(update, self.clock.now())
@@ -63,6 +66,7 @@ impl Poller {
                 result = request.send() => result,
                 _ = shutdown.changed() => return,
             };
+            crate::metrics::heartbeat("telegram_poller");
             let updates = match updates {
                 Ok(updates) => updates,
                 Err(err) => {

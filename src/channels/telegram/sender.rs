@@ -123,7 +123,12 @@ impl Sender {
             };
             self.db.finish_outbox(&row, &delivery, now).await?;
             match delivery {
-                Delivery::Sent => pass.sent += 1,
+                Delivery::Sent => {
+                    pass.sent += 1;
+                    if row.kind == messages::SEND_MESSAGE {
+                        crate::metrics::replied(super::CHANNEL, &row.chat_id);
+                    }
+                }
                 Delivery::RetryAt(at, error) => {
                     tracing::info!(row = row.id, %error, retry_at = %at, "outbox row will be retried");
                     pass.retried += 1;
@@ -156,6 +161,7 @@ impl Sender {
                 .collect::<Vec<_>>()
         }));
         let text = payload.text.clone().unwrap_or_default();
+        let started = std::time::Instant::now();
         let result = match (row.kind.as_str(), payload.message_id) {
             (messages::SEND_MESSAGE, _) => {
                 let request = self.bot.send_message(chat, text);
@@ -215,6 +221,7 @@ impl Sender {
             }
             (kind, _) => return Delivery::Undeliverable(format!("unknown outbox kind {kind}")),
         };
+        crate::metrics::sent(super::CHANNEL, started.elapsed(), error_kind(&result));
         classify(result, row.attempts, self.clock.now())
     }
 
@@ -237,7 +244,9 @@ impl Sender {
             Err(err) => tracing::error!(%err, "cannot requeue stale outbox rows"),
         }
         loop {
-            let wait = match self.deliver_due().await {
+            let pass = self.deliver_due().await;
+            crate::metrics::heartbeat("telegram_sender");
+            let wait = match pass {
                 Ok(pass) => pass
                     .next_due
                     .map(|at| (at - self.clock.now()).to_std().unwrap_or_default())
@@ -262,6 +271,26 @@ impl Sender {
             }
         }
     }
+}
+
+/// The kind of a failed call, for the error counter.
+fn error_kind(result: &Result<(), RequestError>) -> Option<&'static str> {
+    let error = result.as_ref().err()?;
+    Some(match error {
+        RequestError::RetryAfter(_) => "429",
+        RequestError::Network(_) | RequestError::Io(_) => "network",
+        RequestError::Api(ApiError::Unknown(text)) if text.starts_with("Internal") => "5xx",
+        RequestError::Api(
+            ApiError::BotBlocked
+            | ApiError::UserDeactivated
+            | ApiError::CantInitiateConversation
+            | ApiError::BotKicked
+            | ApiError::BotKickedFromSupergroup,
+        ) => "403",
+        RequestError::Api(ApiError::Unknown(text)) if text.starts_with("Forbidden") => "403",
+        RequestError::Api(_) => "400",
+        _ => "other",
+    })
 }
 
 /// Maps a Bot API result to what the outbox does next.

@@ -1,0 +1,292 @@
+//! (a) Answers end to end, (b) notices through the HTTP intake, (e) the outbound rate: the real
+//! `serve` wiring in-process (as tests/common/server.rs builds it) against the loopback fake.
+
+use crate::fake::{Fake, Limits, Sent, TOKEN};
+use crate::util::{self, BenchDb};
+use sipas_bot::serve::{Running, ServeSettings};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub const INTAKE_TOKEN: &str = "bench-intake-secret-0123456789";
+
+pub async fn start_serve(fake: &Fake, db_url: &str, flow: &str) -> anyhow::Result<Running> {
+    let env: HashMap<String, String> = HashMap::from([
+        ("TELEGRAM_BOT_TOKEN".into(), TOKEN.into()),
+        ("TELEGRAM_API_URL".into(), fake.api_url()),
+        ("HTTP_ADDR".into(), "127.0.0.1:0".into()),
+        ("INTAKE_TOKEN".into(), INTAKE_TOKEN.into()),
+        ("DATABASE_URL".into(), db_url.into()),
+        ("SIPAS_FLOW".into(), flow.into()),
+        // The limits of a bot with paid broadcasts (issue 9): our own pace is not measured in
+        // (a); (e) measures it against a fake that enforces Telegram's.
+        ("TELEGRAM_MESSAGES_PER_SECOND".into(), "1000".into()),
+        ("TELEGRAM_CHAT_MESSAGES_PER_SECOND".into(), "1000".into()),
+    ]);
+    let settings = ServeSettings::from_lookup(|name| env.get(name).cloned())
+        .map_err(|e| anyhow::anyhow!("settings: {e:?}"))?;
+    sipas_bot::serve::start(settings, Arc::new(sipas_bot::clock::SystemClock))
+        .await
+        .map_err(|e| anyhow::anyhow!("serve: {e:?}"))
+}
+
+pub fn notice(dossier: &str, agency: &str, chat: Option<i64>) -> serde_json::Value {
+    let mut body = serde_json::json!({
+        "dossier_code": dossier, "agency_code": agency, "procedure_code": "1.001612",
+        "procedure_name": "Đăng ký khai sinh", "submission_channel": "direct",
+        "completed_at": chrono::Utc::now().to_rfc3339(),
+    });
+    if let Some(chat) = chat {
+        body["recipient"] = serde_json::json!({ "telegram_chat_id": chat });
+    }
+    body
+}
+
+/// Posts a notice for the set-up of a part; a 503 (the database was busy) is tried again, as a
+/// one-stop system would. Returns the invitation token.
+pub async fn post_notice(http: &reqwest::Client, base: &str, body: &serde_json::Value) -> String {
+    for _ in 0..100 {
+        let response = http
+            .post(format!("{base}/api/v1/notices"))
+            .bearer_auth(INTAKE_TOKEN)
+            .json(body)
+            .send()
+            .await
+            .expect("intake reachable");
+        if response.status() == reqwest::StatusCode::SERVICE_UNAVAILABLE {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            continue;
+        }
+        assert!(response.status().is_success(), "{}", response.status());
+        let json: serde_json::Value = response.json().await.unwrap();
+        return json["token"].as_str().unwrap_or_default().to_string();
+    }
+    panic!("the intake refused a notice 100 times");
+}
+
+async fn next(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Sent>) -> Sent {
+    tokio::time::timeout(Duration::from_secs(120), rx.recv())
+        .await
+        .expect("the bot answers within 2 minutes")
+        .expect("fake alive")
+}
+
+/// One citizen: opens the invitation, answers every question (first button; a typed comment),
+/// and returns its tap-to-next latencies, the answers given, and whether it was left waiting
+/// (no next message within `patience`: the bot lost or stalled its reply).
+async fn citizen(
+    fake: Fake,
+    chat: i64,
+    token: String,
+    patience: Duration,
+) -> (Vec<Duration>, usize, bool) {
+    let mut rx = fake.citizen(chat);
+    let mut latencies = Vec::new();
+    let mut answers = 0;
+    fake.type_text(chat, &format!("/start {token}"));
+    let Ok(Some(mut message)) = tokio::time::timeout(patience, rx.recv()).await else {
+        return (latencies, answers, true);
+    };
+    let mut started = false;
+    loop {
+        let tapped = Instant::now();
+        // An answer button ("a|question|value"), never "Quay lại" nor "Bỏ qua"; a typed
+        // comment on the text question; the invitation's first button (Bắt đầu).
+        let answer = message
+            .buttons
+            .iter()
+            .find(|d| d.starts_with("a|") && !d.ends_with("|back") && !d.ends_with("|skip"));
+        if let Some(data) = answer {
+            fake.press(chat, &message.json, data);
+        } else if message.text.contains("Câu ") {
+            fake.type_text(chat, "Cán bộ rất nhiệt tình, cảm ơn.");
+        } else if let Some(data) = message.buttons.first() {
+            fake.press(chat, &message.json, data);
+        } else {
+            return (latencies, answers, false); // the thank-you
+        }
+        // "Bắt đầu" opens the survey; every later tap is an answer.
+        if started {
+            answers += 1;
+        }
+        started = true;
+        message = match tokio::time::timeout(patience, rx.recv()).await {
+            Ok(Some(message)) => message,
+            _ => return (latencies, answers, true),
+        };
+        latencies.push(message.at.saturating_duration_since(tapped));
+    }
+}
+
+pub struct AnswerFigures {
+    pub answers: usize,
+    pub stored: i64,
+    pub per_second: f64,
+    pub cpu_ms_per_answer: f64,
+    pub p50: Duration,
+    pub p95: Duration,
+    /// Citizens left waiting for a next message (30 s).
+    pub stalled: usize,
+}
+
+pub async fn answers(backend: &str, citizens: usize) -> anyhow::Result<AnswerFigures> {
+    let bench = BenchDb::new(backend).await?;
+    let fake = Fake::start(None).await;
+    let running = start_serve(&fake, &bench.url, "sipas-short").await?;
+    let base = format!("http://{}", running.http_addr);
+    let http = reqwest::Client::new();
+    let mut tokens = Vec::new();
+    for i in 0..citizens {
+        let body = notice(&format!("BENCH-A-{i}"), "T14.H02", None);
+        tokens.push(post_notice(&http, &base, &body).await);
+    }
+    let cpu = util::cpu_time();
+    let started = Instant::now();
+    let tasks: Vec<_> = tokens
+        .into_iter()
+        .enumerate()
+        .map(|(i, token)| {
+            let patience = Duration::from_secs(30);
+            tokio::spawn(citizen(fake.clone(), 800_000 + i as i64, token, patience))
+        })
+        .collect();
+    let mut latencies = Vec::new();
+    let mut answers = 0;
+    let mut stalled = 0;
+    for task in tasks {
+        let (l, a, s) = task.await?;
+        latencies.extend(l);
+        answers += a;
+        stalled += usize::from(s);
+    }
+    let elapsed = started.elapsed();
+    let cpu = util::cpu_time() - cpu;
+    running.shutdown().await;
+    let db = sipas_bot::storage::Db::connect(&bench.url).await?;
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM answers")
+        .fetch_one(db.pool())
+        .await?;
+    db.close().await;
+    bench.cleanup().await;
+    latencies.sort();
+    Ok(AnswerFigures {
+        answers,
+        stored,
+        per_second: answers as f64 / elapsed.as_secs_f64(),
+        cpu_ms_per_answer: cpu.as_secs_f64() * 1000.0 / answers.max(1) as f64,
+        p50: util::percentile(&latencies, 0.5),
+        p95: util::percentile(&latencies, 0.95),
+        stalled,
+    })
+}
+
+/// (b) Notices accepted per second, and notices refused: `total` distinct notices from
+/// `concurrency` keep-alive connections.
+pub async fn intake(
+    backend: &str,
+    total: usize,
+    concurrency: usize,
+) -> anyhow::Result<(f64, usize)> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let bench = BenchDb::new(backend).await?;
+    let fake = Fake::start(None).await;
+    let running = start_serve(&fake, &bench.url, "sipas-short").await?;
+    let base = format!("http://{}", running.http_addr);
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()?;
+    let next = Arc::new(AtomicUsize::new(0));
+    let failed = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let workers: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (http, base) = (http.clone(), base.clone());
+            let (next, failed) = (next.clone(), failed.clone());
+            tokio::spawn(async move {
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    if i >= total {
+                        return;
+                    }
+                    let body = notice(&format!("BENCH-N-{i}"), "T14.H02", None);
+                    let response = http
+                        .post(format!("{base}/api/v1/notices"))
+                        .bearer_auth(INTAKE_TOKEN)
+                        .json(&body)
+                        .send()
+                        .await;
+                    // A refused notice (503: the database was busy) is counted, not retried:
+                    // the figure is what a one-stop system would see.
+                    if !response.is_ok_and(|r| r.status().is_success()) {
+                        failed.fetch_add(1, Ordering::SeqCst);
+                    }
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.await?;
+    }
+    let failed = failed.load(Ordering::SeqCst);
+    let rate = (total - failed) as f64 / started.elapsed().as_secs_f64();
+    running.shutdown().await;
+    bench.cleanup().await;
+    Ok((rate, failed))
+}
+
+pub struct OutboundFigures {
+    pub sent: u64,
+    pub per_second: f64,
+    pub too_many: u64,
+}
+
+/// (e) `chats` citizens known to the bot each get `per_chat` invitations at once; the fake
+/// enforces 30 messages/s overall and 1/s per chat.
+pub async fn outbound(
+    backend: &str,
+    chats: usize,
+    per_chat: usize,
+) -> anyhow::Result<OutboundFigures> {
+    let bench = BenchDb::new(backend).await?;
+    let limits = Limits {
+        overall: 30,
+        per_chat: Duration::from_secs(1),
+    };
+    let fake = Fake::start(Some(limits)).await;
+    let running = start_serve(&fake, &bench.url, "sipas-short").await?;
+    let base = format!("http://{}", running.http_addr);
+    let http = reqwest::Client::new();
+    let mut receivers = Vec::new();
+    // Each chat says /start once, so the bot knows it (and answers: one message each).
+    for i in 0..chats {
+        let chat = 900_000 + i as i64;
+        receivers.push((chat, fake.citizen(chat)));
+        fake.type_text(chat, "/start");
+    }
+    for (_, rx) in &mut receivers {
+        next(rx).await;
+    }
+    let (before, _, _) = fake.sent_stats();
+    let started = Instant::now();
+    for round in 0..per_chat {
+        for (chat, _) in &receivers {
+            let body = notice(&format!("BENCH-O-{chat}-{round}"), "T14.H02", Some(*chat));
+            post_notice(&http, &base, &body).await;
+        }
+    }
+    let expected = (chats * per_chat) as u64;
+    for (_, rx) in &mut receivers {
+        for _ in 0..per_chat {
+            next(rx).await;
+        }
+    }
+    let elapsed = started.elapsed();
+    let (after, too_many, _) = fake.sent_stats();
+    running.shutdown().await;
+    bench.cleanup().await;
+    Ok(OutboundFigures {
+        sent: after - before,
+        per_second: expected as f64 / elapsed.as_secs_f64(),
+        too_many,
+    })
+}

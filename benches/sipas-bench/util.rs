@@ -1,0 +1,130 @@
+//! Measuring helpers: CPU time (getrusage), resident memory (/proc), percentiles, fresh
+//! databases per backend, and the raw write limit of a database (single-row insert commits/s).
+
+use sipas_bot::storage::Db;
+use sqlx::Connection;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+/// User + system CPU time of this process so far.
+pub fn cpu_time() -> Duration {
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: getrusage writes into the struct we own.
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
+/// A field of /proc/self/status in MB (VmRSS: now; VmHWM: the peak).
+pub fn status_mb(field: &str) -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index.min(sorted.len() - 1)]
+}
+
+pub fn ms(d: Duration) -> String {
+    format!("{:.1}", d.as_secs_f64() * 1000.0)
+}
+
+/// The PostgreSQL server used (`BENCH_POSTGRES_URL`, default the local one).
+pub fn pg_admin_url() -> String {
+    std::env::var("BENCH_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+}
+
+/// A fresh database; dropped (PostgreSQL) or deleted (SQLite) on `cleanup`.
+pub struct BenchDb {
+    pub url: String,
+    dir: Option<tempfile::TempDir>,
+    pg_name: Option<String>,
+}
+
+impl BenchDb {
+    pub async fn new(backend: &str) -> anyhow::Result<BenchDb> {
+        let n = NEXT.fetch_add(1, Ordering::SeqCst);
+        if backend == "sqlite" {
+            let dir = tempfile::tempdir()?;
+            let url = format!("sqlite://{}/bench.db", dir.path().display());
+            return Ok(BenchDb {
+                url,
+                dir: Some(dir),
+                pg_name: None,
+            });
+        }
+        let admin = pg_admin_url();
+        let mut conn = sqlx::PgConnection::connect(&admin).await?;
+        let name = format!("sipas_bench_{}_{n}", std::process::id());
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+            .execute(&mut conn)
+            .await?;
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await?;
+        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+        Ok(BenchDb {
+            url: format!("{base}/{name}"),
+            dir: None,
+            pg_name: Some(name),
+        })
+    }
+
+    pub async fn cleanup(self) {
+        if let Some(name) = &self.pg_name
+            && let Ok(mut conn) = sqlx::PgConnection::connect(&pg_admin_url()).await
+        {
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut conn)
+                .await;
+        }
+        drop(self.dir);
+    }
+}
+
+/// Single-row insert transactions per second on a fresh database of `backend`, through the same
+/// connection settings as the bot (`Db::connect`), one writer, for about `seconds`.
+pub async fn raw_insert_tps(backend: &str, seconds: f64) -> anyhow::Result<f64> {
+    let bench = BenchDb::new(backend).await?;
+    let db = Db::connect(&bench.url).await?;
+    let pool = db.pool();
+    sqlx::query("CREATE TABLE bench_raw (id BIGINT PRIMARY KEY, body TEXT NOT NULL)")
+        .execute(pool)
+        .await?;
+    let started = Instant::now();
+    let mut count: i64 = 0;
+    while started.elapsed().as_secs_f64() < seconds {
+        let mut tx = pool.begin().await?;
+        sqlx::query("INSERT INTO bench_raw (id, body) VALUES ($1, $2)")
+            .bind(count)
+            .bind("a row of about the size of an answer")
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        count += 1;
+    }
+    let rate = count as f64 / started.elapsed().as_secs_f64();
+    db.close().await;
+    bench.cleanup().await;
+    Ok(rate)
+}
+
+/// Which backends a part runs on: SQLite always, PostgreSQL unless `--no-postgres`.
+pub fn backends(postgres: bool) -> Vec<&'static str> {
+    if postgres {
+        vec!["sqlite", "postgres"]
+    } else {
+        vec!["sqlite"]
+    }
+}
