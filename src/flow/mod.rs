@@ -6,7 +6,9 @@
 
 mod validate;
 
-pub use validate::{FlowProblem, ProblemKind, validate};
+pub use validate::{
+    FlowProblem, ProblemKind, flow_id_is_valid, option_id_is_valid, question_id_is_valid, validate,
+};
 
 use serde::{Deserialize, Serialize};
 use std::path::Path;
