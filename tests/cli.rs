@@ -205,6 +205,29 @@ fn flow_validate_accepts_the_shipped_flows() {
 }
 
 #[test]
+fn flow_validate_refuses_hostile_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let short = include_str!("../flows/sipas-short.toml");
+    let long = "a".repeat(33);
+    let hostile = short
+        .replace("id = \"sipas-short\"", "id = \"SIPAS short\"")
+        .replace("id = \"overall\"\nkind", "id = \"x\\\"><script>\"\nkind")
+        .replace("id = \"comment\"\nkind", &format!("id = \"{long}\"\nkind"));
+    std::fs::write(dir.path().join("hostile.toml"), hostile).unwrap();
+    let out = sipas(dir.path(), &["flow", "validate", "hostile.toml"], &[], "");
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    for id in ["SIPAS short", "x\"><script>", long.as_str()] {
+        let expected =
+            format!("hostile.toml: mã “{id}” không hợp lệ: cần bắt đầu bằng chữ thường (a–z)");
+        assert!(
+            stdout.contains(&expected),
+            "missing {expected:?} in:\n{stdout}"
+        );
+    }
+}
+
+#[test]
 fn flow_validate_names_the_file_the_question_and_the_problem() {
     let dir = tempfile::tempdir().unwrap();
     let short = include_str!("../flows/sipas-short.toml");
