@@ -154,7 +154,7 @@ proptest! {
     }
 
     #[test]
-    fn invitation_data_round_trips(action in "[a-z]{1,10}", token in "[0-9a-f]{32}") {
+    fn callback_invitation_data_round_trips(action in "[a-z]{1,10}", token in "[0-9a-f]{32}") {
         let data = format!("inv|{action}|{token}");
         prop_assert_eq!(parse_invitation_data(&data), Some((action.as_str(), token.as_str())));
     }
