@@ -101,6 +101,131 @@ fn check_parsed_flow(flow: &Flow) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// One change to a parsed flow, of the kinds an editor in the console can make.
+#[derive(Debug, Clone)]
+enum FlowEdit {
+    QuestionId(Index, String),
+    OptionId(Index, Index, String),
+    ShowIf(Index, Index, Vec<String>),
+    AlertIf(Index, Vec<String>),
+    MaxChoices(Index, usize),
+    MaxLength(Index, usize),
+    Factor(Index, String),
+    Remove(Index),
+    Duplicate(Index),
+    Version(i64),
+    FlowId(String),
+}
+
+fn an_id() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[a-z][a-z0-9_]{0,40}",
+        prop::sample::select(vec![
+            "access",
+            "overall",
+            "comment",
+            "gave_feedback",
+            "capacity"
+        ])
+        .prop_map(str::to_string),
+        "\\PC{0,12}",
+    ]
+}
+
+fn a_value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        prop::sample::select(vec![
+            "1", "5", "9", "yes", "no", "skip", "answered", "capacity"
+        ])
+        .prop_map(str::to_string),
+        "\\PC{0,6}",
+    ]
+}
+
+fn flow_edit() -> impl Strategy<Value = FlowEdit> {
+    let index = any::<Index>;
+    prop_oneof![
+        (index(), an_id()).prop_map(|(q, id)| FlowEdit::QuestionId(q, id)),
+        (index(), index(), an_id()).prop_map(|(q, o, id)| FlowEdit::OptionId(q, o, id)),
+        (index(), index(), prop::collection::vec(a_value(), 0..3))
+            .prop_map(|(q, t, v)| FlowEdit::ShowIf(q, t, v)),
+        (index(), prop::collection::vec(a_value(), 0..3))
+            .prop_map(|(q, v)| FlowEdit::AlertIf(q, v)),
+        (index(), 0..12usize).prop_map(|(q, n)| FlowEdit::MaxChoices(q, n)),
+        (index(), 0..3usize).prop_map(|(q, n)| FlowEdit::MaxLength(q, n)),
+        (index(), an_id()).prop_map(|(q, f)| FlowEdit::Factor(q, f)),
+        index().prop_map(FlowEdit::Remove),
+        index().prop_map(FlowEdit::Duplicate),
+        (-2i64..3).prop_map(FlowEdit::Version),
+        prop_oneof!["[a-z][a-z0-9_.-]{0,70}", "\\PC{0,10}"].prop_map(FlowEdit::FlowId),
+    ]
+}
+
+fn apply(flow: &mut Flow, edit: FlowEdit) {
+    let count = flow.questions.len();
+    if count == 0 {
+        return;
+    }
+    match edit {
+        FlowEdit::QuestionId(q, id) => flow.questions[q.index(count)].id = id,
+        FlowEdit::OptionId(q, o, id) => {
+            if let QuestionKind::SingleChoice { options }
+            | QuestionKind::MultipleChoice { options, .. } =
+                &mut flow.questions[q.index(count)].kind
+                && !options.is_empty()
+            {
+                let at = o.index(options.len());
+                options[at].id = id;
+            }
+        }
+        FlowEdit::ShowIf(q, target, any_of) => {
+            let question = flow.questions[target.index(count)].id.clone();
+            flow.questions[q.index(count)].show_if = Some(flow::Condition { question, any_of });
+        }
+        FlowEdit::AlertIf(q, values) => flow.questions[q.index(count)].alert_if = values,
+        FlowEdit::MaxChoices(q, n) => {
+            if let QuestionKind::MultipleChoice { max_choices, .. } =
+                &mut flow.questions[q.index(count)].kind
+            {
+                *max_choices = n;
+            }
+        }
+        FlowEdit::MaxLength(q, n) => {
+            if let QuestionKind::Text { max_length } = &mut flow.questions[q.index(count)].kind {
+                *max_length = n;
+            }
+        }
+        FlowEdit::Factor(q, id) => {
+            if let QuestionKind::Scale { factor } = &mut flow.questions[q.index(count)].kind {
+                *factor = id;
+            }
+        }
+        FlowEdit::Remove(q) => {
+            flow.questions.remove(q.index(count));
+        }
+        FlowEdit::Duplicate(q) => {
+            let copy = flow.questions[q.index(count)].clone();
+            flow.questions.push(copy);
+        }
+        FlowEdit::Version(version) => flow.version = version,
+        FlowEdit::FlowId(id) => flow.id = id,
+    }
+}
+
+proptest! {
+    #[test]
+    fn flow_file_validator_takes_edited_flows(
+        which in any::<Index>(),
+        edits in prop::collection::vec(flow_edit(), 1..6),
+    ) {
+        let mut flow = which.get(&flow::builtin()).clone();
+        for edit in edits {
+            apply(&mut flow, edit);
+        }
+        check_parsed_flow(&flow)?;
+    }
+}
+
 proptest! {
     #[test]
     fn flow_file_parser_takes_any_text(text in "\\PC{0,300}") {
