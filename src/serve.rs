@@ -27,6 +27,19 @@ pub const DEFAULT_REMINDER_DELAY_HOURS: i64 = 24;
 /// Alerts go out within a minute: the workers look every 30 seconds.
 pub const DEFAULT_WORKER_TICK_SECONDS: u64 = 30;
 
+/// The shortest `TELEGRAM_WEBHOOK_SECRET` accepted.
+pub const MIN_WEBHOOK_SECRET_LEN: usize = 16;
+
+/// Whether `url` names this machine (127.0.0.0/8, ::1 or `localhost`), where plain http is safe.
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
 /// How updates reach us.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mode {
@@ -98,6 +111,15 @@ impl ServeSettings {
             .ok()
             .filter(|u| matches!(u.scheme(), "http" | "https"))
             .ok_or_else(|| invalid("TELEGRAM_API_URL", api_text.clone(), "setting-expect-url"))?;
+        // The bot token travels in every request's path: plain http would send it in clear,
+        // which is only acceptable when the server never leaves this machine.
+        if telegram_api_url.scheme() != "https" && !is_loopback(&telegram_api_url) {
+            return Err(invalid(
+                "TELEGRAM_API_URL",
+                api_text.clone(),
+                "setting-expect-https-url",
+            ));
+        }
         let addr_text = get("HTTP_ADDR").unwrap_or_else(|| DEFAULT_HTTP_ADDR.into());
         let http_addr: SocketAddr = addr_text.parse().map_err(|_| {
             invalid(
@@ -138,7 +160,9 @@ impl ServeSettings {
                         )
                     })?;
                 let secret = get("TELEGRAM_WEBHOOK_SECRET").unwrap_or_default();
-                let secret_ok = (1..=256).contains(&secret.len())
+                // Telegram accepts one character, but a short secret can be guessed: anyone
+                // who guesses it can post updates as any citizen.
+                let secret_ok = (MIN_WEBHOOK_SECRET_LEN..=256).contains(&secret.len())
                     && secret
                         .chars()
                         .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
@@ -433,4 +457,28 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
         shutdown,
         tasks,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_loopback;
+
+    #[test]
+    fn plain_http_is_only_for_this_machine() {
+        for (url, loopback) in [
+            ("http://127.0.0.1:8081/", true),
+            ("http://127.5.0.1/", true),
+            ("http://[::1]:8081/", true),
+            ("http://localhost:8081/", true),
+            ("http://api.telegram.org/", false),
+            ("http://192.168.1.10/", false),
+            ("http://localhost.example.com/", false),
+        ] {
+            assert_eq!(
+                is_loopback(&url::Url::parse(url).unwrap()),
+                loopback,
+                "{url}"
+            );
+        }
+    }
 }

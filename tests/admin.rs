@@ -862,3 +862,55 @@ async fn a_crafted_question_id_or_text_is_shown_as_text_never_as_markup() {
     assert_eq!(stored.question(ID).unwrap().text.vi, "Đã sửa câu hỏi lạ");
     harness.finish().await;
 }
+
+#[tokio::test]
+async fn a_hostile_question_id_is_refused_with_the_command_line_s_message() {
+    let harness = Harness::start().await;
+    seed(&harness).await;
+    let mut admin = Browser::new(&harness.base);
+    admin.sign_in("admin", "admin-mật-khẩu").await;
+    let flows = admin.get("/admin/flows").await;
+    let csrf = Browser::csrf(&flows);
+    let short = version_link(&flows, "sipas-short", 1);
+    let draft = admin
+        .post(&format!("/admin/flows/{short}/draft"), &[("csrf", &csrf)])
+        .await
+        .location
+        .unwrap();
+    admin
+        .post(
+            &format!("{draft}/questions"),
+            &[
+                ("csrf", &csrf),
+                ("id", "x\"><script>"),
+                ("kind", "yes_no"),
+                ("vi", "Câu hỏi lạ?"),
+            ],
+        )
+        .await;
+    let invalid = admin
+        .post(&format!("{draft}/validate"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(invalid.status, 422);
+    // The message `flow validate` prints (tests/cli.rs), escaped for the page.
+    assert!(
+        invalid.body.contains(
+            "mã “x&quot;&gt;&lt;script&gt;” không hợp lệ: cần bắt đầu bằng chữ thường (a–z)"
+        ),
+        "{}",
+        invalid.body
+    );
+    assert!(
+        !invalid.body.contains("x\"><script>"),
+        "never raw in the page"
+    );
+    assert_eq!(
+        admin
+            .post(&format!("{draft}/publish"), &[("csrf", &csrf)])
+            .await
+            .status,
+        403,
+        "not valid, not published"
+    );
+    harness.finish().await;
+}

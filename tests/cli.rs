@@ -106,6 +106,41 @@ fn a_piped_chat_completes_and_export_shows_it_without_the_chat() {
 }
 
 #[test]
+fn the_csv_export_neutralises_formulas_masks_comments_and_gives_days() {
+    let dir = tempfile::tempdir().unwrap();
+    let comment = "=HYPERLINK(\"http://x.example\",\"Gọi 0912 345 678\")";
+    let survey = SHORT_SURVEY.replace("Mọi việc rất nhanh", comment);
+    let out = sipas(dir.path(), &["chat", "--flow", "sipas-short"], &[], &survey);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let csv = sipas(dir.path(), &["export", "--format", "csv"], &[], "");
+    assert!(csv.status.success(), "{}", text(&csv.stderr));
+    let mut reader = csv::Reader::from_reader(csv.stdout.as_slice());
+    let header = reader.headers().unwrap().clone();
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let answer = &rows.last().unwrap()[column("answer")];
+    assert_eq!(
+        answer, "'=HYPERLINK(\"http://x.example\",\"Gọi ***\")",
+        "a formula is text, and the phone number is masked"
+    );
+    for row in &rows {
+        for name in ["dossier_completed_at", "submitted_at"] {
+            let day = &row[column(name)];
+            assert!(
+                day.len() == 10 && chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").is_ok(),
+                "{name} to the day: {day}"
+            );
+        }
+    }
+    let json = sipas(dir.path(), &["export", "--format", "json"], &[], "");
+    let rows: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(
+        rows[6]["answer"], "=HYPERLINK(\"http://x.example\",\"Gọi ***\")",
+        "JSON is not a spreadsheet: masked, not quoted"
+    );
+}
+
+#[test]
 fn an_unfinished_chat_pauses_and_resumes_from_its_link() {
     let dir = tempfile::tempdir().unwrap();
     let out = sipas(
@@ -167,6 +202,29 @@ fn flow_validate_accepts_the_shipped_flows() {
     assert!(out.status.success(), "{}", text(&out.stdout));
     let stdout = text(&out.stdout);
     assert!(stdout.contains("flows/sipas-full.toml: hợp lệ"), "{stdout}");
+}
+
+#[test]
+fn flow_validate_refuses_hostile_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let short = include_str!("../flows/sipas-short.toml");
+    let long = "a".repeat(33);
+    let hostile = short
+        .replace("id = \"sipas-short\"", "id = \"SIPAS short\"")
+        .replace("id = \"overall\"\nkind", "id = \"x\\\"><script>\"\nkind")
+        .replace("id = \"comment\"\nkind", &format!("id = \"{long}\"\nkind"));
+    std::fs::write(dir.path().join("hostile.toml"), hostile).unwrap();
+    let out = sipas(dir.path(), &["flow", "validate", "hostile.toml"], &[], "");
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    for id in ["SIPAS short", "x\"><script>", long.as_str()] {
+        let expected =
+            format!("hostile.toml: mã “{id}” không hợp lệ: cần bắt đầu bằng chữ thường (a–z)");
+        assert!(
+            stdout.contains(&expected),
+            "missing {expected:?} in:\n{stdout}"
+        );
+    }
 }
 
 #[test]

@@ -187,13 +187,13 @@ async fn webhook_mode_takes_updates_over_http_with_the_secret() {
                 "TELEGRAM_WEBHOOK_URL",
                 "https://bot.example.gov.vn/telegram/webhook",
             ),
-            ("TELEGRAM_WEBHOOK_SECRET", "webhook-secret"),
+            ("TELEGRAM_WEBHOOK_SECRET", "webhook-secret-0123"),
         ],
     )
     .await;
     let set = harness.fake.calls_of("setWebhook");
     assert_eq!(set.len(), 1);
-    assert_eq!(set[0].body["secret_token"], "webhook-secret");
+    assert_eq!(set[0].body["secret_token"], "webhook-secret-0123");
     let update = serde_json::json!({
         "update_id": 9001,
         "message": {
@@ -210,7 +210,7 @@ async fn webhook_mode_takes_updates_over_http_with_the_secret() {
     let accepted = harness
         .http
         .post(&url)
-        .header("X-Telegram-Bot-Api-Secret-Token", "webhook-secret")
+        .header("X-Telegram-Bot-Api-Secret-Token", "webhook-secret-0123")
         .json(&update)
         .send()
         .await
@@ -256,6 +256,36 @@ fn serve_refuses_to_start_without_its_settings() {
             ],
             "TELEGRAM_MODE",
         ),
+        (
+            vec![
+                ("TELEGRAM_BOT_TOKEN", "1:abc"),
+                ("INTAKE_TOKEN", INTAKE_TOKEN),
+                ("TELEGRAM_MODE", "webhook"),
+                (
+                    "TELEGRAM_WEBHOOK_URL",
+                    "https://bot.example.gov.vn/telegram/webhook",
+                ),
+                // Fifteen characters: one short of the minimum.
+                ("TELEGRAM_WEBHOOK_SECRET", "abcdefghij-1234"),
+            ],
+            "TELEGRAM_WEBHOOK_SECRET",
+        ),
+        (
+            vec![
+                ("TELEGRAM_BOT_TOKEN", "1:abc"),
+                ("INTAKE_TOKEN", INTAKE_TOKEN),
+                ("TELEGRAM_API_URL", "http://api.telegram.org/"),
+            ],
+            "TELEGRAM_API_URL",
+        ),
+        (
+            vec![
+                ("TELEGRAM_BOT_TOKEN", "1:abc"),
+                ("INTAKE_TOKEN", INTAKE_TOKEN),
+                ("TELEGRAM_API_URL", "http://192.168.1.10:8081/"),
+            ],
+            "TELEGRAM_API_URL",
+        ),
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_sipas-bot"))
             .arg("serve")
@@ -268,9 +298,12 @@ fn serve_refuses_to_start_without_its_settings() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains(name), "{env:?}: {stderr}");
         assert!(
-            !stderr.contains("not-a-token") && !stderr.contains("short"),
+            !stderr.contains("not-a-token")
+                && !stderr.contains("short")
+                && !stderr.contains("abcdefghij-1234"),
             "secrets never echoed: {stderr}"
         );
+        assert!(stderr.contains("không hợp lệ"), "in Vietnamese: {stderr}");
     }
     assert!(
         !dir.path().join("data").exists(),

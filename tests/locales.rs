@@ -66,3 +66,27 @@ fn vietnamese_messages_keep_their_diacritics_and_politeness() {
         "Xin lỗi, chưa rõ câu trả lời. Ông/Bà vui lòng bấm một nút, gõ số tương ứng hoặc gõ “Bỏ qua”."
     );
 }
+
+#[test]
+fn the_invitation_says_plainly_that_the_agency_reads_the_comments() {
+    // Comments reach officials (masked, never with the chat or the phone number), so the
+    // invitation must not promise they stay confidential.
+    let locales = Locales::load();
+    let vi = locales.text(Lang::Vi, "tg-invitation-ask", &[]);
+    assert!(
+        vi.contains("Cơ quan sẽ đọc") && vi.contains("không kèm họ tên, số điện thoại"),
+        "{vi}"
+    );
+    let en = locales.text(Lang::En, "tg-invitation-ask", &[]);
+    assert!(
+        en.contains("The agency reads your answers and comments")
+            && en.contains("without your name"),
+        "{en}"
+    );
+    for text in [vi, en] {
+        assert!(
+            !text.contains("giữ kín") && !text.contains("confidential"),
+            "{text}"
+        );
+    }
+}

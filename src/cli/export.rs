@@ -38,7 +38,8 @@ pub async fn run(args: ExportArgs, settings: &Settings) -> Result<ExitCode, AppE
     Ok(ExitCode::SUCCESS)
 }
 
-/// The rows in `format`: CSV with a header line, or a JSON array.
+/// The rows in `format`: CSV with a header line (cells safe from formula injection), or a JSON
+/// array.
 pub fn render(rows: &[ExportRow], format: Format) -> Vec<u8> {
     match format {
         Format::Json => {
@@ -53,7 +54,9 @@ pub fn render(rows: &[ExportRow], format: Format) -> Vec<u8> {
                 writer.write_record(CSV_HEADER).expect("writing to memory");
             }
             for row in rows {
-                writer.serialize(row).expect("writing to memory");
+                writer
+                    .serialize(row.for_spreadsheet())
+                    .expect("writing to memory");
             }
             writer.into_inner().expect("writing to memory")
         }

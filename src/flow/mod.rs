@@ -6,7 +6,10 @@
 
 mod validate;
 
-pub use validate::{FlowProblem, ProblemKind, render_problem, validate};
+pub use validate::{
+    FlowProblem, ProblemKind, flow_id_is_valid, option_id_is_valid, question_id_is_valid,
+    render_problem, validate,
+};
 
 use serde::{Deserialize, Serialize};
 use std::path::Path;

@@ -39,23 +39,54 @@ pub fn render_problem(locales: &Locales, lang: Lang, problem: &FlowProblem) -> S
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProblemKind {
     EmptyId,
-    BadVersion { version: i64 },
+    /// An id with characters or a length that is not allowed (see [`question_id_is_valid`],
+    /// [`option_id_is_valid`] and [`flow_id_is_valid`]).
+    BadId {
+        id: String,
+    },
+    BadVersion {
+        version: i64,
+    },
     NoQuestions,
     DuplicateQuestion,
-    DuplicateFactor { factor: String },
-    DuplicateOption { option: String },
-    UnknownFactor { factor: String },
-    ConditionUnknownQuestion { target: String },
-    ConditionLaterQuestion { target: String },
-    ConditionUnknownValue { target: String, value: String },
-    MissingVietnamese { field: String },
+    DuplicateFactor {
+        factor: String,
+    },
+    DuplicateOption {
+        option: String,
+    },
+    UnknownFactor {
+        factor: String,
+    },
+    ConditionUnknownQuestion {
+        target: String,
+    },
+    ConditionLaterQuestion {
+        target: String,
+    },
+    ConditionUnknownValue {
+        target: String,
+        value: String,
+    },
+    MissingVietnamese {
+        field: String,
+    },
     NoOptions,
-    BadMaxChoices { max: usize, options: usize },
+    BadMaxChoices {
+        max: usize,
+        options: usize,
+    },
     BadMaxLength,
-    FactorWithoutQuestion { factor: String },
+    FactorWithoutQuestion {
+        factor: String,
+    },
     ScaleLevels,
-    AlertUnknownValue { value: String },
-    ContactQuestion { target: String },
+    AlertUnknownValue {
+        value: String,
+    },
+    ContactQuestion {
+        target: String,
+    },
 }
 
 impl ProblemKind {
@@ -63,6 +94,7 @@ impl ProblemKind {
     pub fn message_id(&self) -> &'static str {
         match self {
             ProblemKind::EmptyId => "flow-problem-empty-id",
+            ProblemKind::BadId { .. } => "flow-problem-bad-id",
             ProblemKind::BadVersion { .. } => "flow-problem-bad-version",
             ProblemKind::NoQuestions => "flow-problem-no-questions",
             ProblemKind::DuplicateQuestion => "flow-problem-duplicate-question",
@@ -89,6 +121,7 @@ impl ProblemKind {
     pub fn args(&self) -> Vec<(&'static str, String)> {
         match self {
             ProblemKind::BadVersion { version } => vec![("version", version.to_string())],
+            ProblemKind::BadId { id } => vec![("id", id.clone())],
             ProblemKind::DuplicateFactor { factor }
             | ProblemKind::UnknownFactor { factor }
             | ProblemKind::FactorWithoutQuestion { factor } => vec![("factor", factor.clone())],
@@ -107,6 +140,33 @@ impl ProblemKind {
             _ => Vec::new(),
         }
     }
+}
+
+/// Whether `id` may name a question: `[a-z][a-z0-9_]{0,31}`. Question ids travel in Telegram's
+/// callback data (64 bytes at most) and in the console's pages and links, so they hold nothing
+/// that needs escaping and stay short.
+pub fn question_id_is_valid(id: &str) -> bool {
+    let mut chars = id.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && id.len() <= 32
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// Whether `id` may name an option: `[a-z][a-z0-9_]{0,23}`, like a question id but shorter, so
+/// that `a|<question>|o:<option>` always fits Telegram's 64 bytes of callback data.
+pub fn option_id_is_valid(id: &str) -> bool {
+    question_id_is_valid(id) && id.len() <= 24
+}
+
+/// Whether `id` may name a flow: `[a-z][a-z0-9_.-]{0,63}`. Wider than a question id because the
+/// shipped flows are named with `-` (`sipas-full`) and a manager's fork is `<flow>-<agency>`,
+/// whose agency code holds dots; still nothing that needs escaping in a page or a link.
+pub fn flow_id_is_valid(id: &str) -> bool {
+    let mut chars = id.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && id.len() <= 64
+        && chars
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.' | '-'))
 }
 
 /// Checks a flow; an empty list means it can be published.
@@ -148,6 +208,13 @@ impl Checker<'_> {
     fn flow_level(&mut self, flow: &Flow) {
         if flow.id.trim().is_empty() {
             self.push(None, ProblemKind::EmptyId);
+        } else if !flow_id_is_valid(&flow.id) {
+            self.push(
+                None,
+                ProblemKind::BadId {
+                    id: flow.id.clone(),
+                },
+            );
         }
         if flow.version < 1 {
             self.push(
@@ -224,6 +291,14 @@ impl Checker<'_> {
             let id = Some(question.id.as_str());
             if question.id.trim().is_empty() {
                 self.push(None, ProblemKind::EmptyId);
+            } else if !question_id_is_valid(&question.id) {
+                // Not named as the question: the id itself is what cannot be shown as is.
+                self.push(
+                    None,
+                    ProblemKind::BadId {
+                        id: question.id.clone(),
+                    },
+                );
             }
             if !seen.insert(question.id.as_str()) {
                 self.push(id, ProblemKind::DuplicateQuestion);
@@ -285,6 +360,14 @@ impl Checker<'_> {
         }
         let mut seen = HashSet::new();
         for option in options {
+            if !option_id_is_valid(&option.id) {
+                self.push(
+                    id,
+                    ProblemKind::BadId {
+                        id: option.id.clone(),
+                    },
+                );
+            }
             if !seen.insert(option.id.as_str()) {
                 self.push(
                     id,
@@ -347,5 +430,97 @@ fn value_is_possible(question: &super::Question, value: &str) -> bool {
             value == "skip" || options.iter().any(|o| o.id == value)
         }
         QuestionKind::Text { .. } => matches!(value, "answered" | "skip"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bad_ids(flow: &Flow) -> Vec<String> {
+        validate("f.toml", flow)
+            .into_iter()
+            .filter_map(|p| match p.kind {
+                ProblemKind::BadId { id } => Some(id),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn hostile_question_ids_are_refused() {
+        let long = "a".repeat(33);
+        for hostile in [
+            "x\"><script>",
+            long.as_str(),
+            "Access",
+            "1st",
+            "_x",
+            "a-b",
+            "câu",
+        ] {
+            let mut flow = crate::flow::builtin().remove(0);
+            flow.questions[0].id = hostile.to_string();
+            assert_eq!(bad_ids(&flow), [hostile.to_string()], "{hostile}");
+        }
+    }
+
+    #[test]
+    fn hostile_flow_ids_are_refused() {
+        let long = "a".repeat(65);
+        for hostile in [
+            "x\"><script>",
+            long.as_str(),
+            "SIPAS-full",
+            "-x",
+            "a b",
+            "a/b",
+        ] {
+            let mut flow = crate::flow::builtin().remove(0);
+            flow.id = hostile.to_string();
+            assert_eq!(bad_ids(&flow), [hostile.to_string()], "{hostile}");
+        }
+    }
+
+    #[test]
+    fn hostile_option_ids_are_refused() {
+        let long = "o".repeat(25);
+        for hostile in ["x\"><script>", long.as_str(), "Nhanh", "1"] {
+            let mut flow = crate::flow::builtin().remove(0);
+            let question = flow
+                .questions
+                .iter_mut()
+                .find(|q| !q.options().is_empty())
+                .unwrap();
+            if let QuestionKind::MultipleChoice { options, .. } = &mut question.kind {
+                options[0].id = hostile.to_string();
+            }
+            assert!(bad_ids(&flow).contains(&hostile.to_string()), "{hostile}");
+        }
+    }
+
+    #[test]
+    fn the_longest_allowed_ids_pass() {
+        assert!(question_id_is_valid(&format!("q{}", "_9".repeat(15) + "z")));
+        assert!(question_id_is_valid("a"));
+        assert!(!question_id_is_valid(""));
+        // Shipped flow names and a manager's fork `<flow>-<agency>`.
+        for id in ["sipas-full", "sipas_short", "sipas-short-t14.h02"] {
+            assert!(flow_id_is_valid(id), "{id}");
+        }
+        assert!(flow_id_is_valid(&"f".repeat(64)));
+    }
+
+    #[test]
+    fn the_message_names_the_id_in_every_locale() {
+        let locales = crate::i18n::Locales::load();
+        let kind = ProblemKind::BadId {
+            id: "x\"><script>".into(),
+        };
+        for lang in [crate::flow::Lang::Vi, crate::flow::Lang::En] {
+            let text = locales.text(lang, kind.message_id(), &kind.args());
+            assert!(text.contains("x\"><script>"), "{text}");
+            assert!(text.contains("32"), "{text}");
+        }
     }
 }

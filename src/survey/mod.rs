@@ -133,8 +133,9 @@ impl Button {
             "back" => Button::Back,
             _ => match code.strip_prefix("o:") {
                 Some(id) if !id.is_empty() => Button::Option(id.to_string()),
+                // One digit only: "+5" or "05" were never sent, so they are not ours.
                 _ => match code.parse::<u8>() {
-                    Ok(value @ 1..=5) => Button::Scale(value),
+                    Ok(value @ 1..=5) if code.len() == 1 => Button::Scale(value),
                     _ => return None,
                 },
             },
