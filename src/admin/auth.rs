@@ -100,6 +100,32 @@ mod tests {
         assert!(!verify_password_off_thread(String::new(), None).await);
     }
 
+    /// On a single-threaded runtime, another task keeps running while a password is hashed:
+    /// the hash does not hold the async thread.
+    #[tokio::test(flavor = "current_thread")]
+    async fn hashing_leaves_the_async_thread_free() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        let turns = Arc::new(AtomicUsize::new(0));
+        let done = Arc::new(AtomicBool::new(false));
+        let other = tokio::spawn({
+            let (turns, done) = (turns.clone(), done.clone());
+            async move {
+                while !done.load(Ordering::SeqCst) {
+                    turns.fetch_add(1, Ordering::SeqCst);
+                    tokio::task::yield_now().await;
+                }
+            }
+        });
+        tokio::task::yield_now().await;
+        let before = turns.load(Ordering::SeqCst);
+        hash_password_off_thread("mật khẩu".into()).await;
+        let during = turns.load(Ordering::SeqCst) - before;
+        done.store(true, Ordering::SeqCst);
+        other.await.unwrap();
+        assert!(during > 1, "the other task ran {during} times during the hash");
+    }
+
     #[test]
     fn tokens_are_long_and_distinct() {
         assert_eq!(new_token().len(), 64);
