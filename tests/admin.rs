@@ -1428,3 +1428,65 @@ async fn a_shipped_flow_colliding_with_a_stored_draft_is_skipped_not_fatal() {
     let again = sipas_bot::startup::open_store(&test_db.url).await.unwrap();
     again.close().await;
 }
+
+#[tokio::test]
+async fn accounts_sessions_and_assignments_behave_alike_on_both_backends() {
+    for test_db in crate::common::TestDb::all().await {
+        let db = sipas_bot::startup::open_store(&test_db.url).await.unwrap();
+        let now = chrono::Utc::now();
+        let user = User {
+            login: "lan".into(),
+            role: Role::Viewer,
+            agency_code: None,
+            password_hash: auth::hash_password("mật-khẩu-cũ-2026"),
+            failed_attempts: 0,
+            locked_until: None,
+        };
+        assert!(db.create_user(&user, "test", now).await.unwrap());
+        db.require_password_change("lan").await.unwrap();
+        let account = db.account("lan").await.unwrap().unwrap();
+        assert!(
+            account.must_change_password && !account.disabled,
+            "{}",
+            test_db.name
+        );
+        for token in ["a", "b"] {
+            db.create_web_session(token, "lan", "csrf", now + Duration::hours(1), now)
+                .await
+                .unwrap();
+        }
+        let live = db.web_session("a", now).await.unwrap().unwrap();
+        assert!(live.must_change_password);
+        db.set_password("lan", &auth::hash_password("mật-khẩu-mới-2026"), "a", now)
+            .await
+            .unwrap();
+        let live = db.web_session("a", now).await.unwrap().unwrap();
+        assert!(!live.must_change_password, "{}", test_db.name);
+        assert!(
+            db.web_session("b", now).await.unwrap().is_none(),
+            "the other session ended"
+        );
+        assert!(db.disable_user("lan", "admin", now).await.unwrap());
+        assert!(
+            !db.disable_user("lan", "admin", now).await.unwrap(),
+            "already disabled"
+        );
+        assert!(
+            db.web_session("a", now).await.unwrap().is_none(),
+            "{}",
+            test_db.name
+        );
+        assert!(db.accounts().await.unwrap()[0].disabled);
+        let unpublished = db.assign_flow("*", "khong-co", "admin", now).await;
+        assert!(
+            matches!(
+                unpublished,
+                Err(sipas_bot::storage::LifecycleError::NothingPublished(_))
+            ),
+            "{}",
+            test_db.name
+        );
+        db.close().await;
+        test_db.cleanup().await;
+    }
+}

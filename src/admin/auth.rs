@@ -123,7 +123,10 @@ mod tests {
         let during = turns.load(Ordering::SeqCst) - before;
         done.store(true, Ordering::SeqCst);
         other.await.unwrap();
-        assert!(during > 1, "the other task ran {during} times during the hash");
+        assert!(
+            during > 1,
+            "the other task ran {during} times during the hash"
+        );
     }
 
     #[test]
