@@ -5,7 +5,7 @@
 use super::codes::stored_code;
 use super::columns::{Flag, MaybeStamp, Stamp};
 use super::{Db, StorageError, timestamp};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 stored_code! {
     /// What a console user may do: everything, their agency subtree's flows, or only look.
@@ -112,35 +112,6 @@ impl Db {
         .bind(login)
         .fetch_optional(&self.pool)
         .await?)
-    }
-
-    /// Counts a failed sign-in; after `limit` in a row the account is locked for `lock_for`.
-    pub async fn record_failed_sign_in(
-        &self,
-        login: &str,
-        limit: i64,
-        lock_for: Duration,
-        now: DateTime<Utc>,
-    ) -> Result<(), StorageError> {
-        sqlx::query("UPDATE users SET failed_attempts = failed_attempts + 1 WHERE login = $1")
-            .bind(login)
-            .execute(&self.pool)
-            .await?;
-        sqlx::query("UPDATE users SET locked_until = $1, failed_attempts = 0 WHERE login = $2 AND failed_attempts >= $3")
-            .bind(timestamp(now + lock_for))
-            .bind(login)
-            .bind(limit)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    pub async fn clear_failed_sign_ins(&self, login: &str) -> Result<(), StorageError> {
-        sqlx::query("UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE login = $1")
-            .bind(login)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
     }
 
     pub async fn create_web_session(
