@@ -58,6 +58,9 @@ pub struct ServeSettings {
     pub telegram_token: Secret,
     pub telegram_api_url: url::Url,
     pub http_addr: SocketAddr,
+    /// `ADMIN_HTTP_ADDR`: the console on a listener of its own (say, internal only) and no
+    /// longer on `http_addr`; without it the console shares `http_addr`.
+    pub admin_http_addr: Option<SocketAddr>,
     pub intake_token: Secret,
     /// Where the API is reached from outside, for QR code links; default `http://HTTP_ADDR`.
     pub public_base_url: String,
@@ -128,6 +131,16 @@ impl ServeSettings {
                 "setting-expect-socket-address",
             )
         })?;
+        let admin_http_addr = match get("ADMIN_HTTP_ADDR") {
+            None => None,
+            Some(text) => Some(text.trim().parse().map_err(|_| {
+                invalid(
+                    "ADMIN_HTTP_ADDR",
+                    text.clone(),
+                    "setting-expect-socket-address",
+                )
+            })?),
+        };
         let intake_token = get("INTAKE_TOKEN")
             .ok_or_else(|| invalid("INTAKE_TOKEN", String::new(), "setting-expect-intake-token"))?;
         if intake_token.chars().count() < 16 {
@@ -220,6 +233,7 @@ impl ServeSettings {
             telegram_token: Secret::new(telegram_token),
             telegram_api_url,
             http_addr,
+            admin_http_addr,
             intake_token: Secret::new(intake_token),
             public_base_url,
             mode,
@@ -231,6 +245,8 @@ impl ServeSettings {
 /// A started server: its address, its Telegram side, and the handle to stop it.
 pub struct Running {
     pub http_addr: SocketAddr,
+    /// Where the console listens: `http_addr` unless `ADMIN_HTTP_ADDR` is set.
+    pub admin_addr: SocketAddr,
     pub bot_username: String,
     pub telegram: Telegram,
     /// The officials' service (summaries, alerts, reports).
@@ -274,6 +290,43 @@ impl Running {
         wait_for_signal().await;
         tracing::info!("shutting down");
         self.shutdown().await;
+    }
+}
+
+async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, AppError> {
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|err| AppError::Io {
+            path: addr.to_string(),
+            reason: err.to_string(),
+        })
+}
+
+fn local_addr(
+    listener: &tokio::net::TcpListener,
+    asked: SocketAddr,
+) -> Result<SocketAddr, AppError> {
+    listener.local_addr().map_err(|err| AppError::Io {
+        path: asked.to_string(),
+        reason: err.to_string(),
+    })
+}
+
+/// Serves `router` on `listener` until shutdown. The client's address is kept for the
+/// console's sign-in throttling.
+async fn serve_http(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let service = router.into_make_service_with_connect_info::<SocketAddr>();
+    let served = axum::serve(listener, service)
+        .with_graceful_shutdown(async move {
+            let _ = shutdown.wait_for(|stop| *stop).await;
+        })
+        .await;
+    if let Err(err) = served {
+        tracing::error!(%err, "HTTP server stopped");
     }
 }
 
@@ -341,16 +394,8 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
     let (shutdown, shutdown_rx) = watch::channel(false);
     let mut tasks = JoinSet::new();
 
-    let listener = tokio::net::TcpListener::bind(settings.http_addr)
-        .await
-        .map_err(|err| AppError::Io {
-            path: settings.http_addr.to_string(),
-            reason: err.to_string(),
-        })?;
-    let http_addr = listener.local_addr().map_err(|err| AppError::Io {
-        path: settings.http_addr.to_string(),
-        reason: err.to_string(),
-    })?;
+    let listener = bind(settings.http_addr).await?;
+    let http_addr = local_addr(&listener, settings.http_addr)?;
     let public_base_url = if settings.http_addr.port() == 0 {
         format!("http://{http_addr}")
     } else {
@@ -379,21 +424,29 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
         locales: locales.clone(),
         lang: settings.base.lang,
         clock: clock.clone(),
+        default_flow: settings.base.flow.clone(),
+        secure_cookies: settings.public_base_url.starts_with("https://"),
+        throttle: Default::default(),
     };
-    let mut http_shutdown = shutdown_rx.clone();
-    tasks.spawn(async move {
-        let served = axum::serve(
-            listener,
-            http::router(state).merge(crate::admin::web::router(console)),
-        )
-        .with_graceful_shutdown(async move {
-            let _ = http_shutdown.wait_for(|stop| *stop).await;
-        })
-        .await;
-        if let Err(err) = served {
-            tracing::error!(%err, "HTTP server stopped");
+    let console = crate::admin::web::router(console);
+    let admin_addr = match settings.admin_http_addr {
+        Some(addr) => {
+            let admin_listener = bind(addr).await?;
+            let admin_addr = local_addr(&admin_listener, addr)?;
+            tasks.spawn(serve_http(admin_listener, console, shutdown_rx.clone()));
+            tasks.spawn(serve_http(
+                listener,
+                http::router(state),
+                shutdown_rx.clone(),
+            ));
+            admin_addr
         }
-    });
+        None => {
+            let router = http::router(state).merge(console);
+            tasks.spawn(serve_http(listener, router, shutdown_rx.clone()));
+            http_addr
+        }
+    };
     if settings.mode == Mode::Polling {
         tasks.spawn(poller.run(shutdown_rx.clone()));
     }
@@ -449,6 +502,7 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
     tracing::info!(%http_addr, bot = %bot_username, "serving");
     Ok(Running {
         http_addr,
+        admin_addr,
         bot_username,
         telegram,
         weekly,

@@ -914,3 +914,631 @@ async fn a_hostile_question_id_is_refused_with_the_command_line_s_message() {
     );
     harness.finish().await;
 }
+
+/// Subscribes a group chat to `agency`'s summaries, as redeeming a code in the group does.
+async fn subscribe(harness: &Harness, agency: &str, chat: &str, title: &str) {
+    let now = harness.clock.now();
+    let code = sipas_bot::storage::SubscriptionCode {
+        code: format!("CODE-{chat}"),
+        agency_code: agency.into(),
+        points_max: None,
+        weekday: 1,
+        hour: 8,
+        xlsx: false,
+        expires_at: now + Duration::days(7),
+    };
+    harness
+        .db
+        .create_subscription_code(&code, now)
+        .await
+        .unwrap();
+    harness
+        .db
+        .redeem_subscription_code(
+            &code.code,
+            "telegram",
+            chat,
+            Some(title),
+            |_, _| now + Duration::days(7),
+            |_| sipas_bot::storage::Effects::default(),
+            now,
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn managers_and_viewers_see_only_their_own_subtree() {
+    let harness = Harness::start().await;
+    seed(&harness).await;
+    add_user(&harness, "thanhpho", Role::Manager, Some("T14.H01")).await;
+    add_user(&harness, "xem_mocchau", Role::Viewer, Some("T14.H02")).await;
+    subscribe(&harness, "T14.H01", "-1001", "Nhóm Thành phố").await;
+    subscribe(&harness, "T14.H02", "-1002", "Nhóm Mộc Châu").await;
+
+    // Mộc Châu's manager forks the global flow: the fork is owned by T14.H02.
+    let mut mocchau = Browser::new(&harness.base);
+    mocchau.sign_in("mocchau", "mocchau-mật-khẩu").await;
+    let flows = mocchau.get("/admin/flows").await;
+    let v1 = version_link(&flows, "sipas-short", 1);
+    let csrf = Browser::csrf(&flows);
+    let fork = mocchau
+        .post(&format!("/admin/flows/{v1}/draft"), &[("csrf", &csrf)])
+        .await
+        .location
+        .unwrap();
+    let fork_flows = mocchau.get("/admin/flows").await;
+    assert!(
+        fork_flows
+            .body
+            .contains("data-flow=\"sipas-short-t14.h02\"")
+    );
+
+    let mut thanhpho = Browser::new(&harness.base);
+    thanhpho.sign_in("thanhpho", "thanhpho-mật-khẩu").await;
+    let theirs = thanhpho.get("/admin/flows").await;
+    assert_eq!(theirs.status, 200);
+    assert!(theirs.body.contains("data-flow=\"sipas-short\""));
+    assert!(
+        !theirs.body.contains("sipas-short-t14.h02"),
+        "another district's fork: {}",
+        theirs.body
+    );
+    assert_eq!(thanhpho.get(&fork).await.status, 404);
+    assert_eq!(thanhpho.get(&format!("{fork}/preview")).await.status, 404);
+    let other_csrf = Browser::csrf(&theirs);
+    let refused = thanhpho
+        .post(
+            &format!("{fork}/questions/access"),
+            &[("csrf", &other_csrf), ("vi", "Không phải của tôi")],
+        )
+        .await;
+    assert_eq!(refused.status, 404);
+    let subscriptions = thanhpho.get("/admin/subscriptions").await;
+    assert!(subscriptions.body.contains("Nhóm Thành phố"));
+    assert!(!subscriptions.body.contains("Nhóm Mộc Châu"));
+    assert!(!subscriptions.body.contains("-1002"));
+    let agencies = thanhpho.get("/admin/agencies").await;
+    assert!(agencies.body.contains("UBND thành phố Sơn La"));
+    assert!(!agencies.body.contains("UBND huyện Mộc Châu"));
+    assert!(
+        !agencies.body.contains("UBND tỉnh Sơn La"),
+        "not the parent"
+    );
+    let audit = thanhpho.get("/admin/audit").await;
+    assert!(
+        !audit.body.contains("sipas-short-t14.h02"),
+        "{}",
+        audit.body
+    );
+    assert!(!audit.body.contains("mocchau"), "{}", audit.body);
+    assert!(!audit.body.contains("user.sign_in</td><td>admin"));
+
+    // Mộc Châu's viewer reads Mộc Châu only, its fork included.
+    let mut viewer = Browser::new(&harness.base);
+    viewer.sign_in("xem_mocchau", "xem_mocchau-mật-khẩu").await;
+    assert!(
+        viewer
+            .get("/admin/flows")
+            .await
+            .body
+            .contains("sipas-short-t14.h02")
+    );
+    assert_eq!(viewer.get(&fork).await.status, 200);
+    let subscriptions = viewer.get("/admin/subscriptions").await;
+    assert!(subscriptions.body.contains("Nhóm Mộc Châu"));
+    assert!(!subscriptions.body.contains("Nhóm Thành phố"));
+    let audit = viewer.get("/admin/audit").await;
+    assert!(audit.body.contains("sipas-short-t14.h02"), "{}", audit.body);
+
+    // The admin still sees everything.
+    let mut admin = Browser::new(&harness.base);
+    admin.sign_in("admin", "admin-mật-khẩu").await;
+    let subscriptions = admin.get("/admin/subscriptions").await;
+    assert!(
+        subscriptions.body.contains("Nhóm Thành phố")
+            && subscriptions.body.contains("Nhóm Mộc Châu")
+    );
+
+    // A fork's flow id belongs to its agency: nobody else adds versions to it.
+    let fork_id: i64 = fork.rsplit('/').next().unwrap().parse().unwrap();
+    let hijack = harness
+        .db
+        .create_draft(
+            fork_id,
+            Some(("sipas-short-t14.h02", "T14.H01")),
+            "thanhpho",
+            harness.clock.now(),
+        )
+        .await;
+    assert!(
+        matches!(
+            hijack,
+            Err(sipas_bot::storage::LifecycleError::OwnedElsewhere(_))
+        ),
+        "{hijack:?}"
+    );
+    let global = harness
+        .db
+        .create_draft(
+            v1,
+            Some(("sipas-short", "T14.H01")),
+            "thanhpho",
+            harness.clock.now(),
+        )
+        .await;
+    assert!(matches!(
+        global,
+        Err(sipas_bot::storage::LifecycleError::OwnedElsewhere(_))
+    ));
+    harness.finish().await;
+}
+
+#[tokio::test]
+async fn console_pages_carry_security_headers_and_https_makes_cookies_secure() {
+    let harness = Harness::start().await;
+    seed(&harness).await;
+    let response = harness
+        .http
+        .get(format!("{}/admin/login", harness.base))
+        .send()
+        .await
+        .unwrap();
+    let headers = response.headers();
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("default-src 'none'"), "{csp}");
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+    assert_eq!(headers["cache-control"], "no-store");
+    assert_eq!(headers["x-frame-options"], "DENY");
+    let cookie = headers["set-cookie"].to_str().unwrap().to_string();
+    assert!(!cookie.contains("Secure"), "plain http: {cookie}");
+    let body = response.text().await.unwrap();
+    assert!(body.contains("href=\"/admin/style.css\"") && !body.contains("<style>"));
+    let style = harness
+        .http
+        .get(format!("{}/admin/style.css", harness.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(style.status(), 200);
+    assert!(
+        style.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
+    // A signed-in page and an error page carry them too.
+    let mut admin = Browser::new(&harness.base);
+    admin.sign_in("admin", "admin-mật-khẩu").await;
+    for path in ["/admin/flows", "/admin/flows/999999"] {
+        let response = admin
+            .http
+            .get(format!("{}{path}", admin.base))
+            .header("cookie", admin.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.headers().contains_key("content-security-policy"),
+            "{path}"
+        );
+        assert_eq!(response.headers()["cache-control"], "no-store", "{path}");
+    }
+    harness.finish().await;
+
+    let harness = Harness::start_with(
+        crate::common::TestDb::sqlite(),
+        &[("PUBLIC_BASE_URL", "https://sipas.sonla.gov.vn")],
+    )
+    .await;
+    seed(&harness).await;
+    let mut browser = Browser::new(&harness.base);
+    let form = browser.get("/admin/login").await;
+    let csrf = Browser::csrf(&form);
+    let signed = browser
+        .http
+        .post(format!("{}/admin/login", harness.base))
+        .header("cookie", browser.cookie_header())
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("login", "admin"),
+            ("password", "admin-mật-khẩu"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed.status(), 303);
+    let cookies: Vec<&str> = signed
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert!(
+        cookies
+            .iter()
+            .any(|c| c.starts_with("sipas_session=") && c.contains("; Secure")),
+        "{cookies:?}"
+    );
+    harness.finish().await;
+}
+
+/// The median time of three sign-ins of `login` with a wrong password.
+async fn sign_in_time(browser: &mut Browser, login: &str) -> std::time::Duration {
+    let mut times = Vec::new();
+    for _ in 0..3 {
+        let form = browser.get("/admin/login").await;
+        let csrf = Browser::csrf(&form);
+        let started = std::time::Instant::now();
+        let page = browser
+            .post(
+                "/admin/login",
+                &[("csrf", &csrf), ("login", login), ("password", "sai")],
+            )
+            .await;
+        times.push(started.elapsed());
+        assert_eq!(page.status, 401);
+        assert!(page.body.contains("không đúng"), "{}", page.body);
+    }
+    times.sort();
+    times[1]
+}
+
+#[tokio::test]
+async fn an_unknown_login_answers_like_a_known_one_even_when_locked() {
+    let harness = Harness::start().await;
+    seed(&harness).await;
+    let mut browser = Browser::new(&harness.base);
+    // The same argon2 work either way: an unknown login is checked against a dummy hash.
+    // (Debug builds make argon2 slow, so the difference without it is a hundredfold.)
+    let known = sign_in_time(&mut browser, "admin").await;
+    let unknown = sign_in_time(&mut browser, "khong_co").await;
+    assert!(
+        unknown * 4 >= known,
+        "unknown {unknown:?} vs known {known:?}"
+    );
+    for _ in 0..2 {
+        browser.sign_in("khong_co", "sai").await;
+    }
+    let locked = browser.sign_in("khong_co", "sai").await;
+    assert_eq!(locked.status, 401);
+    assert!(locked.body.contains("tạm khóa"), "{}", locked.body);
+    harness.finish().await;
+}
+
+#[tokio::test]
+async fn the_printed_password_must_be_changed_at_the_first_sign_in() {
+    let harness = Harness::start().await;
+    seed(&harness).await;
+    let added = std::process::Command::new(env!("CARGO_BIN_EXE_sipas-bot"))
+        .args(["admin", "add", "--role", "admin", "--login", "lan"])
+        .env("DATABASE_URL", &harness.db_url)
+        .env_remove("SIPAS_LANG")
+        .output()
+        .unwrap();
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let printed = String::from_utf8_lossy(&added.stdout)
+        .rsplit(": ")
+        .next()
+        .unwrap()
+        .trim()
+        .to_string();
+    let mut lan = Browser::new(&harness.base);
+    let signed = lan.sign_in("lan", &printed).await;
+    assert_eq!(
+        (signed.status, signed.location.as_deref()),
+        (303, Some("/admin/password"))
+    );
+    for path in ["/admin/flows", "/admin/audit", "/admin/users"] {
+        let page = lan.get(path).await;
+        assert_eq!(
+            (page.status, page.location.as_deref()),
+            (303, Some("/admin/password")),
+            "{path}"
+        );
+    }
+    let form = lan.get("/admin/password").await;
+    assert_eq!(form.status, 200);
+    assert!(form.body.contains("id=\"must-change\""));
+    let csrf = Browser::csrf(&form);
+    // Refused elsewhere too: a state-changing form before the change.
+    let early = lan
+        .post(
+            "/admin/assignments",
+            &[("csrf", &csrf), ("agency", "*"), ("flow", "sipas-full")],
+        )
+        .await;
+    assert_eq!(early.location.as_deref(), Some("/admin/password"));
+    for (current, new, repeat, message) in [
+        (
+            "sai-mật-khẩu",
+            "mật-khẩu-mới-2026",
+            "mật-khẩu-mới-2026",
+            "Mật khẩu hiện tại không đúng.",
+        ),
+        (
+            printed.as_str(),
+            "ngắn",
+            "ngắn",
+            "Mật khẩu mới cần ít nhất 12 ký tự.",
+        ),
+        (
+            printed.as_str(),
+            printed.as_str(),
+            printed.as_str(),
+            "Mật khẩu mới phải khác mật khẩu hiện tại.",
+        ),
+        (
+            printed.as_str(),
+            "mật-khẩu-mới-2026",
+            "mật-khẩu-khác-2026",
+            "Hai lần nhập mật khẩu mới không khớp nhau.",
+        ),
+    ] {
+        let page = lan
+            .post(
+                "/admin/password",
+                &[
+                    ("csrf", &csrf),
+                    ("current", current),
+                    ("new", new),
+                    ("repeat", repeat),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, 422, "{message}");
+        assert!(page.body.contains(message), "{}", page.body);
+    }
+    let changed = lan
+        .post(
+            "/admin/password",
+            &[
+                ("csrf", &csrf),
+                ("current", &printed),
+                ("new", "mật-khẩu-mới-2026"),
+                ("repeat", "mật-khẩu-mới-2026"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.location.as_deref(), Some("/admin/flows"));
+    assert_eq!(lan.get("/admin/flows").await.status, 200);
+    let mut again = Browser::new(&harness.base);
+    assert_eq!(again.sign_in("lan", &printed).await.status, 401);
+    let fresh = again.sign_in("lan", "mật-khẩu-mới-2026").await;
+    assert_eq!(fresh.location.as_deref(), Some("/admin/flows"));
+    harness.finish().await;
+}
+
+#[tokio::test]
+async fn an_admin_disables_a_user_and_their_sessions_end_at_once() {
+    let harness = Harness::start().await;
+    seed(&harness).await;
+    let mut viewer = Browser::new(&harness.base);
+    viewer.sign_in("viewer", "viewer-mật-khẩu").await;
+    assert_eq!(viewer.get("/admin/flows").await.status, 200);
+    assert_eq!(viewer.get("/admin/users").await.status, 403, "admins only");
+    let mut manager = Browser::new(&harness.base);
+    manager.sign_in("mocchau", "mocchau-mật-khẩu").await;
+    let manager_csrf = Browser::csrf(&manager.get("/admin/flows").await);
+    let not_admin = manager
+        .post("/admin/users/viewer/disable", &[("csrf", &manager_csrf)])
+        .await;
+    assert_eq!(not_admin.status, 403);
+
+    let mut admin = Browser::new(&harness.base);
+    admin.sign_in("admin", "admin-mật-khẩu").await;
+    let users = admin.get("/admin/users").await;
+    assert!(users.body.contains("data-login=\"viewer\""));
+    let csrf = Browser::csrf(&users);
+    let done = admin
+        .post("/admin/users/viewer/disable", &[("csrf", &csrf)])
+        .await;
+    assert_eq!(done.status, 200);
+    assert!(
+        done.body.contains("Đã khóa tài khoản “viewer”"),
+        "{}",
+        done.body
+    );
+    let ended = viewer.get("/admin/flows").await;
+    assert_eq!(
+        (ended.status, ended.location.as_deref()),
+        (303, Some("/admin/login"))
+    );
+    let refused = viewer.sign_in("viewer", "viewer-mật-khẩu").await;
+    assert_eq!(refused.status, 401);
+    assert!(
+        refused
+            .body
+            .contains("Tên đăng nhập hoặc mật khẩu không đúng.")
+    );
+    assert_eq!(
+        admin
+            .post("/admin/users/admin/disable", &[("csrf", &csrf)])
+            .await
+            .status,
+        403,
+        "not oneself"
+    );
+    assert!(
+        admin
+            .get("/admin/audit")
+            .await
+            .body
+            .contains("user.disable")
+    );
+    harness.finish().await;
+}
+
+#[tokio::test]
+async fn admin_http_addr_moves_the_console_off_the_public_listener() {
+    let harness = Harness::start_with(
+        crate::common::TestDb::sqlite(),
+        &[("ADMIN_HTTP_ADDR", "127.0.0.1:0")],
+    )
+    .await;
+    let running = harness.running();
+    assert_ne!(running.admin_addr, running.http_addr);
+    let get = |addr: std::net::SocketAddr, path: &str| {
+        let url = format!("http://{addr}{path}");
+        let http = harness.http.clone();
+        async move { http.get(url).send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(get(running.http_addr, "/admin/login").await, 404);
+    assert_eq!(get(running.http_addr, "/admin/flows").await, 404);
+    assert_eq!(get(running.http_addr, "/healthz").await, 200);
+    assert_eq!(get(running.admin_addr, "/admin/login").await, 200);
+    assert_eq!(get(running.admin_addr, "/healthz").await, 404);
+    harness.finish().await;
+}
+
+#[tokio::test]
+async fn only_a_flow_with_a_published_version_can_be_assigned() {
+    let harness = Harness::start().await;
+    seed(&harness).await;
+    let mut manager = Browser::new(&harness.base);
+    manager.sign_in("mocchau", "mocchau-mật-khẩu").await;
+    let flows = manager.get("/admin/flows").await;
+    let v1 = version_link(&flows, "sipas-short", 1);
+    let csrf = Browser::csrf(&flows);
+    manager
+        .post(&format!("/admin/flows/{v1}/draft"), &[("csrf", &csrf)])
+        .await;
+    let mut admin = Browser::new(&harness.base);
+    admin.sign_in("admin", "admin-mật-khẩu").await;
+    let csrf = Browser::csrf(&admin.get("/admin/flows").await);
+    let refused = admin
+        .post(
+            "/admin/assignments",
+            &[
+                ("csrf", &csrf),
+                ("agency", "T14.H02"),
+                ("flow", "sipas-short-t14.h02"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.body.contains(
+            "Bộ câu hỏi “sipas-short-t14.h02” chưa có phiên bản nào được công bố nên chưa gán được cho cơ quan."
+        ),
+        "{}",
+        refused.body
+    );
+    assert!(harness.db.flow_assignments().await.unwrap().is_empty());
+    let assigned = admin
+        .post(
+            "/admin/assignments",
+            &[
+                ("csrf", &csrf),
+                ("agency", "T14.H02"),
+                ("flow", "sipas-full"),
+            ],
+        )
+        .await;
+    assert_eq!(assigned.status, 303);
+    harness.finish().await;
+}
+
+#[tokio::test]
+async fn a_shipped_flow_colliding_with_a_stored_draft_is_skipped_not_fatal() {
+    let test_db = crate::common::TestDb::sqlite();
+    let db = sipas_bot::startup::open_store(&test_db.url).await.unwrap();
+    let now = chrono::Utc::now();
+    let v1 = db.flow_version_id("sipas-short", 1).await.unwrap().unwrap();
+    let draft = db.create_draft(v1, None, "admin", now).await.unwrap();
+    // An upgrade ships its own sipas-short v2, different from the console's draft v2.
+    let mut shipped = sipas_bot::flow::builtin();
+    let short = shipped.iter_mut().find(|f| f.id == "sipas-short").unwrap();
+    short.version = 2;
+    short.title.vi = "Bộ câu hỏi mới của bản nâng cấp".into();
+    sipas_bot::startup::store_shipped(&db, &shipped)
+        .await
+        .expect("a collision is reported and skipped");
+    let info = db.flow_version_info(draft).await.unwrap().unwrap();
+    assert_eq!(
+        (info.status, info.version),
+        (sipas_bot::storage::FlowStatus::Draft, 2),
+        "the draft is kept as it was"
+    );
+    assert_eq!(
+        db.latest_flow("sipas-short")
+            .await
+            .unwrap()
+            .unwrap()
+            .flow
+            .version,
+        1
+    );
+    db.close().await;
+    // Every command still starts.
+    let again = sipas_bot::startup::open_store(&test_db.url).await.unwrap();
+    again.close().await;
+}
+
+#[tokio::test]
+async fn accounts_sessions_and_assignments_behave_alike_on_both_backends() {
+    for test_db in crate::common::TestDb::all().await {
+        let db = sipas_bot::startup::open_store(&test_db.url).await.unwrap();
+        let now = chrono::Utc::now();
+        let user = User {
+            login: "lan".into(),
+            role: Role::Viewer,
+            agency_code: None,
+            password_hash: auth::hash_password("mật-khẩu-cũ-2026"),
+            failed_attempts: 0,
+            locked_until: None,
+        };
+        assert!(db.create_user(&user, "test", now).await.unwrap());
+        db.require_password_change("lan").await.unwrap();
+        let account = db.account("lan").await.unwrap().unwrap();
+        assert!(
+            account.must_change_password && !account.disabled,
+            "{}",
+            test_db.name
+        );
+        for token in ["a", "b"] {
+            db.create_web_session(token, "lan", "csrf", now + Duration::hours(1), now)
+                .await
+                .unwrap();
+        }
+        let live = db.web_session("a", now).await.unwrap().unwrap();
+        assert!(live.must_change_password);
+        db.set_password("lan", &auth::hash_password("mật-khẩu-mới-2026"), "a", now)
+            .await
+            .unwrap();
+        let live = db.web_session("a", now).await.unwrap().unwrap();
+        assert!(!live.must_change_password, "{}", test_db.name);
+        assert!(
+            db.web_session("b", now).await.unwrap().is_none(),
+            "the other session ended"
+        );
+        assert!(db.disable_user("lan", "admin", now).await.unwrap());
+        assert!(
+            !db.disable_user("lan", "admin", now).await.unwrap(),
+            "already disabled"
+        );
+        assert!(
+            db.web_session("a", now).await.unwrap().is_none(),
+            "{}",
+            test_db.name
+        );
+        assert!(db.accounts().await.unwrap()[0].disabled);
+        let unpublished = db.assign_flow("*", "khong-co", "admin", now).await;
+        assert!(
+            matches!(
+                unpublished,
+                Err(sipas_bot::storage::LifecycleError::NothingPublished(_))
+            ),
+            "{}",
+            test_db.name
+        );
+        db.close().await;
+        test_db.cleanup().await;
+    }
+}

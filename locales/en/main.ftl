@@ -335,6 +335,25 @@ admin-condition-help = Only ask when (question id=value,value); empty to always 
 setting-expect-config-file = it must be the path of a readable configuration file.
 setting-expect-config-line = every line must be NAME=value (the name in capitals).
 admin-by-version = Responses by agency and flow version
+admin-nav-users = Users
+admin-nav-password = Change password
+admin-password-title = Change password
+admin-password-must-change = Please change the password you were given before using the console.
+admin-password-current = Current password
+admin-password-new = New password (at least { $min } characters)
+admin-password-repeat = Repeat the new password
+admin-error-password-current = The current password is wrong.
+admin-error-password-short = The new password needs at least { $min } characters.
+admin-error-password-same = The new password must differ from the current one.
+admin-error-password-repeat = The two new passwords do not match.
+admin-users-title = Users
+admin-role = Role
+admin-user-active = active
+admin-user-disabled = disabled
+admin-disable = Disable account
+admin-user-disabled-done = Account “{ $login }” is disabled and all its sessions have ended.
+admin-error-disable-self = You cannot disable your own account.
+admin-error-unpublished-flow = Flow “{ $flow }” has no published version yet, so it cannot be assigned. Please publish a version first.
 setting-expect-zalo-id = it must be the numeric id Zalo issued.
 setting-expect-zalo-secret = it must be the secret key from the Zalo app's management page.
 setting-expect-boolean = it must be true or false.

@@ -335,6 +335,25 @@ admin-condition-help = Chỉ hỏi khi (mã câu hỏi=giá trị,giá trị), �
 setting-expect-config-file = cần là đường dẫn tới một tệp cấu hình đọc được.
 setting-expect-config-line = mỗi dòng phải có dạng TÊN=giá trị (tên viết hoa).
 admin-by-version = Phản hồi theo cơ quan và phiên bản bộ câu hỏi
+admin-nav-users = Người dùng
+admin-nav-password = Đổi mật khẩu
+admin-password-title = Đổi mật khẩu
+admin-password-must-change = Ông/Bà cần đổi mật khẩu được cấp trước khi dùng trang quản trị.
+admin-password-current = Mật khẩu hiện tại
+admin-password-new = Mật khẩu mới (ít nhất { $min } ký tự)
+admin-password-repeat = Nhập lại mật khẩu mới
+admin-error-password-current = Mật khẩu hiện tại không đúng.
+admin-error-password-short = Mật khẩu mới cần ít nhất { $min } ký tự.
+admin-error-password-same = Mật khẩu mới phải khác mật khẩu hiện tại.
+admin-error-password-repeat = Hai lần nhập mật khẩu mới không khớp nhau.
+admin-users-title = Người dùng
+admin-role = Vai trò
+admin-user-active = đang hoạt động
+admin-user-disabled = đã khóa
+admin-disable = Khóa tài khoản
+admin-user-disabled-done = Đã khóa tài khoản “{ $login }” và kết thúc mọi phiên đăng nhập của tài khoản này.
+admin-error-disable-self = Ông/Bà không thể tự khóa tài khoản của mình.
+admin-error-unpublished-flow = Bộ câu hỏi “{ $flow }” chưa có phiên bản nào được công bố nên chưa gán được cho cơ quan. Ông/Bà vui lòng công bố một phiên bản trước.
 setting-expect-zalo-id = cần là mã số do Zalo cấp (chỉ gồm chữ số).
 setting-expect-zalo-secret = cần là khóa bí mật lấy từ trang quản lý ứng dụng Zalo.
 setting-expect-boolean = cần là true hoặc false.

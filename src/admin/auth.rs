@@ -1,4 +1,8 @@
 //! Passwords (argon2id), one-time passwords, session and CSRF tokens.
+//!
+//! argon2 is deliberately slow (tens of milliseconds of CPU): the web console calls it through
+//! [`hash_password_off_thread`] and [`verify_password_off_thread`], which run it on tokio's
+//! blocking pool so a burst of sign-ins does not stall the async workers serving everyone else.
 
 use argon2::Argon2;
 use argon2::password_hash::{
@@ -22,6 +26,34 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
             .verify_password(password.as_bytes(), &parsed)
             .is_ok()
     })
+}
+
+/// Hashes on the blocking pool (see the module comment).
+pub async fn hash_password_off_thread(password: String) -> String {
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .expect("argon2 does not panic")
+}
+
+/// Verifies on the blocking pool. Without a stored hash (an unknown login) the password is
+/// checked against a dummy hash, so the answer takes as long as for a real account and never
+/// matches.
+pub async fn verify_password_off_thread(password: String, hash: Option<String>) -> bool {
+    tokio::task::spawn_blocking(move || match hash {
+        Some(hash) => verify_password(&password, &hash),
+        None => {
+            verify_password(&password, dummy_hash());
+            false
+        }
+    })
+    .await
+    .expect("argon2 does not panic")
+}
+
+/// A hash of a random password, made once, with the same parameters as real ones.
+fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash_password(&new_token()))
 }
 
 /// A password for the first sign-in: 16 characters without look-alikes (about 80 bits).
@@ -58,6 +90,43 @@ mod tests {
         assert!(verify_password("mật khẩu đúng", &hash));
         assert!(!verify_password("mật khẩu sai", &hash));
         assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[tokio::test]
+    async fn off_thread_checks_match_and_an_unknown_login_never_does() {
+        let hash = hash_password_off_thread("mật khẩu đúng".into()).await;
+        assert!(verify_password_off_thread("mật khẩu đúng".into(), Some(hash.clone())).await);
+        assert!(!verify_password_off_thread("sai".into(), Some(hash)).await);
+        assert!(!verify_password_off_thread(String::new(), None).await);
+    }
+
+    /// On a single-threaded runtime, another task keeps running while a password is hashed:
+    /// the hash does not hold the async thread.
+    #[tokio::test(flavor = "current_thread")]
+    async fn hashing_leaves_the_async_thread_free() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        let turns = Arc::new(AtomicUsize::new(0));
+        let done = Arc::new(AtomicBool::new(false));
+        let other = tokio::spawn({
+            let (turns, done) = (turns.clone(), done.clone());
+            async move {
+                while !done.load(Ordering::SeqCst) {
+                    turns.fetch_add(1, Ordering::SeqCst);
+                    tokio::task::yield_now().await;
+                }
+            }
+        });
+        tokio::task::yield_now().await;
+        let before = turns.load(Ordering::SeqCst);
+        hash_password_off_thread("mật khẩu".into()).await;
+        let during = turns.load(Ordering::SeqCst) - before;
+        done.store(true, Ordering::SeqCst);
+        other.await.unwrap();
+        assert!(
+            during > 1,
+            "the other task ran {during} times during the hash"
+        );
     }
 
     #[test]

@@ -77,6 +77,10 @@ pub async fn run_admin(
         locked_until: None,
     };
     let created = db.create_user(&user, "cli", Utc::now()).await?;
+    if created {
+        // The printed password has been on a screen: its owner must choose their own.
+        db.require_password_change(&user.login).await?;
+    }
     db.close().await;
     if !created {
         eprintln!(

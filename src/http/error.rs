@@ -20,6 +20,13 @@ pub enum HttpError {
     /// The console needs a session: the browser is sent to the sign-in page.
     #[error("not signed in")]
     SignIn,
+    /// Signed in with a password that must be changed first: the browser is sent to change it.
+    #[error("password must be changed")]
+    PasswordChange,
+    /// A console request that cannot be carried out as asked; the locale message id says why
+    /// and its arguments fill it in.
+    #[error("refused: {0}")]
+    Refused(&'static str, Vec<(&'static str, String)>),
     /// The intake token is missing or wrong.
     #[error("missing or wrong bearer token")]
     Unauthorized,
@@ -63,6 +70,10 @@ impl From<LifecycleError> for HttpError {
             LifecycleError::Storage(err) => HttpError::Storage(err),
             LifecycleError::Published(_) => HttpError::Forbidden("admin-error-published"),
             LifecycleError::NotValidated(_) => HttpError::Forbidden("admin-error-not-validated"),
+            LifecycleError::NothingPublished(flow) => {
+                HttpError::Refused("admin-error-unpublished-flow", vec![("flow", flow)])
+            }
+            LifecycleError::OwnedElsewhere(_) => HttpError::Forbidden("admin-error-not-yours"),
             LifecycleError::NeverPublished(_) | LifecycleError::Unknown(_) => {
                 HttpError::Forbidden("admin-not-found")
             }
@@ -134,7 +145,8 @@ impl Failure {
 impl HttpError {
     pub fn status(&self) -> StatusCode {
         match self {
-            HttpError::SignIn => StatusCode::SEE_OTHER,
+            HttpError::SignIn | HttpError::PasswordChange => StatusCode::SEE_OTHER,
+            HttpError::Refused(..) => StatusCode::UNPROCESSABLE_ENTITY,
             HttpError::Unauthorized => StatusCode::UNAUTHORIZED,
             HttpError::Forbidden(_) => StatusCode::FORBIDDEN,
             HttpError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -150,6 +162,11 @@ impl HttpError {
         match self {
             // Answered by a redirect before a failure is needed.
             HttpError::SignIn => Failure::new("sign_in", "admin-sign-in-title"),
+            HttpError::PasswordChange => Failure::new("password_change", "admin-password-title"),
+            HttpError::Refused(id, args) => Failure {
+                args,
+                ..Failure::new("refused", id)
+            },
             HttpError::Unauthorized => Failure::new("unauthorized", "http-error-unauthorized"),
             HttpError::Forbidden(id) => Failure::new("forbidden", id),
             HttpError::NotFound(id) => Failure::new("not_found", id),
@@ -178,8 +195,10 @@ impl HttpError {
 
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
-        if let HttpError::SignIn = self {
-            return Redirect::to("/admin/login").into_response();
+        match self {
+            HttpError::SignIn => return Redirect::to("/admin/login").into_response(),
+            HttpError::PasswordChange => return Redirect::to("/admin/password").into_response(),
+            _ => {}
         }
         let status = self.status();
         if status.is_server_error() {

@@ -3,6 +3,7 @@
 //! errors to status codes; they hold no survey logic.
 
 pub mod error;
+pub mod headers;
 mod notices;
 
 pub use error::{HttpError, constant_time_eq};

@@ -2,19 +2,32 @@
 //! without its own), resolved up the agency tree when an invitation is created.
 
 use super::audit::audit;
+use super::lifecycle::{FlowStatus, LifecycleError};
 use super::{Db, StorageError, timestamp};
 use chrono::{DateTime, Utc};
 
 impl Db {
-    /// Makes `flow_id` the flow of an agency subtree (`*`: every agency without its own).
+    /// Makes `flow_id` the flow of an agency subtree (`*`: every agency without its own). Only
+    /// a flow with a published version can be assigned: otherwise every notice of the subtree
+    /// would find no version to invite with.
     pub async fn assign_flow(
         &self,
         agency_code: &str,
         flow_id: &str,
         actor: &str,
         now: DateTime<Utc>,
-    ) -> Result<(), StorageError> {
+    ) -> Result<(), LifecycleError> {
         let mut tx = self.pool.begin().await?;
+        let published: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM flow_versions WHERE flow_id = $1 AND status = $2",
+        )
+        .bind(flow_id)
+        .bind(FlowStatus::Published)
+        .fetch_one(&mut *tx)
+        .await?;
+        if published == 0 {
+            return Err(LifecycleError::NothingPublished(flow_id.to_string()));
+        }
         let before: Option<String> =
             sqlx::query_scalar("SELECT flow_id FROM flow_assignments WHERE agency_code = $1")
                 .bind(agency_code)

@@ -49,6 +49,12 @@ pub enum LifecycleError {
     NotValidated(i64),
     #[error("flow version {0} was never published")]
     NeverPublished(i64),
+    /// Assigning a flow that has no published version would fail every notice of the subtree.
+    #[error("flow {0} has no published version")]
+    NothingPublished(String),
+    /// A fork's flow id is already used by a flow another agency (or everyone) owns.
+    #[error("flow {0} belongs to another agency")]
+    OwnedElsewhere(String),
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
@@ -124,6 +130,20 @@ impl Db {
             info.owner_agency = Some(owner.to_string());
         }
         let mut tx = self.pool.begin().await?;
+        if let Some((flow_id, owner)) = fork {
+            // A fork is owned by its agency: never add versions to a flow id someone else owns.
+            let foreign: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM flow_versions WHERE flow_id = $1
+                 AND (owner_agency IS NULL OR owner_agency <> $2)",
+            )
+            .bind(flow_id)
+            .bind(owner)
+            .fetch_one(&mut *tx)
+            .await?;
+            if foreign > 0 {
+                return Err(LifecycleError::OwnedElsewhere(flow_id.to_string()));
+            }
+        }
         let next: i64 = sqlx::query_scalar(
             "SELECT COALESCE(MAX(version), 0) + 1 FROM flow_versions WHERE flow_id = $1",
         )

@@ -41,7 +41,7 @@ pub use sessions::{OpenSession, Progress, Session, SessionOpenError, SessionStat
 pub use stats::{AgencyCounts, StoredRating};
 pub use subscriptions::{RedeemError, Subscription, SubscriptionCode, new_code, normalize_code};
 pub use summaries::ResponseFacts;
-pub use users::{Role, User};
+pub use users::{Account, LiveSession, Role, User};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

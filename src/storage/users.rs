@@ -1,10 +1,11 @@
 //! Console users (admins, agency managers, viewers), their sign-in failures and web sessions.
-//! Passwords arrive here already hashed (argon2); session tokens arrive hashed too.
+//! Passwords arrive here already hashed (argon2); session tokens arrive hashed too. A disabled
+//! user has no live session: [`Db::web_session`] only finds sessions of enabled accounts.
 
 use super::codes::stored_code;
-use super::columns::{MaybeStamp, Stamp};
+use super::columns::{Flag, MaybeStamp, Stamp};
 use super::{Db, StorageError, timestamp};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 stored_code! {
     /// What a console user may do: everything, their agency subtree's flows, or only look.
@@ -37,6 +38,29 @@ struct WebSession {
     #[sqlx(try_from = "Stamp")]
     expires_at: DateTime<Utc>,
 }
+
+/// A user with the state of their account, for the sign-in and the users page.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Account {
+    #[sqlx(flatten)]
+    pub user: User,
+    /// The password was printed by `admin add`: it must be changed before anything else.
+    #[sqlx(try_from = "Flag")]
+    pub must_change_password: bool,
+    #[sqlx(try_from = "Flag")]
+    pub disabled: bool,
+}
+
+/// A live session: its user, its CSRF token, and whether the password must change first.
+#[derive(Debug, Clone)]
+pub struct LiveSession {
+    pub user: User,
+    pub csrf: String,
+    pub must_change_password: bool,
+}
+
+const ACCOUNT_SELECT: &str = "SELECT login, password_hash, role, agency_code, failed_attempts,
+    locked_until, must_change_password, disabled FROM users";
 
 impl Db {
     /// Creates a user; `false` when the login is taken.
@@ -90,35 +114,6 @@ impl Db {
         .await?)
     }
 
-    /// Counts a failed sign-in; after `limit` in a row the account is locked for `lock_for`.
-    pub async fn record_failed_sign_in(
-        &self,
-        login: &str,
-        limit: i64,
-        lock_for: Duration,
-        now: DateTime<Utc>,
-    ) -> Result<(), StorageError> {
-        sqlx::query("UPDATE users SET failed_attempts = failed_attempts + 1 WHERE login = $1")
-            .bind(login)
-            .execute(&self.pool)
-            .await?;
-        sqlx::query("UPDATE users SET locked_until = $1, failed_attempts = 0 WHERE login = $2 AND failed_attempts >= $3")
-            .bind(timestamp(now + lock_for))
-            .bind(login)
-            .bind(limit)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    pub async fn clear_failed_sign_ins(&self, login: &str) -> Result<(), StorageError> {
-        sqlx::query("UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE login = $1")
-            .bind(login)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
     pub async fn create_web_session(
         &self,
         token_hash: &str,
@@ -140,12 +135,12 @@ impl Db {
         Ok(())
     }
 
-    /// The user and CSRF token of a live session.
+    /// The user and CSRF token of a live session of an enabled account.
     pub async fn web_session(
         &self,
         token_hash: &str,
         now: DateTime<Utc>,
-    ) -> Result<Option<(User, String)>, StorageError> {
+    ) -> Result<Option<LiveSession>, StorageError> {
         let session: Option<WebSession> = sqlx::query_as(
             "SELECT login, csrf_token, expires_at FROM web_sessions WHERE token_hash = $1",
         )
@@ -156,9 +151,14 @@ impl Db {
             return Ok(None);
         };
         Ok(self
-            .user(&session.login)
+            .account(&session.login)
             .await?
-            .map(|user| (user, session.csrf_token)))
+            .filter(|account| !account.disabled)
+            .map(|account| LiveSession {
+                user: account.user,
+                csrf: session.csrf_token,
+                must_change_password: account.must_change_password,
+            }))
     }
 
     pub async fn delete_web_session(&self, token_hash: &str) -> Result<(), StorageError> {
@@ -167,5 +167,84 @@ impl Db {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    pub async fn account(&self, login: &str) -> Result<Option<Account>, StorageError> {
+        Ok(
+            sqlx::query_as(&format!("{ACCOUNT_SELECT} WHERE login = $1"))
+                .bind(login)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Every account, by login.
+    pub async fn accounts(&self) -> Result<Vec<Account>, StorageError> {
+        Ok(sqlx::query_as(&format!("{ACCOUNT_SELECT} ORDER BY login"))
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    /// Marks a password as one to change at the next sign-in (one printed by `admin add`).
+    pub async fn require_password_change(&self, login: &str) -> Result<(), StorageError> {
+        sqlx::query("UPDATE users SET must_change_password = 1 WHERE login = $1")
+            .bind(login)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Stores a new password hash chosen by its user, audited (without the hash). Every other
+    /// session of the user ends: whoever knew the old password is signed out.
+    pub async fn set_password(
+        &self,
+        login: &str,
+        password_hash: &str,
+        keep_session: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE users SET password_hash = $1, must_change_password = 0 WHERE login = $2",
+        )
+        .bind(password_hash)
+        .bind(login)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM web_sessions WHERE login = $1 AND token_hash <> $2")
+            .bind(login)
+            .bind(keep_session)
+            .execute(&mut *tx)
+            .await?;
+        super::audit::audit(&mut tx, login, "user.password", login, None, None, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Disables an account and ends all its sessions at once; `false` when there is no such
+    /// login or it was already disabled.
+    pub async fn disable_user(
+        &self,
+        login: &str,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StorageError> {
+        let mut tx = self.pool.begin().await?;
+        let updated =
+            sqlx::query("UPDATE users SET disabled = 1 WHERE login = $1 AND disabled = 0")
+                .bind(login)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        if updated == 0 {
+            return Ok(false);
+        }
+        sqlx::query("DELETE FROM web_sessions WHERE login = $1")
+            .bind(login)
+            .execute(&mut *tx)
+            .await?;
+        super::audit::audit(&mut tx, actor, "user.disable", login, None, None, now).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 }

@@ -1,24 +1,25 @@
 //! Signing in and out of the console.
 //!
 //! The sign-in form has no session yet, so it carries a double-submit CSRF token (a cookie and a
-//! field that must match). Failed attempts are counted per account; after [`SIGN_IN_LIMIT`] in a
-//! row the account is locked for [`LOCK_MINUTES`]. An unknown login gets the same answer as a
-//! wrong password, so the form does not tell which logins exist.
+//! field that must match). Failed attempts are throttled per (login, address) and per address
+//! (see `throttle.rs`). An unknown login, a disabled account and a wrong password get the same
+//! answer after the same argon2 work (an unknown login is checked against a dummy hash), so the
+//! form does not tell which logins exist. argon2 runs on the blocking pool.
 
-use super::signed::{LOGIN_CSRF_COOKIE, SESSION_COOKIE, cookie, set_cookie};
+use super::signed::{LOGIN_CSRF_COOKIE, SESSION_COOKIE, cookie};
 use super::{Console, NoFields, Posted, csrf_field};
 use crate::admin::auth;
 use crate::http::{HttpError, constant_time_eq};
+use axum::extract::connect_info::ConnectInfo;
 use axum::extract::{Form, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{Extensions, HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Duration;
 use maud::{Markup, html};
 use serde::Deserialize;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-/// Failed sign-ins in a row before the account is locked, and for how long.
-pub const SIGN_IN_LIMIT: i64 = 5;
-pub const LOCK_MINUTES: i64 = 15;
+pub use super::throttle::{LOCK_MINUTES, SIGN_IN_LIMIT};
 /// How long a console session lasts.
 pub const SESSION_HOURS: i64 = 8;
 
@@ -53,13 +54,21 @@ pub async fn login_page(State(console): State<Console>) -> Response {
     let mut response = login_form(&console, &csrf, None).into_response();
     response.headers_mut().append(
         header::SET_COOKIE,
-        set_cookie(LOGIN_CSRF_COOKIE, &csrf, 3600),
+        console.cookie(LOGIN_CSRF_COOKIE, &csrf, 3600),
     );
     response
 }
 
+/// The client's address as the listener saw it (a proxy in front makes it the proxy's).
+fn client_address(extensions: &Extensions) -> IpAddr {
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip())
+}
+
 pub async fn login(
     State(console): State<Console>,
+    extensions: Extensions,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, HttpError> {
@@ -68,27 +77,26 @@ pub async fn login(
         return Err(HttpError::Forbidden("admin-error-csrf"));
     }
     let login = form.login.trim();
+    let address = client_address(&extensions);
     let now = console.clock.now();
     let refuse = |id: &str| {
         let page = login_form(&console, &expected, Some(&console.text(id)));
         Ok((StatusCode::UNAUTHORIZED, page).into_response())
     };
-    let Some(user) = console.db.user(login).await? else {
-        return refuse("admin-error-sign-in");
-    };
-    if user.locked_until.is_some_and(|until| until > now) {
+    if console.throttle.is_locked(login, address, now) {
         return refuse("admin-error-locked");
     }
-    if !auth::verify_password(&form.password, &user.password_hash) {
-        console
-            .db
-            .record_failed_sign_in(login, SIGN_IN_LIMIT, Duration::minutes(LOCK_MINUTES), now)
-            .await?;
+    let account = console.db.account(login).await?.filter(|a| !a.disabled);
+    let hash = account.as_ref().map(|a| a.user.password_hash.clone());
+    let verified = auth::verify_password_off_thread(form.password, hash).await;
+    let Some(account) = account.filter(|_| verified) else {
+        console.throttle.record_failure(login, address, now);
         return refuse("admin-error-sign-in");
-    }
+    };
+    console.throttle.record_success(login, address);
+    let login = account.user.login.as_str();
     let token = auth::new_token();
     let csrf = auth::new_token();
-    console.db.clear_failed_sign_ins(login).await?;
     console
         .db
         .create_web_session(
@@ -103,13 +111,18 @@ pub async fn login(
         .db
         .record_audit(login, "user.sign_in", login, None, None, now)
         .await?;
-    let mut response = Redirect::to("/admin/flows").into_response();
+    let next = if account.must_change_password {
+        "/admin/password"
+    } else {
+        "/admin/flows"
+    };
+    let mut response = Redirect::to(next).into_response();
     let headers = response.headers_mut();
     headers.append(
         header::SET_COOKIE,
-        set_cookie(SESSION_COOKIE, &token, SESSION_HOURS * 3600),
+        console.cookie(SESSION_COOKIE, &token, SESSION_HOURS * 3600),
     );
-    headers.append(header::SET_COOKIE, set_cookie(LOGIN_CSRF_COOKIE, "", 0));
+    headers.append(header::SET_COOKIE, console.cookie(LOGIN_CSRF_COOKIE, "", 0));
     Ok(response)
 }
 
@@ -124,6 +137,6 @@ pub async fn logout(
     let mut response = Redirect::to("/admin/login").into_response();
     response
         .headers_mut()
-        .append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0));
+        .append(header::SET_COOKIE, console.cookie(SESSION_COOKIE, "", 0));
     Ok(response)
 }

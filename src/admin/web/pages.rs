@@ -1,6 +1,7 @@
-//! Agencies (list, CSV import), subscription codes, and the audit log.
+//! Agencies (list, CSV import), subscription codes, and the audit log; each page shows a
+//! manager or viewer only their subtree (see `scope.rs`).
 
-use super::{Acting, Console, Signed, csrf_field};
+use super::{Acting, Console, Scope, Signed, csrf_field};
 use crate::http::HttpError;
 use crate::storage::{Role, SubscriptionCode};
 use axum::extract::State;
@@ -9,6 +10,11 @@ use axum::response::{IntoResponse, Response};
 use chrono::Duration;
 use maud::{Markup, html};
 use serde::Deserialize;
+use std::collections::{HashMap, HashSet};
+
+/// The audit page shows the newest entries, looking that far back for a subtree's.
+const AUDIT_SHOWN: usize = 200;
+const AUDIT_SCAN: i64 = 5_000;
 
 pub async fn agencies(State(console): State<Console>, signed: Signed) -> Result<Markup, HttpError> {
     render_agencies(&console, &signed, html! {}).await
@@ -19,9 +25,12 @@ async fn render_agencies(
     signed: &Signed,
     notice: Markup,
 ) -> Result<Markup, HttpError> {
-    let agencies = console.db.agencies().await?;
+    let scope = Scope::of(console, signed).await?;
+    let mut agencies = console.db.agencies().await?;
+    agencies.retain(|a| scope.sees_agency(&a.code));
     let counts = console.db.agency_counts().await?;
-    let by_version = console.db.responses_by_agency_and_version().await?;
+    let mut by_version = console.db.responses_by_agency_and_version().await?;
+    by_version.retain(|(agency, ..)| scope.sees_agency(agency));
     let body = html! {
         (notice)
         table {
@@ -129,8 +138,11 @@ async fn render_subscriptions(
     signed: &Signed,
     notice: Markup,
 ) -> Result<Markup, HttpError> {
-    let subscriptions = console.db.subscriptions().await?;
-    let agencies = console.db.agencies().await?;
+    let scope = Scope::of(console, signed).await?;
+    let mut subscriptions = console.db.subscriptions().await?;
+    subscriptions.retain(|s| scope.sees_agency(&s.agency_code));
+    let mut agencies = console.db.agencies().await?;
+    agencies.retain(|a| scope.sees_agency(&a.code));
     let body = html! {
         (notice)
         table {
@@ -231,7 +243,31 @@ pub async fn issue_code(
 }
 
 pub async fn audit(State(console): State<Console>, signed: Signed) -> Result<Markup, HttpError> {
-    let entries = console.db.audit_log(200).await?;
+    let scope = Scope::of(&console, &signed).await?;
+    let mut entries = console.db.audit_log(AUDIT_SCAN).await?;
+    if !scope.sees_everything() {
+        let user_agencies: HashMap<String, Option<String>> = console
+            .db
+            .accounts()
+            .await?
+            .into_iter()
+            .map(|a| (a.user.login, a.user.agency_code))
+            .collect();
+        let owned_flows: HashSet<String> = console
+            .db
+            .flow_versions()
+            .await?
+            .into_iter()
+            .filter(|v| {
+                v.owner_agency
+                    .as_deref()
+                    .is_some_and(|owner| scope.sees_agency(owner))
+            })
+            .map(|v| v.flow_id)
+            .collect();
+        entries.retain(|e| scope.sees_audit(e, &user_agencies, &owned_flows));
+    }
+    entries.truncate(AUDIT_SHOWN);
     // Short values inline; long ones (a whole flow file) folded, in full.
     let short = |text: &Option<String>| {
         let text = text.as_deref().unwrap_or_default();

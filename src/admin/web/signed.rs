@@ -1,7 +1,8 @@
 //! Who is asking: the extractors every console handler starts from.
 //!
 //! [`Signed`] turns the session cookie into the signed-in user, or sends the browser to the
-//! sign-in page. [`Posted`] adds what every state-changing request needs: the form, typed, and
+//! sign-in page; a user whose password was printed by `admin add` is sent to change it first,
+//! whatever page they ask for. [`Posted`] adds what every state-changing request needs: the form, typed, and
 //! the session's CSRF token checked against the one it carries. [`Acting`] also refuses viewers,
 //! who only read. Handlers take one of them and never repeat these checks.
 
@@ -17,6 +18,8 @@ use serde::de::DeserializeOwned;
 
 pub const SESSION_COOKIE: &str = "sipas_session";
 pub const LOGIN_CSRF_COOKIE: &str = "sipas_login_csrf";
+/// What a user who must change their password may still reach.
+const PASSWORD_CHANGE_PATHS: [&str; 2] = ["/admin/password", "/admin/logout"];
 
 /// The signed-in user of a request, with the session's CSRF token.
 pub struct Signed {
@@ -31,12 +34,19 @@ impl FromRequestParts<Console> for Signed {
 
     async fn from_request_parts(parts: &mut Parts, console: &Console) -> Result<Self, HttpError> {
         let token = cookie(&parts.headers, SESSION_COOKIE).ok_or(HttpError::SignIn)?;
-        let (user, csrf) = console
+        let session = console
             .db
             .web_session(&auth::token_hash(&token), console.clock.now())
             .await?
             .ok_or(HttpError::SignIn)?;
-        Ok(Signed { user, csrf, token })
+        if session.must_change_password && !PASSWORD_CHANGE_PATHS.contains(&parts.uri.path()) {
+            return Err(HttpError::PasswordChange);
+        }
+        Ok(Signed {
+            user: session.user,
+            csrf: session.csrf,
+            token,
+        })
     }
 }
 
@@ -116,9 +126,14 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, value)| value.to_string())
 }
 
-pub fn set_cookie(name: &str, value: &str, max_age: i64) -> HeaderValue {
-    HeaderValue::from_str(&format!(
-        "{name}={value}; Path=/admin; HttpOnly; SameSite=Strict; Max-Age={max_age}"
-    ))
-    .expect("a valid cookie")
+impl Console {
+    /// A console cookie; `Secure` whenever the public address is https, so the browser never
+    /// sends the session over plain HTTP.
+    pub fn cookie(&self, name: &str, value: &str, max_age: i64) -> HeaderValue {
+        let secure = if self.secure_cookies { "; Secure" } else { "" };
+        HeaderValue::from_str(&format!(
+            "{name}={value}; Path=/admin; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+        ))
+        .expect("a valid cookie")
+    }
 }

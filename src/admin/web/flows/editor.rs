@@ -17,7 +17,7 @@ pub async fn show(
     signed: Signed,
     Path(id): Path<i64>,
 ) -> Result<Markup, HttpError> {
-    let (info, flow) = load(&console, id).await?;
+    let (info, flow) = load(&console, &signed, id).await?;
     Ok(render_show(&console, &signed, &info, &flow, html! {}).await)
 }
 

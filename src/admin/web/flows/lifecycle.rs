@@ -27,7 +27,7 @@ pub async fn validate(
             .db
             .mark_validated(id, &signed.user.login, console.clock.now())
             .await?;
-        let (info, flow) = load(&console, id).await?;
+        let (info, flow) = load(&console, &signed, id).await?;
         let notice = html! { p class="ok" id="valid" { (console.text("admin-valid")) } };
         return Ok(render_show(&console, &signed, &info, &flow, notice)
             .await
@@ -79,7 +79,7 @@ pub async fn new_draft(
     Path(id): Path<i64>,
     Acting { signed, .. }: Acting<NoFields>,
 ) -> Result<Redirect, HttpError> {
-    let (info, _) = load(&console, id).await?;
+    let (info, _) = load(&console, &signed, id).await?;
     // A manager's changes to a flow that is not theirs start a flow of their own.
     let fork = match (&signed.user.role, signed.user.agency_code.as_deref()) {
         (Role::Manager, Some(agency))

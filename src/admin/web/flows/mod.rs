@@ -7,7 +7,7 @@ pub mod editor;
 pub mod lifecycle;
 pub mod preview;
 
-use super::{Console, Signed, csrf_field};
+use super::{Console, Scope, Signed, csrf_field};
 use crate::flow::Flow;
 use crate::http::HttpError;
 use crate::storage::{FlowStatus, FlowVersionInfo, Role};
@@ -33,13 +33,18 @@ fn status_label(console: &Console, status: FlowStatus) -> String {
     console.text(&format!("admin-status-{}", status.code()))
 }
 
-/// A stored version and its flow, or 404.
-async fn load(console: &Console, id: i64) -> Result<(FlowVersionInfo, Flow), HttpError> {
+/// A stored version and its flow, or 404 (also when it is outside what `signed` may see).
+async fn load(
+    console: &Console,
+    signed: &Signed,
+    id: i64,
+) -> Result<(FlowVersionInfo, Flow), HttpError> {
     let info = console
         .db
         .flow_version_info(id)
         .await?
         .ok_or(HttpError::NotFound("admin-not-found"))?;
+    Scope::of(console, signed).await?.check_flow(&info)?;
     let stored = console.db.flow_version(id).await?;
     Ok((info, stored.flow))
 }
@@ -50,7 +55,7 @@ async fn editable(
     signed: &Signed,
     id: i64,
 ) -> Result<(FlowVersionInfo, Flow), HttpError> {
-    let (info, flow) = load(console, id).await?;
+    let (info, flow) = load(console, signed, id).await?;
     if !may_manage(console, signed, info.owner_agency.as_deref()).await {
         return Err(HttpError::Forbidden("admin-error-not-yours"));
     }
@@ -58,8 +63,11 @@ async fn editable(
 }
 
 pub async fn list(State(console): State<Console>, signed: Signed) -> Result<Markup, HttpError> {
-    let versions = console.db.flow_versions().await?;
-    let assignments = console.db.flow_assignments().await?;
+    let scope = Scope::of(&console, &signed).await?;
+    let mut versions = console.db.flow_versions().await?;
+    versions.retain(|v| scope.sees_flow(v));
+    let mut assignments = console.db.flow_assignments().await?;
+    assignments.retain(|(agency, _)| scope.sees_everything() || scope.sees_agency(agency));
     let agencies = console.db.agencies().await?;
     let mut flow_ids: Vec<&str> = versions.iter().map(|v| v.flow_id.as_str()).collect();
     flow_ids.dedup();

@@ -14,7 +14,7 @@ pub async fn preview(
     signed: Signed,
     Path(id): Path<i64>,
 ) -> Result<Markup, HttpError> {
-    let (_, flow) = load(&console, id).await?;
+    let (_, flow) = load(&console, &signed, id).await?;
     let total = flow.questions.len();
     let body = html! {
         p { (flow.intro.get(console.lang)) }
@@ -57,7 +57,7 @@ pub async fn diff(
     Path(id): Path<i64>,
     Query(query): Query<DiffQuery>,
 ) -> Result<Markup, HttpError> {
-    let (info, new) = load(&console, id).await?;
+    let (info, new) = load(&console, &signed, id).await?;
     let base_id = match query.with {
         Some(other) => Some(other),
         None => console
@@ -71,7 +71,7 @@ pub async fn diff(
         let body = html! { (console.text("admin-diff-none")) };
         return Ok(console.page(Some(&signed), &console.text("admin-diff"), body));
     };
-    let (base_info, old) = load(&console, base_id).await?;
+    let (base_info, old) = load(&console, &signed, base_id).await?;
     let changes = flow_diff(&old, &new);
     let body = html! {
         ul id="diff" {
