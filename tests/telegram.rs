@@ -30,14 +30,21 @@ async fn begin(harness: &Harness, chat: i64, token: &str) -> common::fake_telegr
     harness.messages(chat, before + 2).await[before + 1].clone()
 }
 
-/// Presses `label` on the last message and waits for the next message.
+/// Presses `label` on the last message and waits for the next question, which arrives as an
+/// edit of the pressed message (one Bot API call per answer).
 async fn press(harness: &Harness, chat: i64, label: &str) -> common::fake_telegram::SentMessage {
     let messages = harness.fake.messages_to(chat);
     let last = messages.last().unwrap();
     harness
         .fake
         .press(chat, last.message_id, &button(last, label));
-    harness.messages(chat, messages.len() + 1).await[messages.len()].clone()
+    let next = harness.edited(chat, last.message_id, &last.text).await;
+    assert_eq!(
+        harness.fake.messages_to(chat).len(),
+        messages.len(),
+        "a press sends no new message"
+    );
+    next
 }
 
 /// Types `text` and waits for the next message.
@@ -86,12 +93,22 @@ async fn a_posted_notice_leads_to_a_stored_survey_driven_by_bot_api_updates() {
     let second = press(&harness, CHAT, "Rất hài lòng").await;
     assert!(second.text.contains("Câu 2/7"));
     let answered = &harness.fake.messages_to(CHAT)[1];
+    let (answer_shown, next_question) = answered.text.split_once("\n\n").unwrap();
     assert!(
-        answered.text.ends_with("✓ Rất hài lòng"),
-        "{}",
+        answer_shown.ends_with("✓ Rất hài lòng"),
+        "the answer stays visible above the next question: {}",
         answered.text
     );
-    assert!(keyboard(answered).is_empty(), "the old keyboard is removed");
+    assert!(next_question.contains("Câu 2/7"), "{}", answered.text);
+    let buttons = keyboard(answered);
+    assert!(!buttons.is_empty(), "the next question's keyboard");
+    assert!(
+        buttons
+            .iter()
+            .flatten()
+            .all(|(_, data)| !data.contains("|access|")),
+        "the old keyboard is removed: {buttons:?}"
+    );
 
     type_text(&harness, CHAT, "hai long").await;
     press(&harness, CHAT, "Bình thường").await;
@@ -167,9 +184,10 @@ async fn a_duplicate_update_and_a_stale_keyboard_change_nothing() {
     let update = harness
         .fake
         .press(CHAT, first.message_id, &button(&first, "Hài lòng"));
-    harness.messages(CHAT, 3).await;
+    harness.edited(CHAT, first.message_id, &first.text).await;
     harness.outbox_settled().await;
     let answered_before = harness.fake.calls_of("answerCallbackQuery").len();
+    let edits_before = harness.fake.calls_of("editMessageText").len();
 
     harness.fake.repeat(update);
     harness
@@ -179,8 +197,13 @@ async fn a_duplicate_update_and_a_stale_keyboard_change_nothing() {
     harness.outbox_settled().await;
     assert_eq!(
         harness.fake.messages_to(CHAT).len(),
-        3,
+        2,
         "nothing sent for a repeated update"
+    );
+    assert_eq!(
+        harness.fake.calls_of("editMessageText").len(),
+        edits_before,
+        "nothing edited for a repeated update"
     );
 
     // The first question's keyboard is gone from the chat, but an old client may still press it.
@@ -195,7 +218,8 @@ async fn a_duplicate_update_and_a_stale_keyboard_change_nothing() {
         .to_string();
     assert!(notice.contains("đã được trả lời"), "{notice}");
     harness.outbox_settled().await;
-    assert_eq!(harness.fake.messages_to(CHAT).len(), 3);
+    assert_eq!(harness.fake.messages_to(CHAT).len(), 2);
+    assert_eq!(harness.fake.calls_of("editMessageText").len(), edits_before);
 
     let session = harness.db.session_for_token(&token).await.unwrap().unwrap();
     assert_eq!(session.state.answers.len(), 1);
