@@ -457,3 +457,31 @@ async fn the_same_conversation_runs_on_postgresql() {
     );
     harness.finish().await;
 }
+
+#[tokio::test]
+async fn chats_are_handled_side_by_side_and_each_in_order() {
+    let harness = Harness::start().await;
+    // Interleaved, as Telegram delivers them in one batch: each chat's replies must come in the
+    // order of its own updates, whichever lane and batch they fall in.
+    let chats: Vec<i64> = (0..12).map(|i| CHAT + 100 + i).collect();
+    let script = [
+        "/start",
+        "/help",
+        "/cancel",
+        "/start 00000000000000000000000000000000",
+    ];
+    for text in script {
+        for chat in &chats {
+            harness.fake.push_command(*chat, text);
+        }
+    }
+    for chat in &chats {
+        let replies = harness.messages(*chat, script.len()).await;
+        let texts: Vec<&str> = replies.iter().map(|m| m.text.as_str()).collect();
+        assert!(texts[0].starts_with("Xin chào Ông/Bà"), "{chat}: {texts:?}");
+        assert!(texts[1].contains("/cancel: tạm dừng"), "{chat}: {texts:?}");
+        assert!(texts[2].contains("chưa có khảo sát"), "{chat}: {texts:?}");
+        assert!(texts[3].contains("không đúng"), "{chat}: {texts:?}");
+    }
+    harness.running.unwrap().shutdown().await;
+}
