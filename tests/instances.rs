@@ -295,16 +295,33 @@ async fn two_instances_lose_no_answer_when_one_is_killed() {
         })
         .buffer_unordered(IN_FLIGHT)
         .collect::<Vec<_>>();
+    let db = test_db.open().await;
     let killer = async {
         half_answered.notified().await;
         // SIGKILL: no shutdown, no release, requests in flight cut off.
         first.child.kill().expect("kill the first instance");
         first.child.wait().unwrap();
+        // The at-least-once window: rows in flight when the instance died (sent, perhaps, but
+        // not recorded as sent). Only these may ever go out twice.
+        let in_flight: Vec<(String, String)> =
+            sqlx::query_as("SELECT chat_id, payload FROM outbox WHERE status = 'sending'")
+                .fetch_all(db.pool())
+                .await
+                .unwrap();
+        in_flight
+            .into_iter()
+            .map(|(chat, payload)| {
+                let payload: serde_json::Value = serde_json::from_str(&payload).unwrap();
+                (
+                    chat.parse::<i64>().ok(),
+                    payload["text"].as_str().map(str::to_string),
+                )
+            })
+            .collect::<std::collections::HashSet<_>>()
     };
-    let (surveys, ()) = tokio::join!(surveys, killer);
+    let (surveys, window) = tokio::join!(surveys, killer);
 
     // Every accepted answer is stored, once, in the order given.
-    let db = test_db.open().await;
     for (_, token) in &surveys {
         let session = db
             .session_for_token(token)
@@ -349,11 +366,14 @@ async fn two_instances_lose_no_answer_when_one_is_killed() {
             "chat {chat}"
         );
     }
-    // Nothing was sent twice: the survivor does not resend what the dead instance had claimed.
+    // Nothing was sent twice outside the window (every message of a chat has its own text).
     let mut sent = std::collections::HashSet::new();
     for call in fake.calls_of("sendMessage") {
         let key = (call.chat_id(), call.str("text").map(str::to_string));
-        assert!(sent.insert(key.clone()), "sent twice: {key:?}");
+        assert!(
+            sent.insert(key.clone()) || window.contains(&key),
+            "sent twice, and not in flight at the kill: {key:?}"
+        );
     }
     assert!(!sent.is_empty());
 
