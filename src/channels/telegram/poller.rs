@@ -142,13 +142,15 @@ impl Poller {
         }
     }
 
-    fn enqueue(
+    /// Queues `update` in its chat's lane; the receiver answers once it is handled (`None`:
+    /// skipped behind a failure of its chat, or the lanes have stopped).
+    async fn enqueue(
         &self,
         update: Update,
         failed: Option<Failed>,
-    ) -> impl Future<Output = Option<Result<Handled, HandleError>>> + use<> {
+    ) -> oneshot::Receiver<Option<Result<Handled, HandleError>>> {
         let chat = chat_of(&update);
-        let lane = self.lanes[(chat.unsigned_abs() % LANES as u64) as usize].clone();
+        let lane = &self.lanes[(chat.unsigned_abs() % LANES as u64) as usize];
         let (reply, answer) = oneshot::channel();
         let job = Job {
             update,
@@ -156,10 +158,9 @@ impl Poller {
             failed,
             reply,
         };
-        async move {
-            lane.send(job).await.ok()?;
-            answer.await.ok().flatten()
-        }
+        // A failed send drops the job and its reply sender: the receiver then answers `None`.
+        let _ = lane.send(job).await;
+        answer
     }
 
     /// Handles one update in its chat's lane and answers its button press, if any. The webhook
@@ -167,6 +168,9 @@ impl Poller {
     pub async fn process(&self, update: &Update) -> Result<Handled, HandleError> {
         self.enqueue(update.clone(), None)
             .await
+            .await
+            .ok()
+            .flatten()
             .ok_or(HandleError::Stopped)?
     }
 
@@ -175,12 +179,16 @@ impl Poller {
     async fn process_batch(&self, updates: Vec<Update>) -> (Option<i32>, bool) {
         let failed: Failed = Arc::default();
         let ids: Vec<i32> = updates.iter().map(|u| u.id.0 as i32).collect();
-        // Queued in order, so each lane sees its chats' updates in the order Telegram sent them.
+        // Queued one after the other, so each lane sees its chats' updates in the order Telegram
+        // sent them; then handled side by side.
         let mut pending = Vec::with_capacity(updates.len());
         for update in updates {
-            pending.push(self.enqueue(update, Some(failed.clone())));
+            pending.push(self.enqueue(update, Some(failed.clone())).await);
         }
-        let results = futures::future::join_all(pending).await;
+        let results = futures::future::join_all(pending)
+            .await
+            .into_iter()
+            .map(|answer| answer.ok().flatten());
         let mut offset = ids.last().map(|id| id + 1);
         let mut all_stored = true;
         for (id, result) in ids.iter().zip(results) {
