@@ -485,3 +485,29 @@ async fn chats_are_handled_side_by_side_and_each_in_order() {
     }
     harness.running.unwrap().shutdown().await;
 }
+
+#[tokio::test]
+async fn a_slow_callback_answer_does_not_hold_up_the_next_update() {
+    let harness = Harness::start().await;
+    let token = harness.notice("HS-013", None).await;
+    let first = begin(&harness, CHAT, &token).await;
+    harness.fake.wait_for("answerCallbackQuery", 1).await;
+    // A 500 makes teloxide wait 10 s before it returns the answer's error.
+    harness
+        .fake
+        .fail_next("answerCallbackQuery", None, Failure::ServerError);
+    harness
+        .fake
+        .press(CHAT, first.message_id, &button(&first, "Hài lòng"));
+    harness.fake.wait_for("answerCallbackQuery", 2).await;
+    let count = harness.fake.messages_to(CHAT).len();
+    harness.fake.push_text(CHAT, "5");
+    let next = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        harness.messages(CHAT, count + 1),
+    )
+    .await
+    .expect("the chat's next update is handled while the press's answer still waits");
+    assert!(next[count].text.contains("Câu 3/7"), "{}", next[count].text);
+    harness.running.unwrap().shutdown().await;
+}
