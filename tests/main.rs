@@ -10,6 +10,7 @@ mod admin;
 mod browser;
 mod cli;
 mod fake_telegram;
+mod instances;
 mod intake;
 mod layering;
 mod locales;

@@ -30,14 +30,21 @@ async fn begin(harness: &Harness, chat: i64, token: &str) -> common::fake_telegr
     harness.messages(chat, before + 2).await[before + 1].clone()
 }
 
-/// Presses `label` on the last message and waits for the next message.
+/// Presses `label` on the last message and waits for the next question, which arrives as an
+/// edit of the pressed message (one Bot API call per answer).
 async fn press(harness: &Harness, chat: i64, label: &str) -> common::fake_telegram::SentMessage {
     let messages = harness.fake.messages_to(chat);
     let last = messages.last().unwrap();
     harness
         .fake
         .press(chat, last.message_id, &button(last, label));
-    harness.messages(chat, messages.len() + 1).await[messages.len()].clone()
+    let next = harness.edited(chat, last.message_id, &last.text).await;
+    assert_eq!(
+        harness.fake.messages_to(chat).len(),
+        messages.len(),
+        "a press sends no new message"
+    );
+    next
 }
 
 /// Types `text` and waits for the next message.
@@ -86,12 +93,22 @@ async fn a_posted_notice_leads_to_a_stored_survey_driven_by_bot_api_updates() {
     let second = press(&harness, CHAT, "Rất hài lòng").await;
     assert!(second.text.contains("Câu 2/7"));
     let answered = &harness.fake.messages_to(CHAT)[1];
+    let (answer_shown, next_question) = answered.text.split_once("\n\n").unwrap();
     assert!(
-        answered.text.ends_with("✓ Rất hài lòng"),
-        "{}",
+        answer_shown.ends_with("✓ Rất hài lòng"),
+        "the answer stays visible above the next question: {}",
         answered.text
     );
-    assert!(keyboard(answered).is_empty(), "the old keyboard is removed");
+    assert!(next_question.contains("Câu 2/7"), "{}", answered.text);
+    let buttons = keyboard(answered);
+    assert!(!buttons.is_empty(), "the next question's keyboard");
+    assert!(
+        buttons
+            .iter()
+            .flatten()
+            .all(|(_, data)| !data.contains("|access|")),
+        "the old keyboard is removed: {buttons:?}"
+    );
 
     type_text(&harness, CHAT, "hai long").await;
     press(&harness, CHAT, "Bình thường").await;
@@ -167,9 +184,10 @@ async fn a_duplicate_update_and_a_stale_keyboard_change_nothing() {
     let update = harness
         .fake
         .press(CHAT, first.message_id, &button(&first, "Hài lòng"));
-    harness.messages(CHAT, 3).await;
+    harness.edited(CHAT, first.message_id, &first.text).await;
     harness.outbox_settled().await;
     let answered_before = harness.fake.calls_of("answerCallbackQuery").len();
+    let edits_before = harness.fake.calls_of("editMessageText").len();
 
     harness.fake.repeat(update);
     harness
@@ -179,8 +197,13 @@ async fn a_duplicate_update_and_a_stale_keyboard_change_nothing() {
     harness.outbox_settled().await;
     assert_eq!(
         harness.fake.messages_to(CHAT).len(),
-        3,
+        2,
         "nothing sent for a repeated update"
+    );
+    assert_eq!(
+        harness.fake.calls_of("editMessageText").len(),
+        edits_before,
+        "nothing edited for a repeated update"
     );
 
     // The first question's keyboard is gone from the chat, but an old client may still press it.
@@ -195,7 +218,8 @@ async fn a_duplicate_update_and_a_stale_keyboard_change_nothing() {
         .to_string();
     assert!(notice.contains("đã được trả lời"), "{notice}");
     harness.outbox_settled().await;
-    assert_eq!(harness.fake.messages_to(CHAT).len(), 3);
+    assert_eq!(harness.fake.messages_to(CHAT).len(), 2);
+    assert_eq!(harness.fake.calls_of("editMessageText").len(), edits_before);
 
     let session = harness.db.session_for_token(&token).await.unwrap().unwrap();
     assert_eq!(session.state.answers.len(), 1);
@@ -432,4 +456,58 @@ async fn the_same_conversation_runs_on_postgresql() {
         InvitationStatus::Completed
     );
     harness.finish().await;
+}
+
+#[tokio::test]
+async fn chats_are_handled_side_by_side_and_each_in_order() {
+    let harness = Harness::start().await;
+    // Interleaved, as Telegram delivers them in one batch: each chat's replies must come in the
+    // order of its own updates, whichever lane and batch they fall in.
+    let chats: Vec<i64> = (0..12).map(|i| CHAT + 100 + i).collect();
+    let script = [
+        "/start",
+        "/help",
+        "/cancel",
+        "/start 00000000000000000000000000000000",
+    ];
+    for text in script {
+        for chat in &chats {
+            harness.fake.push_command(*chat, text);
+        }
+    }
+    for chat in &chats {
+        let replies = harness.messages(*chat, script.len()).await;
+        let texts: Vec<&str> = replies.iter().map(|m| m.text.as_str()).collect();
+        assert!(texts[0].starts_with("Xin chào Ông/Bà"), "{chat}: {texts:?}");
+        assert!(texts[1].contains("/cancel: tạm dừng"), "{chat}: {texts:?}");
+        assert!(texts[2].contains("chưa có khảo sát"), "{chat}: {texts:?}");
+        assert!(texts[3].contains("không đúng"), "{chat}: {texts:?}");
+    }
+    harness.running.unwrap().shutdown().await;
+}
+
+#[tokio::test]
+async fn a_slow_callback_answer_does_not_hold_up_the_next_update() {
+    let harness = Harness::start().await;
+    let token = harness.notice("HS-013", None).await;
+    let first = begin(&harness, CHAT, &token).await;
+    harness.fake.wait_for("answerCallbackQuery", 1).await;
+    // A 500 makes teloxide wait 10 s before it returns the answer's error.
+    harness
+        .fake
+        .fail_next("answerCallbackQuery", None, Failure::ServerError);
+    harness
+        .fake
+        .press(CHAT, first.message_id, &button(&first, "Hài lòng"));
+    harness.fake.wait_for("answerCallbackQuery", 2).await;
+    let count = harness.fake.messages_to(CHAT).len();
+    harness.fake.push_text(CHAT, "5");
+    let next = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        harness.messages(CHAT, count + 1),
+    )
+    .await
+    .expect("the chat's next update is handled while the press's answer still waits");
+    assert!(next[count].text.contains("Câu 3/7"), "{}", next[count].text);
+    harness.running.unwrap().shutdown().await;
 }

@@ -153,6 +153,33 @@ impl Harness {
         }
     }
 
+    /// Waits until the bot's message `message_id` in `chat` no longer reads `old_text` (a press
+    /// edits the pressed message into the next question) and returns it.
+    pub async fn edited(&self, chat: i64, message_id: i32, old_text: &str) -> SentMessage {
+        let mut passes = self.running().sender.subscribe();
+        let current = || {
+            self.fake
+                .messages_to(chat)
+                .into_iter()
+                .find(|m| m.message_id == message_id)
+        };
+        let wait = async {
+            loop {
+                if let Some(message) = current().filter(|m| m.text != old_text) {
+                    return message;
+                }
+                passes.changed().await.expect("sender alive");
+            }
+        };
+        match tokio::time::timeout(std::time::Duration::from_secs(15), wait).await {
+            Ok(message) => message,
+            Err(_) => panic!(
+                "expected message {message_id} in {chat} to be edited, got {:#?}",
+                current()
+            ),
+        }
+    }
+
     /// Waits until the outbox has nothing pending or in flight.
     pub async fn outbox_settled(&self) {
         let mut passes = self.running().sender.subscribe();

@@ -8,7 +8,7 @@ use super::{CHANNEL, HandleError, Handled, Telegram, messages};
 use crate::flow::{Flow, Lang};
 use crate::i18n::Locales;
 use crate::prompt;
-use crate::storage::{Effects, InvitationStatus, Outgoing, Progress, Session, SessionOpenError};
+use crate::storage::{Effects, InvitationStatus, Progress, Session, SessionOpenError};
 use crate::survey::{Button, Input, Reply};
 use chrono::{DateTime, Utc};
 use teloxide::types::{CallbackQuery, CallbackQueryId, Message};
@@ -121,9 +121,6 @@ impl Telegram {
             }
         };
         let mut outgoing = Vec::new();
-        if let Some(message_id) = pressed {
-            outgoing.push(messages::replace_keyboard(chat, message_id, &[]));
-        }
         let lead = if opened.resumed {
             self.text("survey-resumed", &[])
         } else {
@@ -141,6 +138,11 @@ impl Telegram {
                 self.text("invitation-completed", &[]),
                 None,
             )),
+        }
+        // The invitation's keyboard goes after the question: a cosmetic edit must not hold the
+        // first question back behind the chat's pace.
+        if let Some(message_id) = pressed {
+            outgoing.push(messages::replace_keyboard(chat, message_id, &[]));
         }
         let fresh = self.record(inbound, outgoing, now).await?;
         Ok(Handled {
@@ -234,27 +236,49 @@ impl Telegram {
                             }
                         }
                         _ => {
-                            if let (Some(message_id), Some((q, button))) =
-                                (pressed, &pressed_button)
-                            {
-                                effects.push(answered(
-                                    &locales, lang, flow, chat, message_id, q, button,
-                                ));
-                            }
                             let lead = hint
                                 .as_ref()
                                 .map(|hint| prompt::hint(&locales, lang, flow, hint));
-                            if let Some(current) = question_prompt() {
-                                effects.push(messages::prompt(chat, lead, &current, &token));
+                            let current = question_prompt();
+                            match (pressed, &pressed_button) {
+                                // A press: the pressed message becomes the next question, the
+                                // answer shown on top. One edit, nothing else on the queue.
+                                (Some(message_id), Some((q, button))) => {
+                                    effects.push(messages::answered_then(
+                                        chat,
+                                        message_id,
+                                        answered(&locales, lang, flow, q, button),
+                                        current.as_ref(),
+                                        lead,
+                                        &token,
+                                    ));
+                                }
+                                // A typed answer: the next question is a new message.
+                                _ => {
+                                    if let Some(current) = current {
+                                        effects
+                                            .push(messages::prompt(chat, lead, &current, &token));
+                                    }
+                                }
                             }
                         }
                     }
                 }
                 Reply::Finished => {
-                    if let (Some(message_id), Some((q, button))) = (pressed, &pressed_button) {
-                        effects.push(answered(&locales, lang, flow, chat, message_id, q, button));
+                    let outro = flow.outro.get(lang).to_string();
+                    match (pressed, &pressed_button) {
+                        (Some(message_id), Some((q, button))) => {
+                            effects.push(messages::answered_then(
+                                chat,
+                                message_id,
+                                answered(&locales, lang, flow, q, button),
+                                None,
+                                Some(outro),
+                                &token,
+                            ));
+                        }
+                        _ => effects.push(messages::text(chat, outro, None)),
                     }
-                    effects.push(messages::text(chat, flow.outro.get(lang).to_string(), None));
                 }
                 Reply::AlreadyFinished | Reply::StaleButton { .. } => {}
             }
@@ -282,27 +306,15 @@ impl Telegram {
     }
 }
 
-/// The old question's message, rewritten to show the answer chosen and without its keyboard.
-fn answered(
-    locales: &Locales,
-    lang: Lang,
-    flow: &Flow,
-    chat: i64,
-    message_id: i32,
-    question: &str,
-    button: &Button,
-) -> Outgoing {
+/// The answered question and the answer chosen, shown on top of the pressed message.
+fn answered(locales: &Locales, lang: Lang, flow: &Flow, question: &str, button: &Button) -> String {
     let question_text = flow
         .question(question)
         .map_or(String::new(), |q| q.text.get(lang).to_string());
     let label = prompt::chosen_label(flow, lang, question, button).unwrap_or_default();
-    messages::replace_text(
-        chat,
-        message_id,
-        locales.text(
-            lang,
-            "tg-answered",
-            &[("question", question_text), ("answer", label)],
-        ),
+    locales.text(
+        lang,
+        "tg-answered",
+        &[("question", question_text), ("answer", label)],
     )
 }

@@ -121,6 +121,37 @@ pub fn replace_text(chat_id: i64, message_id: i32, text: String) -> Outgoing {
     )
 }
 
+/// Rewrites the message whose button was pressed into the next question (or the closing words):
+/// `answered` (the question and the answer chosen) stays on top, `prompt` with its keyboard
+/// below. One edit instead of an edit and a new message, so the next question is the only
+/// thing on the chat's queue (see the README, "The citizen's conversation in Telegram").
+pub fn answered_then(
+    chat_id: i64,
+    message_id: i32,
+    answered: String,
+    prompt: Option<&Prompt>,
+    rest: Option<String>,
+    token: &str,
+) -> Outgoing {
+    let mut text = answered;
+    for part in rest.iter().chain(prompt.map(|p| &p.text)) {
+        text.push_str("\n\n");
+        text.push_str(part);
+    }
+    outgoing(
+        chat_id,
+        EDIT_MESSAGE,
+        Payload {
+            message_id: Some(message_id),
+            text: Some(text),
+            buttons: prompt.map(|p| buttons_of(&p.buttons)).unwrap_or_default(),
+            photo_hex: None,
+            file_name: None,
+        },
+        Some(token),
+    )
+}
+
 /// Replaces a sent message's keyboard (ticks on a multiple-choice question; none to remove it).
 pub fn replace_keyboard(chat_id: i64, message_id: i32, buttons: &[Vec<PromptButton>]) -> Outgoing {
     outgoing(

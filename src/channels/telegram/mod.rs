@@ -51,6 +51,9 @@ pub enum HandleError {
     Conversation(#[from] ConversationError),
     #[error(transparent)]
     Officials(#[from] OfficialsError),
+    /// The update lanes have stopped (the server is shutting down): the update was not handled.
+    #[error("the update workers have stopped")]
+    Stopped,
 }
 
 impl From<SessionOpenError> for HandleError {

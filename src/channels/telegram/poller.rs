@@ -1,34 +1,57 @@
-//! Long polling: fetch updates, handle each (stored before it is confirmed), confirm by moving
-//! the offset. An update handled but not yet confirmed when the process stops comes again and is
-//! recognised by its id, so it never counts twice.
+//! Updates in: long polling and the lanes both modes share.
+//!
+//! Every update (polled or posted to the webhook) goes to one of [`LANES`] worker tasks chosen by
+//! its chat, so different chats are handled at the same time and one chat's updates in the order
+//! they came. A button press is answered (`answerCallbackQuery`) by a task of its own once the
+//! update is stored, so a slow answer never holds up the next update.
+//!
+//! Long polling confirms a batch (moves the offset) only once every update of it is stored. An
+//! update handled but not yet confirmed when the process stops comes again and is recognised by
+//! its id, so it never counts twice. Only one instance polls at a time: [`Poller::run`] holds the
+//! database's poller lock ([`crate::storage::PollerLock`]) while it polls, and a second instance
+//! waits for it and takes over when the first is gone.
 
-use super::{Handled, Telegram};
+use super::{HandleError, Handled, Telegram};
 use crate::clock::Clock;
-use std::sync::Arc;
+use crate::storage::{Db, PollerLock};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 use teloxide::prelude::*;
 use teloxide::types::Update;
+use tokio::sync::{mpsc, oneshot, watch};
 
 /// Seconds one getUpdates call waits for news.
 pub const POLL_TIMEOUT_SECONDS: u32 = 25;
+/// Worker tasks; a chat always goes to the same one. More lanes than database connections keeps
+/// the pool busy while some lanes wait on Telegram-free work such as a commit.
+pub const LANES: usize = 32;
+/// How often an instance without the poller lock tries to take it.
+const LOCK_RETRY: std::time::Duration = std::time::Duration::from_secs(2);
+/// How long a failed getUpdates or a failed batch waits before trying again.
+const RETRY_PAUSE: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// Chats whose update failed in the current batch: their later updates wait for the next fetch,
+/// so one chat's order holds even when the database fails half-way.
+type Failed = Arc<Mutex<HashSet<i64>>>;
+
+struct Job {
+    update: Update,
+    chat: i64,
+    failed: Option<Failed>,
+    /// `None` when the update was skipped because an earlier one of its chat failed.
+    reply: oneshot::Sender<Option<Result<Handled, HandleError>>>,
+}
+
+/// What a lane needs to handle an update.
 #[derive(Debug, Clone)]
-pub struct Poller {
+struct Handler {
     bot: Bot,
     telegram: Telegram,
     clock: Arc<dyn Clock>,
 }
 
-impl Poller {
-    pub fn new(bot: Bot, telegram: Telegram, clock: Arc<dyn Clock>) -> Poller {
-        Poller {
-            bot,
-            telegram,
-            clock,
-        }
-    }
-
-    /// Handles one update and answers its button press, if any.
-    pub async fn process(&self, update: &Update) -> Result<Handled, super::HandleError> {
+impl Handler {
+    async fn process(&self, update: &Update) -> Result<Handled, HandleError> {
         if let Some(chat) = update.chat() {
             crate::metrics::tap(&chat.id.0.to_string());
         }
@@ -36,27 +59,200 @@ impl Poller {
             .telegram
             .handle_update(update, self.clock.now())
             .await?;
-        if let Some((id, text)) = &handled.callback_answer {
+        if let Some((id, text)) = handled.callback_answer.clone() {
             // Every press is answered, a repeated one too (Telegram may refuse a second answer).
-            let mut answer = self.bot.answer_callback_query(id.clone());
-            if let Some(text) = text {
-                answer = answer.text(text.clone());
-            }
             // The press is already stored; a lost answer only leaves a spinner for a moment.
-            if let Err(err) = answer.await {
-                tracing::info!(%err, "answerCallbackQuery failed");
+            let mut answer = self.bot.answer_callback_query(id);
+            if let Some(text) = text {
+                answer = answer.text(text);
             }
+            tokio::spawn(async move {
+                if let Err(err) = answer.await {
+                    tracing::info!(%err, "answerCallbackQuery failed");
+                }
+            });
         }
         Ok(handled)
     }
+}
 
-    /// Polls until `shutdown` fires. An update that fails to be handled (the database is down)
-    /// is not confirmed: it is fetched and tried again.
-    pub async fn run(self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+/// The chat an update belongs to (its sender for the rare kinds without a chat).
+fn chat_of(update: &Update) -> i64 {
+    update
+        .chat()
+        .map(|chat| chat.id.0)
+        .or_else(|| update.from().map(|user| user.id.0 as i64))
+        .unwrap_or(i64::from(update.id.0))
+}
+
+#[derive(Debug, Clone)]
+pub struct Poller {
+    bot: Bot,
+    db: Db,
+    clock: Arc<dyn Clock>,
+    lanes: Arc<Vec<mpsc::Sender<Job>>>,
+}
+
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Job")
+            .field("update", &self.update.id)
+            .finish()
+    }
+}
+
+impl Poller {
+    /// Starts the lanes (on the current runtime). They stop when the last clone is dropped.
+    pub fn new(bot: Bot, telegram: Telegram, clock: Arc<dyn Clock>) -> Poller {
+        let db = telegram.conversations.db().clone();
+        let handler = Handler {
+            bot: bot.clone(),
+            telegram,
+            clock: clock.clone(),
+        };
+        let lanes = (0..LANES)
+            .map(|_| {
+                let (sender, mut jobs) = mpsc::channel::<Job>(64);
+                let handler = handler.clone();
+                tokio::spawn(async move {
+                    while let Some(job) = jobs.recv().await {
+                        let skip = job
+                            .failed
+                            .as_ref()
+                            .is_some_and(|failed| failed.lock().unwrap().contains(&job.chat));
+                        let result = if skip {
+                            None
+                        } else {
+                            let result = handler.process(&job.update).await;
+                            if result.is_err()
+                                && let Some(failed) = &job.failed
+                            {
+                                failed.lock().unwrap().insert(job.chat);
+                            }
+                            Some(result)
+                        };
+                        let _ = job.reply.send(result);
+                    }
+                });
+                sender
+            })
+            .collect();
+        Poller {
+            bot,
+            db,
+            clock,
+            lanes: Arc::new(lanes),
+        }
+    }
+
+    /// Queues `update` in its chat's lane; the receiver answers once it is handled (`None`:
+    /// skipped behind a failure of its chat, or the lanes have stopped).
+    async fn enqueue(
+        &self,
+        update: Update,
+        failed: Option<Failed>,
+    ) -> oneshot::Receiver<Option<Result<Handled, HandleError>>> {
+        let chat = chat_of(&update);
+        let lane = &self.lanes[(chat.unsigned_abs() % LANES as u64) as usize];
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            update,
+            chat,
+            failed,
+            reply,
+        };
+        // A failed send drops the job and its reply sender: the receiver then answers `None`.
+        let _ = lane.send(job).await;
+        answer
+    }
+
+    /// Handles one update in its chat's lane and answers its button press, if any. The webhook
+    /// calls this for each posted update; it returns once the update is stored.
+    pub async fn process(&self, update: &Update) -> Result<Handled, HandleError> {
+        self.enqueue(update.clone(), None)
+            .await
+            .await
+            .ok()
+            .flatten()
+            .ok_or(HandleError::Stopped)?
+    }
+
+    /// Handles a fetched batch, every chat in its lane; answers the offset that confirms what is
+    /// stored: past the batch, or the first update that failed (or was held back behind one).
+    async fn process_batch(&self, updates: Vec<Update>) -> (Option<i32>, bool) {
+        let failed: Failed = Arc::default();
+        let ids: Vec<i32> = updates.iter().map(|u| u.id.0 as i32).collect();
+        // Queued one after the other, so each lane sees its chats' updates in the order Telegram
+        // sent them; then handled side by side.
+        let mut pending = Vec::with_capacity(updates.len());
+        for update in updates {
+            pending.push(self.enqueue(update, Some(failed.clone())).await);
+        }
+        let results = futures::future::join_all(pending)
+            .await
+            .into_iter()
+            .map(|answer| answer.ok().flatten());
+        let mut offset = ids.last().map(|id| id + 1);
+        let mut all_stored = true;
+        for (id, result) in ids.iter().zip(results) {
+            match result {
+                Some(Ok(_)) => {}
+                Some(Err(err)) => {
+                    tracing::error!(%err, update = id, "cannot handle update; will retry");
+                    all_stored = false;
+                }
+                None => all_stored = false,
+            }
+            if !all_stored {
+                offset = Some(*id);
+                break;
+            }
+        }
+        (offset, all_stored)
+    }
+
+    /// Waits for the poller lock, then polls while holding it, until `shutdown` fires. A batch
+    /// that fails to be stored (the database is down) is not confirmed: it is fetched again.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        // Unique per process, so a restarted instance does not mistake an old lease for its own.
+        let holder = format!("{}-{}", std::process::id(), crate::storage::new_token());
+        loop {
+            let mut held = loop {
+                if *shutdown.borrow() {
+                    return;
+                }
+                match self.db.try_poller_lock(&holder, self.clock.now()).await {
+                    Ok(Some(held)) => break held,
+                    Ok(None) => {}
+                    Err(err) => tracing::warn!(%err, "cannot take the poller lock"),
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(LOCK_RETRY) => {}
+                    _ = shutdown.changed() => return,
+                }
+            };
+            tracing::info!("long polling: this instance holds the poller lock");
+            if self.poll_while_held(&mut held, &mut shutdown).await {
+                held.release().await;
+                return;
+            }
+            tracing::warn!("long polling: the poller lock was lost; waiting to take it again");
+        }
+    }
+
+    /// Polls until shutdown (`true`) or until the lock is lost (`false`).
+    async fn poll_while_held(
+        &self,
+        held: &mut PollerLock,
+        shutdown: &mut watch::Receiver<bool>,
+    ) -> bool {
         let mut offset: Option<i32> = None;
         loop {
             if *shutdown.borrow() {
-                return;
+                return true;
+            }
+            if !held.renew(self.clock.now()).await {
+                return false;
             }
             let mut request = self.bot.get_updates().timeout(POLL_TIMEOUT_SECONDS);
             if let Some(offset) = offset {
@@ -64,7 +260,7 @@ impl Poller {
             }
             let updates = tokio::select! {
                 result = request.send() => result,
-                _ = shutdown.changed() => return,
+                _ = shutdown.changed() => return true,
             };
             crate::metrics::heartbeat("telegram_poller");
             let updates = match updates {
@@ -72,24 +268,22 @@ impl Poller {
                 Err(err) => {
                     tracing::warn!(%err, "getUpdates failed");
                     tokio::select! {
-                        _ = tokio::time::sleep(std::time::Duration::from_secs(2)) => {}
-                        _ = shutdown.changed() => return,
+                        _ = tokio::time::sleep(RETRY_PAUSE) => {}
+                        _ = shutdown.changed() => return true,
                     }
                     continue;
                 }
             };
-            for update in &updates {
-                // A batch in hand is finished even when shutdown is asked: it is already ours.
-                match self.process(update).await {
-                    Ok(_) => offset = Some(update.id.0 as i32 + 1),
-                    Err(err) => {
-                        tracing::error!(%err, update = update.id.0, "cannot handle update; will retry");
-                        tokio::select! {
-                            _ = tokio::time::sleep(std::time::Duration::from_secs(2)) => {}
-                            _ = shutdown.changed() => return,
-                        }
-                        break;
-                    }
+            if updates.is_empty() {
+                continue;
+            }
+            // A batch in hand is finished even when shutdown is asked: it is already ours.
+            let (next, all_stored) = self.process_batch(updates).await;
+            offset = next.or(offset);
+            if !all_stored {
+                tokio::select! {
+                    _ = tokio::time::sleep(RETRY_PAUSE) => {}
+                    _ = shutdown.changed() => return true,
                 }
             }
         }

@@ -125,7 +125,9 @@ impl Sender {
             match delivery {
                 Delivery::Sent => {
                     pass.sent += 1;
-                    if row.kind == messages::SEND_MESSAGE {
+                    // The next question arrives as a new message (typed answers) or as the
+                    // pressed message edited into it (button answers).
+                    if row.kind == messages::SEND_MESSAGE || row.kind == messages::EDIT_MESSAGE {
                         crate::metrics::replied(super::CHANNEL, &row.chat_id);
                     }
                 }
