@@ -25,9 +25,23 @@ pub async fn submit(
         NoticeError::Syntax(detail) => HttpError::InvalidJson(detail),
         NoticeError::Fields(errors) => HttpError::InvalidNotice(errors),
     })?;
+    // Only when Zalo runs: a notice naming a Zalo recipient is still stored without it.
+    let zalo_recipient = match &state.zalo {
+        Some(_) => intake::zalo_recipient(
+            &serde_json::from_slice(&body).map_err(|err| HttpError::InvalidJson(err.to_string()))?,
+        )
+        .map_err(HttpError::InvalidNotice)?,
+        None => None,
+    };
+    let zalo = state
+        .zalo
+        .as_ref()
+        .zip(zalo_recipient.as_ref())
+        .map(|(inbox, recipient)| (inbox.zalo(), recipient));
     let outcome = intake::submit(
         &state.db,
         state.telegram.as_ref(),
+        zalo,
         &state.flow,
         state.invitation_ttl,
         &notice,
