@@ -17,3 +17,4 @@ mod officials;
 mod storage;
 mod telegram;
 mod zalo;
+mod zalo_flow;

@@ -28,7 +28,8 @@ pub async fn submit(
     // Only when Zalo runs: a notice naming a Zalo recipient is still stored without it.
     let zalo_recipient = match &state.zalo {
         Some(_) => intake::zalo_recipient(
-            &serde_json::from_slice(&body).map_err(|err| HttpError::InvalidJson(err.to_string()))?,
+            &serde_json::from_slice(&body)
+                .map_err(|err| HttpError::InvalidJson(err.to_string()))?,
         )
         .map_err(HttpError::InvalidNotice)?,
         None => None,

@@ -17,9 +17,7 @@ pub async fn webhook(
     let Some(inbox) = &state.zalo else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let signature = headers
-        .get(SIGNATURE_HEADER)
-        .and_then(|v| v.to_str().ok());
+    let signature = headers.get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok());
     match inbox.accept(signature, &body).await {
         Ok(_) => StatusCode::OK.into_response(),
         Err(AcceptError::Signature(err)) => {

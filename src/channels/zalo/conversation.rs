@@ -9,7 +9,9 @@
 //! on the receipt; wrong codes are counted per Zalo user.
 
 use super::events::ZaloEvent;
-use super::messages::{OutboundMessage, QueryButton, from_prompt, parse_query_payload, query_payload};
+use super::messages::{
+    OutboundMessage, QueryButton, from_prompt, parse_query_payload, query_payload,
+};
 use super::transport::{KIND_REPLY, payload};
 use crate::conversation::{ConversationError, Conversations};
 use crate::flow::{Flow, Lang};
@@ -190,10 +192,7 @@ impl Zalo {
             return Ok(());
         }
         // Only a text shaped like a code counts as an attempt: a greeting is not a guess.
-        match db
-            .redeem_receipt_code(text, user, CODE_ATTEMPTS, now)
-            .await
-        {
+        match db.redeem_receipt_code(text, user, CODE_ATTEMPTS, now).await {
             Ok(token) => self.begin(inbound, user, &token, now).await,
             Err(ReceiptCodeError::Storage(err)) => Err(err.into()),
             Err(refusal) => {
@@ -246,10 +245,7 @@ impl Zalo {
             &opened.flow,
             &opened.session.state,
         ) {
-            Some(question) => with_lead(
-                lead,
-                from_prompt(&self.locales, self.lang, &question),
-            ),
+            Some(question) => with_lead(lead, from_prompt(&self.locales, self.lang, &question)),
             None => OutboundMessage::text(self.text("invitation-completed", &[])),
         };
         self.record(inbound, vec![Zalo::row(user, &message, Some(token))], now)

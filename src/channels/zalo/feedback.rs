@@ -26,7 +26,8 @@ const PAGE: u32 = 100;
 /// What the rating answers of `question`: the stars for the overall question, the reasons and
 /// note for the first free-text question, a skip for the rest.
 fn input_for(flow: &Flow, question: &Question, feedback: &Feedback) -> Input {
-    let overall = matches!(&question.kind, QuestionKind::Scale { factor } if factor == OVERALL_FACTOR);
+    let overall =
+        matches!(&question.kind, QuestionKind::Scale { factor } if factor == OVERALL_FACTOR);
     let skip = Input::Button {
         question: question.id.clone(),
         button: Button::Skip,
@@ -62,7 +63,12 @@ pub fn comment(feedback: &Feedback) -> String {
         .map(|r| r.trim().to_string())
         .filter(|r| !r.is_empty())
         .collect();
-    if let Some(note) = feedback.note.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+    if let Some(note) = feedback
+        .note
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    {
         parts.push(note.to_string());
     }
     parts.join("; ")

@@ -134,7 +134,11 @@ impl ZaloTransport {
                     return self.outside_window(row, Window::Closed).await;
                 };
                 let token = row.invitation_token.clone().unwrap_or_default();
-                let data = row.payload.get("template_data").cloned().unwrap_or(json!({}));
+                let data = row
+                    .payload
+                    .get("template_data")
+                    .cloned()
+                    .unwrap_or(json!({}));
                 let sent = self
                     .tokens
                     .send_template_to_user(&row.chat_id, template_id, &data, &token)
@@ -154,7 +158,11 @@ impl ZaloTransport {
                     return Outcome::MessageFailed("the row has no valid phone number".into());
                 };
                 let token = row.invitation_token.clone().unwrap_or_default();
-                let data = row.payload.get("template_data").cloned().unwrap_or(json!({}));
+                let data = row
+                    .payload
+                    .get("template_data")
+                    .cloned()
+                    .unwrap_or(json!({}));
                 let sent = self
                     .tokens
                     .send_template_to_phone(&phone, template_id, &data, &token)
