@@ -6,9 +6,8 @@ use crate::channels::telegram::officials::TelegramOfficials;
 use crate::channels::telegram::poller::Poller;
 use crate::channels::telegram::sender::{self, Sender};
 use crate::channels::telegram::{BotAdmins, Telegram, TelegramSettings};
-use crate::channels::zalo::{
-    TokenManager, Zalo, ZaloApi, ZaloInbox, ZaloSettings, ZaloTransport, feedback,
-};
+use crate::channels::zalo::ZaloSettings;
+use crate::channels::zalo::runtime::ZaloRunning;
 use crate::clock::Clock;
 use crate::config::{Secret, SettingError, Settings};
 use crate::conversation::Conversations;
@@ -211,16 +210,6 @@ impl ServeSettings {
     }
 }
 
-/// The Zalo side of a started server.
-#[derive(Debug, Clone)]
-pub struct ZaloRunning {
-    pub inbox: ZaloInbox,
-    pub tokens: Arc<TokenManager>,
-    /// Sends Zalo's outbox rows; the delivery core's worker drives it.
-    pub transport: ZaloTransport,
-    pub settings: ZaloSettings,
-}
-
 /// A started server: its address, its Telegram side, and the handle to stop it.
 pub struct Running {
     pub http_addr: SocketAddr,
@@ -370,38 +359,7 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
         zalo: None,
     };
     let zalo = settings.zalo.as_ref().map(|zalo_settings| {
-        let api = ZaloApi::new(zalo_settings);
-        let tokens = Arc::new(TokenManager::new(
-            db.clone(),
-            api,
-            zalo_settings,
-            clock.clone(),
-        ));
-        let zalo = Zalo::new(
-            Conversations::new(db.clone()),
-            locales.clone(),
-            settings.base.lang,
-            Arc::new(Notify::new()),
-        );
-        let inbox = ZaloInbox::new(
-            zalo,
-            zalo_settings.app_id.clone(),
-            zalo_settings.oa_secret_key.clone(),
-            clock.clone(),
-        );
-        let transport = ZaloTransport::new(
-            tokens.clone(),
-            db.clone(),
-            clock.clone(),
-            zalo_settings.invitation_template_id.clone(),
-            zalo_settings.billable_replies,
-        );
-        ZaloRunning {
-            inbox,
-            tokens,
-            transport,
-            settings: zalo_settings.clone(),
-        }
+        ZaloRunning::new(&db, &locales, settings.base.lang, zalo_settings, &clock)
     });
     let state = ApiState {
         zalo: zalo.as_ref().map(|z| z.inbox.clone()),
@@ -478,17 +436,7 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
         }
     });
     if let Some(zalo) = &zalo {
-        tasks.spawn(
-            zalo.inbox
-                .clone()
-                .run(settings.worker_tick, shutdown_rx.clone()),
-        );
-        tasks.spawn(zalo_upkeep(
-            zalo.clone(),
-            settings.worker_tick,
-            clock.clone(),
-            shutdown_rx.clone(),
-        ));
+        zalo.spawn(&mut tasks, settings.worker_tick, shutdown_rx.clone());
     }
     tracing::info!(%http_addr, bot = %bot_username, zalo = zalo.is_some(), "serving");
     Ok(Running {
@@ -502,42 +450,4 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
         shutdown,
         tasks,
     })
-}
-
-/// Keeps Zalo's refresh token alive when the OA is idle, and once a day reconciles the ratings
-/// of the invitation template with the rating query (events the webhook never brought).
-async fn zalo_upkeep(
-    zalo: ZaloRunning,
-    tick: std::time::Duration,
-    clock: Arc<dyn Clock>,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + tick, tick);
-    let mut last_reconciled: Option<chrono::DateTime<chrono::Utc>> = None;
-    loop {
-        tokio::select! {
-            _ = ticker.tick() => {}
-            _ = shutdown.changed() => return,
-        }
-        if let Err(err) = zalo.tokens.rotate_if_due().await {
-            tracing::error!(%err, "Zalo token rotation failed");
-        }
-        let now = clock.now();
-        let due = last_reconciled.is_none_or(|at| now - at >= Duration::days(1));
-        if let (true, Some(template)) = (due, &zalo.settings.invitation_template_id) {
-            let from = now - feedback::RECONCILE_LOOKBACK;
-            match zalo
-                .inbox
-                .zalo()
-                .reconcile_ratings(&zalo.tokens, template, from, now, now)
-                .await
-            {
-                Ok(read) => {
-                    tracing::info!(read, "Zalo ratings reconciled");
-                    last_reconciled = Some(now);
-                }
-                Err(err) => tracing::error!(%err, "Zalo rating reconciliation failed"),
-            }
-        }
-    }
 }

@@ -9,9 +9,9 @@ use crate::common::{TestDb, fake_zalo};
 use fake_zalo::FakeZalo;
 use serde_json::{Value, json};
 use sipas_bot::channels::zalo;
+use sipas_bot::channels::zalo::runtime::ZaloRunning;
 use sipas_bot::clock::Clock;
 use sipas_bot::delivery::{Outcome, Transport};
-use sipas_bot::serve::ZaloRunning;
 use sipas_bot::storage::{Delivery, InvitationStatus, OutboxStatus};
 use std::sync::atomic::{AtomicU64, Ordering};
 

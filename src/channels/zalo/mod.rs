@@ -21,6 +21,7 @@ pub mod inbox;
 pub mod invitations;
 pub mod messages;
 pub mod phone;
+pub mod runtime;
 pub mod settings;
 pub mod signature;
 pub mod token;
