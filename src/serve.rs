@@ -1,5 +1,6 @@
-//! `sipas-bot serve`: one process running the Telegram bot (long polling or webhook), the HTTP
-//! API and the background workers (outbox sender, reminders). Start-up checks every setting and
+//! `sipas-bot serve`: one process running the Telegram bot (long polling or webhook), the Zalo
+//! OA channel, or both — each only when configured — with the HTTP API and the background
+//! workers (outbox sender, reminders, the Zalo inbox). Start-up checks every setting and
 //! reaches Telegram once; shutdown stops taking updates, finishes what is in flight, loses nothing.
 
 use crate::channels::telegram::officials::TelegramOfficials;
@@ -44,7 +45,8 @@ pub enum Mode {
 #[derive(Debug, Clone)]
 pub struct ServeSettings {
     pub base: Settings,
-    pub telegram_token: Secret,
+    /// `None` when only Zalo runs.
+    pub telegram_token: Option<Secret>,
     pub telegram_api_url: url::Url,
     pub http_addr: SocketAddr,
     pub intake_token: Secret,
@@ -75,21 +77,27 @@ impl ServeSettings {
             value,
             expected,
         };
-        let telegram_token = get("TELEGRAM_BOT_TOKEN").ok_or_else(|| {
-            invalid(
-                "TELEGRAM_BOT_TOKEN",
-                String::new(),
-                "setting-expect-bot-token",
-            )
-        })?;
-        let well_formed = telegram_token.split_once(':').is_some_and(|(id, secret)| {
-            !id.is_empty()
-                && id.chars().all(|c| c.is_ascii_digit())
-                && !secret.is_empty()
-                && secret
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        });
+        // Telegram runs when its token is set; it may be left out only when Zalo runs instead.
+        let telegram_token = match get("TELEGRAM_BOT_TOKEN") {
+            Some(token) => token,
+            None if zalo.is_some() => String::new(),
+            None => {
+                return Err(invalid(
+                    "TELEGRAM_BOT_TOKEN",
+                    String::new(),
+                    "setting-expect-bot-token",
+                ));
+            }
+        };
+        let well_formed = telegram_token.is_empty()
+            || telegram_token.split_once(':').is_some_and(|(id, secret)| {
+                !id.is_empty()
+                    && id.chars().all(|c| c.is_ascii_digit())
+                    && !secret.is_empty()
+                    && secret
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            });
         if !well_formed {
             // Never echo a secret, even a malformed one.
             return Err(invalid(
@@ -199,7 +207,7 @@ impl ServeSettings {
             zalo,
             worker_tick,
             base,
-            telegram_token: Secret::new(telegram_token),
+            telegram_token: (!telegram_token.is_empty()).then(|| Secret::new(telegram_token)),
             telegram_api_url,
             http_addr,
             intake_token: Secret::new(intake_token),
@@ -213,11 +221,16 @@ impl ServeSettings {
 /// A started server: its address, its Telegram side, and the handle to stop it.
 pub struct Running {
     pub http_addr: SocketAddr,
+    /// The bot's username; empty when Telegram does not run.
     pub bot_username: String,
-    pub telegram: Telegram,
+    /// The Telegram channel, when configured.
+    pub telegram: Option<Telegram>,
     /// The officials' service (summaries, alerts, reports).
     pub weekly: Officials,
-    pub sender: Sender,
+    /// Telegram's outbox sender, when Telegram runs.
+    pub sender: Option<Sender>,
+    /// Woken whenever rows are added to the outbox.
+    outbox_ready: Arc<Notify>,
     /// The Zalo channel, when configured.
     pub zalo: Option<ZaloRunning>,
     clock: Arc<dyn Clock>,
@@ -230,20 +243,23 @@ impl Running {
     pub async fn send_due_reminders(
         &self,
     ) -> Result<usize, crate::channels::telegram::HandleError> {
-        self.telegram.send_due_reminders(self.clock.now()).await
+        match &self.telegram {
+            Some(telegram) => telegram.send_due_reminders(self.clock.now()).await,
+            None => Ok(0),
+        }
     }
 
     /// Sends the weekly summaries due now (the scheduler does this every minute).
     pub async fn run_due_summaries(&self) -> Result<usize, OfficialsError> {
         let sent = self.weekly.run_due(self.clock.now()).await?;
-        self.telegram.outbox_ready().notify_one();
+        self.outbox_ready.notify_one();
         Ok(sent)
     }
 
     /// Sends the alerts of new responses (the alert worker does this every 30 seconds).
     pub async fn run_alerts(&self) -> Result<usize, OfficialsError> {
         let sent = self.weekly.run_alerts(self.clock.now()).await?;
-        self.telegram.outbox_ready().notify_one();
+        self.outbox_ready.notify_one();
         Ok(sent)
     }
 
@@ -281,25 +297,16 @@ async fn wait_for_signal() {
 pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Running, AppError> {
     let db = crate::startup::open_store(settings.base.database_url.expose()).await?;
     let locales = Arc::new(Locales::load());
-    let bot =
-        Bot::new(settings.telegram_token.expose()).set_api_url(settings.telegram_api_url.clone());
-    let me = bot
-        .get_me()
-        .await
-        .map_err(|err| AppError::Telegram(err.to_string()))?;
-    let bot_username = me.username().to_string();
-    match &settings.mode {
-        Mode::Polling => bot.delete_webhook().await,
-        Mode::Webhook { url, secret } => {
-            bot.set_webhook(url.clone())
-                .secret_token(secret.expose().to_string())
-                .await
-        }
-    }
-    .map_err(|err| AppError::Telegram(err.to_string()))?;
+    let bot = match &settings.telegram_token {
+        Some(token) => Some(connect_bot(&settings, token).await?),
+        None => None,
+    };
+    let bot_username = bot
+        .as_ref()
+        .map(|(_, username)| username.clone())
+        .unwrap_or_default();
 
     let outbox_ready = Arc::new(Notify::new());
-    let conversations = Conversations::new(db.clone());
     let weekly = Officials::new(
         db.clone(),
         locales.clone(),
@@ -307,20 +314,27 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
         settings.base.flow.clone(),
     )
     .with_renderer(Arc::new(TelegramOfficials));
-    let telegram = Telegram::new(
-        conversations,
-        weekly.clone(),
-        Arc::new(BotAdmins(bot.clone())),
-        locales.clone(),
-        TelegramSettings {
-            lang: settings.base.lang,
-            reminder_delay: settings.reminder_delay,
-            bot_username: bot_username.clone(),
-        },
-        outbox_ready.clone(),
-    );
-    let sender = Sender::new(db.clone(), sender::throttled(bot.clone()), clock.clone());
-    let poller = Poller::new(bot.clone(), telegram.clone(), clock.clone());
+    let telegram = bot.as_ref().map(|(bot, username)| {
+        Telegram::new(
+            Conversations::new(db.clone()),
+            weekly.clone(),
+            Arc::new(BotAdmins(bot.clone())),
+            locales.clone(),
+            TelegramSettings {
+                lang: settings.base.lang,
+                reminder_delay: settings.reminder_delay,
+                bot_username: username.clone(),
+            },
+            outbox_ready.clone(),
+        )
+    });
+    let sender = bot
+        .as_ref()
+        .map(|(bot, _)| Sender::new(db.clone(), sender::throttled(bot.clone()), clock.clone()));
+    let poller = bot
+        .as_ref()
+        .zip(telegram.as_ref())
+        .map(|((bot, _), telegram)| Poller::new(bot.clone(), telegram.clone(), clock.clone()));
     let (shutdown, shutdown_rx) = watch::channel(false);
     let mut tasks = JoinSet::new();
 
@@ -350,11 +364,11 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
         },
         flow: settings.base.flow.clone(),
         invitation_ttl: Duration::days(settings.base.invitation_ttl_days),
-        telegram: Some(telegram.clone()),
+        telegram: telegram.clone(),
         clock: clock.clone(),
-        webhook: match &settings.mode {
-            Mode::Webhook { secret, .. } => Some((poller.clone(), secret.clone())),
-            Mode::Polling => None,
+        webhook: match (&settings.mode, &poller) {
+            (Mode::Webhook { secret, .. }, Some(poller)) => Some((poller.clone(), secret.clone())),
+            _ => None,
         },
         zalo: None,
     };
@@ -385,33 +399,40 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
             tracing::error!(%err, "HTTP server stopped");
         }
     });
-    if settings.mode == Mode::Polling {
-        tasks.spawn(poller.run(shutdown_rx.clone()));
+    if let (Mode::Polling, Some(poller)) = (&settings.mode, &poller) {
+        tasks.spawn(poller.clone().run(shutdown_rx.clone()));
     }
-    tasks.spawn(sender.clone().run(outbox_ready, shutdown_rx.clone()));
+    if let Some(sender) = &sender {
+        tasks.spawn(
+            sender
+                .clone()
+                .run(outbox_ready.clone(), shutdown_rx.clone()),
+        );
+    }
     let reminder_tick = settings.worker_tick;
     let officials_tick = settings.worker_tick;
-    let reminders = telegram.clone();
     let reminder_clock = clock.clone();
     let mut reminder_shutdown = shutdown_rx.clone();
-    tasks.spawn(async move {
-        let period = reminder_tick;
-        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
-        loop {
-            tokio::select! {
-                _ = tick.tick() => {
-                    if let Err(err) = reminders.send_due_reminders(reminder_clock.now()).await {
-                        tracing::error!(%err, "reminder pass failed");
+    if let Some(reminders) = telegram.clone() {
+        tasks.spawn(async move {
+            let period = reminder_tick;
+            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => {
+                        if let Err(err) = reminders.send_due_reminders(reminder_clock.now()).await {
+                            tracing::error!(%err, "reminder pass failed");
+                        }
                     }
+                    _ = reminder_shutdown.changed() => return,
                 }
-                _ = reminder_shutdown.changed() => return,
             }
-        }
-    });
+        });
+    }
     // Weekly summaries (checked every minute) and alerts (every 30 seconds).
     let officials = weekly.clone();
     let officials_clock = clock.clone();
-    let officials_ready = telegram.outbox_ready();
+    let officials_ready = outbox_ready.clone();
     let mut officials_shutdown = shutdown_rx.clone();
     tasks.spawn(async move {
         let period = officials_tick;
@@ -446,8 +467,28 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
         telegram,
         weekly,
         sender,
+        outbox_ready,
         clock,
         shutdown,
         tasks,
     })
+}
+
+/// Reaches Telegram once (`getMe`) and sets how updates come: the bot and its username.
+async fn connect_bot(settings: &ServeSettings, token: &Secret) -> Result<(Bot, String), AppError> {
+    let bot = Bot::new(token.expose()).set_api_url(settings.telegram_api_url.clone());
+    let me = bot
+        .get_me()
+        .await
+        .map_err(|err| AppError::Telegram(err.to_string()))?;
+    match &settings.mode {
+        Mode::Polling => bot.delete_webhook().await,
+        Mode::Webhook { url, secret } => {
+            bot.set_webhook(url.clone())
+                .secret_token(secret.expose().to_string())
+                .await
+        }
+    }
+    .map_err(|err| AppError::Telegram(err.to_string()))?;
+    Ok((bot, me.username().to_string()))
 }

@@ -393,3 +393,65 @@ async fn a_receipt_code_starts_the_survey_and_wrong_codes_are_rate_limited() {
     assert!(last_text(&fake, "7777").contains("mã khảo sát"));
     h.finish().await;
 }
+
+#[tokio::test]
+async fn serve_runs_zalo_alone_when_telegram_is_not_configured() {
+    let fake = FakeZalo::start().await;
+    let test_db = TestDb::sqlite();
+    let mut env = fake.env();
+    env.extend([
+        ("HTTP_ADDR".to_string(), "127.0.0.1:0".to_string()),
+        (
+            "INTAKE_TOKEN".to_string(),
+            crate::common::server::INTAKE_TOKEN.to_string(),
+        ),
+        ("DATABASE_URL".to_string(), test_db.url.clone()),
+        ("SIPAS_FLOW".to_string(), "sipas-short".to_string()),
+        ("WORKER_TICK_SECONDS".to_string(), "86400".to_string()),
+    ]);
+    let settings =
+        sipas_bot::serve::ServeSettings::from_lookup(|name| env.get(name).cloned()).unwrap();
+    assert!(settings.telegram_token.is_none());
+    let clock = sipas_bot::clock::ManualClock::new(crate::common::server::monday_morning());
+    let running = sipas_bot::serve::start(settings, std::sync::Arc::new(clock.clone()))
+        .await
+        .expect("serve starts with Zalo alone");
+    assert!(running.telegram.is_none() && running.sender.is_none());
+    let zalo = running.zalo.clone().expect("Zalo runs");
+    let body = json!({"app_id": fake_zalo::APP_ID, "sender": {"id": "2009"},
+        "event_name": "user_send_text", "message": {"text": "xin chào", "msg_id": "alone-1"},
+        "timestamp": clock.now().timestamp_millis().to_string()})
+    .to_string();
+    let signature =
+        zalo::signature_header(fake_zalo::APP_ID, body.as_bytes(), fake_zalo::OA_SECRET_KEY)
+            .unwrap();
+    let status = reqwest::Client::new()
+        .post(format!("http://{}/zalo/webhook", running.http_addr))
+        .header("X-ZEvent-Signature", signature)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 200);
+    let db = sipas_bot::storage::Db::connect(&test_db.url).await.unwrap();
+    let mut passes = zalo.inbox.subscribe();
+    tokio::time::timeout(std::time::Duration::from_secs(15), async {
+        while db.zalo_events_unprocessed().await.unwrap() > 0 {
+            passes.changed().await.unwrap();
+        }
+    })
+    .await
+    .expect("the event is processed");
+    assert_eq!(db.pending_outbox("zalo", 10).await.unwrap().len(), 1);
+    // Neither channel configured: the Telegram token is named as missing.
+    let err = sipas_bot::serve::ServeSettings::from_lookup(|name| match name {
+        "INTAKE_TOKEN" => Some(crate::common::server::INTAKE_TOKEN.to_string()),
+        _ => None,
+    })
+    .unwrap_err();
+    assert_eq!(err.name, "TELEGRAM_BOT_TOKEN");
+    running.shutdown().await;
+    db.close().await;
+    test_db.cleanup().await;
+}
