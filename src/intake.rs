@@ -343,6 +343,33 @@ mod tests {
     }
 
     #[test]
+    fn zalo_recipients_are_normalised_and_wrong_ones_named() {
+        let notice = |recipient: &str| {
+            format!(
+                r#"{{"dossier_code":"H1","agency_code":"A","procedure_code":"P","procedure_name":"x",
+                "submission_channel":"online","completed_at":"2026-11-16T15:00:00+07:00",
+                "recipient":{recipient}}}"#
+            )
+        };
+        let value = |text: &str| serde_json::from_str::<Value>(text).unwrap();
+        let phone = zalo_recipient(&value(&notice(r#"{"phone":"+84 912 345 678"}"#))).unwrap();
+        assert!(matches!(phone, Some(ZaloRecipient::Phone(p)) if p.as_str() == "84912345678"));
+        let user = zalo_recipient(&value(&notice(r#"{"zalo_user_id":"123456789"}"#))).unwrap();
+        assert_eq!(user, Some(ZaloRecipient::User("123456789".into())));
+        let found = reasons(&notice(r#"{"zalo_user_id":"abc","phone":"0212345678"}"#));
+        assert_eq!(
+            found,
+            [
+                (
+                    "recipient.zalo_user_id".to_string(),
+                    "intake-error-zalo-user-id"
+                ),
+                ("recipient.phone".to_string(), "intake-error-phone"),
+            ]
+        );
+    }
+
+    #[test]
     fn not_json_is_a_syntax_error() {
         assert!(matches!(
             parse_notice(b"{oops"),

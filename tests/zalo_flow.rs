@@ -455,3 +455,49 @@ async fn serve_runs_zalo_alone_when_telegram_is_not_configured() {
     db.close().await;
     test_db.cleanup().await;
 }
+
+#[tokio::test]
+async fn past_the_free_window_a_follower_is_invited_by_template_and_billed_replies_wait() {
+    let (h, fake) = start().await;
+    let user = "2010";
+    let follow =
+        json!({"oa_id": fake_zalo::OA_ID, "follower": {"id": user}, "event_name": "follow",
+        "timestamp": now_ms(&h)})
+        .to_string();
+    say(&h, follow).await;
+    let chat_messages = sent_to(&fake, user).len();
+    // Three days later the window is billed, and billed replies are off: the template goes.
+    h.clock.advance(chrono::Duration::days(3));
+    let mut body = notice_body("H-ZALO-10");
+    body["recipient"] = json!({"zalo_user_id": user});
+    let (status, json) = h.post_notice(body).await;
+    assert_eq!(status, 201, "{json}");
+    let token = json["token"].as_str().unwrap().to_string();
+    assert_eq!(deliver(&h).await, [Outcome::Sent]);
+    assert_eq!(sent_to(&fake, user).len(), chat_messages);
+    let calls = fake.calls("/v3.0/oa/message/template");
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].body["recipient"]["user_id"], user);
+    assert_eq!(calls[0].body["tracking_id"], token.as_str());
+    assert_eq!(calls[0].body["template_id"], TEMPLATE_ID);
+    // A chat reply queued now (the window billed, replies not allowed) is not sent.
+    let row = sipas_bot::storage::Outgoing {
+        channel: "zalo".into(),
+        chat_id: user.into(),
+        kind: "reminder".into(),
+        payload: json!({"text": "x", "buttons": []}),
+        invitation_token: Some(token.clone()),
+    };
+    let effects = sipas_bot::storage::Effects {
+        inbound: None,
+        outgoing: vec![row],
+    };
+    h.db.record_effects(&effects, h.clock.now()).await.unwrap();
+    let outcomes = deliver(&h).await;
+    assert!(
+        matches!(outcomes.as_slice(), [Outcome::MessageFailed(_)]),
+        "{outcomes:?}"
+    );
+    assert_eq!(sent_to(&fake, user).len(), chat_messages);
+    h.finish().await;
+}
