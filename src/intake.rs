@@ -198,6 +198,9 @@ pub struct InvitationView {
     pub expires_at: String,
     pub status: String,
     pub unknown_agency: bool,
+    /// When Zalo runs: the short code printed under the OA's QR code on the receipt.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zalo_receipt_code: Option<String>,
 }
 
 /// Where links point: the bot's username and the API's public address.
@@ -228,6 +231,7 @@ impl Links {
             expires_at: crate::storage::timestamp(invitation.expires_at),
             status: invitation.status.code().to_string(),
             unknown_agency: invitation.unknown_agency,
+            zalo_receipt_code: None,
         }
     }
 }

@@ -362,12 +362,17 @@ async fn a_template_invitation_by_phone_then_its_rating_is_a_response_in_the_sum
 #[tokio::test]
 async fn a_receipt_code_starts_the_survey_and_wrong_codes_are_rate_limited() {
     let (h, fake) = start().await;
-    let token = h.notice("H-ZALO-5", None).await;
-    let expires = h.clock.now() + chrono::Duration::days(7);
-    let code =
-        h.db.create_receipt_code(&token, expires, h.clock.now())
-            .await
-            .unwrap();
+    let (status, json) = h.post_notice(notice_body("H-ZALO-5")).await;
+    assert_eq!(status, 201, "{json}");
+    let token = json["token"].as_str().unwrap().to_string();
+    let code = json["zalo_receipt_code"]
+        .as_str()
+        .expect("a receipt code")
+        .to_string();
+    // The same notice again: the same invitation, the same code.
+    let (status, again) = h.post_notice(notice_body("H-ZALO-5")).await;
+    assert_eq!(status, 200);
+    assert_eq!(again["zalo_receipt_code"], code.as_str());
     say(&h, text_event(&h, "2005", &code.to_lowercase())).await;
     let first = last_text(&fake, "2005");
     assert!(first.contains("Câu 1/7"), "{first}");

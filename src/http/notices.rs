@@ -60,7 +60,18 @@ pub async fn submit(
     if outcome.invitation().unknown_agency {
         tracing::warn!(agency = %notice.agency_code, "notice for an unknown agency accepted and flagged");
     }
-    Ok((status, Json(state.links.view(outcome.invitation()))).into_response())
+    let mut view = state.links.view(outcome.invitation());
+    if state.zalo.is_some() {
+        // One code per invitation: a repeated notice gets the same one.
+        let invitation = outcome.invitation();
+        view.zalo_receipt_code = Some(
+            state
+                .db
+                .create_receipt_code(&invitation.token, invitation.expires_at, state.clock.now())
+                .await?,
+        );
+    }
+    Ok((status, Json(view)).into_response())
 }
 
 pub async fn qr_code(
