@@ -293,6 +293,16 @@ async fn a_template_invitation_by_phone_then_its_rating_is_a_response_in_the_sum
     assert_eq!(calls[0].body["phone"], "84912345678");
     assert_eq!(calls[0].body["tracking_id"], token.as_str());
     assert_eq!(calls[0].body["template_id"], TEMPLATE_ID);
+    // Sent: the number is no longer kept in the outbox.
+    let payloads: Vec<String> = sqlx::query_scalar("SELECT payload FROM outbox")
+        .fetch_all(h.db.pool())
+        .await
+        .unwrap();
+    assert!(!payloads.is_empty());
+    assert!(
+        payloads.iter().all(|p| !p.contains("912345678")),
+        "{payloads:?}"
+    );
     let msg_id = "tmid-1";
     let feedback = json!({"event_name": "user_feedback", "app_id": fake_zalo::APP_ID,
         "sender": {"id": "3001"}, "timestamp": now_ms(&h),

@@ -162,4 +162,19 @@ impl Db {
                 .await?,
         )
     }
+
+    /// Replaces an outbox row's payload: a phone number is dropped from the row once the
+    /// template has gone (or can never go), since nothing needs it after.
+    pub async fn replace_outbox_payload(
+        &self,
+        id: i64,
+        payload: &serde_json::Value,
+    ) -> Result<(), StorageError> {
+        sqlx::query("UPDATE outbox SET payload = $2 WHERE id = $1")
+            .bind(id)
+            .bind(payload.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
 }

@@ -9,7 +9,8 @@
 //! - `invite_user`: an invitation to a follower: a consultation message while the window allows,
 //!   else the invitation template by user id.
 //! - `invite_phone`: the invitation template by phone number (ZBS); `chat_id` is
-//!   `invitation:<token>`, so the number is only in the payload, never in a key or a log.
+//!   `invitation:<token>`, so the number is only in the payload, never in a key or a log, and it
+//!   is dropped from the payload once the row will not be sent again.
 
 use super::errors::{ErrorClass, ZaloError};
 use super::messages::{OutboundMessage, QueryButton};
@@ -167,7 +168,11 @@ impl ZaloTransport {
                     .tokens
                     .send_template_to_phone(&phone, template_id, &data, &token)
                     .await;
-                self.template_outcome(row, sent).await
+                let outcome = self.template_outcome(row, sent).await;
+                if !matches!(outcome, Outcome::Retry { .. }) {
+                    self.forget_phone(row).await;
+                }
+                outcome
             }
             other => Outcome::MessageFailed(format!("unknown Zalo row kind {other:?}")),
         }
@@ -229,6 +234,18 @@ impl ZaloTransport {
             // The token manager has already refreshed and retried once: a second refusal waits
             // for the next attempt rather than looping here.
             _ => retry(&err),
+        }
+    }
+
+    /// Drops the phone number from a row that will not be sent again: numbers are kept only as
+    /// long as delivery needs them.
+    async fn forget_phone(&self, row: &OutboxRow) {
+        let mut payload = row.payload.clone();
+        if let Some(fields) = payload.as_object_mut() {
+            fields.remove("phone");
+        }
+        if let Err(err) = self.db.replace_outbox_payload(row.id, &payload).await {
+            tracing::error!(%err, row = row.id, "could not drop a phone number from the outbox");
         }
     }
 
