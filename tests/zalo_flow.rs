@@ -22,11 +22,15 @@ const TEMPLATE_ID: &str = "tpl-rating-1";
 static NEXT_MSG: AtomicU64 = AtomicU64::new(1);
 
 async fn start() -> (Harness, FakeZalo) {
+    start_on(TestDb::sqlite()).await
+}
+
+async fn start_on(test_db: TestDb) -> (Harness, FakeZalo) {
     let fake = FakeZalo::start().await;
     let mut env: Vec<(String, String)> = fake.env().into_iter().collect();
     env.push(("ZALO_INVITATION_TEMPLATE_ID".into(), TEMPLATE_ID.into()));
     let extra: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let harness = Harness::start_with(TestDb::sqlite(), &extra).await;
+    let harness = Harness::start_with(test_db, &extra).await;
     (harness, fake)
 }
 
@@ -158,7 +162,13 @@ fn button(fake: &FakeZalo, user: &str, title: &str) -> String {
 
 #[tokio::test]
 async fn a_full_survey_over_zalo_from_a_notice_with_a_zalo_user_id() {
-    let (h, fake) = start().await;
+    for test_db in TestDb::all().await {
+        full_survey(test_db).await;
+    }
+}
+
+async fn full_survey(test_db: TestDb) {
+    let (h, fake) = start_on(test_db).await;
     let user = "2001";
     let follow =
         json!({"oa_id": fake_zalo::OA_ID, "follower": {"id": user}, "event_name": "follow",
@@ -515,4 +525,64 @@ async fn past_the_free_window_a_follower_is_invited_by_template_and_billed_repli
     );
     assert_eq!(sent_to(&fake, user).len(), chat_messages);
     h.finish().await;
+}
+
+#[tokio::test]
+async fn zalo_users_and_reach_are_stored_on_every_backend() {
+    use sipas_bot::storage::{NewNotice, SubmissionChannel};
+    for test_db in TestDb::all().await {
+        let db = test_db.open().await;
+        let now = crate::common::server::monday_morning();
+        assert_eq!(db.zalo_user("u1").await.unwrap(), None);
+        db.touch_zalo_user("u1", None, now).await.unwrap();
+        db.unfollow_zalo_user("u1", now).await.unwrap();
+        let later = now + chrono::Duration::hours(2);
+        db.touch_zalo_user("u1", None, later).await.unwrap();
+        let user = db.zalo_user("u1").await.unwrap().unwrap();
+        assert_eq!(user.last_interaction_at, later, "{}", test_db.name);
+        assert!(!user.following, "{}", test_db.name);
+        db.touch_zalo_user("u1", Some(true), later).await.unwrap();
+        assert!(db.zalo_user("u1").await.unwrap().unwrap().following);
+        let flow_id = db.latest_flow("sipas-short").await.unwrap().unwrap().id;
+        let notice = NewNotice {
+            dossier_code: "H-REACH".into(),
+            agency_code: "T1".into(),
+            procedure_code: "1.001612".into(),
+            procedure_name: "Đăng ký khai sinh".into(),
+            submission_channel: SubmissionChannel::Direct,
+            completed_at: now,
+            recipient_chat_id: None,
+        };
+        let token = db
+            .submit_notice(&notice, flow_id, chrono::Duration::days(7), now)
+            .await
+            .unwrap()
+            .invitation()
+            .token
+            .clone();
+        db.record_zalo_template(&token, Some("tm-9"), now)
+            .await
+            .unwrap();
+        assert_eq!(
+            db.invitation_by_zalo_msg("tm-9").await.unwrap(),
+            Some(token.clone())
+        );
+        assert_eq!(db.zalo_out_of_reach(&token).await.unwrap(), None);
+        db.mark_zalo_out_of_reach(&token, "Zalo error -230", later)
+            .await
+            .unwrap();
+        assert_eq!(
+            db.zalo_out_of_reach(&token).await.unwrap(),
+            Some((later, "Zalo error -230".to_string())),
+            "{}",
+            test_db.name
+        );
+        assert_eq!(
+            db.invitation_by_zalo_msg("tm-9").await.unwrap(),
+            Some(token)
+        );
+        assert_eq!(db.zalo_events_unprocessed().await.unwrap(), 0);
+        db.close().await;
+        test_db.cleanup().await;
+    }
 }
