@@ -2,6 +2,7 @@
 //! submission (idempotent on the dossier code), shared by the HTTP API and `sipas-bot notice`.
 
 use crate::channels::telegram::{self, Telegram};
+use crate::channels::zalo::{PhoneNumber, Zalo, ZaloRecipient};
 use crate::storage::{
     Db, Effects, Invitation, NewNotice, NoticeOutcome, StorageError, SubmissionChannel,
 };
@@ -12,6 +13,8 @@ use serde_json::Value;
 /// The longest code or name we accept, in characters.
 const MAX_CODE: usize = 64;
 const MAX_NAME: usize = 500;
+/// Zalo user ids are long decimal numbers; anything longer than this is not one.
+const MAX_ZALO_USER_ID: usize = 32;
 
 /// One field that is wrong, with the id of the locale message that says why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,6 +117,9 @@ pub fn parse_notice(body: &[u8]) -> Result<NewNotice, NoticeError> {
             None
         }
     };
+    if let Err(mut zalo_errors) = zalo_recipient(&value) {
+        errors.append(&mut zalo_errors);
+    }
     match (submission_channel, completed_at, errors.is_empty()) {
         (Some(submission_channel), Some(completed_at), true) => Ok(NewNotice {
             dossier_code,
@@ -128,6 +134,60 @@ pub fn parse_notice(body: &[u8]) -> Result<NewNotice, NoticeError> {
     }
 }
 
+/// The citizen's Zalo, when the notice names one: `recipient.zalo_user_id` (a follower of the
+/// OA) or `recipient.phone` (normalised to `84…`). The user id wins when both are given. Every
+/// wrong field is named; a phone number never appears in the error.
+pub fn zalo_recipient(notice: &Value) -> Result<Option<ZaloRecipient>, Vec<FieldError>> {
+    let Some(recipient) = notice.get("recipient").and_then(Value::as_object) else {
+        return Ok(None);
+    };
+    let mut errors = Vec::new();
+    let user = match recipient.get("zalo_user_id") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s))
+            if !s.trim().is_empty()
+                && s.trim().len() <= MAX_ZALO_USER_ID
+                && s.trim().chars().all(|c| c.is_ascii_digit()) =>
+        {
+            Some(s.trim().to_string())
+        }
+        Some(Value::Number(n)) if n.is_u64() => Some(n.to_string()),
+        Some(_) => {
+            errors.push(FieldError {
+                field: "recipient.zalo_user_id".into(),
+                reason: "intake-error-zalo-user-id",
+            });
+            None
+        }
+    };
+    let phone = match recipient.get("phone") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => match PhoneNumber::parse(s) {
+            Ok(phone) => Some(phone),
+            Err(_) => {
+                errors.push(FieldError {
+                    field: "recipient.phone".into(),
+                    reason: "intake-error-phone",
+                });
+                None
+            }
+        },
+        Some(_) => {
+            errors.push(FieldError {
+                field: "recipient.phone".into(),
+                reason: "intake-error-phone",
+            });
+            None
+        }
+    };
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(user
+        .map(ZaloRecipient::User)
+        .or(phone.map(ZaloRecipient::Phone)))
+}
+
 /// The invitation as the API and the `notice` command return it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct InvitationView {
@@ -138,6 +198,9 @@ pub struct InvitationView {
     pub expires_at: String,
     pub status: String,
     pub unknown_agency: bool,
+    /// When Zalo runs: the short code printed under the OA's QR code on the receipt.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zalo_receipt_code: Option<String>,
 }
 
 /// Where links point: the bot's username and the API's public address.
@@ -168,15 +231,18 @@ impl Links {
             expires_at: crate::storage::timestamp(invitation.expires_at),
             status: invitation.status.code().to_string(),
             unknown_agency: invitation.unknown_agency,
+            zalo_receipt_code: None,
         }
     }
 }
 
 /// Stores a notice and its invitation. When the notice names the Telegram chat of a citizen
-/// who has talked to the bot before, the invitation message is queued in the same transaction.
+/// who has talked to the bot before, the invitation message is queued in the same transaction;
+/// so is the Zalo invitation when the notice names the citizen's Zalo and Zalo runs.
 pub async fn submit(
     db: &Db,
     telegram: Option<&Telegram>,
+    zalo: Option<(&Zalo, &ZaloRecipient)>,
     flow_id: &str,
     valid_for: Duration,
     notice: &NewNotice,
@@ -206,11 +272,17 @@ pub async fn submit(
             ) {
                 effects.push(telegram.notice_message(invitation, chat));
             }
+            if let Some((zalo, recipient)) = zalo {
+                effects.push(zalo.invitation_row(invitation, recipient));
+            }
             effects
         })
         .await?;
     if known_chat && let Some(telegram) = telegram {
         telegram.outbox_ready().notify_one();
+    }
+    if let Some((zalo, _)) = zalo {
+        zalo.outbox_ready().notify_one();
     }
     Ok(outcome)
 }
@@ -270,6 +342,33 @@ mod tests {
                     "recipient.telegram_chat_id".to_string(),
                     "intake-error-chat-id"
                 ),
+            ]
+        );
+    }
+
+    #[test]
+    fn zalo_recipients_are_normalised_and_wrong_ones_named() {
+        let notice = |recipient: &str| {
+            format!(
+                r#"{{"dossier_code":"H1","agency_code":"A","procedure_code":"P","procedure_name":"x",
+                "submission_channel":"online","completed_at":"2026-11-16T15:00:00+07:00",
+                "recipient":{recipient}}}"#
+            )
+        };
+        let value = |text: &str| serde_json::from_str::<Value>(text).unwrap();
+        let phone = zalo_recipient(&value(&notice(r#"{"phone":"+84 912 345 678"}"#))).unwrap();
+        assert!(matches!(phone, Some(ZaloRecipient::Phone(p)) if p.as_str() == "84912345678"));
+        let user = zalo_recipient(&value(&notice(r#"{"zalo_user_id":"123456789"}"#))).unwrap();
+        assert_eq!(user, Some(ZaloRecipient::User("123456789".into())));
+        let found = reasons(&notice(r#"{"zalo_user_id":"abc","phone":"0212345678"}"#));
+        assert_eq!(
+            found,
+            [
+                (
+                    "recipient.zalo_user_id".to_string(),
+                    "intake-error-zalo-user-id"
+                ),
+                ("recipient.phone".to_string(), "intake-error-phone"),
             ]
         );
     }

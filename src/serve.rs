@@ -1,11 +1,14 @@
-//! `sipas-bot serve`: one process running the Telegram bot (long polling or webhook), the HTTP
-//! API and the background workers (outbox sender, reminders). Start-up checks every setting and
+//! `sipas-bot serve`: one process running the Telegram bot (long polling or webhook), the Zalo
+//! OA channel, or both — each only when configured — with the HTTP API and the background
+//! workers (outbox sender, reminders, the Zalo inbox). Start-up checks every setting and
 //! reaches Telegram once; shutdown stops taking updates, finishes what is in flight, loses nothing.
 
 use crate::channels::telegram::officials::TelegramOfficials;
 use crate::channels::telegram::poller::Poller;
 use crate::channels::telegram::sender::{self, Sender};
 use crate::channels::telegram::{BotAdmins, Telegram, TelegramSettings};
+use crate::channels::zalo::ZaloSettings;
+use crate::channels::zalo::runtime::ZaloRunning;
 use crate::clock::Clock;
 use crate::config::{Secret, SettingError, Settings};
 use crate::conversation::Conversations;
@@ -55,7 +58,8 @@ pub enum Mode {
 #[derive(Debug, Clone)]
 pub struct ServeSettings {
     pub base: Settings,
-    pub telegram_token: Secret,
+    /// `None` when only Zalo runs.
+    pub telegram_token: Option<Secret>,
     pub telegram_api_url: url::Url,
     pub http_addr: SocketAddr,
     /// `ADMIN_HTTP_ADDR`: the console on a listener of its own (say, internal only) and no
@@ -68,6 +72,8 @@ pub struct ServeSettings {
     pub reminder_delay: Duration,
     /// How often the reminder, summary and alert workers look for due work.
     pub worker_tick: std::time::Duration,
+    /// The Zalo OA channel, when `ZALO_APP_ID` is set.
+    pub zalo: Option<ZaloSettings>,
 }
 
 impl ServeSettings {
@@ -80,27 +86,34 @@ impl ServeSettings {
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<ServeSettings, SettingError> {
         let base = Settings::from_lookup(&lookup)?;
+        let zalo = ZaloSettings::from_lookup(&lookup)?;
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         let invalid = |name: &'static str, value: String, expected: &'static str| SettingError {
             name,
             value,
             expected,
         };
-        let telegram_token = get("TELEGRAM_BOT_TOKEN").ok_or_else(|| {
-            invalid(
-                "TELEGRAM_BOT_TOKEN",
-                String::new(),
-                "setting-expect-bot-token",
-            )
-        })?;
-        let well_formed = telegram_token.split_once(':').is_some_and(|(id, secret)| {
-            !id.is_empty()
-                && id.chars().all(|c| c.is_ascii_digit())
-                && !secret.is_empty()
-                && secret
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        });
+        // Telegram runs when its token is set; it may be left out only when Zalo runs instead.
+        let telegram_token = match get("TELEGRAM_BOT_TOKEN") {
+            Some(token) => token,
+            None if zalo.is_some() => String::new(),
+            None => {
+                return Err(invalid(
+                    "TELEGRAM_BOT_TOKEN",
+                    String::new(),
+                    "setting-expect-bot-token",
+                ));
+            }
+        };
+        let well_formed = telegram_token.is_empty()
+            || telegram_token.split_once(':').is_some_and(|(id, secret)| {
+                !id.is_empty()
+                    && id.chars().all(|c| c.is_ascii_digit())
+                    && !secret.is_empty()
+                    && secret
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            });
         if !well_formed {
             // Never echo a secret, even a malformed one.
             return Err(invalid(
@@ -228,9 +241,10 @@ impl ServeSettings {
                 })?,
         };
         Ok(ServeSettings {
+            zalo,
             worker_tick,
             base,
-            telegram_token: Secret::new(telegram_token),
+            telegram_token: (!telegram_token.is_empty()).then(|| Secret::new(telegram_token)),
             telegram_api_url,
             http_addr,
             admin_http_addr,
@@ -247,11 +261,18 @@ pub struct Running {
     pub http_addr: SocketAddr,
     /// Where the console listens: `http_addr` unless `ADMIN_HTTP_ADDR` is set.
     pub admin_addr: SocketAddr,
+    /// The bot's username; empty when Telegram does not run.
     pub bot_username: String,
-    pub telegram: Telegram,
+    /// The Telegram channel, when configured.
+    pub telegram: Option<Telegram>,
     /// The officials' service (summaries, alerts, reports).
     pub weekly: Officials,
-    pub sender: Sender,
+    /// Telegram's outbox sender, when Telegram runs.
+    pub sender: Option<Sender>,
+    /// Woken whenever rows are added to the outbox.
+    outbox_ready: Arc<Notify>,
+    /// The Zalo channel, when configured.
+    pub zalo: Option<ZaloRunning>,
     clock: Arc<dyn Clock>,
     shutdown: watch::Sender<bool>,
     tasks: JoinSet<()>,
@@ -262,20 +283,23 @@ impl Running {
     pub async fn send_due_reminders(
         &self,
     ) -> Result<usize, crate::channels::telegram::HandleError> {
-        self.telegram.send_due_reminders(self.clock.now()).await
+        match &self.telegram {
+            Some(telegram) => telegram.send_due_reminders(self.clock.now()).await,
+            None => Ok(0),
+        }
     }
 
     /// Sends the weekly summaries due now (the scheduler does this every minute).
     pub async fn run_due_summaries(&self) -> Result<usize, OfficialsError> {
         let sent = self.weekly.run_due(self.clock.now()).await?;
-        self.telegram.outbox_ready().notify_one();
+        self.outbox_ready.notify_one();
         Ok(sent)
     }
 
     /// Sends the alerts of new responses (the alert worker does this every 30 seconds).
     pub async fn run_alerts(&self) -> Result<usize, OfficialsError> {
         let sent = self.weekly.run_alerts(self.clock.now()).await?;
-        self.telegram.outbox_ready().notify_one();
+        self.outbox_ready.notify_one();
         Ok(sent)
     }
 
@@ -351,25 +375,16 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
     crate::metrics::install();
     let db = crate::startup::open_store(settings.base.database_url.expose()).await?;
     let locales = Arc::new(Locales::load());
-    let bot =
-        Bot::new(settings.telegram_token.expose()).set_api_url(settings.telegram_api_url.clone());
-    let me = bot
-        .get_me()
-        .await
-        .map_err(|err| AppError::Telegram(err.to_string()))?;
-    let bot_username = me.username().to_string();
-    match &settings.mode {
-        Mode::Polling => bot.delete_webhook().await,
-        Mode::Webhook { url, secret } => {
-            bot.set_webhook(url.clone())
-                .secret_token(secret.expose().to_string())
-                .await
-        }
-    }
-    .map_err(|err| AppError::Telegram(err.to_string()))?;
+    let bot = match &settings.telegram_token {
+        Some(token) => Some(connect_bot(&settings, token).await?),
+        None => None,
+    };
+    let bot_username = bot
+        .as_ref()
+        .map(|(_, username)| username.clone())
+        .unwrap_or_default();
 
     let outbox_ready = Arc::new(Notify::new());
-    let conversations = Conversations::new(db.clone());
     let weekly = Officials::new(
         db.clone(),
         locales.clone(),
@@ -377,20 +392,27 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
         settings.base.flow.clone(),
     )
     .with_renderer(Arc::new(TelegramOfficials));
-    let telegram = Telegram::new(
-        conversations,
-        weekly.clone(),
-        Arc::new(BotAdmins(bot.clone())),
-        locales.clone(),
-        TelegramSettings {
-            lang: settings.base.lang,
-            reminder_delay: settings.reminder_delay,
-            bot_username: bot_username.clone(),
-        },
-        outbox_ready.clone(),
-    );
-    let sender = Sender::new(db.clone(), sender::throttled(bot.clone()), clock.clone());
-    let poller = Poller::new(bot.clone(), telegram.clone(), clock.clone());
+    let telegram = bot.as_ref().map(|(bot, username)| {
+        Telegram::new(
+            Conversations::new(db.clone()),
+            weekly.clone(),
+            Arc::new(BotAdmins(bot.clone())),
+            locales.clone(),
+            TelegramSettings {
+                lang: settings.base.lang,
+                reminder_delay: settings.reminder_delay,
+                bot_username: username.clone(),
+            },
+            outbox_ready.clone(),
+        )
+    });
+    let sender = bot
+        .as_ref()
+        .map(|(bot, _)| Sender::new(db.clone(), sender::throttled(bot.clone()), clock.clone()));
+    let poller = bot
+        .as_ref()
+        .zip(telegram.as_ref())
+        .map(|((bot, _), telegram)| Poller::new(bot.clone(), telegram.clone(), clock.clone()));
     let (shutdown, shutdown_rx) = watch::channel(false);
     let mut tasks = JoinSet::new();
 
@@ -412,12 +434,20 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
         },
         flow: settings.base.flow.clone(),
         invitation_ttl: Duration::days(settings.base.invitation_ttl_days),
-        telegram: Some(telegram.clone()),
+        telegram: telegram.clone(),
         clock: clock.clone(),
-        webhook: match &settings.mode {
-            Mode::Webhook { secret, .. } => Some((poller.clone(), secret.clone())),
-            Mode::Polling => None,
+        webhook: match (&settings.mode, &poller) {
+            (Mode::Webhook { secret, .. }, Some(poller)) => Some((poller.clone(), secret.clone())),
+            _ => None,
         },
+        zalo: None,
+    };
+    let zalo = settings.zalo.as_ref().map(|zalo_settings| {
+        ZaloRunning::new(&db, &locales, settings.base.lang, zalo_settings, &clock)
+    });
+    let state = ApiState {
+        zalo: zalo.as_ref().map(|z| z.inbox.clone()),
+        ..state
     };
     let console = crate::admin::web::Console {
         db: db.clone(),
@@ -447,34 +477,41 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
             http_addr
         }
     };
-    if settings.mode == Mode::Polling {
-        tasks.spawn(poller.run(shutdown_rx.clone()));
+    if let (Mode::Polling, Some(poller)) = (&settings.mode, &poller) {
+        tasks.spawn(poller.clone().run(shutdown_rx.clone()));
     }
-    tasks.spawn(sender.clone().run(outbox_ready, shutdown_rx.clone()));
+    if let Some(sender) = &sender {
+        tasks.spawn(
+            sender
+                .clone()
+                .run(outbox_ready.clone(), shutdown_rx.clone()),
+        );
+    }
     let reminder_tick = settings.worker_tick;
     let officials_tick = settings.worker_tick;
-    let reminders = telegram.clone();
     let reminder_clock = clock.clone();
     let mut reminder_shutdown = shutdown_rx.clone();
-    tasks.spawn(async move {
-        let period = reminder_tick;
-        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
-        loop {
-            tokio::select! {
-                _ = tick.tick() => {
-                    if let Err(err) = reminders.send_due_reminders(reminder_clock.now()).await {
-                        tracing::error!(%err, "reminder pass failed");
+    if let Some(reminders) = telegram.clone() {
+        tasks.spawn(async move {
+            let period = reminder_tick;
+            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => {
+                        if let Err(err) = reminders.send_due_reminders(reminder_clock.now()).await {
+                            tracing::error!(%err, "reminder pass failed");
+                        }
+                        crate::metrics::heartbeat("reminders");
                     }
-                    crate::metrics::heartbeat("reminders");
+                    _ = reminder_shutdown.changed() => return,
                 }
-                _ = reminder_shutdown.changed() => return,
             }
-        }
-    });
+        });
+    }
     // Weekly summaries (checked every minute) and alerts (every 30 seconds).
     let officials = weekly.clone();
     let officials_clock = clock.clone();
-    let officials_ready = telegram.outbox_ready();
+    let officials_ready = outbox_ready.clone();
     let mut officials_shutdown = shutdown_rx.clone();
     tasks.spawn(async move {
         let period = officials_tick;
@@ -499,18 +536,42 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
             }
         }
     });
-    tracing::info!(%http_addr, bot = %bot_username, "serving");
+    if let Some(zalo) = &zalo {
+        zalo.spawn(&mut tasks, settings.worker_tick, shutdown_rx.clone());
+    }
+    tracing::info!(%http_addr, bot = %bot_username, zalo = zalo.is_some(), "serving");
     Ok(Running {
+        zalo,
         http_addr,
         admin_addr,
         bot_username,
         telegram,
         weekly,
         sender,
+        outbox_ready,
         clock,
         shutdown,
         tasks,
     })
+}
+
+/// Reaches Telegram once (`getMe`) and sets how updates come: the bot and its username.
+async fn connect_bot(settings: &ServeSettings, token: &Secret) -> Result<(Bot, String), AppError> {
+    let bot = Bot::new(token.expose()).set_api_url(settings.telegram_api_url.clone());
+    let me = bot
+        .get_me()
+        .await
+        .map_err(|err| AppError::Telegram(err.to_string()))?;
+    match &settings.mode {
+        Mode::Polling => bot.delete_webhook().await,
+        Mode::Webhook { url, secret } => {
+            bot.set_webhook(url.clone())
+                .secret_token(secret.expose().to_string())
+                .await
+        }
+    }
+    .map_err(|err| AppError::Telegram(err.to_string()))?;
+    Ok((bot, me.username().to_string()))
 }
 
 #[cfg(test)]

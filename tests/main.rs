@@ -18,3 +18,4 @@ mod officials;
 mod storage;
 mod telegram;
 mod zalo;
+mod zalo_flow;

@@ -1,10 +1,11 @@
 //! The HTTP API (axum): notice intake for one-stop systems, invitation QR codes, the OpenAPI
-//! document, the health check and the Telegram webhook. Handlers parse, call the library and map
+//! document, the health check and the Telegram and Zalo webhooks. Handlers parse, call the library and map
 //! errors to status codes; they hold no survey logic.
 
 pub mod error;
 pub mod headers;
 mod notices;
+mod zalo;
 
 pub use error::{HttpError, constant_time_eq};
 
@@ -40,6 +41,8 @@ pub struct ApiState {
     pub clock: Arc<dyn crate::clock::Clock>,
     /// Set in webhook mode: the poller's `process` and the secret Telegram sends back.
     pub webhook: Option<(Poller, Secret)>,
+    /// Set when Zalo runs: the inbox that `POST /zalo/webhook` stores events in.
+    pub zalo: Option<crate::channels::zalo::ZaloInbox>,
 }
 
 pub fn router(state: ApiState) -> Router {
@@ -50,6 +53,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/telegram/webhook", post(webhook))
+        .route("/zalo/webhook", post(zalo::webhook))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(map_response_with_state(state.clone(), json_errors))
         .with_state(state)

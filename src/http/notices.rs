@@ -25,9 +25,24 @@ pub async fn submit(
         NoticeError::Syntax(detail) => HttpError::InvalidJson(detail),
         NoticeError::Fields(errors) => HttpError::InvalidNotice(errors),
     })?;
+    // Only when Zalo runs: a notice naming a Zalo recipient is still stored without it.
+    let zalo_recipient = match &state.zalo {
+        Some(_) => intake::zalo_recipient(
+            &serde_json::from_slice(&body)
+                .map_err(|err| HttpError::InvalidJson(err.to_string()))?,
+        )
+        .map_err(HttpError::InvalidNotice)?,
+        None => None,
+    };
+    let zalo = state
+        .zalo
+        .as_ref()
+        .zip(zalo_recipient.as_ref())
+        .map(|(inbox, recipient)| (inbox.zalo(), recipient));
     let outcome = intake::submit(
         &state.db,
         state.telegram.as_ref(),
+        zalo,
         &state.flow,
         state.invitation_ttl,
         &notice,
@@ -46,7 +61,18 @@ pub async fn submit(
     if outcome.invitation().unknown_agency {
         tracing::warn!(agency = %notice.agency_code, "notice for an unknown agency accepted and flagged");
     }
-    Ok((status, Json(state.links.view(outcome.invitation()))).into_response())
+    let mut view = state.links.view(outcome.invitation());
+    if state.zalo.is_some() {
+        // One code per invitation: a repeated notice gets the same one.
+        let invitation = outcome.invitation();
+        view.zalo_receipt_code = Some(
+            state
+                .db
+                .create_receipt_code(&invitation.token, invitation.expires_at, state.clock.now())
+                .await?,
+        );
+    }
+    Ok((status, Json(view)).into_response())
 }
 
 pub async fn qr_code(

@@ -27,6 +27,7 @@ mod subscriptions;
 mod summaries;
 mod users;
 pub mod zalo;
+mod zalo_reach;
 
 pub use agencies::{Agency, AgencyLevel};
 pub use audit::AuditEntry;
@@ -44,6 +45,7 @@ pub use stats::{AgencyCounts, StoredRating};
 pub use subscriptions::{RedeemError, Subscription, SubscriptionCode, new_code, normalize_code};
 pub use summaries::ResponseFacts;
 pub use users::{Account, LiveSession, Role, User};
+pub use zalo_reach::ZaloUser;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

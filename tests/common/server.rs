@@ -134,7 +134,12 @@ impl Harness {
 
     /// Waits until `count` messages have been sent to `chat` and returns them.
     pub async fn messages(&self, chat: i64, count: usize) -> Vec<SentMessage> {
-        let mut passes = self.running().sender.subscribe();
+        let mut passes = self
+            .running()
+            .sender
+            .as_ref()
+            .expect("Telegram runs")
+            .subscribe();
         let wait = async {
             loop {
                 let messages = self.fake.messages_to(chat);
@@ -156,7 +161,12 @@ impl Harness {
     /// Waits until the bot's message `message_id` in `chat` no longer reads `old_text` (a press
     /// edits the pressed message into the next question) and returns it.
     pub async fn edited(&self, chat: i64, message_id: i32, old_text: &str) -> SentMessage {
-        let mut passes = self.running().sender.subscribe();
+        let mut passes = self
+            .running()
+            .sender
+            .as_ref()
+            .expect("Telegram runs")
+            .subscribe();
         let current = || {
             self.fake
                 .messages_to(chat)
@@ -182,7 +192,12 @@ impl Harness {
 
     /// Waits until the outbox has nothing pending or in flight.
     pub async fn outbox_settled(&self) {
-        let mut passes = self.running().sender.subscribe();
+        let mut passes = self
+            .running()
+            .sender
+            .as_ref()
+            .expect("Telegram runs")
+            .subscribe();
         let wait = async {
             loop {
                 let pending = self.db.outbox_count(OutboxStatus::Pending).await.unwrap();

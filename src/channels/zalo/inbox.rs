@@ -1,0 +1,156 @@
+//! The webhook inbox: [`ZaloInbox::accept`] checks an event's signature and stores it durably
+//! (Zalo wants 200 within about 2 seconds and retries otherwise), and
+//! [`ZaloInbox::process_due`] — one step, driven by [`ZaloInbox::run`] in `serve` and by tests —
+//! claims stored events with a lease and hands each to the conversation. An instance that dies
+//! mid-event leaves its lease to run out, and another takes the event over; handling an event
+//! twice changes nothing (its key is recorded with its effects).
+
+use super::conversation::Zalo;
+use super::events::{EventError, ZaloEvent};
+use super::signature::{SignatureError, verify};
+use crate::clock::Clock;
+use crate::config::Secret;
+use crate::storage::StorageError;
+use chrono::Duration;
+use std::sync::Arc;
+use tokio::sync::{Notify, watch};
+
+/// How long a claimed event is ours before another instance may take it.
+pub const LEASE: Duration = Duration::seconds(60);
+/// Events claimed per step.
+const BATCH: i64 = 20;
+/// A failed event waits this long per attempt before it is tried again.
+const RETRY_STEP: Duration = Duration::seconds(30);
+/// Handling an event is given up (and logged) after this many attempts.
+const MAX_ATTEMPTS: i64 = 10;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AcceptError {
+    #[error(transparent)]
+    Signature(#[from] SignatureError),
+    #[error(transparent)]
+    Event(#[from] EventError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+#[derive(Debug, Clone)]
+pub struct ZaloInbox {
+    zalo: Zalo,
+    app_id: String,
+    oa_secret_key: Secret,
+    clock: Arc<dyn Clock>,
+    /// Woken when an event is stored.
+    ready: Arc<Notify>,
+    /// This instance's name in leases.
+    owner: String,
+    /// Counts processing steps, so tests can wait for one.
+    passes: watch::Sender<u64>,
+}
+
+impl ZaloInbox {
+    pub fn new(
+        zalo: Zalo,
+        app_id: String,
+        oa_secret_key: Secret,
+        clock: Arc<dyn Clock>,
+    ) -> ZaloInbox {
+        ZaloInbox {
+            zalo,
+            app_id,
+            oa_secret_key,
+            clock,
+            ready: Arc::new(Notify::new()),
+            owner: format!("zalo-{}", crate::storage::new_token()),
+            passes: watch::channel(0).0,
+        }
+    }
+
+    pub fn zalo(&self) -> &Zalo {
+        &self.zalo
+    }
+
+    /// Watches the number of processing steps done.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.passes.subscribe()
+    }
+
+    /// Verifies and stores one webhook post; `true` when it is new, `false` for a repeat.
+    pub async fn accept(&self, signature: Option<&str>, body: &[u8]) -> Result<bool, AcceptError> {
+        let now = self.clock.now();
+        verify(
+            signature,
+            body,
+            &self.app_id,
+            self.oa_secret_key.expose(),
+            now,
+        )?;
+        let event = ZaloEvent::parse(body)?;
+        // The signature covers the raw bytes; they are kept as they came.
+        let text = String::from_utf8_lossy(body);
+        let fresh = self
+            .zalo
+            .conversations
+            .db()
+            .store_zalo_event(&event.dedup_key(), event.event_name(), &text, now)
+            .await?;
+        self.ready.notify_one();
+        Ok(fresh)
+    }
+
+    /// Claims the events due and handles each; how many were handled.
+    pub async fn process_due(&self) -> Result<usize, StorageError> {
+        let db = self.zalo.conversations.db().clone();
+        let mut handled = 0;
+        loop {
+            let now = self.clock.now();
+            let events = db
+                .claim_zalo_events(&self.owner, now, now + LEASE, BATCH)
+                .await?;
+            if events.is_empty() {
+                break;
+            }
+            for stored in events {
+                let now = self.clock.now();
+                let result = match ZaloEvent::parse(stored.body.as_bytes()) {
+                    Ok(event) => self
+                        .zalo
+                        .handle_event(&event, now)
+                        .await
+                        .map_err(|err| err.to_string()),
+                    Err(err) => Err(err.to_string()),
+                };
+                match result {
+                    Ok(()) => db.finish_zalo_event(stored.id, now).await?,
+                    Err(error) if stored.attempts + 1 >= MAX_ATTEMPTS => {
+                        tracing::error!(%error, event = %stored.event_name, "Zalo event given up");
+                        db.finish_zalo_event(stored.id, now).await?;
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, event = %stored.event_name, "Zalo event failed; will retry");
+                        let wait = RETRY_STEP * (stored.attempts as i32 + 1);
+                        db.fail_zalo_event(stored.id, &error, now + wait).await?;
+                    }
+                }
+                handled += 1;
+            }
+        }
+        self.passes.send_modify(|passes| *passes += 1);
+        Ok(handled)
+    }
+
+    /// Processes events as they are stored (and every `tick`, for leases that ran out and
+    /// retries), until `shutdown`.
+    pub async fn run(self, tick: std::time::Duration, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            if let Err(err) = self.process_due().await {
+                tracing::error!(%err, "Zalo inbox pass failed");
+            }
+            tokio::select! {
+                _ = self.ready.notified() => {}
+                _ = tokio::time::sleep(tick) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! The Zalo channel as `serve` runs it: the token manager, the conversation and its webhook
+//! inbox, the delivery core's transport, and the background work — the inbox worker, the
+//! refresh token's rotation when the OA is idle, and the daily reconciliation of ratings.
+
+use super::api::ZaloApi;
+use super::conversation::Zalo;
+use super::feedback;
+use super::inbox::ZaloInbox;
+use super::settings::ZaloSettings;
+use super::token::TokenManager;
+use super::transport::ZaloTransport;
+use crate::clock::Clock;
+use crate::conversation::Conversations;
+use crate::flow::Lang;
+use crate::i18n::Locales;
+use crate::storage::Db;
+use chrono::{DateTime, Duration, Utc};
+use std::sync::Arc;
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinSet;
+
+/// The Zalo side of a started server.
+#[derive(Debug, Clone)]
+pub struct ZaloRunning {
+    pub inbox: ZaloInbox,
+    pub tokens: Arc<TokenManager>,
+    /// Sends Zalo's outbox rows; the delivery core's worker drives it.
+    pub transport: ZaloTransport,
+    pub settings: ZaloSettings,
+    clock: Arc<dyn Clock>,
+}
+
+impl ZaloRunning {
+    pub fn new(
+        db: &Db,
+        locales: &Arc<Locales>,
+        lang: Lang,
+        settings: &ZaloSettings,
+        clock: &Arc<dyn Clock>,
+    ) -> ZaloRunning {
+        let tokens = Arc::new(TokenManager::new(
+            db.clone(),
+            ZaloApi::new(settings),
+            settings,
+            clock.clone(),
+        ));
+        let zalo = Zalo::new(
+            Conversations::new(db.clone()),
+            locales.clone(),
+            lang,
+            Arc::new(Notify::new()),
+        );
+        let inbox = ZaloInbox::new(
+            zalo,
+            settings.app_id.clone(),
+            settings.oa_secret_key.clone(),
+            clock.clone(),
+        );
+        let transport = ZaloTransport::new(
+            tokens.clone(),
+            db.clone(),
+            clock.clone(),
+            settings.invitation_template_id.clone(),
+            settings.billable_replies,
+        );
+        ZaloRunning {
+            inbox,
+            tokens,
+            transport,
+            settings: settings.clone(),
+            clock: clock.clone(),
+        }
+    }
+
+    /// Starts the inbox worker and the upkeep loop (every `tick`).
+    pub fn spawn(
+        &self,
+        tasks: &mut JoinSet<()>,
+        tick: std::time::Duration,
+        shutdown: watch::Receiver<bool>,
+    ) {
+        tasks.spawn(self.inbox.clone().run(tick, shutdown.clone()));
+        tasks.spawn(self.clone().upkeep(tick, shutdown));
+    }
+
+    /// Keeps the refresh token alive when the OA is idle, and once a day reconciles the ratings
+    /// of the invitation template with the rating query (events the webhook never brought).
+    async fn upkeep(self, tick: std::time::Duration, mut shutdown: watch::Receiver<bool>) {
+        let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + tick, tick);
+        let mut last_reconciled: Option<DateTime<Utc>> = None;
+        loop {
+            tokio::select! {
+                _ = ticker.tick() => {}
+                _ = shutdown.changed() => return,
+            }
+            if let Err(err) = self.tokens.rotate_if_due().await {
+                tracing::error!(%err, "Zalo token rotation failed");
+            }
+            let now = self.clock.now();
+            let due = last_reconciled.is_none_or(|at| now - at >= Duration::days(1));
+            if let (true, Some(template)) = (due, &self.settings.invitation_template_id) {
+                let from = now - feedback::RECONCILE_LOOKBACK;
+                match self
+                    .inbox
+                    .zalo()
+                    .reconcile_ratings(&self.tokens, template, from, now, now)
+                    .await
+                {
+                    Ok(read) => {
+                        tracing::info!(read, "Zalo ratings reconciled");
+                        last_reconciled = Some(now);
+                    }
+                    Err(err) => tracing::error!(%err, "Zalo rating reconciliation failed"),
+                }
+            }
+        }
+    }
+}

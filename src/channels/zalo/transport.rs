@@ -1,0 +1,279 @@
+//! [`ZaloTransport`]: the delivery core's [`Transport`] for the Zalo channel. It sends one
+//! outbox row through the [`TokenManager`] (which refreshes the access token and retries once
+//! on -216/-220) and maps Zalo's error classes onto the core's [`Outcome`]s.
+//!
+//! The rows Zalo's outbox holds, by `kind` (payloads are built by [`payload`] and
+//! [`super::invitations`]):
+//! - `cs`: a reply in the conversation; `reminder`: a reminder. Both are consultation messages,
+//!   sent only while the user's messaging window allows ([`Window::allows`]).
+//! - `invite_user`: an invitation to a follower: a consultation message while the window allows,
+//!   else the invitation template by user id.
+//! - `invite_phone`: the invitation template by phone number (ZBS); `chat_id` is
+//!   `invitation:<token>`, so the number is only in the payload, never in a key or a log, and it
+//!   is dropped from the payload once the row will not be sent again.
+
+use super::errors::{ErrorClass, ZaloError};
+use super::messages::{OutboundMessage, QueryButton};
+use super::phone::PhoneNumber;
+use super::token::TokenManager;
+use super::window::Window;
+use crate::clock::Clock;
+use crate::delivery::{Outcome, Transport};
+use crate::storage::{Db, OutboxRow};
+use futures::future::BoxFuture;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+pub const KIND_REPLY: &str = "cs";
+pub const KIND_REMINDER: &str = "reminder";
+pub const KIND_INVITE_USER: &str = "invite_user";
+pub const KIND_INVITE_PHONE: &str = "invite_phone";
+
+/// Sends Zalo's outbox rows.
+#[derive(Debug, Clone)]
+pub struct ZaloTransport {
+    tokens: Arc<TokenManager>,
+    db: Db,
+    clock: Arc<dyn Clock>,
+    /// The approved invitation template, when there is one.
+    template_id: Option<String>,
+    billable_replies: bool,
+}
+
+/// The payload of a consultation message row.
+pub fn payload(message: &OutboundMessage) -> Value {
+    let buttons: Vec<Value> = message
+        .buttons
+        .iter()
+        .map(|b| json!({"title": b.title, "payload": b.payload}))
+        .collect();
+    json!({"text": message.text, "buttons": buttons})
+}
+
+/// Reads a consultation message back from a row's payload.
+pub fn message_of(payload: &Value) -> Option<OutboundMessage> {
+    let text = payload.get("text")?.as_str()?.to_string();
+    let buttons = payload
+        .get("buttons")
+        .and_then(Value::as_array)
+        .map(|buttons| {
+            buttons
+                .iter()
+                .filter_map(|b| {
+                    Some(QueryButton {
+                        title: b.get("title")?.as_str()?.to_string(),
+                        payload: b.get("payload")?.as_str()?.to_string(),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(OutboundMessage { text, buttons })
+}
+
+impl ZaloTransport {
+    pub fn new(
+        tokens: Arc<TokenManager>,
+        db: Db,
+        clock: Arc<dyn Clock>,
+        template_id: Option<String>,
+        billable_replies: bool,
+    ) -> ZaloTransport {
+        ZaloTransport {
+            tokens,
+            db,
+            clock,
+            template_id,
+            billable_replies,
+        }
+    }
+
+    async fn window(&self, user_id: &str) -> Result<Window, Outcome> {
+        let user = self
+            .db
+            .zalo_user(user_id)
+            .await
+            .map_err(|err| retry(&ZaloError::from(err)))?;
+        Ok(Window::at(
+            user.map(|u| u.last_interaction_at),
+            self.clock.now(),
+        ))
+    }
+
+    async fn send_row(&self, row: &OutboxRow) -> Outcome {
+        match row.kind.as_str() {
+            KIND_REPLY | KIND_REMINDER => {
+                let Some(message) = message_of(&row.payload) else {
+                    return Outcome::MessageFailed("malformed Zalo message payload".into());
+                };
+                let window = match self.window(&row.chat_id).await {
+                    Ok(window) => window,
+                    Err(outcome) => return outcome,
+                };
+                if !window.allows(self.billable_replies, row.kind == KIND_REMINDER) {
+                    return self.outside_window(row, window).await;
+                }
+                let sent = self.tokens.send_consultation(&row.chat_id, &message).await;
+                self.outcome(row, sent.map(|_| ())).await
+            }
+            KIND_INVITE_USER => {
+                let Some(message) = message_of(&row.payload) else {
+                    return Outcome::MessageFailed("malformed Zalo invitation payload".into());
+                };
+                let window = match self.window(&row.chat_id).await {
+                    Ok(window) => window,
+                    Err(outcome) => return outcome,
+                };
+                if window.allows(self.billable_replies, false) {
+                    match self.tokens.send_consultation(&row.chat_id, &message).await {
+                        // Zalo knows better than our record: fall back on the template.
+                        Err(err) if err.class() == ErrorClass::WindowClosed => {}
+                        sent => return self.outcome(row, sent.map(|_| ())).await,
+                    }
+                }
+                let Some(template_id) = &self.template_id else {
+                    return self.outside_window(row, Window::Closed).await;
+                };
+                let token = row.invitation_token.clone().unwrap_or_default();
+                let data = row
+                    .payload
+                    .get("template_data")
+                    .cloned()
+                    .unwrap_or(json!({}));
+                let sent = self
+                    .tokens
+                    .send_template_to_user(&row.chat_id, template_id, &data, &token)
+                    .await;
+                self.template_outcome(row, sent).await
+            }
+            KIND_INVITE_PHONE => {
+                let Some(template_id) = &self.template_id else {
+                    return Outcome::MessageFailed("ZALO_INVITATION_TEMPLATE_ID is not set".into());
+                };
+                let phone = row
+                    .payload
+                    .get("phone")
+                    .and_then(Value::as_str)
+                    .and_then(|p| PhoneNumber::parse(p).ok());
+                let Some(phone) = phone else {
+                    return Outcome::MessageFailed("the row has no valid phone number".into());
+                };
+                let token = row.invitation_token.clone().unwrap_or_default();
+                let data = row
+                    .payload
+                    .get("template_data")
+                    .cloned()
+                    .unwrap_or(json!({}));
+                let sent = self
+                    .tokens
+                    .send_template_to_phone(&phone, template_id, &data, &token)
+                    .await;
+                let outcome = self.template_outcome(row, sent).await;
+                if !matches!(outcome, Outcome::Retry { .. }) {
+                    self.forget_phone(row).await;
+                }
+                outcome
+            }
+            other => Outcome::MessageFailed(format!("unknown Zalo row kind {other:?}")),
+        }
+    }
+
+    /// A consultation message the window does not allow now: closed means the chat is out of
+    /// reach (recorded); billed without permission means this message is not sent.
+    async fn outside_window(&self, row: &OutboxRow, window: Window) -> Outcome {
+        match window {
+            Window::Closed => {
+                let reason = "the Zalo messaging window is closed";
+                self.record_out_of_reach(row, reason).await;
+                Outcome::ChatUnreachable(reason.into())
+            }
+            _ if row.kind == KIND_REMINDER => {
+                Outcome::MessageFailed("a reminder is sent only in the free window".into())
+            }
+            _ => Outcome::MessageFailed(
+                "the free window has passed and ZALO_BILLABLE_REPLIES is off".into(),
+            ),
+        }
+    }
+
+    async fn template_outcome(
+        &self,
+        row: &OutboxRow,
+        sent: Result<super::Sent, ZaloError>,
+    ) -> Outcome {
+        match sent {
+            Ok(sent) => {
+                if let Some(token) = &row.invitation_token
+                    && let Err(err) = self
+                        .db
+                        .record_zalo_template(token, sent.message_id.as_deref(), self.clock.now())
+                        .await
+                {
+                    // Sent already: the rating still matches by tracking id (the token).
+                    tracing::warn!(%err, "could not record the template's message id");
+                }
+                Outcome::Sent
+            }
+            Err(err) => self.outcome(row, Err(err)).await,
+        }
+    }
+
+    /// Maps a call's result onto the delivery core's rules.
+    async fn outcome(&self, row: &OutboxRow, sent: Result<(), ZaloError>) -> Outcome {
+        let err = match sent {
+            Ok(()) => return Outcome::Sent,
+            Err(err) => err,
+        };
+        match err.class() {
+            ErrorClass::WindowClosed => {
+                self.record_out_of_reach(row, &err.to_string()).await;
+                Outcome::ChatUnreachable(err.to_string())
+            }
+            ErrorClass::Undeliverable => Outcome::ChatUnreachable(err.to_string()),
+            ErrorClass::Permanent => Outcome::MessageFailed(err.to_string()),
+            // The token manager has already refreshed and retried once: a second refusal waits
+            // for the next attempt rather than looping here.
+            _ => retry(&err),
+        }
+    }
+
+    /// Drops the phone number from a row that will not be sent again: numbers are kept only as
+    /// long as delivery needs them.
+    async fn forget_phone(&self, row: &OutboxRow) {
+        let mut payload = row.payload.clone();
+        if let Some(fields) = payload.as_object_mut() {
+            fields.remove("phone");
+        }
+        if let Err(err) = self.db.replace_outbox_payload(row.id, &payload).await {
+            tracing::error!(%err, row = row.id, "could not drop a phone number from the outbox");
+        }
+    }
+
+    async fn record_out_of_reach(&self, row: &OutboxRow, reason: &str) {
+        if let Some(token) = &row.invitation_token
+            && let Err(err) = self
+                .db
+                .mark_zalo_out_of_reach(token, reason, self.clock.now())
+                .await
+        {
+            tracing::error!(%err, "could not record an invitation out of reach on Zalo");
+        }
+    }
+}
+
+fn retry(err: &ZaloError) -> Outcome {
+    Outcome::Retry {
+        after: err.class().suggested_wait(),
+        error: err.to_string(),
+    }
+}
+
+impl Transport for ZaloTransport {
+    fn channel(&self) -> &'static str {
+        super::CHANNEL
+    }
+
+    fn send<'a>(&'a self, row: &'a OutboxRow) -> BoxFuture<'a, Outcome> {
+        Box::pin(self.send_row(row))
+    }
+}
