@@ -63,6 +63,8 @@ demo-progress = Simulating citizens' answers
 ## Admin commands and errors.
 
 migrate-done = The database schema is up to date.
+totals-rebuilt-same = Totals recomputed from the answers: they match the running totals ({ $responses } response rows, { $answers } answer rows, { $invitations } invitation rows).
+totals-rebuilt-changed = Totals recomputed from the answers; the running totals had drifted and are now corrected ({ $responses } response rows, { $answers } answer rows, { $invitations } invitation rows).
 error-label = Error
 error-setting = the setting { $name } = “{ $value }” is not valid: { $expected }
 setting-expect-language = it must be vi or en.

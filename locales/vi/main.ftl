@@ -63,6 +63,8 @@ demo-progress = Mô phỏng người dân trả lời
 ## Lệnh quản trị và lỗi.
 
 migrate-done = Đã cập nhật cấu trúc cơ sở dữ liệu.
+totals-rebuilt-same = Đã tính lại số liệu tổng hợp từ các câu trả lời: khớp với số liệu đang dùng ({ $responses } dòng phản hồi, { $answers } dòng câu trả lời, { $invitations } dòng lời mời).
+totals-rebuilt-changed = Đã tính lại số liệu tổng hợp từ các câu trả lời và sửa chỗ lệch so với số liệu đang dùng ({ $responses } dòng phản hồi, { $answers } dòng câu trả lời, { $invitations } dòng lời mời).
 error-label = Lỗi
 error-setting = thiết lập { $name } = “{ $value }” không hợp lệ: { $expected }
 setting-expect-language = cần là vi hoặc en.
