@@ -16,4 +16,5 @@ mod locales;
 mod officials;
 mod storage;
 mod telegram;
+mod totals;
 mod zalo;

@@ -136,6 +136,7 @@ serve-started = Serving: API at http://{ $addr }, Telegram bot @{ $bot }. Press 
 weekly-title = 📊 SIPAS WEEKLY SUMMARY { $week } ({ $from } – { $to })
 weekly-scope = { $agency } and the units under it
 weekly-counts = Invitations: { $invitations } · Responses: { $responses } (rate { $rate }) · Declined: { $declines } · Undeliverable: { $undeliverable }
+weekly-flagged = ⚑ { $count } responses flagged (one account answering many dossiers, or answers faster than anyone reads): stored, not counted in the index.
 weekly-overall = Overall SIPAS index: { $index }{ $change }{ $margin }
 weekly-up = , up { $points } points
 weekly-down = , down { $points } points

@@ -136,6 +136,7 @@ serve-started = Đang phục vụ: API tại http://{ $addr }, bot Telegram @{ $
 weekly-title = 📊 BÁO CÁO SIPAS TUẦN { $week } ({ $from } – { $to })
 weekly-scope = { $agency } và các đơn vị trực thuộc
 weekly-counts = Lời mời: { $invitations } · Phản hồi: { $responses } (tỷ lệ { $rate }) · Từ chối: { $declines } · Không gửi được: { $undeliverable }
+weekly-flagged = ⚑ { $count } phản hồi bị gắn cờ (một tài khoản trả lời nhiều hồ sơ, hoặc trả lời nhanh hơn tốc độ đọc): vẫn được lưu, không tính vào chỉ số.
 weekly-overall = Chỉ số SIPAS chung: { $index }{ $change }{ $margin }
 weekly-up = , tăng { $points } điểm %
 weekly-down = , giảm { $points } điểm %
