@@ -69,6 +69,7 @@ error-label = Error
 error-setting = the setting { $name } = “{ $value }” is not valid: { $expected }
 setting-expect-language = it must be vi or en.
 setting-expect-positive-days = it must be a positive whole number of days.
+setting-expect-positive-count = it must be a positive whole number.
 error-file = cannot read or write { $path }: { $reason }
 error-flow-syntax = the flow file { $file } has a syntax error: { $reason }
 error-flow-invalid = the flow has { $count } problems (listed above).

@@ -69,6 +69,7 @@ error-label = Lỗi
 error-setting = thiết lập { $name } = “{ $value }” không hợp lệ: { $expected }
 setting-expect-language = cần là vi hoặc en.
 setting-expect-positive-days = cần là số ngày nguyên dương.
+setting-expect-positive-count = cần là số nguyên dương.
 error-file = không đọc/ghi được { $path }: { $reason }
 error-flow-syntax = tệp bộ câu hỏi { $file } sai cú pháp: { $reason }
 error-flow-invalid = bộ câu hỏi có { $count } lỗi (xem ở trên).
