@@ -273,3 +273,80 @@ async fn a_flagged_response_is_kept_out_of_the_index_and_shown_apart() {
         test_db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn a_withdrawal_deletes_the_answers_and_subtracts_them() {
+    for test_db in TestDb::all().await {
+        let db = test_db.open().await;
+        seed_agencies(&db).await;
+        let human = Duration::seconds(6);
+        respond(&db, "HS-1", "chat-a", &SHORT_ALL_FIVE, vn(17, 9), human).await;
+        respond(&db, "HS-2", "chat-a", &SHORT_ALL_ONE, vn(17, 10), human).await;
+        respond(&db, "HS-3", "chat-b", &SHORT_ALL_FIVE, vn(17, 11), human).await;
+        let officials = Officials::new(
+            db.clone(),
+            Arc::new(Locales::load()),
+            Lang::Vi,
+            "sipas-short".into(),
+        );
+        let week = summary::Week::containing(vn(17, 12));
+        let before = officials.summary("P", week, None).await.unwrap();
+        assert_eq!(before.overall.sample, 3, "{}", test_db.name);
+
+        let withdrawn = db
+            .withdraw_chat("test", "chat-a", &Default::default(), vn(18, 9))
+            .await
+            .unwrap();
+        assert_eq!(withdrawn, Some(2), "{}", test_db.name);
+        assert!(!db.chat_has_surveys("test", "chat-a").await.unwrap());
+        let exported: std::collections::BTreeSet<i64> = db
+            .export_rows()
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.response_id)
+            .collect();
+        assert_eq!(
+            exported.len(),
+            1,
+            "{}: only chat-b's answers remain",
+            test_db.name
+        );
+        let (answers_left,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM answers")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(
+            answers_left,
+            SHORT_ALL_FIVE.len() as i64,
+            "{}",
+            test_db.name
+        );
+
+        let after = officials.summary("P", week, None).await.unwrap();
+        assert_eq!(after.overall.sample, 1, "{}", test_db.name);
+        assert_eq!(after.overall.value, Some(1.0), "{}", test_db.name);
+        assert_eq!(after.counts.invitations, 3, "{}", test_db.name);
+        assert_eq!(after.counts.responses, 1, "{}", test_db.name);
+        assert_eq!(after.counts.withdrawn, 2, "{}", test_db.name);
+        let rate = after.response_rate.unwrap();
+        assert!((rate - 1.0 / 3.0).abs() < 1e-9, "{}: {rate}", test_db.name);
+        let running = db.totals_snapshot().await.unwrap();
+        let (_, rebuilt) = db.rebuild_totals().await.unwrap();
+        assert_eq!(rebuilt, running, "{}: subtracted exactly", test_db.name);
+
+        // A withdrawn invitation cannot be answered again.
+        let invitation = db.invitation_for_dossier("HS-1").await.unwrap().unwrap();
+        let conversations = Conversations::new(db.clone());
+        assert!(
+            conversations
+                .open(&invitation.token, "test", "chat-a", Lang::Vi, vn(18, 10))
+                .await
+                .is_err(),
+            "{}",
+            test_db.name
+        );
+        db.close().await;
+        test_db.cleanup().await;
+    }
+}

@@ -87,6 +87,7 @@ tg-welcome = Hello! This is the satisfaction survey for public administrative se
 tg-help =
     Answer by pressing a button, typing a number (5 is Very satisfied, 1 is Very dissatisfied) or typing words such as “satisfied”, “skip”, “back”.
     /cancel: pause; open the survey link again to continue.
+    /xoa: delete the answers you sent.
     /help: show this help.
 tg-no-survey = You have no survey in progress. Please open the link in your notice or scan the QR code on your receipt.
 tg-paused = Paused; your answers are saved. Open the survey link again when convenient to continue.
@@ -138,6 +139,7 @@ weekly-title = 📊 SIPAS WEEKLY SUMMARY { $week } ({ $from } – { $to })
 weekly-scope = { $agency } and the units under it
 weekly-counts = Invitations: { $invitations } · Responses: { $responses } (rate { $rate }) · Declined: { $declines } · Undeliverable: { $undeliverable }
 weekly-flagged = ⚑ { $count } responses flagged (one account answering many dossiers, or answers faster than anyone reads): stored, not counted in the index.
+weekly-withdrawn = { $count } people withdrew their answers (counted as not answered in the response rate).
 weekly-overall = Overall SIPAS index: { $index }{ $change }{ $margin }
 weekly-up = , up { $points } points
 weekly-down = , down { $points } points
@@ -343,3 +345,10 @@ setting-expect-boolean = it must be true or false.
 zalo-typed-option = { $key }. { $label }
 zalo-typed-fallback = You can also type: { $keys }.
 zalo-phone-invalid = The phone number is not valid. Please enter a Vietnamese mobile number, for example 0912 345 678.
+tg-withdraw-confirm = Are you sure you want to delete every answer sent from this chat? Once deleted, they no longer count and cannot be restored.
+tg-withdraw-yes = Delete my answers
+tg-withdraw-no = Keep them
+tg-withdraw-done = Your answers are deleted and no longer linked to this chat. Thank you.
+tg-withdraw-nothing = There are no answers from this chat to delete.
+tg-withdraw-kept = Your answers are kept as they are.
+tg-withdraw-offer = Delete my answers

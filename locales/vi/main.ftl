@@ -87,6 +87,7 @@ tg-welcome = Xin chào Ông/Bà! Đây là kênh khảo sát mức độ hài l�
 tg-help =
     Ông/Bà trả lời bằng cách bấm nút, gõ số (5 là Rất hài lòng, 1 là Rất không hài lòng) hoặc gõ chữ như “hài lòng”, “bỏ qua”, “quay lại”.
     /cancel: tạm dừng, mở lại đường dẫn khảo sát để tiếp tục.
+    /xoa: xóa các câu trả lời Ông/Bà đã gửi.
     /help: xem hướng dẫn này.
 tg-no-survey = Ông/Bà chưa có khảo sát nào đang thực hiện. Vui lòng mở đường dẫn trong thông báo hoặc quét mã QR trên phiếu hẹn.
 tg-paused = Đã tạm dừng và lưu các câu trả lời. Khi thuận tiện, Ông/Bà mở lại đường dẫn khảo sát để tiếp tục.
@@ -138,6 +139,7 @@ weekly-title = 📊 BÁO CÁO SIPAS TUẦN { $week } ({ $from } – { $to })
 weekly-scope = { $agency } và các đơn vị trực thuộc
 weekly-counts = Lời mời: { $invitations } · Phản hồi: { $responses } (tỷ lệ { $rate }) · Từ chối: { $declines } · Không gửi được: { $undeliverable }
 weekly-flagged = ⚑ { $count } phản hồi bị gắn cờ (một tài khoản trả lời nhiều hồ sơ, hoặc trả lời nhanh hơn tốc độ đọc): vẫn được lưu, không tính vào chỉ số.
+weekly-withdrawn = { $count } người đã rút lại câu trả lời (tính là chưa trả lời trong tỷ lệ phản hồi).
 weekly-overall = Chỉ số SIPAS chung: { $index }{ $change }{ $margin }
 weekly-up = , tăng { $points } điểm %
 weekly-down = , giảm { $points } điểm %
@@ -343,3 +345,10 @@ setting-expect-boolean = cần là true hoặc false.
 zalo-typed-option = { $key }. { $label }
 zalo-typed-fallback = Ông/Bà cũng có thể gõ: { $keys }.
 zalo-phone-invalid = Số điện thoại không hợp lệ. Ông/Bà vui lòng nhập số di động Việt Nam, ví dụ 0912 345 678.
+tg-withdraw-confirm = Ông/Bà có chắc muốn xóa toàn bộ câu trả lời đã gửi từ cuộc trò chuyện này không? Sau khi xóa, câu trả lời không còn được tính và không thể khôi phục.
+tg-withdraw-yes = Xóa câu trả lời
+tg-withdraw-no = Không xóa
+tg-withdraw-done = Đã xóa câu trả lời của Ông/Bà và bỏ liên kết với cuộc trò chuyện này. Cảm ơn Ông/Bà.
+tg-withdraw-nothing = Không có câu trả lời nào từ cuộc trò chuyện này để xóa.
+tg-withdraw-kept = Câu trả lời của Ông/Bà được giữ nguyên.
+tg-withdraw-offer = Xóa câu trả lời

@@ -20,6 +20,8 @@ stored_code! {
         Completed = "completed",
         Declined = "declined",
         Undeliverable = "undeliverable",
+        /// The citizen withdrew their answers (`/xoa`): asked, and not counted as answered.
+        Withdrawn = "withdrawn",
     }
 }
 
@@ -103,7 +105,7 @@ impl Db {
     }
 }
 
-/// Sets an invitation's status unless it is completed (a completed response is final); `true`
+/// Sets an invitation's status unless it is completed or withdrawn (both are final); `true`
 /// when it changed. The one statement every status change goes through.
 pub(super) async fn update_invitation_status<'e>(
     executor: impl Executor<'e, Database = Any>,
@@ -112,12 +114,14 @@ pub(super) async fn update_invitation_status<'e>(
     now: DateTime<Utc>,
 ) -> Result<bool, StorageError> {
     let result = sqlx::query(
-        "UPDATE invitations SET status = $1, updated_at = $2 WHERE token = $3 AND status <> $4",
+        "UPDATE invitations SET status = $1, updated_at = $2 WHERE token = $3 AND status <> $4
+         AND status <> $5",
     )
     .bind(status)
     .bind(timestamp(now))
     .bind(token)
     .bind(InvitationStatus::Completed)
+    .bind(InvitationStatus::Withdrawn)
     .execute(executor)
     .await?;
     Ok(result.rows_affected() == 1)

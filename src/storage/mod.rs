@@ -27,6 +27,7 @@ mod subscriptions;
 mod summaries;
 mod totals;
 mod users;
+mod withdrawal;
 pub mod zalo;
 
 pub use agencies::{Agency, AgencyLevel};

@@ -105,7 +105,10 @@ impl Db {
             .invitation(token)
             .await?
             .ok_or(SessionOpenError::UnknownToken)?;
-        if invitation.status == InvitationStatus::Completed {
+        if matches!(
+            invitation.status,
+            InvitationStatus::Completed | InvitationStatus::Withdrawn
+        ) {
             return Err(SessionOpenError::AlreadyCompleted);
         }
         if let Some(mut session) = self.session_for_token(token).await? {

@@ -75,6 +75,7 @@ pub(super) fn count_invitations(counts: &mut Counts, status: InvitationStatus, t
         InvitationStatus::Completed => counts.responses += total,
         InvitationStatus::Declined => counts.declines += total,
         InvitationStatus::Undeliverable => counts.undeliverable += total,
+        InvitationStatus::Withdrawn => counts.withdrawn += total,
         InvitationStatus::Pending | InvitationStatus::Started | InvitationStatus::Postponed => {}
     }
 }

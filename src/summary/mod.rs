@@ -83,6 +83,8 @@ pub struct Counts {
     pub responses: u64,
     pub declines: u64,
     pub undeliverable: u64,
+    /// Answered, then withdrawn by the citizen (`/xoa`): asked and not answered.
+    pub withdrawn: u64,
 }
 
 /// What a summary covers: an agency, its direct units, and every agency code under each.

@@ -119,6 +119,12 @@ fn sections(locales: &Locales, lang: Lang, summary: &WeeklySummary) -> Vec<Strin
         // Shown apart so nobody reads the index as covering them.
         head.push(t("weekly-flagged", &[("count", number(summary.flagged))]));
     }
+    if summary.counts.withdrawn > 0 {
+        head.push(t(
+            "weekly-withdrawn",
+            &[("count", number(summary.counts.withdrawn))],
+        ));
+    }
     let mut sections = vec![head];
 
     let mut factors = vec![t("weekly-factors", &[])];

@@ -35,6 +35,7 @@ impl Telegram {
             Parsed::Command(Command::Start(token)) => {
                 self.on_start(inbound, chat, &token, now).await
             }
+            Parsed::Command(Command::Xoa) => self.ask_withdrawal(inbound, chat, now).await,
             Parsed::Command(Command::Cancel) => match self.active_session(chat).await? {
                 Some(session) => {
                     self.conversations
@@ -166,6 +167,12 @@ impl Telegram {
         let chat = message.chat().id.0;
         let message_id = message.id().0;
         let data = query.data.as_deref().unwrap_or_default();
+        if let Some(handled) = self
+            .on_withdrawal_button(inbound, chat, message_id, query.id.clone(), data, now)
+            .await?
+        {
+            return Ok(handled);
+        }
         if let Some((action, token)) = messages::parse_invitation_data(data) {
             return self
                 .on_invitation_button(inbound, chat, message_id, action, token, now)
@@ -254,7 +261,13 @@ impl Telegram {
                     if let (Some(message_id), Some((q, button))) = (pressed, &pressed_button) {
                         effects.push(answered(&locales, lang, flow, chat, message_id, q, button));
                     }
-                    effects.push(messages::text(chat, flow.outro.get(lang).to_string(), None));
+                    // The closing message offers the withdrawal (issue 10): one button.
+                    let offer = locales.text(lang, "tg-withdraw-offer", &[]);
+                    effects.push(messages::text_with_buttons(
+                        chat,
+                        flow.outro.get(lang).to_string(),
+                        vec![(offer, messages::WITHDRAW_ASK)],
+                    ));
                 }
                 Reply::AlreadyFinished | Reply::StaleButton { .. } => {}
             }

@@ -20,6 +20,10 @@ pub const SEND_DOCUMENT: &str = "send_document";
 pub const INVITE_START: &str = "start";
 pub const INVITE_LATER: &str = "later";
 pub const INVITE_DECLINE: &str = "decline";
+/// Callback data of the withdrawal buttons: offered at the end of a survey, confirmed, kept.
+pub const WITHDRAW_ASK: &str = "wd|ask";
+pub const WITHDRAW_YES: &str = "wd|yes";
+pub const WITHDRAW_NO: &str = "wd|no";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Button {
@@ -82,6 +86,29 @@ pub fn text(chat_id: i64, text: String, token: Option<&str>) -> Outgoing {
             file_name: None,
         },
         token,
+    )
+}
+
+/// A plain message with one row of inline buttons `(label, callback data)`.
+pub fn text_with_buttons(chat_id: i64, text: String, buttons: Vec<(String, &str)>) -> Outgoing {
+    let row = buttons
+        .into_iter()
+        .map(|(label, data)| Button {
+            label,
+            data: data.to_string(),
+        })
+        .collect();
+    outgoing(
+        chat_id,
+        SEND_MESSAGE,
+        Payload {
+            message_id: None,
+            text: Some(text),
+            buttons: vec![row],
+            photo_hex: None,
+            file_name: None,
+        },
+        None,
     )
 }
 

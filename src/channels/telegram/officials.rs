@@ -81,7 +81,9 @@ impl Telegram {
             Command::Subscribe(code) => self.subscribe(inbound, message, &code, now).await,
             Command::Unsubscribe => self.unsubscribe(inbound, message, channel_post, now).await,
             Command::Report => self.report(inbound, message.chat.id.0, now).await,
-            Command::Start(_) | Command::Cancel | Command::Help => self.ignore(inbound, now).await,
+            Command::Start(_) | Command::Cancel | Command::Help | Command::Xoa => {
+                self.ignore(inbound, now).await
+            }
         }
     }
 
