@@ -17,4 +17,5 @@ mod officials;
 mod storage;
 mod telegram;
 mod totals;
+mod withdrawal;
 mod zalo;
