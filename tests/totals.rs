@@ -215,7 +215,7 @@ async fn a_flagged_response_is_kept_out_of_the_index_and_shown_apart() {
             "sipas-short".into(),
         );
         let week = summary::Week::containing(vn(18, 12));
-        let flagged = db.flagged_responses("P", 10).await.unwrap();
+        let flagged = db.flagged_responses(Some("P"), 10).await.unwrap();
         let reasons: Vec<(&str, &str)> = flagged
             .iter()
             .map(|f| (f.dossier_code.as_str(), f.flag.as_str()))

@@ -57,7 +57,7 @@ fn median(values: &mut [f64]) -> Option<f64> {
     }
     values.sort_by(f64::total_cmp);
     let middle = values.len() / 2;
-    Some(if values.len() % 2 == 0 {
+    Some(if values.len().is_multiple_of(2) {
         (values[middle - 1] + values[middle]) / 2.0
     } else {
         values[middle]
@@ -119,26 +119,37 @@ pub(super) async fn judge_and_count(
 }
 
 impl Db {
-    /// The flagged responses in the scope of `agency_code`, newest first, at most `limit`.
+    /// The flagged responses in the scope of `agency_code` (every agency with `None`), newest
+    /// first, at most `limit`.
     pub async fn flagged_responses(
         &self,
-        agency_code: &str,
+        agency_code: Option<&str>,
         limit: i64,
     ) -> Result<Vec<FlaggedResponse>, StorageError> {
-        Ok(sqlx::query_as(
-            "WITH RECURSIVE tree (code) AS (
-                SELECT code FROM agencies WHERE code = $1
-                UNION SELECT a.code FROM agencies a JOIN tree t ON a.parent_code = t.code)
-             SELECT r.id AS response_id, n.agency_code, n.dossier_code, n.procedure_name, r.submitted_at,
-                    r.flag
-             FROM responses r JOIN notices n ON n.dossier_code = r.dossier_code
-             JOIN tree ON tree.code = n.agency_code
-             WHERE r.flag IS NOT NULL ORDER BY r.submitted_at DESC, r.id DESC LIMIT $2",
-        )
-        .bind(agency_code)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
+        const SELECT: &str = "SELECT r.id AS response_id, n.agency_code, n.dossier_code, n.procedure_name,
+             r.submitted_at, r.flag FROM responses r JOIN notices n ON n.dossier_code = r.dossier_code";
+        let rows = match agency_code {
+            Some(code) => {
+                sqlx::query_as(&format!(
+                    "WITH RECURSIVE tree (code) AS (
+                        SELECT code FROM agencies WHERE code = $1
+                        UNION SELECT a.code FROM agencies a JOIN tree t ON a.parent_code = t.code)
+                     {SELECT} JOIN tree ON tree.code = n.agency_code
+                     WHERE r.flag IS NOT NULL ORDER BY r.submitted_at DESC, r.id DESC LIMIT $2"
+                ))
+                .bind(code)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?
+            }
+            None => sqlx::query_as(&format!(
+                "{SELECT} WHERE r.flag IS NOT NULL ORDER BY r.submitted_at DESC, r.id DESC LIMIT $1"
+            ))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?,
+        };
+        Ok(rows)
     }
 
     /// Clears a response's flag: it joins the index and its totals. Audited as `actor`;

@@ -199,13 +199,17 @@ pub(super) async fn count_response(
     pending.write(tx).await
 }
 
+/// One `answer_totals` row: agency, day, procedure, flow version id, question, value, kind,
+/// count.
+pub type AnswerTotal = (String, String, String, i64, String, String, String, i64);
+
 /// Every non-zero total, sorted: what `totals rebuild` compares and tests check.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TotalsSnapshot {
     /// `(agency, day, procedure, flow version id, responses, flagged)`.
     pub responses: Vec<(String, String, String, i64, i64, i64)>,
     /// `(agency, day, procedure, flow version id, question, value, kind, count)`.
-    pub answers: Vec<(String, String, String, i64, String, String, String, i64)>,
+    pub answers: Vec<AnswerTotal>,
     /// `(agency, day, status, count)`.
     pub invitations: Vec<(String, String, String, i64)>,
 }

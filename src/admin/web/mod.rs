@@ -7,6 +7,7 @@
 //! check the session's CSRF token on every form post, so handlers never repeat those checks.
 //! Viewers only read; managers act on their agency subtree; admins on everything.
 
+mod flags;
 mod flows;
 mod login;
 mod pages;
@@ -81,6 +82,8 @@ pub fn router(console: Console) -> Router {
             get(pages::subscriptions).post(pages::issue_code),
         )
         .route("/admin/audit", get(pages::audit))
+        .route("/admin/flags", get(flags::list))
+        .route("/admin/flags/{id}/clear", post(flags::clear))
         .layer(map_response_with_state(console.clone(), error_page))
         .with_state(console)
 }
@@ -114,6 +117,7 @@ impl Console {
                             a href="/admin/agencies" { (self.text("admin-nav-agencies")) } " "
                             a href="/admin/subscriptions" { (self.text("admin-nav-subscriptions")) } " "
                             a href="/admin/audit" { (self.text("admin-nav-audit")) } " "
+                            a href="/admin/flags" { (self.text("admin-nav-flags")) } " "
                             span class="who" {
                                 (signed.user.login) " ("
                                 (self.text(&format!("admin-role-{}", signed.user.role.code())))
