@@ -1,7 +1,7 @@
-//! SIPAS summaries for officials, pure: from the answer rows of a scope (an agency and every
-//! unit under it) over a period (a week, month, quarter or year) to every figure the message,
-//! the chart, the JSON and the XLSX show. It does no I/O, so where the rows come from (raw
-//! answers today, running totals later) does not change it.
+//! SIPAS summaries for officials, pure: from a scope's counts (an agency and every unit under
+//! it) over a period (a week, month, quarter or year) to every figure the message, the chart, the
+//! JSON and the XLSX show. It does no I/O: storage reads the counts from the running totals
+//! ([`PeriodTotals`]), and [`build_period`] computes the same counts from answer rows.
 //!
 //! Figures follow the method in ../shared/sipas-method.md through [`crate::scoring`]; a change is
 //! this period's index minus the previous one's, in percentage points; the trend is the last
