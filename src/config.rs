@@ -107,6 +107,10 @@ pub fn parse_config_file(text: &str) -> Result<Vec<(String, String)>, usize> {
     Ok(pairs)
 }
 
+/// One chat answering more dossiers than this in 30 days has its responses flagged (the same
+/// default as `storage::Integrity`, which the configuration layer may not name).
+pub const DEFAULT_INTEGRITY_MAX_DOSSIERS_PER_CHAT: u32 = 5;
+
 /// The settings every command shares.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -153,7 +157,7 @@ impl Settings {
                 })?,
         };
         let integrity_max_dossiers_per_chat = match get("INTEGRITY_MAX_DOSSIERS_PER_CHAT") {
-            None => crate::storage::Integrity::default().max_dossiers_per_chat,
+            None => DEFAULT_INTEGRITY_MAX_DOSSIERS_PER_CHAT,
             Some(text) => text
                 .trim()
                 .parse::<u32>()

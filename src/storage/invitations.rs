@@ -105,7 +105,7 @@ impl Db {
     }
 }
 
-/// Sets an invitation's status unless it is completed or withdrawn (both are final); `true`
+/// Sets an invitation's status unless it is completed (a completed response is final); `true`
 /// when it changed. The one statement every status change goes through.
 pub(super) async fn update_invitation_status<'e>(
     executor: impl Executor<'e, Database = Any>,
@@ -114,14 +114,12 @@ pub(super) async fn update_invitation_status<'e>(
     now: DateTime<Utc>,
 ) -> Result<bool, StorageError> {
     let result = sqlx::query(
-        "UPDATE invitations SET status = $1, updated_at = $2 WHERE token = $3 AND status <> $4
-         AND status <> $5",
+        "UPDATE invitations SET status = $1, updated_at = $2 WHERE token = $3 AND status <> $4",
     )
     .bind(status)
     .bind(timestamp(now))
     .bind(token)
     .bind(InvitationStatus::Completed)
-    .bind(InvitationStatus::Withdrawn)
     .execute(executor)
     .await?;
     Ok(result.rows_affected() == 1)
