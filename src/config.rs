@@ -107,6 +107,10 @@ pub fn parse_config_file(text: &str) -> Result<Vec<(String, String)>, usize> {
     Ok(pairs)
 }
 
+/// One chat answering more dossiers than this in 30 days has its responses flagged (the same
+/// default as `storage::Integrity`, which the configuration layer may not name).
+pub const DEFAULT_INTEGRITY_MAX_DOSSIERS_PER_CHAT: u32 = 5;
+
 /// The settings every command shares.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -115,6 +119,9 @@ pub struct Settings {
     pub lang: Lang,
     pub flow: String,
     pub invitation_ttl_days: i64,
+    /// More dossiers than this answered from one chat in 30 days are flagged
+    /// (`INTEGRITY_MAX_DOSSIERS_PER_CHAT`, default 5).
+    pub integrity_max_dossiers_per_chat: u32,
 }
 
 impl Settings {
@@ -149,11 +156,25 @@ impl Settings {
                     expected: "setting-expect-positive-days",
                 })?,
         };
+        let integrity_max_dossiers_per_chat = match get("INTEGRITY_MAX_DOSSIERS_PER_CHAT") {
+            None => DEFAULT_INTEGRITY_MAX_DOSSIERS_PER_CHAT,
+            Some(text) => text
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|count| *count > 0)
+                .ok_or(SettingError {
+                    name: "INTEGRITY_MAX_DOSSIERS_PER_CHAT",
+                    value: text.clone(),
+                    expected: "setting-expect-positive-count",
+                })?,
+        };
         Ok(Settings {
             database_url: Secret::new(database_url),
             lang,
             flow: get("SIPAS_FLOW").unwrap_or_else(|| DEFAULT_FLOW.to_string()),
             invitation_ttl_days,
+            integrity_max_dossiers_per_chat,
         })
     }
 }
@@ -169,6 +190,7 @@ mod tests {
         assert_eq!(settings.lang, Lang::Vi);
         assert_eq!(settings.flow, "sipas-full");
         assert_eq!(settings.invitation_ttl_days, 7);
+        assert_eq!(settings.integrity_max_dossiers_per_chat, 5);
     }
 
     #[test]
@@ -180,6 +202,11 @@ mod tests {
         let err =
             Settings::from_lookup(|name| (name == "SIPAS_LANG").then(|| "fr".into())).unwrap_err();
         assert_eq!(err.name, "SIPAS_LANG");
+        let err = Settings::from_lookup(|name| {
+            (name == "INTEGRITY_MAX_DOSSIERS_PER_CHAT").then(|| "nhiều".into())
+        })
+        .unwrap_err();
+        assert_eq!(err.name, "INTEGRITY_MAX_DOSSIERS_PER_CHAT");
     }
 
     #[test]

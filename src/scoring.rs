@@ -61,6 +61,17 @@ pub struct Scorecard {
 
 /// Scores `ratings` against the criteria; ratings of unknown questions are ignored.
 pub fn score(factors: &[FactorSpec], criteria: &[Criterion], ratings: &[Rating]) -> Scorecard {
+    let counted: Vec<(&Rating, u64)> = ratings.iter().map(|rating| (rating, 1)).collect();
+    score_counts(factors, criteria, &counted)
+}
+
+/// Scores ratings given with how many respondents gave each (running totals store counts, not
+/// one row per answer); the same method as [`score`].
+pub fn score_counts(
+    factors: &[FactorSpec],
+    criteria: &[Criterion],
+    ratings: &[(&Rating, u64)],
+) -> Scorecard {
     let criteria: Vec<CriterionScore> = criteria
         .iter()
         .map(|criterion| {
@@ -74,16 +85,19 @@ pub fn score(factors: &[FactorSpec], criteria: &[Criterion], ratings: &[Rating])
                 mean: None,
             };
             let mut sum = 0u64;
-            for rating in ratings.iter().filter(|r| r.question == criterion.question) {
+            for (rating, count) in ratings
+                .iter()
+                .filter(|(r, _)| r.question == criterion.question)
+            {
                 match rating.level {
                     Some(level @ 1..=5) => {
-                        score.answered += 1;
-                        sum += u64::from(level);
+                        score.answered += count;
+                        sum += u64::from(level) * count;
                         if level >= 4 {
-                            score.satisfied += 1;
+                            score.satisfied += count;
                         }
                     }
-                    _ => score.skipped += 1,
+                    _ => score.skipped += count,
                 }
             }
             if score.answered > 0 {

@@ -373,7 +373,13 @@ async fn wait_for_signal() {
 /// Starts everything; returns once the HTTP listener is bound and Telegram answered `getMe`.
 pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Running, AppError> {
     crate::metrics::install();
-    let db = crate::startup::open_store(settings.base.database_url.expose()).await?;
+    let integrity = crate::storage::Integrity {
+        max_dossiers_per_chat: settings.base.integrity_max_dossiers_per_chat,
+        ..crate::storage::Integrity::default()
+    };
+    let db = crate::startup::open_store(settings.base.database_url.expose())
+        .await?
+        .with_integrity(integrity);
     let locales = Arc::new(Locales::load());
     let bot = match &settings.telegram_token {
         Some(token) => Some(connect_bot(&settings, token).await?),

@@ -1542,3 +1542,72 @@ async fn accounts_sessions_and_assignments_behave_alike_on_both_backends() {
         test_db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn admins_review_flagged_responses_and_clear_a_flag_with_an_audit_entry() {
+    let harness = Harness::start().await;
+    seed(&harness).await;
+    let (status, invitation) = harness
+        .post_notice(common::server::notice_body("HS-CỜ"))
+        .await;
+    assert_eq!(status, 201, "{invitation}");
+    let token = invitation["token"].as_str().unwrap();
+    // Every answer at the same instant: faster than anyone reads, so flagged.
+    let now = harness.clock.now();
+    let conversations = Conversations::new(harness.db.clone());
+    let mut session = conversations
+        .open(token, "test", "chat-nhanh", Lang::Vi, now)
+        .await
+        .unwrap()
+        .session;
+    for answer in ["5", "4", "3", "4", "không", "4", "bỏ qua"] {
+        session = conversations
+            .input(&session, &Input::Text(answer.into()), now)
+            .await
+            .unwrap()
+            .session;
+    }
+    assert!(session.state.finished);
+
+    let mut viewer = Browser::new(&harness.base);
+    viewer.sign_in("viewer", "viewer-mật-khẩu").await;
+    assert_eq!(viewer.get("/admin/flags").await.status, 403);
+
+    let mut admin = Browser::new(&harness.base);
+    admin.sign_in("admin", "admin-mật-khẩu").await;
+    let page = admin.get("/admin/flags").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("HS-CỜ"), "{}", page.body);
+    assert!(
+        page.body.contains("Trả lời nhanh hơn tốc độ đọc"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("chat-nhanh"), "no chat id on the page");
+    let flagged = harness.db.flagged_responses(None, 10).await.unwrap();
+    assert_eq!(flagged.len(), 1);
+    let csrf = Browser::csrf(&page);
+    let cleared = admin
+        .post(
+            &format!("/admin/flags/{}/clear", flagged[0].response_id),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(cleared.status, 200);
+    assert!(cleared.body.contains("Đã gỡ cờ"), "{}", cleared.body);
+    assert!(
+        harness
+            .db
+            .flagged_responses(None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let audit = harness.db.audit_log(20).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "flag.clear" && e.actor == "admin" && e.target == "HS-CỜ")
+    );
+    harness.finish().await;
+}

@@ -17,5 +17,7 @@ mod locales;
 mod officials;
 mod storage;
 mod telegram;
+mod totals;
+mod withdrawal;
 mod zalo;
 mod zalo_flow;

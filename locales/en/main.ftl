@@ -64,10 +64,13 @@ demo-progress = Simulating citizens' answers
 ## Admin commands and errors.
 
 migrate-done = The database schema is up to date.
+totals-rebuilt-same = Totals recomputed from the answers: they match the running totals ({ $responses } response rows, { $answers } answer rows, { $invitations } invitation rows).
+totals-rebuilt-changed = Totals recomputed from the answers; the running totals had drifted and are now corrected ({ $responses } response rows, { $answers } answer rows, { $invitations } invitation rows).
 error-label = Error
 error-setting = the setting { $name } = “{ $value }” is not valid: { $expected }
 setting-expect-language = it must be vi or en.
 setting-expect-positive-days = it must be a positive whole number of days.
+setting-expect-positive-count = it must be a positive whole number.
 error-file = cannot read or write { $path }: { $reason }
 error-flow-syntax = the flow file { $file } has a syntax error: { $reason }
 error-flow-invalid = the flow has { $count } problems (listed above).
@@ -85,6 +88,7 @@ tg-welcome = Hello! This is the satisfaction survey for public administrative se
 tg-help =
     Answer by pressing a button, typing a number (5 is Very satisfied, 1 is Very dissatisfied) or typing words such as “satisfied”, “skip”, “back”.
     /cancel: pause; open the survey link again to continue.
+    /xoa: delete the answers you sent.
     /help: show this help.
 tg-no-survey = You have no survey in progress. Please open the link in your notice or scan the QR code on your receipt.
 tg-paused = Paused; your answers are saved. Open the survey link again when convenient to continue.
@@ -138,6 +142,8 @@ serve-started = Serving: API at http://{ $addr }, Telegram bot @{ $bot }. Press 
 weekly-title = 📊 SIPAS WEEKLY SUMMARY { $week } ({ $from } – { $to })
 weekly-scope = { $agency } and the units under it
 weekly-counts = Invitations: { $invitations } · Responses: { $responses } (rate { $rate }) · Declined: { $declines } · Undeliverable: { $undeliverable }
+weekly-flagged = ⚑ { $count } responses flagged (one account answering many dossiers, or answers faster than anyone reads): stored, not counted in the index.
+weekly-withdrawn = { $count } people withdrew their answers (counted as not answered in the response rate).
 weekly-overall = Overall SIPAS index: { $index }{ $change }{ $margin }
 weekly-up = , up { $points } points
 weekly-down = , down { $points } points
@@ -372,3 +378,23 @@ zalo-stale-button = That question has already been answered. Please answer the c
 zalo-invitation = Your dossier “{ $procedure }” at { $agency } has been completed. Please take 1–2 minutes to tell us how satisfied you are. Your answers are confidential and help the agency serve you better.
 zalo-button-start = Start the survey
 zalo-reminder = A reminder about the satisfaction survey. Please continue where you left off.
+tg-withdraw-confirm = Are you sure you want to delete every answer sent from this chat? Once deleted, they no longer count and cannot be restored.
+tg-withdraw-yes = Delete my answers
+tg-withdraw-no = Keep them
+tg-withdraw-done = Your answers are deleted and no longer linked to this chat. Thank you.
+tg-withdraw-nothing = There are no answers from this chat to delete.
+tg-withdraw-kept = Your answers are kept as they are.
+tg-withdraw-offer = Delete my answers
+admin-nav-flags = Flagged responses
+admin-flags-title = Flagged responses
+admin-flags-help = These responses are stored but not counted in the index. Clear a flag once you have checked that the response is genuine; clearing is written to the audit log.
+admin-flags-none = No response is flagged.
+admin-flag-dossier = Dossier
+admin-flag-procedure = Procedure
+admin-flag-day = Day
+admin-flag-reason = Reason
+admin-flag-many-dossiers = One account answered too many dossiers in 30 days
+admin-flag-too-fast = Answered faster than anyone reads
+admin-flag-clear = Clear the flag
+admin-flag-cleared = Flag cleared: the response counts in the index.
+admin-flag-not-found = This response is no longer flagged.

@@ -64,10 +64,13 @@ demo-progress = Mô phỏng người dân trả lời
 ## Lệnh quản trị và lỗi.
 
 migrate-done = Đã cập nhật cấu trúc cơ sở dữ liệu.
+totals-rebuilt-same = Đã tính lại số liệu tổng hợp từ các câu trả lời: khớp với số liệu đang dùng ({ $responses } dòng phản hồi, { $answers } dòng câu trả lời, { $invitations } dòng lời mời).
+totals-rebuilt-changed = Đã tính lại số liệu tổng hợp từ các câu trả lời và sửa chỗ lệch so với số liệu đang dùng ({ $responses } dòng phản hồi, { $answers } dòng câu trả lời, { $invitations } dòng lời mời).
 error-label = Lỗi
 error-setting = thiết lập { $name } = “{ $value }” không hợp lệ: { $expected }
 setting-expect-language = cần là vi hoặc en.
 setting-expect-positive-days = cần là số ngày nguyên dương.
+setting-expect-positive-count = cần là số nguyên dương.
 error-file = không đọc/ghi được { $path }: { $reason }
 error-flow-syntax = tệp bộ câu hỏi { $file } sai cú pháp: { $reason }
 error-flow-invalid = bộ câu hỏi có { $count } lỗi (xem ở trên).
@@ -85,6 +88,7 @@ tg-welcome = Xin chào Ông/Bà! Đây là kênh khảo sát mức độ hài l�
 tg-help =
     Ông/Bà trả lời bằng cách bấm nút, gõ số (5 là Rất hài lòng, 1 là Rất không hài lòng) hoặc gõ chữ như “hài lòng”, “bỏ qua”, “quay lại”.
     /cancel: tạm dừng, mở lại đường dẫn khảo sát để tiếp tục.
+    /xoa: xóa các câu trả lời Ông/Bà đã gửi.
     /help: xem hướng dẫn này.
 tg-no-survey = Ông/Bà chưa có khảo sát nào đang thực hiện. Vui lòng mở đường dẫn trong thông báo hoặc quét mã QR trên phiếu hẹn.
 tg-paused = Đã tạm dừng và lưu các câu trả lời. Khi thuận tiện, Ông/Bà mở lại đường dẫn khảo sát để tiếp tục.
@@ -138,6 +142,8 @@ serve-started = Đang phục vụ: API tại http://{ $addr }, bot Telegram @{ $
 weekly-title = 📊 BÁO CÁO SIPAS TUẦN { $week } ({ $from } – { $to })
 weekly-scope = { $agency } và các đơn vị trực thuộc
 weekly-counts = Lời mời: { $invitations } · Phản hồi: { $responses } (tỷ lệ { $rate }) · Từ chối: { $declines } · Không gửi được: { $undeliverable }
+weekly-flagged = ⚑ { $count } phản hồi bị gắn cờ (một tài khoản trả lời nhiều hồ sơ, hoặc trả lời nhanh hơn tốc độ đọc): vẫn được lưu, không tính vào chỉ số.
+weekly-withdrawn = { $count } người đã rút lại câu trả lời (tính là chưa trả lời trong tỷ lệ phản hồi).
 weekly-overall = Chỉ số SIPAS chung: { $index }{ $change }{ $margin }
 weekly-up = , tăng { $points } điểm %
 weekly-down = , giảm { $points } điểm %
@@ -372,3 +378,23 @@ zalo-stale-button = Câu hỏi đó đã được trả lời. Mời Ông/Bà tr
 zalo-invitation = Kính báo Ông/Bà: hồ sơ “{ $procedure }” tại { $agency } đã giải quyết xong. Ông/Bà vui lòng dành 1–2 phút cho biết mức độ hài lòng. Ý kiến được giữ kín và giúp cơ quan phục vụ tốt hơn.
 zalo-button-start = Bắt đầu khảo sát
 zalo-reminder = Kính nhắc Ông/Bà về khảo sát mức độ hài lòng. Mời Ông/Bà trả lời tiếp.
+tg-withdraw-confirm = Ông/Bà có chắc muốn xóa toàn bộ câu trả lời đã gửi từ cuộc trò chuyện này không? Sau khi xóa, câu trả lời không còn được tính và không thể khôi phục.
+tg-withdraw-yes = Xóa câu trả lời
+tg-withdraw-no = Không xóa
+tg-withdraw-done = Đã xóa câu trả lời của Ông/Bà và bỏ liên kết với cuộc trò chuyện này. Cảm ơn Ông/Bà.
+tg-withdraw-nothing = Không có câu trả lời nào từ cuộc trò chuyện này để xóa.
+tg-withdraw-kept = Câu trả lời của Ông/Bà được giữ nguyên.
+tg-withdraw-offer = Xóa câu trả lời
+admin-nav-flags = Phản hồi bị gắn cờ
+admin-flags-title = Phản hồi bị gắn cờ
+admin-flags-help = Các phản hồi này được lưu nhưng không tính vào chỉ số. Gỡ cờ khi đã kiểm tra và thấy phản hồi là thật; việc gỡ cờ được ghi vào nhật ký.
+admin-flags-none = Không có phản hồi nào bị gắn cờ.
+admin-flag-dossier = Hồ sơ
+admin-flag-procedure = Thủ tục
+admin-flag-day = Ngày
+admin-flag-reason = Lý do
+admin-flag-many-dossiers = Một tài khoản trả lời quá nhiều hồ sơ trong 30 ngày
+admin-flag-too-fast = Trả lời nhanh hơn tốc độ đọc
+admin-flag-clear = Gỡ cờ
+admin-flag-cleared = Đã gỡ cờ: phản hồi được tính vào chỉ số.
+admin-flag-not-found = Phản hồi này không còn bị gắn cờ.

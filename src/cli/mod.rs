@@ -8,6 +8,7 @@ mod flow;
 mod notice;
 mod subscription;
 mod summary;
+mod totals;
 
 use crate::config::Settings;
 use crate::error::AppError;
@@ -57,6 +58,9 @@ pub enum Command {
     Subscription(subscription::SubscriptionCommand),
     /// The weekly SIPAS summary of an agency and its units.
     Summary(summary::SummaryArgs),
+    /// The running totals summaries are read from.
+    #[command(subcommand)]
+    Totals(totals::TotalsCommand),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -128,6 +132,7 @@ async fn dispatch(cli: Cli, locales: &Locales) -> Result<ExitCode, AppError> {
                     subscription::run(command, &settings, locales).await
                 }
                 Command::Summary(args) => summary::run(args, &settings, locales).await,
+                Command::Totals(command) => totals::run(command, &settings, locales).await,
                 Command::Migrate => {
                     let db = Db::open(settings.database_url.expose()).await?;
                     db.close().await;

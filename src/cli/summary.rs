@@ -5,7 +5,7 @@ use crate::config::Settings;
 use crate::error::AppError;
 use crate::i18n::Locales;
 use crate::officials::{Officials, OfficialsError};
-use crate::summary::{self, Options, Period, TREND_PERIODS, Week};
+use crate::summary::{self, Options, Period, Week};
 use clap::{Args, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
@@ -70,26 +70,14 @@ pub async fn run(
         settings.lang,
         settings.flow.clone(),
     );
-    let scope = weekly.scope(&args.agency).await.map_err(app_error)?;
-    let flow = db
-        .latest_flow(&settings.flow)
-        .await?
-        .ok_or_else(|| AppError::UnknownFlow(settings.flow.clone()))?
-        .flow;
-    let first = period.last(TREND_PERIODS)[0];
-    let rows = db
-        .summary_rows(&scope.codes, first.start(), period.end())
-        .await?;
-    let counts = db
-        .invitation_counts(&scope.codes, period.start(), period.end())
-        .await?;
-    db.close().await;
     let options = Options {
         points_max: args.points_max,
         procedure_min_responses: args.procedure_min_responses,
     };
-    let summary =
-        summary::build_period(&flow, settings.lang, &scope, period, &rows, counts, options);
+    let summary = weekly
+        .period_summary(&args.agency, period, options)
+        .await
+        .map_err(app_error)?;
     let bytes = match args.format {
         SummaryFormat::Text => format!(
             "{}\n",
@@ -105,10 +93,7 @@ pub async fn run(
             summary::chart::png_with_target(locales, settings.lang, &summary, target)
         }
         SummaryFormat::Xlsx => {
-            let in_period: Vec<summary::AnswerRow> = rows
-                .into_iter()
-                .filter(|r| period.contains(r.submitted_at))
-                .collect();
+            let in_period = db.period_answer_rows(&args.agency, period).await?;
             summary::xlsx::workbook(locales, settings.lang, &summary, &in_period).map_err(
                 |err| AppError::Io {
                     path: "xlsx".to_string(),
@@ -117,6 +102,7 @@ pub async fn run(
             )?
         }
     };
+    db.close().await;
     let written = match &args.output {
         Some(path) => std::fs::write(path, &bytes).map_err(|err| (super::display_path(path), err)),
         None => std::io::stdout()

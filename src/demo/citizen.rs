@@ -30,7 +30,7 @@ impl<'a> Citizen<'a> {
         &mut self,
         conversations: &Conversations,
         mut session: Session,
-        now: DateTime<Utc>,
+        mut now: DateTime<Utc>,
     ) -> Result<(), ConversationError> {
         let flow = conversations.flow(session.flow_version_id).await?;
         // A bounded loop: a survey has a few dozen questions, with some retries and back-steps.
@@ -45,6 +45,8 @@ impl<'a> Citizen<'a> {
             } else {
                 self.input_for(&flow, question)
             };
+            // A person reads each question for a few seconds; instant answers would be flagged.
+            now += chrono::Duration::seconds(self.rng.gen_range(3..20));
             let turn = conversations.input(&session, &input, now).await?;
             session = turn.session;
             if matches!(turn.reply, Reply::Finished | Reply::AlreadyFinished) {

@@ -2,7 +2,7 @@
 //! carry a summary (its text and its chart), and `/report` for a subscribed chat.
 
 use super::{OfficialMessage, Officials, OfficialsError};
-use crate::summary::{self, Scope, Week, WeeklySummary};
+use crate::summary::{self, Options, Period, Scope, Week, WeeklySummary};
 use chrono::{DateTime, Utc};
 
 impl Officials {
@@ -32,33 +32,44 @@ impl Officials {
         week: Week,
         points_max: Option<f64>,
     ) -> Result<WeeklySummary, OfficialsError> {
-        Ok(self
-            .summary_with_rows(agency_code, week, points_max)
-            .await?
-            .0)
+        let options = Options {
+            points_max,
+            ..Options::default()
+        };
+        self.period_summary(agency_code, week.into(), options).await
     }
 
-    /// The summary and the week's answer rows it was computed from.
+    /// The summary of any period for an agency's scope, from the running totals: its cost
+    /// depends on the number of agencies and days, not on the number of answers.
+    pub async fn period_summary(
+        &self,
+        agency_code: &str,
+        period: Period,
+        options: Options,
+    ) -> Result<WeeklySummary, OfficialsError> {
+        let flow = self.flow().await?;
+        let scope = self.scope(agency_code).await?;
+        let totals = self.db.period_totals(&scope.code, period).await?;
+        let counts = self
+            .db
+            .period_invitation_counts(&scope.code, period)
+            .await?;
+        Ok(summary::build_totals(
+            &flow, self.lang, &scope, period, &totals, counts, options,
+        ))
+    }
+
+    /// The summary and the week's answer rows, for the XLSX export of every answer (the only
+    /// summary path that reads answer rows, and only when a subscription asks for the file).
     pub async fn summary_with_rows(
         &self,
         agency_code: &str,
         week: Week,
         points_max: Option<f64>,
     ) -> Result<(WeeklySummary, Vec<summary::AnswerRow>), OfficialsError> {
-        let flow = self.flow().await?;
-        let scope = self.scope(agency_code).await?;
-        let from = week.previous().previous().previous().start();
-        let rows = self.db.summary_rows(&scope.codes, from, week.end()).await?;
-        let counts = self
-            .db
-            .invitation_counts(&scope.codes, week.start(), week.end())
-            .await?;
-        let summary = summary::build(&flow, self.lang, &scope, week, &rows, counts, points_max);
-        let week_rows = rows
-            .into_iter()
-            .filter(|r| r.submitted_at >= week.start() && r.submitted_at < week.end())
-            .collect();
-        Ok((summary, week_rows))
+        let summary = self.summary(agency_code, week, points_max).await?;
+        let rows = self.db.period_answer_rows(agency_code, week.into()).await?;
+        Ok((summary, rows))
     }
 
     /// The message and the chart of a summary.

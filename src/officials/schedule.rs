@@ -65,11 +65,15 @@ impl Officials {
         subscription: &Subscription,
         week: Week,
     ) -> Result<Vec<OfficialMessage>, OfficialsError> {
-        let (summary, rows) = self
-            .summary_with_rows(&subscription.agency_code, week, subscription.points_max)
+        let summary = self
+            .summary(&subscription.agency_code, week, subscription.points_max)
             .await?;
         let mut messages = self.summary_messages(&summary);
         if subscription.xlsx {
+            let rows = self
+                .db
+                .period_answer_rows(&subscription.agency_code, week.into())
+                .await?;
             match summary::xlsx::workbook(&self.locales, self.lang, &summary, &rows) {
                 Ok(bytes) => messages.push(OfficialMessage::Attachment {
                     file_name: format!("sipas-{}-{}.xlsx", summary.agency_code, summary.week),

@@ -20,6 +20,8 @@ stored_code! {
         Completed = "completed",
         Declined = "declined",
         Undeliverable = "undeliverable",
+        /// The citizen withdrew their answers (`/xoa`): asked, and not counted as answered.
+        Withdrawn = "withdrawn",
     }
 }
 

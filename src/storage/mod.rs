@@ -13,6 +13,7 @@ mod audit;
 mod chats;
 mod columns;
 mod export;
+mod flags;
 mod flows;
 mod inbound;
 mod invitations;
@@ -25,7 +26,9 @@ mod sessions;
 mod stats;
 mod subscriptions;
 mod summaries;
+mod totals;
 mod users;
+mod withdrawal;
 pub mod zalo;
 mod zalo_reach;
 
@@ -33,6 +36,7 @@ pub use agencies::{Agency, AgencyLevel};
 pub use audit::AuditEntry;
 pub use codes::UnknownCode;
 pub use export::ExportRow;
+pub use flags::{FlaggedResponse, Integrity, MANY_DOSSIERS, TOO_FAST};
 pub use flows::StoredFlow;
 pub use invitations::{Invitation, InvitationStatus, new_token};
 pub use lifecycle::{FlowStatus, FlowVersionInfo, LifecycleError};
@@ -44,6 +48,7 @@ pub use sessions::{OpenSession, Progress, Session, SessionOpenError, SessionStat
 pub use stats::{AgencyCounts, StoredRating};
 pub use subscriptions::{RedeemError, Subscription, SubscriptionCode, new_code, normalize_code};
 pub use summaries::ResponseFacts;
+pub use totals::TotalsSnapshot;
 pub use users::{Account, LiveSession, Role, User};
 pub use zalo_reach::ZaloUser;
 
@@ -110,6 +115,8 @@ impl From<sqlx::Error> for StorageError {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// The thresholds responses are judged by when they complete.
+    integrity: Integrity,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -158,7 +165,11 @@ impl Db {
                 .await
                 .map_err(|err| StorageError::Connect(one_line(&err)))?;
         }
-        Ok(Db { pool, backend })
+        Ok(Db {
+            pool,
+            backend,
+            integrity: Integrity::default(),
+        })
     }
 
     /// Connects and runs the migrations: what every command does at start-up.
@@ -178,6 +189,16 @@ impl Db {
             .run(&self.pool)
             .await
             .map_err(|err| StorageError::Migrate(one_line(&err)))
+    }
+
+    /// Judges responses by `integrity` from now on (set from the configuration at start-up).
+    pub fn with_integrity(mut self, integrity: Integrity) -> Db {
+        self.integrity = integrity;
+        self
+    }
+
+    pub fn integrity(&self) -> Integrity {
+        self.integrity
     }
 
     pub fn backend(&self) -> Backend {

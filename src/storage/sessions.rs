@@ -4,6 +4,7 @@
 
 use super::codes::stored_code;
 use super::columns::{LangCode, StateJson};
+use super::flags::judge_and_count;
 use super::invitations::update_invitation_status;
 use super::outbox::{Effects, apply_effects};
 use super::{Db, Invitation, InvitationStatus, StorageError, timestamp};
@@ -104,7 +105,10 @@ impl Db {
             .invitation(token)
             .await?
             .ok_or(SessionOpenError::UnknownToken)?;
-        if invitation.status == InvitationStatus::Completed {
+        if matches!(
+            invitation.status,
+            InvitationStatus::Completed | InvitationStatus::Withdrawn
+        ) {
             return Err(SessionOpenError::AlreadyCompleted);
         }
         if let Some(mut session) = self.session_for_token(token).await? {
@@ -266,8 +270,8 @@ impl Db {
         for (position, given) in state.answers.iter().enumerate().skip(kept) {
             let question = flow.question(&given.question);
             sqlx::query(
-                "INSERT INTO answers (session_id, position, question_id, flow_version_id, factor, kind, value, level, skipped)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                "INSERT INTO answers (session_id, position, question_id, flow_version_id, factor, kind, value, level, skipped,
+                 answered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             )
             .bind(session.id)
             .bind(position as i64)
@@ -278,6 +282,7 @@ impl Db {
             .bind(given.answer.export_value())
             .bind(given.answer.scale().map(i64::from))
             .bind(i64::from(given.answer == survey::Answer::Skipped))
+            .bind(timestamp(now))
             .execute(&mut *tx)
             .await?;
         }
@@ -285,7 +290,7 @@ impl Db {
             tx.commit().await?;
             return Ok(Progress::Saved);
         }
-        sqlx::query(
+        let recorded = sqlx::query(
             "INSERT INTO responses (session_id, flow_version_id, dossier_code, channel, submitted_at)
              SELECT s.id, s.flow_version_id, i.dossier_code, s.channel, $1
              FROM survey_sessions s JOIN invitations i ON i.token = s.invitation_token WHERE s.id = $2
@@ -294,9 +299,19 @@ impl Db {
         .bind(timestamp(now))
         .bind(session.id)
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected();
         update_invitation_status(&mut *tx, &session.token, InvitationStatus::Completed, now)
             .await?;
+        if recorded == 1 {
+            // Judged and counted in this transaction: the totals always match the responses.
+            let (response_id,): (i64,) =
+                sqlx::query_as("SELECT id FROM responses WHERE session_id = $1")
+                    .bind(session.id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            judge_and_count(&mut tx, self.integrity, response_id, session.id, now).await?;
+        }
         tx.commit().await?;
         Ok(Progress::Completed)
     }

@@ -1,5 +1,6 @@
-//! Figures for summaries: scale ratings of completed responses and invitation counts per agency.
-//! Aggregation happens in [`crate::scoring`] and [`crate::report`]; this only reads rows.
+//! Figures for the demo's report and the console's agency page: scale ratings of completed
+//! responses, and invitation and response counts per agency, the counts read from the running
+//! totals. Aggregation happens in [`crate::scoring`] and [`crate::report`].
 
 use super::columns::Level;
 use super::summaries::count_invitations;
@@ -44,11 +45,12 @@ impl Db {
     pub async fn responses_by_agency_and_version(
         &self,
     ) -> Result<Vec<(String, String, i64, i64)>, StorageError> {
+        // From the running totals: flagged responses are responses too.
         Ok(sqlx::query_as(
-            "SELECT n.agency_code, f.flow_id, f.version, COUNT(*) AS total
-             FROM responses r JOIN notices n ON n.dossier_code = r.dossier_code
-             JOIN flow_versions f ON f.id = r.flow_version_id
-             GROUP BY n.agency_code, f.flow_id, f.version ORDER BY n.agency_code, f.flow_id, f.version",
+            "SELECT t.agency_code, f.flow_id, f.version, CAST(SUM(t.responses + t.flagged) AS BIGINT) AS total
+             FROM response_totals t JOIN flow_versions f ON f.id = t.flow_version_id
+             GROUP BY t.agency_code, f.flow_id, f.version HAVING SUM(t.responses + t.flagged) <> 0
+             ORDER BY t.agency_code, f.flow_id, f.version",
         )
         .fetch_all(&self.pool)
         .await?)
@@ -57,9 +59,8 @@ impl Db {
     /// Invitation outcomes per agency code.
     pub async fn agency_counts(&self) -> Result<Vec<AgencyCounts>, StorageError> {
         let rows: Vec<(String, InvitationStatus, i64)> = sqlx::query_as(
-            "SELECT n.agency_code, i.status, COUNT(*) AS total
-             FROM invitations i JOIN notices n ON n.dossier_code = i.dossier_code
-             GROUP BY n.agency_code, i.status ORDER BY n.agency_code",
+            "SELECT agency_code, status, CAST(SUM(count) AS BIGINT) AS total FROM invitation_totals
+             GROUP BY agency_code, status HAVING SUM(count) <> 0 ORDER BY agency_code",
         )
         .fetch_all(&self.pool)
         .await?;

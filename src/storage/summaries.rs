@@ -2,7 +2,7 @@
 
 use super::columns::{Level, Stamp};
 use super::{Db, InvitationStatus, StorageError, timestamp};
-use crate::summary::{AnswerRow, Counts};
+use crate::summary::{AnswerRow, Counts, Period};
 use chrono::{DateTime, Utc};
 
 /// A completed response as an alert needs it.
@@ -75,6 +75,7 @@ pub(super) fn count_invitations(counts: &mut Counts, status: InvitationStatus, t
         InvitationStatus::Completed => counts.responses += total,
         InvitationStatus::Declined => counts.declines += total,
         InvitationStatus::Undeliverable => counts.undeliverable += total,
+        InvitationStatus::Withdrawn => counts.withdrawn += total,
         InvitationStatus::Pending | InvitationStatus::Started | InvitationStatus::Postponed => {}
     }
 }
@@ -86,7 +87,8 @@ const ANSWER_SELECT: &str =
     JOIN notices n ON n.dossier_code = r.dossier_code";
 
 impl Db {
-    /// The answers of responses submitted in `[from, to)` to agencies in `codes`.
+    /// The answers of responses submitted in `[from, to)` to agencies in `codes`, flagged ones
+    /// left out: the answer-row computation the totals replaced, kept for comparisons.
     pub async fn summary_rows(
         &self,
         codes: &[String],
@@ -97,7 +99,7 @@ impl Db {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "{ANSWER_SELECT} WHERE r.submitted_at >= $1 AND r.submitted_at < $2 AND n.agency_code IN ({})
+            "{ANSWER_SELECT} WHERE r.submitted_at >= $1 AND r.submitted_at < $2 AND r.flag IS NULL AND n.agency_code IN ({})
              ORDER BY r.id, a.position",
             placeholders(2, codes.len())
         );
@@ -108,6 +110,29 @@ impl Db {
             query = query.bind(code);
         }
         let rows = query.fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(AnswerRow::from).collect())
+    }
+
+    /// The answers of `period`'s responses in the scope of `agency_code` (flagged ones left
+    /// out), for the XLSX export of every answer. Summaries read totals instead.
+    pub async fn period_answer_rows(
+        &self,
+        agency_code: &str,
+        period: Period,
+    ) -> Result<Vec<AnswerRow>, StorageError> {
+        let rows = sqlx::query_as::<_, StoredAnswer>(&format!(
+            "WITH RECURSIVE tree (code) AS (
+                SELECT code FROM agencies WHERE code = $1
+                UNION SELECT a.code FROM agencies a JOIN tree t ON a.parent_code = t.code)
+             {ANSWER_SELECT} JOIN tree ON tree.code = n.agency_code
+             WHERE r.submitted_at >= $2 AND r.submitted_at < $3 AND r.flag IS NULL
+             ORDER BY r.id, a.position"
+        ))
+        .bind(agency_code)
+        .bind(timestamp(period.start()))
+        .bind(timestamp(period.end()))
+        .fetch_all(&self.pool)
+        .await?;
         Ok(rows.into_iter().map(AnswerRow::from).collect())
     }
 

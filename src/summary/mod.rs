@@ -1,7 +1,7 @@
-//! SIPAS summaries for officials, pure: from the answer rows of a scope (an agency and every
-//! unit under it) over a period (a week, month, quarter or year) to every figure the message,
-//! the chart, the JSON and the XLSX show. It does no I/O, so where the rows come from (raw
-//! answers today, running totals later) does not change it.
+//! SIPAS summaries for officials, pure: from a scope's counts (an agency and every unit under
+//! it) over a period (a week, month, quarter or year) to every figure the message, the chart, the
+//! JSON and the XLSX show. It does no I/O: storage reads the counts from the running totals
+//! ([`PeriodTotals`]), and [`build_period`] computes the same counts from answer rows.
 //!
 //! Figures follow the method in ../shared/sipas-method.md through [`crate::scoring`]; a change is
 //! this period's index minus the previous one's, in percentage points; the trend is the last
@@ -14,6 +14,7 @@ mod mask;
 mod period;
 mod procedures;
 pub mod render;
+mod totals;
 mod units;
 mod week;
 pub mod xlsx;
@@ -23,13 +24,13 @@ pub use period::{Period, PeriodKind};
 pub use procedures::{
     DEFAULT_MIN_RESPONSES as DEFAULT_PROCEDURE_MIN_RESPONSES, ProcedureFigure, Procedures,
 };
+pub use totals::{AnswerCount, COMMENTS_READ, Comment, PeriodTotals, Tally, answer_keys};
 pub use week::Week;
 
 use crate::flow::{Flow, Lang, QuestionKind};
-use crate::scoring::{self, Rating};
+use crate::scoring;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// Units with fewer responses in the week are listed apart and not ranked.
 pub const MIN_RESPONSES_TO_RANK: u64 = 10;
@@ -82,6 +83,8 @@ pub struct Counts {
     pub responses: u64,
     pub declines: u64,
     pub undeliverable: u64,
+    /// Answered, then withdrawn by the citizen (`/xoa`): asked and not answered.
+    pub withdrawn: u64,
 }
 
 /// What a summary covers: an agency, its direct units, and every agency code under each.
@@ -178,6 +181,9 @@ pub struct WeeklySummary {
     pub comments: Vec<String>,
     pub procedures: Procedures,
     pub too_small_to_conclude: bool,
+    /// Responses of the period that look manufactured (one chat answering many dossiers, or
+    /// answers faster than anyone reads): stored, shown apart, and left out of every figure.
+    pub flagged: u64,
 }
 
 /// Builds the summary of `week` from rows covering at least the four weeks ending with it.
@@ -208,23 +214,30 @@ pub fn build_period(
     counts: Counts,
     options: Options,
 ) -> WeeklySummary {
+    let totals = PeriodTotals::from_rows(scope, period, rows);
+    build_totals(flow, lang, scope, period, &totals, counts, options)
+}
+
+/// Builds the summary of `period` from its totals: what the officials' service does, reading
+/// the running totals.
+pub fn build_totals(
+    flow: &Flow,
+    lang: Lang,
+    scope: &Scope,
+    period: Period,
+    totals: &PeriodTotals,
+    counts: Counts,
+    options: Options,
+) -> WeeklySummary {
     let periods = period.last(TREND_PERIODS);
-    let (start, end) = (period.start(), period.end());
-    let within = |p: Period| -> Vec<&AnswerRow> {
-        let (start, end) = (p.start(), p.end());
-        rows.iter()
-            .filter(|r| r.submitted_at >= start && r.submitted_at < end)
-            .collect()
-    };
-    let this_week: Vec<&AnswerRow> = rows
-        .iter()
-        .filter(|r| r.submitted_at >= start && r.submitted_at < end)
+    let empty = Tally::default();
+    let cards: Vec<scoring::Scorecard> = (0..periods.len())
+        .map(|i| card(flow, totals.trend.get(i).unwrap_or(&empty)))
         .collect();
-    let last_week = within(period.previous());
-    let cards: Vec<scoring::Scorecard> = periods.iter().map(|p| card(flow, &within(*p))).collect();
     let current = cards.last().expect("four periods");
     let previous = &cards[cards.len() - 2];
-    let responses = distinct_responses(&this_week);
+    let this_period = totals.trend.last().unwrap_or(&empty);
+    let responses = this_period.responses;
     let figure = |pick: &dyn Fn(&scoring::Scorecard) -> Option<f64>, sample: u64| {
         let value = pick(current);
         Figure {
@@ -278,7 +291,7 @@ pub fn build_period(
     weakest.truncate(SHOWN);
 
     let points_max = options.points_max;
-    let (units, small_units) = units::rank(flow, scope, &this_week, &last_week, points_max);
+    let (units, small_units) = units::rank(flow, scope, totals, points_max);
     WeeklySummary {
         agency_code: scope.code.clone(),
         agency_name: scope.name.clone(),
@@ -301,59 +314,43 @@ pub fn build_period(
         weakest,
         units,
         small_units,
-        expectations: expectations(flow, lang, &this_week),
-        comments: comments(flow, &this_week),
-        procedures: procedures::figures(flow, &this_week, options.procedure_min_responses, SHOWN),
+        expectations: expectations(flow, lang, this_period),
+        comments: comments(flow, &totals.comments),
+        procedures: procedures::figures(
+            flow,
+            &totals.procedures,
+            options.procedure_min_responses,
+            SHOWN,
+        ),
         too_small_to_conclude: responses < MIN_RESPONSES_TO_CONCLUDE,
+        flagged: totals.flagged,
     }
 }
 
-fn card(flow: &Flow, rows: &[&AnswerRow]) -> scoring::Scorecard {
-    let ratings: Vec<Rating> = rows
-        .iter()
-        .filter(|r| r.kind == "scale")
-        .map(|r| Rating {
-            question: r.question_id.clone(),
-            level: r.level,
-        })
-        .collect();
-    scoring::score(
+fn card(flow: &Flow, tally: &Tally) -> scoring::Scorecard {
+    let ratings = tally.ratings();
+    let counted: Vec<(&scoring::Rating, u64)> = ratings.iter().map(|(r, n)| (r, *n)).collect();
+    scoring::score_counts(
         &crate::report::factor_specs(flow),
         &crate::report::criteria(flow),
-        &ratings,
+        &counted,
     )
 }
 
-fn distinct_responses(rows: &[&AnswerRow]) -> u64 {
-    let mut ids: Vec<i64> = rows.iter().map(|r| r.response_id).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    ids.len() as u64
-}
-
-fn expectations(flow: &Flow, lang: Lang, rows: &[&AnswerRow]) -> Vec<Expectation> {
-    let mut counts: BTreeMap<(String, String), u64> = BTreeMap::new();
-    for row in rows
+fn expectations(flow: &Flow, lang: Lang, tally: &Tally) -> Vec<Expectation> {
+    let mut found: Vec<Expectation> = tally
+        .answers
         .iter()
-        .filter(|r| r.kind == "multiple_choice" && !r.value.is_empty())
-    {
-        for option in row.value.split(';') {
-            *counts
-                .entry((row.question_id.clone(), option.to_string()))
-                .or_default() += 1;
-        }
-    }
-    let mut found: Vec<Expectation> = counts
-        .into_iter()
-        .map(|((question, option), count)| {
+        .filter(|a| a.kind == "multiple_choice")
+        .map(|a| {
             let label = flow
-                .question(&question)
-                .and_then(|q| q.options().iter().find(|o| o.id == option))
-                .map_or(option.clone(), |o| o.text.get(lang).to_string());
+                .question(&a.question_id)
+                .and_then(|q| q.options().iter().find(|o| o.id == a.value))
+                .map_or(a.value.clone(), |o| o.text.get(lang).to_string());
             Expectation {
-                option,
+                option: a.value.clone(),
                 label,
-                count,
+                count: a.count,
             }
         })
         .collect();
@@ -362,21 +359,17 @@ fn expectations(flow: &Flow, lang: Lang, rows: &[&AnswerRow]) -> Vec<Expectation
     found
 }
 
-fn comments(flow: &Flow, rows: &[&AnswerRow]) -> Vec<String> {
+fn comments(flow: &Flow, recent: &[Comment]) -> Vec<String> {
     let is_text = |question: &str| {
         flow.question(question)
             .is_some_and(|q| matches!(q.kind, QuestionKind::Text { .. }))
     };
-    let mut texts: Vec<&&AnswerRow> = rows
+    recent
         .iter()
-        .filter(|r| r.kind == "text" && is_text(&r.question_id) && !r.value.trim().is_empty())
-        .collect();
-    texts.sort_by(|a, b| {
-        b.submitted_at
-            .cmp(&a.submitted_at)
-            .then(b.response_id.cmp(&a.response_id))
-    });
-    texts.iter().take(SHOWN).map(|r| mask(&r.value)).collect()
+        .filter(|c| is_text(&c.question_id) && !c.text.trim().is_empty())
+        .take(SHOWN)
+        .map(|c| mask(&c.text))
+        .collect()
 }
 
 #[cfg(test)]

@@ -3,11 +3,10 @@
 //! among those with at least a minimum sample (a setting), so a handful of answers cannot put a
 //! procedure on the list.
 
-use super::{AnswerRow, card, distinct_responses};
+use super::{Tally, card};
 use crate::flow::Flow;
 use crate::scoring;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// The minimum responses for a procedure to be called among the lowest-rated, unless set.
 pub const DEFAULT_MIN_RESPONSES: u64 = 30;
@@ -41,22 +40,18 @@ impl Procedures {
 
 pub(super) fn figures(
     flow: &Flow,
-    rows: &[&AnswerRow],
+    tallies: &[(String, String, Tally)],
     min_responses: u64,
     shown: usize,
 ) -> Procedures {
-    let mut by_code: BTreeMap<&str, Vec<&AnswerRow>> = BTreeMap::new();
-    for row in rows {
-        by_code.entry(&row.procedure_code).or_default().push(row);
-    }
-    let mut all: Vec<ProcedureFigure> = by_code
-        .into_iter()
-        .map(|(code, rows)| {
-            let responses = distinct_responses(&rows);
-            let index = card(flow, &rows).overall;
+    let mut all: Vec<ProcedureFigure> = tallies
+        .iter()
+        .map(|(code, name, tally)| {
+            let responses = tally.responses;
+            let index = card(flow, tally).overall;
             ProcedureFigure {
-                code: code.to_string(),
-                name: rows[0].procedure_name.clone(),
+                code: code.clone(),
+                name: name.clone(),
                 responses,
                 index,
                 margin: index.and_then(|v| scoring::margin_of_error(v, responses)),

@@ -115,6 +115,16 @@ fn sections(locales: &Locales, lang: Lang, summary: &WeeklySummary) -> Vec<Strin
         ));
     }
     head.push(trend(locales, lang, summary));
+    if summary.flagged > 0 {
+        // Shown apart so nobody reads the index as covering them.
+        head.push(t("weekly-flagged", &[("count", number(summary.flagged))]));
+    }
+    if summary.counts.withdrawn > 0 {
+        head.push(t(
+            "weekly-withdrawn",
+            &[("count", number(summary.counts.withdrawn))],
+        ));
+    }
     let mut sections = vec![head];
 
     let mut factors = vec![t("weekly-factors", &[])];

@@ -107,6 +107,7 @@ fn a_hand_computed_week() {
         responses: 3,
         declines: 1,
         undeliverable: 1,
+        withdrawn: 0,
     };
     let summary = build(
         &full_flow(),

@@ -2,30 +2,30 @@
 //! index, the points on the configured maximum, the rank (`2/11`) and the change from the
 //! previous period. Units with too few responses are kept apart and not ranked.
 
-use super::{AnswerRow, MIN_RESPONSES_TO_RANK, Scope, Unit, card, distinct_responses};
+use super::{MIN_RESPONSES_TO_RANK, PeriodTotals, Scope, Tally, Unit, card};
 use crate::flow::Flow;
 use crate::scoring;
 
-/// `(ranked best first, too small to rank)` for `current`'s rows, with each unit's change
-/// from its index over `previous`'s rows.
+/// `(ranked best first, too small to rank)` for this period's unit totals, with each unit's
+/// change from its index in the previous period.
 pub(super) fn rank(
     flow: &Flow,
     scope: &Scope,
-    current: &[&AnswerRow],
-    previous: &[&AnswerRow],
+    totals: &PeriodTotals,
     points_max: Option<f64>,
 ) -> (Vec<Unit>, Vec<Unit>) {
     let mut ranked = Vec::new();
     let mut small = Vec::new();
-    for (code, name, codes) in &scope.units {
-        let unit_rows = of_unit(current, codes);
-        let index = card(flow, &unit_rows).overall;
-        let before = card(flow, &of_unit(previous, codes)).overall;
+    let empty = Tally::default();
+    for (code, name, _) in &scope.units {
+        let tally = totals.units.get(code).unwrap_or(&empty);
+        let index = card(flow, tally).overall;
+        let before = card(flow, totals.units_before.get(code).unwrap_or(&empty)).overall;
         let unit = Unit {
             code: code.clone(),
             name: name.clone(),
             index,
-            responses: distinct_responses(&unit_rows),
+            responses: tally.responses,
             rank: None,
             points: points_max
                 .zip(index)
@@ -49,11 +49,4 @@ pub(super) fn rank(
         unit.rank = Some((position + 1, of));
     }
     (ranked, small)
-}
-
-fn of_unit<'a>(rows: &[&'a AnswerRow], codes: &[String]) -> Vec<&'a AnswerRow> {
-    rows.iter()
-        .copied()
-        .filter(|r| codes.contains(&r.agency_code))
-        .collect()
 }

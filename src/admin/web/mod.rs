@@ -10,6 +10,7 @@
 //! response carries the security headers of `crate::http::headers`.
 
 mod account;
+mod flags;
 mod flows;
 mod login;
 mod pages;
@@ -100,6 +101,8 @@ pub fn router(console: Console) -> Router {
         .route("/admin/users", get(account::users))
         .route("/admin/users/{login}/disable", post(account::disable))
         .route("/admin/style.css", get(style))
+        .route("/admin/flags", get(flags::list))
+        .route("/admin/flags/{id}/clear", post(flags::clear))
         .layer(map_response_with_state(console.clone(), error_page))
         .layer(map_response(crate::http::headers::console_headers))
         .with_state(console)
@@ -138,6 +141,7 @@ impl Console {
                                 a href="/admin/users" { (self.text("admin-nav-users")) } " "
                             }
                             a href="/admin/password" { (self.text("admin-nav-password")) } " "
+                            a href="/admin/flags" { (self.text("admin-nav-flags")) } " "
                             span class="who" {
                                 (signed.user.login) " ("
                                 (self.text(&format!("admin-role-{}", signed.user.role.code())))

@@ -35,6 +35,7 @@ impl Telegram {
             Parsed::Command(Command::Start(token)) => {
                 self.on_start(inbound, chat, &token, now).await
             }
+            Parsed::Command(Command::Xoa) => self.ask_withdrawal(inbound, chat, now).await,
             Parsed::Command(Command::Cancel) => match self.active_session(chat).await? {
                 Some(session) => {
                     self.conversations
@@ -168,6 +169,12 @@ impl Telegram {
         let chat = message.chat().id.0;
         let message_id = message.id().0;
         let data = query.data.as_deref().unwrap_or_default();
+        if let Some(handled) = self
+            .on_withdrawal_button(inbound, chat, message_id, query.id.clone(), data, now)
+            .await?
+        {
+            return Ok(handled);
+        }
         if let Some((action, token)) = messages::parse_invitation_data(data) {
             return self
                 .on_invitation_button(inbound, chat, message_id, action, token, now)
@@ -265,19 +272,25 @@ impl Telegram {
                     }
                 }
                 Reply::Finished => {
+                    // The closing words offer the withdrawal (issue 10): one button. A press
+                    // edits the pressed question into them; a typed answer gets them as new.
                     let outro = flow.outro.get(lang).to_string();
+                    let offer = vec![(
+                        locales.text(lang, "tg-withdraw-offer", &[]),
+                        messages::WITHDRAW_ASK,
+                    )];
                     match (pressed, &pressed_button) {
                         (Some(message_id), Some((q, button))) => {
-                            effects.push(messages::answered_then(
+                            effects.push(messages::answered_then_closing(
                                 chat,
                                 message_id,
                                 answered(&locales, lang, flow, q, button),
-                                None,
-                                Some(outro),
+                                outro,
+                                offer,
                                 &token,
                             ));
                         }
-                        _ => effects.push(messages::text(chat, outro, None)),
+                        _ => effects.push(messages::text_with_buttons(chat, outro, offer)),
                     }
                 }
                 Reply::AlreadyFinished | Reply::StaleButton { .. } => {}

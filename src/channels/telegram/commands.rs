@@ -2,7 +2,7 @@
 //! `/help@another_bot` in a group is left to that bot and `/help@our_bot` is ours.
 //!
 //! Which chat may use which command is decided by the handlers: citizens use `/start`,
-//! `/cancel` and `/help` in private chats; officials use `/subscribe`, `/unsubscribe`, `/report`
+//! `/cancel`, `/xoa` and `/help` in private chats; officials use `/subscribe`, `/unsubscribe`, `/report`
 //! and `/help` in groups, channels or private chats. The variants carry no doc comments on
 //! purpose: the derive would turn them into help text, and every sentence a user reads lives in
 //! the locale files.
@@ -20,6 +20,8 @@ pub enum Command {
     Subscribe(String),
     Unsubscribe,
     Report,
+    // `/xoa`: a citizen withdraws their answers (after a confirmation).
+    Xoa,
 }
 
 /// What a message's text is, for this bot.

@@ -34,7 +34,7 @@ impl Telegram {
         }
         let decided = matches!(
             invitation.status,
-            InvitationStatus::Started | InvitationStatus::Completed
+            InvitationStatus::Started | InvitationStatus::Completed | InvitationStatus::Withdrawn
         );
         if decided || invitation.is_expired(now) {
             let fresh = self.record(inbound, Vec::new(), now).await?;

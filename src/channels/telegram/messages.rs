@@ -20,6 +20,10 @@ pub const SEND_DOCUMENT: &str = "send_document";
 pub const INVITE_START: &str = "start";
 pub const INVITE_LATER: &str = "later";
 pub const INVITE_DECLINE: &str = "decline";
+/// Callback data of the withdrawal buttons: offered at the end of a survey, confirmed, kept.
+pub const WITHDRAW_ASK: &str = "wd|ask";
+pub const WITHDRAW_YES: &str = "wd|yes";
+pub const WITHDRAW_NO: &str = "wd|no";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Button {
@@ -85,6 +89,29 @@ pub fn text(chat_id: i64, text: String, token: Option<&str>) -> Outgoing {
     )
 }
 
+/// A plain message with one row of inline buttons `(label, callback data)`.
+pub fn text_with_buttons(chat_id: i64, text: String, buttons: Vec<(String, &str)>) -> Outgoing {
+    let row = buttons
+        .into_iter()
+        .map(|(label, data)| Button {
+            label,
+            data: data.to_string(),
+        })
+        .collect();
+    outgoing(
+        chat_id,
+        SEND_MESSAGE,
+        Payload {
+            message_id: None,
+            text: Some(text),
+            buttons: vec![row],
+            photo_hex: None,
+            file_name: None,
+        },
+        None,
+    )
+}
+
 /// A question (or any prompt) with its inline keyboard, optionally preceded by `lead` text.
 pub fn prompt(chat_id: i64, lead: Option<String>, prompt: &Prompt, token: &str) -> Outgoing {
     let text = match lead {
@@ -145,6 +172,37 @@ pub fn answered_then(
             message_id: Some(message_id),
             text: Some(text),
             buttons: prompt.map(|p| buttons_of(&p.buttons)).unwrap_or_default(),
+            photo_hex: None,
+            file_name: None,
+        },
+        Some(token),
+    )
+}
+
+/// The pressed last question edited into the closing words, with one row of buttons under them
+/// (the withdrawal offer): the survey ends in the message the citizen just pressed.
+pub fn answered_then_closing(
+    chat_id: i64,
+    message_id: i32,
+    answered: String,
+    closing: String,
+    buttons: Vec<(String, &str)>,
+    token: &str,
+) -> Outgoing {
+    let row = buttons
+        .into_iter()
+        .map(|(label, data)| Button {
+            label,
+            data: data.to_string(),
+        })
+        .collect();
+    outgoing(
+        chat_id,
+        EDIT_MESSAGE,
+        Payload {
+            message_id: Some(message_id),
+            text: Some(format!("{answered}\n\n{closing}")),
+            buttons: vec![row],
             photo_hex: None,
             file_name: None,
         },

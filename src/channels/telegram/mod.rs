@@ -17,6 +17,7 @@ pub mod messages;
 pub mod officials;
 pub mod poller;
 pub mod sender;
+mod withdrawal;
 
 use crate::conversation::{ConversationError, Conversations};
 use crate::flow::Lang;

@@ -81,7 +81,9 @@ impl Telegram {
             Command::Subscribe(code) => self.subscribe(inbound, message, &code, now).await,
             Command::Unsubscribe => self.unsubscribe(inbound, message, channel_post, now).await,
             Command::Report => self.report(inbound, message.chat.id.0, now).await,
-            Command::Start(_) | Command::Cancel | Command::Help => self.ignore(inbound, now).await,
+            Command::Start(_) | Command::Cancel | Command::Help | Command::Xoa => {
+                self.ignore(inbound, now).await
+            }
         }
     }
 
@@ -182,23 +184,40 @@ impl Telegram {
     }
 
     /// `/report`: this week so far, as the officials' service says, rendered for this chat.
+    /// The update is recorded at once and the summary computed on its own task, so a large
+    /// scope never holds up the update loop; the reply goes through the outbox when ready. A
+    /// report lost to a crash in between is asked for again.
     async fn report(
         &self,
         inbound: &str,
         chat: i64,
         now: DateTime<Utc>,
     ) -> Result<Handled, HandleError> {
-        let Some(report) = self
-            .officials
-            .report(CHANNEL, &chat.to_string(), now)
-            .await?
-        else {
-            return self
-                .reply(inbound, chat, "report-not-subscribed", now)
-                .await;
-        };
-        let outgoing = TelegramOfficials.render(&chat.to_string(), &report);
-        let fresh = self.record(inbound, outgoing, now).await?;
+        let fresh = self.record(inbound, Vec::new(), now).await?;
+        if fresh {
+            let officials = self.officials.clone();
+            let db = self.conversations.db().clone();
+            let ready = self.outbox_ready.clone();
+            let not_subscribed = self.text("report-not-subscribed", &[]);
+            tokio::spawn(async move {
+                let outgoing = match officials.report(CHANNEL, &chat.to_string(), now).await {
+                    Ok(Some(report)) => TelegramOfficials.render(&chat.to_string(), &report),
+                    Ok(None) => vec![messages::text(chat, not_subscribed, None)],
+                    Err(err) => {
+                        tracing::error!(%err, "cannot compute a /report");
+                        return;
+                    }
+                };
+                let effects = Effects {
+                    inbound: None,
+                    outgoing,
+                };
+                match db.record_effects(&effects, now).await {
+                    Ok(_) => ready.notify_one(),
+                    Err(err) => tracing::error!(%err, "cannot queue a /report"),
+                }
+            });
+        }
         Ok(Handled {
             callback_answer: None,
             duplicate: !fresh,

@@ -1,0 +1,50 @@
+//! `sipas-bot totals rebuild`: recomputes the running totals from the stored answers and
+//! invitations, in one transaction, and says whether they had drifted. Run after restoring a
+//! backup, after deleting rows by hand, or to check the running totals against the answers.
+
+use crate::config::Settings;
+use crate::error::AppError;
+use crate::i18n::Locales;
+use clap::Subcommand;
+use std::process::ExitCode;
+
+#[derive(Debug, Subcommand)]
+pub enum TotalsCommand {
+    /// Recomputes every total from the answers and invitations.
+    Rebuild,
+}
+
+pub async fn run(
+    command: TotalsCommand,
+    settings: &Settings,
+    locales: &Locales,
+) -> Result<ExitCode, AppError> {
+    match command {
+        TotalsCommand::Rebuild => {
+            let db = crate::startup::open_store(settings.database_url.expose()).await?;
+            let (before, after) = db.rebuild_totals().await?;
+            db.close().await;
+            let id = if before == after {
+                "totals-rebuilt-same"
+            } else {
+                "totals-rebuilt-changed"
+            };
+            let args = [
+                (
+                    "responses",
+                    crate::i18n::integer(after.responses.len() as i64, settings.lang),
+                ),
+                (
+                    "answers",
+                    crate::i18n::integer(after.answers.len() as i64, settings.lang),
+                ),
+                (
+                    "invitations",
+                    crate::i18n::integer(after.invitations.len() as i64, settings.lang),
+                ),
+            ];
+            println!("{}", locales.text(settings.lang, id, &args));
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

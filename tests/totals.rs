@@ -1,0 +1,352 @@
+//! Running totals, on every backend: rebuilt equals running, a summary from totals equals the
+//! answer-row computation, flagged responses stay out of the index and are counted apart, and
+//! a withdrawal deletes the answers and subtracts them.
+
+use crate::common;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use common::TestDb;
+use sipas_bot::conversation::Conversations;
+use sipas_bot::flow::Lang;
+use sipas_bot::i18n::Locales;
+use sipas_bot::officials::Officials;
+use sipas_bot::storage::{
+    Agency, AgencyLevel, Db, MANY_DOSSIERS, NewNotice, SubmissionChannel, TOO_FAST,
+};
+use sipas_bot::summary::{self, Options, Period, PeriodKind};
+use sipas_bot::survey::Input;
+use std::sync::Arc;
+
+/// The demo's own data: sample agencies, the full flow, simulated citizens at a person's pace.
+async fn demo(db: &Db) {
+    sipas_bot::demo::simulate(db, &Locales::load(), Lang::Vi, 80, 11, false)
+        .await
+        .unwrap();
+}
+
+fn officials(db: &Db) -> Officials {
+    Officials::new(
+        db.clone(),
+        Arc::new(Locales::load()),
+        Lang::Vi,
+        sipas_bot::config::DEFAULT_FLOW.to_string(),
+    )
+}
+
+#[tokio::test]
+async fn rebuilt_totals_equal_the_running_totals() {
+    for test_db in TestDb::all().await {
+        let db = test_db.open().await;
+        demo(&db).await;
+        let running = db.totals_snapshot().await.unwrap();
+        assert!(!running.answers.is_empty(), "{}", test_db.name);
+        assert!(!running.responses.is_empty(), "{}", test_db.name);
+        assert!(!running.invitations.is_empty(), "{}", test_db.name);
+        let (before, rebuilt) = db.rebuild_totals().await.unwrap();
+        assert_eq!(before, running, "{}", test_db.name);
+        assert_eq!(rebuilt, running, "{}: rebuilt == running", test_db.name);
+
+        // A drifted total is found and corrected by the rebuild.
+        sqlx::query("UPDATE answer_totals SET count = count + 7 WHERE value = '5'")
+            .execute(db.pool())
+            .await
+            .unwrap();
+        let (drifted, rebuilt) = db.rebuild_totals().await.unwrap();
+        assert_ne!(drifted, running, "{}", test_db.name);
+        assert_eq!(rebuilt, running, "{}", test_db.name);
+        db.close().await;
+        test_db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_summary_from_totals_equals_the_answer_row_computation() {
+    for test_db in TestDb::all().await {
+        let db = test_db.open().await;
+        demo(&db).await;
+        let officials = officials(&db);
+        let flow = db
+            .latest_flow(sipas_bot::config::DEFAULT_FLOW)
+            .await
+            .unwrap()
+            .unwrap()
+            .flow;
+        let options = Options {
+            points_max: Some(24.0),
+            procedure_min_responses: 2,
+        };
+        for agency in ["T14", "T14.H02"] {
+            for kind in [PeriodKind::Week, PeriodKind::Month, PeriodKind::Year] {
+                let period = Period::containing(kind, Utc::now());
+                let scope = officials.scope(agency).await.unwrap();
+                let first = period.last(summary::TREND_PERIODS)[0];
+                let rows = db
+                    .summary_rows(&scope.codes, first.start(), period.end())
+                    .await
+                    .unwrap();
+                assert!(!rows.is_empty() || agency != "T14", "{}", test_db.name);
+                let counts = db
+                    .invitation_counts(&scope.codes, period.start(), period.end())
+                    .await
+                    .unwrap();
+                let from_rows =
+                    summary::build_period(&flow, Lang::Vi, &scope, period, &rows, counts, options);
+                let from_totals = officials
+                    .period_summary(agency, period, options)
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    from_totals,
+                    from_rows,
+                    "{} {agency} {}",
+                    test_db.name,
+                    period.label()
+                );
+            }
+        }
+        db.close().await;
+        test_db.cleanup().await;
+    }
+}
+
+fn vn(day: u32, hour: u32) -> DateTime<Utc> {
+    sipas_bot::clock::vietnam()
+        .with_ymd_and_hms(2026, 11, day, hour, 0, 0)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+async fn seed_agencies(db: &Db) {
+    for (code, name, parent, level) in [
+        ("P", "UBND tỉnh Mẫu", None, AgencyLevel::Tinh),
+        ("P.H1", "UBND huyện Một", Some("P"), AgencyLevel::Huyen),
+    ] {
+        let agency = Agency {
+            code: code.into(),
+            name: name.into(),
+            parent_code: parent.map(str::to_string),
+            level,
+        };
+        db.upsert_agency(&agency, vn(16, 7)).await.unwrap();
+    }
+}
+
+const SHORT_ALL_FIVE: [&str; 7] = ["5", "5", "5", "5", "không", "5", "bỏ qua"];
+const SHORT_ALL_ONE: [&str; 7] = ["1", "1", "1", "1", "không", "1", "bỏ qua"];
+
+/// A citizen on `chat` answers dossier `dossier` of agency P.H1 with `answers`, `pace` apart.
+async fn respond(
+    db: &Db,
+    dossier: &str,
+    chat: &str,
+    answers: &[&str],
+    at: DateTime<Utc>,
+    pace: Duration,
+) {
+    let flow = db.latest_flow("sipas-short").await.unwrap().unwrap();
+    let notice = NewNotice {
+        dossier_code: dossier.into(),
+        agency_code: "P.H1".into(),
+        procedure_code: "1.001612".into(),
+        procedure_name: "Đăng ký khai sinh".into(),
+        submission_channel: SubmissionChannel::Direct,
+        completed_at: at,
+        recipient_chat_id: None,
+    };
+    let token = db
+        .submit_notice(&notice, flow.id, Duration::days(7), at)
+        .await
+        .unwrap()
+        .invitation()
+        .token
+        .clone();
+    let conversations = Conversations::new(db.clone());
+    let mut session = conversations
+        .open(&token, "test", chat, Lang::Vi, at)
+        .await
+        .unwrap()
+        .session;
+    let mut now = at;
+    for answer in answers {
+        now += pace;
+        session = conversations
+            .input(&session, &Input::Text(answer.to_string()), now)
+            .await
+            .unwrap()
+            .session;
+    }
+    assert!(session.state.finished, "{dossier} completed");
+}
+
+#[tokio::test]
+async fn a_flagged_response_is_kept_out_of_the_index_and_shown_apart() {
+    for test_db in TestDb::all().await {
+        let db = test_db.open().await;
+        seed_agencies(&db).await;
+        let human = Duration::seconds(6);
+        // One chat answering six dossiers in a week: the sixth is one too many.
+        for number in 1..=5 {
+            let dossier = format!("HS-{number}");
+            respond(
+                &db,
+                &dossier,
+                "chat-a",
+                &SHORT_ALL_FIVE,
+                vn(17, 8 + number),
+                human,
+            )
+            .await;
+        }
+        respond(&db, "HS-6", "chat-a", &SHORT_ALL_ONE, vn(18, 9), human).await;
+        // Another chat, faster than anyone reads.
+        respond(
+            &db,
+            "HS-7",
+            "chat-b",
+            &SHORT_ALL_ONE,
+            vn(18, 10),
+            Duration::milliseconds(300),
+        )
+        .await;
+        let officials = Officials::new(
+            db.clone(),
+            Arc::new(Locales::load()),
+            Lang::Vi,
+            "sipas-short".into(),
+        );
+        let week = summary::Week::containing(vn(18, 12));
+        let flagged = db.flagged_responses(Some("P"), 10).await.unwrap();
+        let reasons: Vec<(&str, &str)> = flagged
+            .iter()
+            .map(|f| (f.dossier_code.as_str(), f.flag.as_str()))
+            .collect();
+        assert_eq!(
+            reasons,
+            vec![("HS-7", TOO_FAST), ("HS-6", MANY_DOSSIERS)],
+            "{}",
+            test_db.name
+        );
+        let summary = officials.summary("P", week, None).await.unwrap();
+        assert_eq!(summary.flagged, 2, "{}", test_db.name);
+        assert_eq!(
+            summary.overall.value,
+            Some(1.0),
+            "{}: only the honest five count",
+            test_db.name
+        );
+        assert_eq!(summary.overall.sample, 5, "{}", test_db.name);
+        assert_eq!(
+            summary.counts.responses, 7,
+            "{}: every response is stored",
+            test_db.name
+        );
+        let text = summary::render::text(&Locales::load(), Lang::Vi, &summary);
+        assert!(text.contains("2 phản hồi bị gắn cờ"), "{text}");
+
+        // An admin clears one flag: it joins the index, audited, and the totals stay exact.
+        let cleared = flagged.iter().find(|f| f.flag == TOO_FAST).unwrap();
+        assert!(
+            db.clear_flag(cleared.response_id, "admin", vn(19, 9))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !db.clear_flag(cleared.response_id, "admin", vn(19, 9))
+                .await
+                .unwrap()
+        );
+        let summary = officials.summary("P", week, None).await.unwrap();
+        assert_eq!(summary.flagged, 1, "{}", test_db.name);
+        assert_eq!(summary.overall.sample, 6, "{}", test_db.name);
+        let audit = db.audit_log(50).await.unwrap();
+        assert!(
+            audit
+                .iter()
+                .any(|e| e.action == "flag.clear" && e.target == "HS-7"),
+            "{}",
+            test_db.name
+        );
+        let running = db.totals_snapshot().await.unwrap();
+        let (_, rebuilt) = db.rebuild_totals().await.unwrap();
+        assert_eq!(rebuilt, running, "{}", test_db.name);
+        db.close().await;
+        test_db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_withdrawal_deletes_the_answers_and_subtracts_them() {
+    for test_db in TestDb::all().await {
+        let db = test_db.open().await;
+        seed_agencies(&db).await;
+        let human = Duration::seconds(6);
+        respond(&db, "HS-1", "chat-a", &SHORT_ALL_FIVE, vn(17, 9), human).await;
+        respond(&db, "HS-2", "chat-a", &SHORT_ALL_ONE, vn(17, 10), human).await;
+        respond(&db, "HS-3", "chat-b", &SHORT_ALL_FIVE, vn(17, 11), human).await;
+        let officials = Officials::new(
+            db.clone(),
+            Arc::new(Locales::load()),
+            Lang::Vi,
+            "sipas-short".into(),
+        );
+        let week = summary::Week::containing(vn(17, 12));
+        let before = officials.summary("P", week, None).await.unwrap();
+        assert_eq!(before.overall.sample, 3, "{}", test_db.name);
+
+        let withdrawn = db
+            .withdraw_chat("test", "chat-a", &Default::default(), vn(18, 9))
+            .await
+            .unwrap();
+        assert_eq!(withdrawn, Some(2), "{}", test_db.name);
+        assert!(!db.chat_has_surveys("test", "chat-a").await.unwrap());
+        let exported: std::collections::BTreeSet<i64> = db
+            .export_rows()
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.response_id)
+            .collect();
+        assert_eq!(
+            exported.len(),
+            1,
+            "{}: only chat-b's answers remain",
+            test_db.name
+        );
+        let (answers_left,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM answers")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(
+            answers_left,
+            SHORT_ALL_FIVE.len() as i64,
+            "{}",
+            test_db.name
+        );
+
+        let after = officials.summary("P", week, None).await.unwrap();
+        assert_eq!(after.overall.sample, 1, "{}", test_db.name);
+        assert_eq!(after.overall.value, Some(1.0), "{}", test_db.name);
+        assert_eq!(after.counts.invitations, 3, "{}", test_db.name);
+        assert_eq!(after.counts.responses, 1, "{}", test_db.name);
+        assert_eq!(after.counts.withdrawn, 2, "{}", test_db.name);
+        let rate = after.response_rate.unwrap();
+        assert!((rate - 1.0 / 3.0).abs() < 1e-9, "{}: {rate}", test_db.name);
+        let running = db.totals_snapshot().await.unwrap();
+        let (_, rebuilt) = db.rebuild_totals().await.unwrap();
+        assert_eq!(rebuilt, running, "{}: subtracted exactly", test_db.name);
+
+        // A withdrawn invitation cannot be answered again.
+        let invitation = db.invitation_for_dossier("HS-1").await.unwrap().unwrap();
+        let conversations = Conversations::new(db.clone());
+        assert!(
+            conversations
+                .open(&invitation.token, "test", "chat-a", Lang::Vi, vn(18, 10))
+                .await
+                .is_err(),
+            "{}",
+            test_db.name
+        );
+        db.close().await;
+        test_db.cleanup().await;
+    }
+}
