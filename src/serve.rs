@@ -298,6 +298,7 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
         settings.base.lang,
         settings.base.flow.clone(),
     )
+    .with_summary_settings(settings.base.summary)
     .with_renderer(Arc::new(TelegramOfficials));
     let telegram = Telegram::new(
         conversations,
@@ -354,6 +355,7 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
         locales: locales.clone(),
         lang: settings.base.lang,
         clock: clock.clone(),
+        officials: weekly.clone(),
     };
     let mut http_shutdown = shutdown_rx.clone();
     tasks.spawn(async move {

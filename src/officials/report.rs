@@ -2,7 +2,7 @@
 //! carry a summary (its text and its chart), and `/report` for a subscribed chat.
 
 use super::{OfficialMessage, Officials, OfficialsError};
-use crate::summary::{self, Scope, Week, WeeklySummary};
+use crate::summary::{self, Options, Period, Scope, TREND_PERIODS, Week, WeeklySummary};
 use chrono::{DateTime, Utc};
 
 impl Officials {
@@ -45,25 +45,51 @@ impl Officials {
         week: Week,
         points_max: Option<f64>,
     ) -> Result<(WeeklySummary, Vec<summary::AnswerRow>), OfficialsError> {
+        self.period_summary_with_rows(agency_code, week.into(), points_max)
+            .await
+    }
+
+    /// The summary of any period (a week, month, quarter or year) for an agency's scope, with
+    /// the answer rows of that period (for the XLSX and CSV), computed with the service's
+    /// summary settings.
+    pub async fn period_summary_with_rows(
+        &self,
+        agency_code: &str,
+        period: Period,
+        points_max: Option<f64>,
+    ) -> Result<(WeeklySummary, Vec<summary::AnswerRow>), OfficialsError> {
         let flow = self.flow().await?;
         let scope = self.scope(agency_code).await?;
-        let from = week.previous().previous().previous().start();
-        let rows = self.db.summary_rows(&scope.codes, from, week.end()).await?;
+        let from = period.last(TREND_PERIODS)[0].start();
+        let rows = self
+            .db
+            .summary_rows(&scope.codes, from, period.end())
+            .await?;
         let counts = self
             .db
-            .invitation_counts(&scope.codes, week.start(), week.end())
+            .invitation_counts(&scope.codes, period.start(), period.end())
             .await?;
-        let summary = summary::build(&flow, self.lang, &scope, week, &rows, counts, points_max);
-        let week_rows = rows
+        let options = Options {
+            points_max,
+            procedure_min_responses: self.summary.procedure_min_responses,
+        };
+        let summary =
+            summary::build_period(&flow, self.lang, &scope, period, &rows, counts, options);
+        let period_rows = rows
             .into_iter()
-            .filter(|r| r.submitted_at >= week.start() && r.submitted_at < week.end())
+            .filter(|r| period.contains(r.submitted_at))
             .collect();
-        Ok((summary, week_rows))
+        Ok((summary, period_rows))
+    }
+
+    /// The chart of a summary as a PNG, with the service's target line.
+    pub fn chart(&self, summary: &WeeklySummary) -> Vec<u8> {
+        summary::chart::png_with_target(&self.locales, self.lang, summary, self.summary.target)
     }
 
     /// The message and the chart of a summary.
     pub fn summary_messages(&self, summary: &WeeklySummary) -> Vec<OfficialMessage> {
-        let png = summary::chart::png(&self.locales, self.lang, summary);
+        let png = self.chart(summary);
         let caption = summary::render::caption(&self.locales, self.lang, summary);
         let mut messages: Vec<OfficialMessage> =
             summary::render::messages(&self.locales, self.lang, summary)
