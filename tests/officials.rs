@@ -622,9 +622,11 @@ fn the_summary_command_gives_text_json_and_a_png() {
             .output()
             .unwrap()
     };
-    let demo = run(&["demo", "--citizens", "60"]);
+    // The demo spreads its citizens over six weeks: the week just ended has as many as the
+    // old demo put in one week with 60.
+    let demo = run(&["demo", "--citizens", "900"]);
     assert!(demo.status.success());
-    let week = Week::containing(Utc::now()).label();
+    let week = Week::containing(Utc::now()).previous().label();
     let text = run(&[
         "summary",
         "--agency",
@@ -795,5 +797,59 @@ async fn help_posted_in_a_channel_answers_with_help() {
         .push_channel_post(channel, &format!("/help@{bot}"));
     let again = harness.messages(channel, 2).await;
     assert_eq!(again[1].text, help[0].text);
+    harness.finish().await;
+}
+
+#[tokio::test]
+async fn serve_computes_summaries_with_the_target_and_procedure_minimum_it_was_given() {
+    let harness = Harness::start_with(
+        common::TestDb::sqlite(),
+        &[
+            ("SIPAS_TARGET", "95"),
+            ("SUMMARY_PROCEDURE_MIN_RESPONSES", "2"),
+        ],
+    )
+    .await;
+    seed_agencies(&harness.db).await;
+    respond(
+        &harness.db,
+        "sipas-short",
+        "HS-1",
+        "T14.H01",
+        &GOOD,
+        vn(17, 10),
+    )
+    .await;
+    respond(
+        &harness.db,
+        "sipas-short",
+        "HS-2",
+        "T14.H02",
+        &POOR,
+        vn(18, 10),
+    )
+    .await;
+    let week = Week::parse("2026-W47").unwrap();
+    let weekly = &harness.running().weekly;
+    let summary = weekly.summary("T14", week, None).await.unwrap();
+    assert_eq!(summary.procedures.min_responses, 2);
+    assert_eq!(
+        summary.procedures.lowest.len(),
+        1,
+        "two responses are enough for the lowest-rated list"
+    );
+    let text =
+        sipas_bot::summary::render::text(&sipas_bot::i18n::Locales::load(), Lang::Vi, &summary);
+    assert!(text.contains("(từ 2 phản hồi trở lên)"), "{text}");
+    let locales = sipas_bot::i18n::Locales::load();
+    assert_eq!(
+        weekly.chart(&summary),
+        sipas_bot::summary::chart::png_with_target(&locales, Lang::Vi, &summary, 0.95),
+        "the chart's target line is SIPAS_TARGET"
+    );
+    assert_ne!(
+        weekly.chart(&summary),
+        sipas_bot::summary::chart::png_with_target(&locales, Lang::Vi, &summary, 0.90)
+    );
     harness.finish().await;
 }

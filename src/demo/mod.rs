@@ -21,6 +21,7 @@ use crate::flow::Lang;
 use crate::i18n::Locales;
 use crate::report;
 use crate::storage::{Agency, AgencyLevel, Db, InvitationStatus, NewNotice, SubmissionChannel};
+use crate::summary::Week;
 use chrono::{Duration, Utc};
 use clap::Args;
 use rand::rngs::StdRng;
@@ -41,14 +42,14 @@ pub const WEAK_UNIT: &str = "T14.STNMT";
 pub const WEAK_PROCEDURE: &str = "1.004227";
 /// How much more often a criterion satisfies citizens at the end of the six weeks than at the
 /// start: a modest improvement.
-const IMPROVEMENT: f64 = 0.10;
+const IMPROVEMENT: f64 = 0.15;
 /// How much less often the weak procedure satisfies.
 const PROCEDURE_PENALTY: f64 = 0.25;
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// How many citizens receive an invitation (over six weeks).
-    #[arg(long, default_value_t = 900)]
+    #[arg(long, default_value_t = 1200)]
     pub citizens: u32,
     /// The random seed: the same seed gives the same answers.
     #[arg(long, default_value_t = 2026)]
@@ -138,25 +139,55 @@ pub async fn simulate(
         })
         .collect();
     let span_minutes = DEMO_WEEKS * 7 * 24 * 60;
+    let week_so_far = (now - Week::containing(now).start()).num_minutes().max(2);
     let weak_procedure = (procedures.iter())
         .position(|(code, _)| *code == WEAK_PROCEDURE)
         .unwrap_or(0);
+    // Each unit directly under the province gets about the same share of dossiers (spread
+    // over its own subtree), so every one of them has enough answers a week to be ranked.
+    let tree = AgencyTree::new(agencies.clone());
+    let roots: Vec<&str> = (agencies.iter())
+        .filter(|a| a.parent_code.is_none())
+        .map(|a| a.code.as_str())
+        .collect();
+    let branches: Vec<Vec<usize>> = (roots.iter())
+        .flat_map(|root| tree.children(root))
+        .map(|top| {
+            let subtree = tree.subtree(&top.code);
+            (0..units.len())
+                .filter(|i| subtree.contains(&units[*i].code.as_str()))
+                .collect()
+        })
+        .collect();
+    let weak_unit = units.iter().position(|u| u.code == WEAK_UNIT).unwrap_or(0);
 
     let conversations = Conversations::new(db.clone());
     let progress = progress_bar(locales, lang, citizens, show_progress);
     for number in 1..=citizens {
-        let unit = rng.gen_range(0..units.len());
-        // Birth registrations and land certificates are the busiest procedures.
+        // Birth registrations and land certificates are the busiest procedures; half of the
+        // land certificates are handled by the land department (the weak unit).
         let (procedure_code, procedure_name) = match rng.gen_range(0..100) {
             0..30 => procedures[0],
             30..60 => procedures[weak_procedure],
             _ => procedures[rng.gen_range(0..procedures.len())],
         };
-        // When the dossier was completed: anywhere in the six weeks, at least an hour ago so
-        // the citizen has answered by now. `progress` runs from 0 (six weeks ago) to 1 (now).
-        let ago = rng.gen_range(60..span_minutes);
+        let unit = if procedure_code == WEAK_PROCEDURE && rng.gen_bool(0.5) {
+            weak_unit
+        } else {
+            let branch = &branches[rng.gen_range(0..branches.len())];
+            branch[rng.gen_range(0..branch.len())]
+        };
+        // When the dossier was completed: anywhere in the six weeks; every tenth citizen in
+        // the week in progress, so `/report` and this week's summary have answers even on a
+        // Monday morning. Each answers before now. `progress_in_time` runs from 0 (six weeks
+        // ago) to 1 (now).
+        let ago = if number % 10 == 0 {
+            rng.gen_range(1..week_so_far)
+        } else {
+            rng.gen_range(60..span_minutes)
+        };
         let completed_at = now - Duration::minutes(ago);
-        let answered_at = completed_at + Duration::minutes(rng.gen_range(2..50));
+        let answered_at = completed_at + Duration::minutes(rng.gen_range(0..ago.min(50)));
         let progress_in_time = 1.0 - ago as f64 / span_minutes as f64;
         let mut satisfaction = quality[unit] + IMPROVEMENT * progress_in_time;
         if procedure_code == WEAK_PROCEDURE {
