@@ -13,6 +13,32 @@ pub const DEFAULT_FLOW: &str = "sipas-full";
 /// How long an invitation stays open, in days, unless `INVITATION_TTL_DAYS` says otherwise.
 pub const DEFAULT_INVITATION_TTL_DAYS: i64 = 7;
 
+/// How summaries are computed, wherever they are made (`summary`, the scheduled ones, the
+/// console): `SIPAS_TARGET` and `SUMMARY_PROCEDURE_MIN_RESPONSES`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SummarySettings {
+    /// The index aimed at, drawn on the chart, as a fraction (0.9).
+    pub target: f64,
+    /// A procedure needs this many responses to be listed among the lowest-rated.
+    pub procedure_min_responses: u64,
+}
+
+impl Default for SummarySettings {
+    fn default() -> SummarySettings {
+        SummarySettings {
+            target: crate::summary::DEFAULT_TARGET,
+            procedure_min_responses: crate::summary::DEFAULT_PROCEDURE_MIN_RESPONSES,
+        }
+    }
+}
+
+/// Reads a target given as a fraction (0.9) or a percentage (90).
+pub fn parse_target(text: &str) -> Option<f64> {
+    let value: f64 = text.trim().replace(',', ".").parse().ok()?;
+    let fraction = if value > 1.0 { value / 100.0 } else { value };
+    (value.is_finite() && fraction > 0.0 && fraction <= 1.0).then_some(fraction)
+}
+
 /// A value that must not appear in logs: `Debug` and `Display` print a placeholder.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -122,6 +148,7 @@ pub struct Settings {
     /// More dossiers than this answered from one chat in 30 days are flagged
     /// (`INTEGRITY_MAX_DOSSIERS_PER_CHAT`, default 5).
     pub integrity_max_dossiers_per_chat: u32,
+    pub summary: SummarySettings,
 }
 
 impl Settings {
@@ -169,12 +196,39 @@ impl Settings {
                     expected: "setting-expect-positive-count",
                 })?,
         };
+        let defaults = SummarySettings::default();
+        let target = match get("SIPAS_TARGET") {
+            None => defaults.target,
+            Some(text) => parse_target(&text).ok_or(SettingError {
+                name: "SIPAS_TARGET",
+                value: text.clone(),
+                expected: "setting-expect-target",
+            })?,
+        };
+        let procedure_min_responses = match get("SUMMARY_PROCEDURE_MIN_RESPONSES") {
+            None => defaults.procedure_min_responses,
+            Some(text) => {
+                text.trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or(SettingError {
+                        name: "SUMMARY_PROCEDURE_MIN_RESPONSES",
+                        value: text.clone(),
+                        expected: "setting-expect-positive-count",
+                    })?
+            }
+        };
         Ok(Settings {
             database_url: Secret::new(database_url),
             lang,
             flow: get("SIPAS_FLOW").unwrap_or_else(|| DEFAULT_FLOW.to_string()),
             invitation_ttl_days,
             integrity_max_dossiers_per_chat,
+            summary: SummarySettings {
+                target,
+                procedure_min_responses,
+            },
         })
     }
 }
@@ -191,6 +245,30 @@ mod tests {
         assert_eq!(settings.flow, "sipas-full");
         assert_eq!(settings.invitation_ttl_days, 7);
         assert_eq!(settings.integrity_max_dossiers_per_chat, 5);
+        assert_eq!(settings.summary, SummarySettings::default());
+    }
+
+    #[test]
+    fn the_summary_settings_are_read_for_every_command() {
+        let settings = Settings::from_lookup(|name| match name {
+            "SIPAS_TARGET" => Some("95".into()),
+            "SUMMARY_PROCEDURE_MIN_RESPONSES" => Some("12".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert!((settings.summary.target - 0.95).abs() < 1e-12);
+        assert_eq!(settings.summary.procedure_min_responses, 12);
+        assert_eq!(parse_target("0,9"), Some(0.9));
+        for bad in ["0", "150", "-5", "nhiều"] {
+            let err = Settings::from_lookup(|name| (name == "SIPAS_TARGET").then(|| bad.into()))
+                .unwrap_err();
+            assert_eq!(err.name, "SIPAS_TARGET", "{bad}");
+        }
+        let err = Settings::from_lookup(|name| {
+            (name == "SUMMARY_PROCEDURE_MIN_RESPONSES").then(|| "0".into())
+        })
+        .unwrap_err();
+        assert_eq!(err.name, "SUMMARY_PROCEDURE_MIN_RESPONSES");
     }
 
     #[test]

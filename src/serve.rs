@@ -397,6 +397,7 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
         settings.base.lang,
         settings.base.flow.clone(),
     )
+    .with_summary_settings(settings.base.summary)
     .with_renderer(Arc::new(TelegramOfficials));
     let telegram = bot.as_ref().map(|(bot, username)| {
         Telegram::new(
@@ -463,6 +464,7 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
         default_flow: settings.base.flow.clone(),
         secure_cookies: settings.public_base_url.starts_with("https://"),
         throttle: Default::default(),
+        officials: weekly.clone(),
     };
     let console = crate::admin::web::router(console);
     let admin_addr = match settings.admin_http_addr {

@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use chrono::Duration;
+use chrono::{Duration, TimeZone};
 use common::server::Harness;
 use sipas_bot::admin::auth;
 use sipas_bot::clock::Clock;
@@ -925,6 +925,7 @@ async fn subscribe(harness: &Harness, agency: &str, chat: &str, title: &str) {
         weekday: 1,
         hour: 8,
         xlsx: false,
+        period: sipas_bot::storage::SubscriptionPeriod::Week,
         expires_at: now + Duration::days(7),
     };
     harness
@@ -939,7 +940,7 @@ async fn subscribe(harness: &Harness, agency: &str, chat: &str, title: &str) {
             "telegram",
             chat,
             Some(title),
-            |_, _| now + Duration::days(7),
+            |_, _, _| now + Duration::days(7),
             |_| sipas_bot::storage::Effects::default(),
             now,
         )
@@ -1609,5 +1610,211 @@ async fn admins_review_flagged_responses_and_clear_a_flag_with_an_audit_entry() 
             .iter()
             .any(|e| e.action == "flag.clear" && e.actor == "admin" && e.target == "HS-CỜ")
     );
+    harness.finish().await;
+}
+
+/// A citizen of `agency` completes sipas-short at `at` with `answers`.
+async fn respond_at(
+    harness: &Harness,
+    dossier: &str,
+    agency: &str,
+    answers: &[&str],
+    at: chrono::DateTime<chrono::Utc>,
+) {
+    let flow = harness
+        .db
+        .latest_flow("sipas-short")
+        .await
+        .unwrap()
+        .unwrap();
+    let notice = sipas_bot::storage::NewNotice {
+        dossier_code: dossier.into(),
+        agency_code: agency.into(),
+        procedure_code: "1.001612".into(),
+        procedure_name: "Đăng ký khai sinh".into(),
+        submission_channel: sipas_bot::storage::SubmissionChannel::Direct,
+        completed_at: at,
+        recipient_chat_id: None,
+    };
+    let token = harness
+        .db
+        .submit_notice(&notice, flow.id, Duration::days(7), at)
+        .await
+        .unwrap()
+        .invitation()
+        .token
+        .clone();
+    let conversations = Conversations::new(harness.db.clone());
+    let mut session = conversations
+        .open(&token, "test", dossier, Lang::Vi, at)
+        .await
+        .unwrap()
+        .session;
+    // At a person's pace (5 s an answer): instant answers would be flagged as too fast.
+    for (at, answer) in (1..).map(|i| at + Duration::seconds(5 * i)).zip(answers) {
+        session = conversations
+            .input(&session, &Input::Text(answer.to_string()), at)
+            .await
+            .unwrap()
+            .session;
+    }
+    assert!(session.state.finished, "{dossier} completed");
+}
+
+/// GETs `path` with `browser`'s cookies: status, content type and the raw bytes.
+async fn download(browser: &Browser, path: &str) -> (u16, String, Vec<u8>) {
+    let response = browser
+        .http
+        .get(format!("{}{path}", browser.base))
+        .header("cookie", browser.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map_or(String::new(), |v| v.to_str().unwrap().to_string());
+    (
+        status,
+        content_type,
+        response.bytes().await.unwrap().to_vec(),
+    )
+}
+
+#[tokio::test]
+async fn the_results_page_shows_any_period_in_scope_and_downloads_respect_it() {
+    let harness = Harness::start().await;
+    seed(&harness).await;
+    const GOOD: [&str; 7] = ["5", "5", "4", "5", "không", "5", "bỏ qua"];
+    const POOR: [&str; 7] = ["2", "3", "4", "4", "không", "4", "bỏ qua"];
+    // The harness's clock is Monday 16/11/2026: the week just ended is 2026-W46 (9–15/11).
+    let at = |day: u32| {
+        sipas_bot::clock::vietnam()
+            .with_ymd_and_hms(2026, 11, day, 10, 0, 0)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    respond_at(&harness, "HS-A", "T14.H01", &GOOD, at(10)).await;
+    respond_at(&harness, "HS-B", "T14.H02", &POOR, at(12)).await;
+    respond_at(&harness, "HS-C", "T14.H02", &GOOD, at(3)).await;
+
+    // Not signed in: every route sends to the sign-in page.
+    let mut admin = Browser::new(&harness.base);
+    for path in ["/admin/results", "/admin/results/export.csv?agency=T14"] {
+        assert_eq!(admin.get(path).await.status, 303, "{path}");
+    }
+    admin.sign_in("admin", "admin-mật-khẩu").await;
+    let page = admin.get("/admin/results").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("href=\"/admin/results\""),
+        "in the navigation"
+    );
+    assert!(
+        page.body
+            .contains("UBND tỉnh Sơn La · 2026-W46 (09/11/2026 – 15/11/2026)"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("Lời mời: 2 · Phản hồi: 2"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("UBND huyện Mộc Châu"), "the units");
+    assert!(page.body.contains("Đăng ký khai sinh"), "the procedures");
+    assert!(
+        page.body
+            .contains("src=\"/admin/results/chart.png?agency=T14&amp;period=2026-W46\""),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("HS-B"), "no dossier codes");
+    // Any period: a month, a quarter, a year.
+    for (period, title) in [
+        ("2026-11", "2026-11 (01/11/2026 – 30/11/2026)"),
+        ("2026-Q4", "2026-Q4 (01/10/2026 – 31/12/2026)"),
+        ("2026", "2026 (01/01/2026 – 31/12/2026)"),
+    ] {
+        let page = admin
+            .get(&format!("/admin/results?agency=T14&period={period}"))
+            .await;
+        assert_eq!(page.status, 200, "{period}");
+        assert!(page.body.contains(title), "{period}: {}", page.body);
+        assert!(page.body.contains("Lời mời: 3 · Phản hồi: 3"), "{period}");
+    }
+    let bad = admin.get("/admin/results?agency=T14&period=2026-W99").await;
+    assert_eq!(bad.status, 400);
+    assert!(
+        bad.body.contains("Kỳ báo cáo “2026-W99” không hợp lệ"),
+        "{}",
+        bad.body
+    );
+
+    let (status, kind, png) = download(
+        &admin,
+        "/admin/results/chart.png?agency=T14&period=2026-W46",
+    )
+    .await;
+    assert_eq!((status, kind.as_str()), (200, "image/png"));
+    assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000);
+    let (status, _, xlsx) = download(
+        &admin,
+        "/admin/results/export.xlsx?agency=T14&period=2026-W46",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(xlsx.starts_with(b"PK"), "a zip: an XLSX workbook");
+    let (status, kind, csv) = download(
+        &admin,
+        "/admin/results/export.csv?agency=T14&period=2026-W46",
+    )
+    .await;
+    assert_eq!((status, kind.as_str()), (200, "text/csv; charset=utf-8"));
+    let csv = String::from_utf8(csv).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines.len(),
+        1 + 2 * 7,
+        "a header and both responses' answers: {csv}"
+    );
+    assert!(
+        csv.contains(",T14.H01,1.001612,2026-11-10 10:00,access,scale,5"),
+        "{csv}"
+    );
+    assert!(!csv.contains("HS-"), "no dossier codes: {csv}");
+
+    // A manager sees their subtree only: the page, the chart and each download.
+    let mut manager = Browser::new(&harness.base);
+    manager.sign_in("mocchau", "mocchau-mật-khẩu").await;
+    let own = manager.get("/admin/results").await;
+    assert_eq!(own.status, 200);
+    assert!(
+        own.body.contains("UBND huyện Mộc Châu · 2026-W46"),
+        "{}",
+        own.body
+    );
+    assert!(
+        !own.body.contains("value=\"T14\""),
+        "no agency outside the subtree offered"
+    );
+    assert_eq!(manager.get("/admin/results?agency=T14").await.status, 403);
+    for path in [
+        "/admin/results/export.csv?agency=T14&period=2026-W46",
+        "/admin/results/export.xlsx?agency=T14.H01&period=2026-W46",
+        "/admin/results/chart.png?agency=T14",
+    ] {
+        assert_eq!(download(&manager, path).await.0, 403, "{path}");
+    }
+    let (status, _, csv) = download(
+        &manager,
+        "/admin/results/export.csv?agency=T14.H02&period=2026-W46",
+    )
+    .await;
+    assert_eq!(status, 200);
+    let csv = String::from_utf8(csv).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 7, "{csv}");
+    assert!(!csv.contains("T14.H01"), "{csv}");
     harness.finish().await;
 }

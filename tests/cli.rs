@@ -414,3 +414,124 @@ fn settings_can_come_from_a_config_file_and_the_environment_wins() {
     );
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn the_demo_tells_six_weeks_and_its_printed_commands_explore_the_same_data() {
+    use sipas_bot::summary::Week;
+    let dir = tempfile::tempdir().unwrap();
+    let out = sipas(dir.path(), &["demo"], &[], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let last = Week::containing(chrono::Utc::now()).previous();
+    let weeks: Vec<Week> = std::iter::successors(Some(last), |w| Some(w.previous()))
+        .take(7)
+        .collect();
+    // The officials' summary of the week just ended: a change and a four-week trend.
+    assert!(
+        stdout.contains(&format!("📊 BÁO CÁO SIPAS TUẦN {}", last.label())),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("Xu hướng: {}: ", weeks[3].label())),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Xếp hạng đơn vị:"), "{stdout}");
+    // The weak unit ranks last.
+    let weak = stdout
+        .lines()
+        .find(|l| l.starts_with("• Sở Tài nguyên và Môi trường: ") && l.contains("(hạng "))
+        .unwrap_or_else(|| panic!("the weak unit is ranked: {stdout}"));
+    let rank = weak
+        .split("(hạng ")
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap();
+    let (place, of) = rank.split_once('/').unwrap();
+    assert_eq!(place, of, "{weak}");
+    let chart = dir
+        .path()
+        .join(format!("data/sipas-T14-{}.png", last.label()));
+    assert!(std::fs::read(&chart).unwrap().starts_with(b"\x89PNG"));
+    let workbook = dir
+        .path()
+        .join(format!("data/sipas-T14-{}.xlsx", last.label()));
+    assert!(std::fs::read(&workbook).unwrap().starts_with(b"PK"));
+
+    // Every printed command but `serve` (which needs a bot token) runs on the demo's data.
+    let commands: Vec<&str> = stdout
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("DATABASE_URL=") && !l.ends_with(" serve"))
+        .collect();
+    assert_eq!(commands.len(), 5, "{stdout}");
+    assert!(stdout.contains("sipas-bot serve"), "{stdout}");
+    for command in &commands {
+        let (env, rest) = command.split_once(' ').unwrap();
+        let (name, value) = env.split_once('=').unwrap();
+        let args: Vec<&str> = rest
+            .strip_prefix("sipas-bot ")
+            .unwrap()
+            .split_whitespace()
+            .collect();
+        let run = sipas(dir.path(), &args, &[(name, value)], "");
+        let output = text(&run.stdout);
+        assert!(run.status.success(), "{command}: {}", text(&run.stderr));
+        match args[0] {
+            "summary" if args.contains(&"png") => {
+                let path = args[args.iter().position(|a| *a == "--output").unwrap() + 1];
+                assert!(
+                    std::fs::read(dir.path().join(path))
+                        .unwrap()
+                        .starts_with(b"\x89PNG")
+                );
+            }
+            "summary" => {
+                assert!(output.contains("Phản hồi: "), "{command}: {output}");
+                assert!(!output.contains("Phản hồi: 0 "), "{command}: {output}");
+            }
+            "export" => assert!(output.lines().count() > 1000, "{command}"),
+            _ => assert!(!output.trim().is_empty(), "{command}"),
+        }
+    }
+
+    // Six weeks of answers: each of the six weeks up to the last one has responses, the week
+    // before them none, and the last week has a change from the one before.
+    let url = "sqlite://./data/demo.db";
+    let week_json = |week: Week| -> serde_json::Value {
+        let out = sipas(
+            dir.path(),
+            &[
+                "summary",
+                "--agency",
+                "T14",
+                "--week",
+                &week.label(),
+                "--format",
+                "json",
+            ],
+            &[("DATABASE_URL", url)],
+            "",
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    for week in &weeks[..5] {
+        let json = week_json(*week);
+        assert!(
+            json["counts"]["responses"].as_u64().unwrap() > 20,
+            "{}",
+            week.label()
+        );
+    }
+    // The sixth week back starts on today's weekday six weeks ago: partly covered.
+    assert!(week_json(weeks[5])["counts"]["responses"].as_u64().unwrap() > 0);
+    assert_eq!(
+        week_json(weeks[6])["counts"]["responses"],
+        0,
+        "before the six weeks"
+    );
+    let summary = week_json(last);
+    assert!(summary["overall"]["change"].as_f64().is_some(), "{summary}");
+}

@@ -8,7 +8,9 @@ use common::server::Harness;
 use sipas_bot::clock::vietnam;
 use sipas_bot::conversation::Conversations;
 use sipas_bot::flow::Lang;
-use sipas_bot::storage::{Agency, AgencyLevel, Db, NewNotice, SubmissionChannel, SubscriptionCode};
+use sipas_bot::storage::{
+    Agency, AgencyLevel, Db, NewNotice, SubmissionChannel, SubscriptionCode, SubscriptionPeriod,
+};
 use sipas_bot::summary::Week;
 use sipas_bot::survey::Input;
 
@@ -60,6 +62,7 @@ async fn issue_code(db: &Db, agency: &str, expires_at: DateTime<Utc>) -> String 
         code: sipas_bot::storage::new_code(),
         agency_code: agency.into(),
         points_max: Some(24.0),
+        period: SubscriptionPeriod::Week,
         weekday: 1,
         hour: 8,
         xlsx: agency == "T14",
@@ -345,6 +348,113 @@ async fn the_weekly_summary_and_its_chart_arrive_on_monday_morning_once() {
 }
 
 #[tokio::test]
+async fn a_monthly_subscription_gets_octobers_summary_on_the_first_of_november_once() {
+    let mut harness = Harness::start().await;
+    seed_agencies(&harness.db).await;
+    let october = |day: u32, hour: u32| {
+        vietnam()
+            .with_ymd_and_hms(2026, 10, day, hour, 0, 0)
+            .unwrap()
+            .with_timezone(&Utc)
+    };
+    harness.clock.set(october(20, 9));
+    let code = SubscriptionCode {
+        code: sipas_bot::storage::new_code(),
+        agency_code: "T14".into(),
+        points_max: None,
+        period: SubscriptionPeriod::Month,
+        weekday: 1,
+        hour: 8,
+        xlsx: true,
+        expires_at: october(27, 9),
+    };
+    harness
+        .db
+        .create_subscription_code(&code, october(20, 9))
+        .await
+        .unwrap();
+    let done = group_says(&harness, MEMBER, &format!("/subscribe {}", code.code)).await;
+    assert!(done.text.contains("hằng tháng"), "{}", done.text);
+    assert_eq!(
+        harness.db.subscriptions().await.unwrap()[0].next_run_at,
+        vn(1, 8),
+        "the first of November at 08:00"
+    );
+    // October: two responses in different weeks; 31 October 23:00 (Vietnam) still counts;
+    // 1 November does not.
+    respond(
+        &harness.db,
+        "sipas-short",
+        "HS-1",
+        "T14.H01",
+        &GOOD,
+        october(5, 10),
+    )
+    .await;
+    respond(
+        &harness.db,
+        "sipas-short",
+        "HS-2",
+        "T14.H02",
+        &POOR,
+        october(31, 23),
+    )
+    .await;
+    respond(
+        &harness.db,
+        "sipas-short",
+        "HS-3",
+        "T14.H02",
+        &POOR,
+        vn(1, 7),
+    )
+    .await;
+
+    // Mondays in between send nothing: the subscription is monthly.
+    harness.clock.set(october(26, 8));
+    assert_eq!(harness.running().run_due_summaries().await.unwrap(), 0);
+    harness.clock.set(vn(1, 7));
+    assert_eq!(
+        harness.running().run_due_summaries().await.unwrap(),
+        0,
+        "not 08:00 yet"
+    );
+    harness.clock.set(vn(1, 8));
+    assert_eq!(harness.running().run_due_summaries().await.unwrap(), 1);
+    let messages = harness.messages(GROUP, 4).await;
+    assert!(
+        messages[1]
+            .text
+            .contains("BÁO CÁO SIPAS THÁNG 2026-10 (01/10/2026 – 31/10/2026)"),
+        "{}",
+        messages[1].text
+    );
+    assert!(
+        messages[1].text.contains("Phản hồi: 2"),
+        "{}",
+        messages[1].text
+    );
+    assert!(messages[2].photo, "the chart follows the text");
+    assert_eq!(messages[3].text, "Dữ liệu tháng 2026-10 (XLSX)");
+
+    // Once: again that morning, after a restart, the next Monday.
+    assert_eq!(harness.running().run_due_summaries().await.unwrap(), 0);
+    harness.restart().await;
+    harness.clock.set(vn(2, 8));
+    assert_eq!(harness.running().run_due_summaries().await.unwrap(), 0);
+    harness.outbox_settled().await;
+    assert_eq!(harness.fake.messages_to(GROUP).len(), 4);
+    assert_eq!(
+        harness.db.subscriptions().await.unwrap()[0].next_run_at,
+        vietnam()
+            .with_ymd_and_hms(2026, 12, 1, 8, 0, 0)
+            .unwrap()
+            .with_timezone(&Utc)
+    );
+    harness.finish().await;
+}
+
+#[tokio::test]
 async fn a_missed_monday_is_sent_once_when_the_service_is_back() {
     let mut harness = Harness::start().await;
     seed_agencies(&harness.db).await;
@@ -515,9 +625,11 @@ fn the_summary_command_gives_text_json_and_a_png() {
             .output()
             .unwrap()
     };
-    let demo = run(&["demo", "--citizens", "60"]);
+    // The demo spreads its citizens over six weeks: the week just ended has as many as the
+    // old demo put in one week with 60.
+    let demo = run(&["demo", "--citizens", "900"]);
     assert!(demo.status.success());
-    let week = Week::containing(Utc::now()).label();
+    let week = Week::containing(Utc::now()).previous().label();
     let text = run(&[
         "summary",
         "--agency",
@@ -688,5 +800,59 @@ async fn help_posted_in_a_channel_answers_with_help() {
         .push_channel_post(channel, &format!("/help@{bot}"));
     let again = harness.messages(channel, 2).await;
     assert_eq!(again[1].text, help[0].text);
+    harness.finish().await;
+}
+
+#[tokio::test]
+async fn serve_computes_summaries_with_the_target_and_procedure_minimum_it_was_given() {
+    let harness = Harness::start_with(
+        common::TestDb::sqlite(),
+        &[
+            ("SIPAS_TARGET", "95"),
+            ("SUMMARY_PROCEDURE_MIN_RESPONSES", "2"),
+        ],
+    )
+    .await;
+    seed_agencies(&harness.db).await;
+    respond(
+        &harness.db,
+        "sipas-short",
+        "HS-1",
+        "T14.H01",
+        &GOOD,
+        vn(17, 10),
+    )
+    .await;
+    respond(
+        &harness.db,
+        "sipas-short",
+        "HS-2",
+        "T14.H02",
+        &POOR,
+        vn(18, 10),
+    )
+    .await;
+    let week = Week::parse("2026-W47").unwrap();
+    let weekly = &harness.running().weekly;
+    let summary = weekly.summary("T14", week, None).await.unwrap();
+    assert_eq!(summary.procedures.min_responses, 2);
+    assert_eq!(
+        summary.procedures.lowest.len(),
+        1,
+        "two responses are enough for the lowest-rated list"
+    );
+    let text =
+        sipas_bot::summary::render::text(&sipas_bot::i18n::Locales::load(), Lang::Vi, &summary);
+    assert!(text.contains("(từ 2 phản hồi trở lên)"), "{text}");
+    let locales = sipas_bot::i18n::Locales::load();
+    assert_eq!(
+        weekly.chart(&summary),
+        sipas_bot::summary::chart::png_with_target(&locales, Lang::Vi, &summary, 0.95),
+        "the chart's target line is SIPAS_TARGET"
+    );
+    assert_ne!(
+        weekly.chart(&summary),
+        sipas_bot::summary::chart::png_with_target(&locales, Lang::Vi, &summary, 0.90)
+    );
     harness.finish().await;
 }

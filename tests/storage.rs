@@ -663,3 +663,69 @@ async fn a_parent_cycle_is_refused_on_import_and_ends_every_walk_of_stored_data(
         test_db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn a_subscription_keeps_its_period_from_code_to_subscription_on_every_backend() {
+    use sipas_bot::storage::{SubscriptionCode, SubscriptionPeriod};
+    for test_db in TestDb::all().await {
+        let db = test_db.open().await;
+        seed_agencies(&db).await;
+        let mut periods = Vec::new();
+        for (chat, period) in [
+            ("-1", SubscriptionPeriod::Week),
+            ("-2", SubscriptionPeriod::Month),
+            ("-3", SubscriptionPeriod::Year),
+        ] {
+            let code = SubscriptionCode {
+                code: sipas_bot::storage::new_code(),
+                agency_code: "T1".into(),
+                points_max: None,
+                period,
+                weekday: 1,
+                hour: 8,
+                xlsx: false,
+                expires_at: at(20),
+            };
+            db.create_subscription_code(&code, at(9)).await.unwrap();
+            let subscription = db
+                .redeem_subscription_code(
+                    &code.code,
+                    "telegram",
+                    chat,
+                    None,
+                    |period, weekday, hour| {
+                        sipas_bot::officials::next_run(at(9), period, weekday, hour)
+                    },
+                    |_| Effects::default(),
+                    at(9),
+                )
+                .await
+                .unwrap();
+            assert_eq!(subscription.period, period, "{}", test_db.name);
+            periods.push((subscription.period, subscription.next_run_at));
+        }
+        let vn = |y, m, d| {
+            sipas_bot::clock::vietnam()
+                .with_ymd_and_hms(y, m, d, 8, 0, 0)
+                .unwrap()
+                .with_timezone(&Utc)
+        };
+        assert_eq!(
+            periods,
+            [
+                (SubscriptionPeriod::Week, vn(2026, 11, 23)),
+                (SubscriptionPeriod::Month, vn(2026, 12, 1)),
+                (SubscriptionPeriod::Year, vn(2027, 1, 1)),
+            ],
+            "{}",
+            test_db.name
+        );
+        let stored: Vec<SubscriptionPeriod> = (db.subscriptions().await.unwrap().iter())
+            .map(|s| s.period)
+            .collect();
+        assert_eq!(stored.len(), 3);
+        assert!(stored.contains(&SubscriptionPeriod::Month));
+        db.close().await;
+        test_db.cleanup().await;
+    }
+}

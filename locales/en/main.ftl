@@ -398,3 +398,38 @@ admin-flag-too-fast = Answered faster than anyone reads
 admin-flag-clear = Clear the flag
 admin-flag-cleared = Flag cleared: the response counts in the index.
 admin-flag-not-found = This response is no longer flagged.
+
+## Monthly and yearly subscriptions; summary settings.
+subscribe-done-month = Subscribed to the monthly SIPAS summary of { $agency } and the units under it, sent on the 1st of each month at { $hour }.
+subscribe-done-year = Subscribed to the yearly SIPAS summary of { $agency } and the units under it, sent on 1 January at { $hour }.
+schedule-month = 1st of each month { $hour }
+schedule-year = 1 January { $hour }
+xlsx-caption-month = Data of month { $week } (XLSX)
+xlsx-caption-year = Data of year { $week } (XLSX)
+setting-expect-target = must be a target index, as a fraction (0.9) or a percentage (90), above 0 and at most 100%.
+
+## The console's results page.
+admin-nav-results = Results
+admin-results-title = Survey results
+admin-results-period = Period
+admin-results-kind-week = Week
+admin-results-kind-month = Month
+admin-results-kind-quarter = Quarter
+admin-results-kind-year = Year
+admin-results-show = Show
+admin-results-xlsx = Download XLSX
+admin-results-csv = Download CSV
+admin-results-chart = SIPAS index chart
+admin-results-figure = Index
+admin-results-counts = Invitations: { $invitations } · Responses: { $responses } · Response rate: { $rate }
+admin-results-lowest-rule = The lowest-rated procedures (highlighted) only count procedures with at least { $count } responses.
+admin-results-bad-period = This period is not valid.
+admin-results-bad-period-text = The period “{ $period }” is not valid; use 2026-W47, 2026-11, 2026-Q3 or 2026.
+xlsx-procedure = Procedure
+
+## The end of the demo: what it wrote and what to run next.
+demo-files =
+    Chart written to: { $chart }
+    Workbook written to: { $workbook }
+demo-explore = Explore the simulated data next (each command carries the right DATABASE_URL):
+demo-console = The console: create an account with “admin add” above, run “serve” (needs a Telegram bot token), then open http://127.0.0.1:8080/admin/results

@@ -398,3 +398,38 @@ admin-flag-too-fast = Trả lời nhanh hơn tốc độ đọc
 admin-flag-clear = Gỡ cờ
 admin-flag-cleared = Đã gỡ cờ: phản hồi được tính vào chỉ số.
 admin-flag-not-found = Phản hồi này không còn bị gắn cờ.
+
+## Monthly and yearly subscriptions; summary settings.
+subscribe-done-month = Đã đăng ký nhận báo cáo SIPAS hằng tháng của { $agency } và các đơn vị trực thuộc, gửi vào ngày 1 hằng tháng lúc { $hour }.
+subscribe-done-year = Đã đăng ký nhận báo cáo SIPAS hằng năm của { $agency } và các đơn vị trực thuộc, gửi vào ngày 1/1 hằng năm lúc { $hour }.
+schedule-month = ngày 1 hằng tháng { $hour }
+schedule-year = ngày 1/1 hằng năm { $hour }
+xlsx-caption-month = Dữ liệu tháng { $week } (XLSX)
+xlsx-caption-year = Dữ liệu năm { $week } (XLSX)
+setting-expect-target = cần là chỉ số mục tiêu, dạng tỷ lệ (0,9) hoặc phần trăm (90), lớn hơn 0 và không quá 100%.
+
+## The console's results page.
+admin-nav-results = Kết quả
+admin-results-title = Kết quả khảo sát
+admin-results-period = Kỳ báo cáo
+admin-results-kind-week = Tuần
+admin-results-kind-month = Tháng
+admin-results-kind-quarter = Quý
+admin-results-kind-year = Năm
+admin-results-show = Xem
+admin-results-xlsx = Tải XLSX
+admin-results-csv = Tải CSV
+admin-results-chart = Biểu đồ chỉ số SIPAS
+admin-results-figure = Chỉ số
+admin-results-counts = Lời mời: { $invitations } · Phản hồi: { $responses } · Tỷ lệ phản hồi: { $rate }
+admin-results-lowest-rule = Các thủ tục được đánh giá thấp nhất (tô màu) chỉ xét thủ tục có từ { $count } phản hồi trở lên.
+admin-results-bad-period = Kỳ báo cáo không hợp lệ.
+admin-results-bad-period-text = Kỳ báo cáo “{ $period }” không hợp lệ; dùng dạng 2026-W47, 2026-11, 2026-Q3 hoặc 2026.
+xlsx-procedure = Thủ tục
+
+## The end of the demo: what it wrote and what to run next.
+demo-files =
+    Đã ghi biểu đồ: { $chart }
+    Đã ghi bảng tính: { $workbook }
+demo-explore = Xem tiếp dữ liệu vừa mô phỏng (mỗi lệnh đã kèm đúng DATABASE_URL):
+demo-console = Trang quản trị: tạo tài khoản bằng lệnh “admin add” ở trên, chạy “serve” (cần mã bot Telegram), rồi mở http://127.0.0.1:8080/admin/results

@@ -3,7 +3,7 @@
 use crate::config::Settings;
 use crate::error::AppError;
 use crate::i18n::{self, Locales};
-use crate::storage::SubscriptionCode;
+use crate::storage::{SubscriptionCode, SubscriptionPeriod};
 use chrono::{Duration, Utc};
 use clap::Subcommand;
 use std::process::ExitCode;
@@ -17,6 +17,10 @@ pub enum SubscriptionCommand {
         /// Show the index as points on this maximum too (e.g. 24).
         #[arg(long)]
         points_max: Option<f64>,
+        /// How often the summary comes: each week, or the month or year just ended on the 1st
+        /// of the next.
+        #[arg(long, value_enum, default_value = "week")]
+        period: PeriodChoice,
         /// Day of the weekly summary: 1 = Monday … 7 = Sunday.
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=7))]
         weekday: u32,
@@ -32,6 +36,24 @@ pub enum SubscriptionCommand {
     },
     /// Lists every subscription.
     List,
+}
+
+/// The periods a subscription may ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PeriodChoice {
+    Week,
+    Month,
+    Year,
+}
+
+impl From<PeriodChoice> for SubscriptionPeriod {
+    fn from(choice: PeriodChoice) -> SubscriptionPeriod {
+        match choice {
+            PeriodChoice::Week => SubscriptionPeriod::Week,
+            PeriodChoice::Month => SubscriptionPeriod::Month,
+            PeriodChoice::Year => SubscriptionPeriod::Year,
+        }
+    }
 }
 
 pub async fn run(
@@ -53,6 +75,7 @@ pub async fn run(
         SubscriptionCommand::Code {
             agency,
             points_max,
+            period,
             weekday,
             hour,
             xlsx,
@@ -65,6 +88,7 @@ pub async fn run(
                 code: crate::storage::new_code(),
                 agency_code: agency,
                 points_max: points_max.filter(|p| *p > 0.0),
+                period: period.into(),
                 weekday,
                 hour,
                 xlsx,
@@ -123,14 +147,7 @@ pub async fn run(
                                 "agency",
                                 name_of(&s.agency_code).unwrap_or(s.agency_code.clone())
                             ),
-                            (
-                                "schedule",
-                                format!(
-                                    "{} {:02}:00",
-                                    locales.text(lang, &format!("weekday-{}", s.weekday), &[]),
-                                    s.hour
-                                ),
-                            ),
+                            ("schedule", schedule(locales, lang, &s)),
                             (
                                 "next",
                                 format!(
@@ -148,4 +165,21 @@ pub async fn run(
     }
     db.close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// When a subscription's summary comes, as the list shows it.
+fn schedule(
+    locales: &Locales,
+    lang: crate::flow::Lang,
+    s: &crate::storage::Subscription,
+) -> String {
+    let hour = format!("{:02}:00", s.hour);
+    match s.period {
+        SubscriptionPeriod::Week => format!(
+            "{} {hour}",
+            locales.text(lang, &format!("weekday-{}", s.weekday), &[])
+        ),
+        SubscriptionPeriod::Month => locales.text(lang, "schedule-month", &[("hour", hour)]),
+        SubscriptionPeriod::Year => locales.text(lang, "schedule-year", &[("hour", hour)]),
+    }
 }

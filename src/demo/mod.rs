@@ -1,10 +1,17 @@
 //! `sipas-bot demo`: the whole job on the embedded default, with no token and no server. It
-//! creates its own SQLite database, sample agencies, the full flow, and a few hundred simulated
+//! creates its own SQLite database, sample agencies, the full flow, and several hundred simulated
 //! citizens who answer through the same conversation service and storage as real ones (typed
 //! digits, words with and without diacritics, buttons, skips, going back), then prints the
-//! SIPAS summary per factor and per agency.
+//! SIPAS summary per factor and per agency, and the officials' summary of the week just ended
+//! ([`explore`]).
+//!
+//! The answers are spread over the last [`DEMO_WEEKS`] weeks and tell a story a newcomer can
+//! read in the summary: service improves modestly week by week, one unit ([`WEAK_UNIT`]) lags
+//! behind and one procedure ([`WEAK_PROCEDURE`]) is rated lower wherever it is handled — so the
+//! change, the trend, the ranks and the weak spots all have something to show.
 
 mod citizen;
+mod explore;
 
 use crate::agency::AgencyTree;
 use crate::config::Settings;
@@ -14,6 +21,7 @@ use crate::flow::Lang;
 use crate::i18n::Locales;
 use crate::report;
 use crate::storage::{Agency, AgencyLevel, Db, InvitationStatus, NewNotice, SubmissionChannel};
+use crate::summary::Week;
 use chrono::{Duration, Utc};
 use clap::Args;
 use rand::rngs::StdRng;
@@ -26,11 +34,22 @@ const COMMENTS: &str = include_str!("comments.txt");
 
 /// The demo's own database, recreated on every run.
 pub const DEMO_DATABASE: &str = "./data/demo.db";
+/// How many weeks of history the demo simulates, ending now.
+pub const DEMO_WEEKS: i64 = 6;
+/// The unit that serves citizens worse than the others.
+pub const WEAK_UNIT: &str = "T14.STNMT";
+/// The procedure rated lower wherever it is handled (land certificates).
+pub const WEAK_PROCEDURE: &str = "1.004227";
+/// How much more often a criterion satisfies citizens at the end of the six weeks than at the
+/// start: a modest improvement.
+const IMPROVEMENT: f64 = 0.15;
+/// How much less often the weak procedure satisfies.
+const PROCEDURE_PENALTY: f64 = 0.25;
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// How many citizens receive an invitation.
-    #[arg(long, default_value_t = 300)]
+    /// How many citizens receive an invitation (over six weeks).
+    #[arg(long, default_value_t = 1200)]
     pub citizens: u32,
     /// The random seed: the same seed gives the same answers.
     #[arg(long, default_value_t = 2026)]
@@ -75,8 +94,10 @@ pub async fn run(
     };
     let db = crate::startup::open_store(&url).await?;
     let outcome = simulate(&db, locales, settings.lang, args.citizens, args.seed, true).await?;
-    db.close().await;
     println!("{}", outcome.summary);
+    let explored = explore::write_and_show(&db, locales, settings, &url).await;
+    db.close().await;
+    println!("{}", explored?);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -109,14 +130,70 @@ pub async fn simulate(
         .filter(|a| a.parent_code.is_some())
         .collect();
     let mut rng = StdRng::seed_from_u64(seed);
-    // Each unit serves citizens a little better or worse than the others.
-    let quality: Vec<f64> = units.iter().map(|_| rng.gen_range(0.55..0.97)).collect();
+    // Each unit serves citizens a little better or worse than the others; the weak one clearly
+    // worse.
+    let quality: Vec<f64> = (units.iter())
+        .map(|unit| match unit.code.as_str() {
+            WEAK_UNIT => 0.45,
+            _ => rng.gen_range(0.68..0.88),
+        })
+        .collect();
+    let span_minutes = DEMO_WEEKS * 7 * 24 * 60;
+    let week_so_far = (now - Week::containing(now).start()).num_minutes().max(2);
+    let weak_procedure = (procedures.iter())
+        .position(|(code, _)| *code == WEAK_PROCEDURE)
+        .unwrap_or(0);
+    // Each unit directly under the province gets about the same share of dossiers (spread
+    // over its own subtree), so every one of them has enough answers a week to be ranked.
+    let tree = AgencyTree::new(agencies.clone());
+    let roots: Vec<&str> = (agencies.iter())
+        .filter(|a| a.parent_code.is_none())
+        .map(|a| a.code.as_str())
+        .collect();
+    let branches: Vec<Vec<usize>> = (roots.iter())
+        .flat_map(|root| tree.children(root))
+        .map(|top| {
+            let subtree = tree.subtree(&top.code);
+            (0..units.len())
+                .filter(|i| subtree.contains(&units[*i].code.as_str()))
+                .collect()
+        })
+        .collect();
+    let weak_unit = units.iter().position(|u| u.code == WEAK_UNIT).unwrap_or(0);
 
     let conversations = Conversations::new(db.clone());
     let progress = progress_bar(locales, lang, citizens, show_progress);
     for number in 1..=citizens {
-        let unit = rng.gen_range(0..units.len());
-        let (procedure_code, procedure_name) = procedures[rng.gen_range(0..procedures.len())];
+        // Birth registrations and land certificates are the busiest procedures; half of the
+        // land certificates are handled by the land department (the weak unit).
+        let (procedure_code, procedure_name) = match rng.gen_range(0..100) {
+            0..30 => procedures[0],
+            30..60 => procedures[weak_procedure],
+            _ => procedures[rng.gen_range(0..procedures.len())],
+        };
+        let unit = if procedure_code == WEAK_PROCEDURE && rng.gen_bool(0.5) {
+            weak_unit
+        } else {
+            let branch = &branches[rng.gen_range(0..branches.len())];
+            branch[rng.gen_range(0..branch.len())]
+        };
+        // When the dossier was completed: anywhere in the six weeks; every tenth citizen in
+        // the week in progress, so `/report` and this week's summary have answers even on a
+        // Monday morning. Each answers before now. `progress_in_time` runs from 0 (six weeks
+        // ago) to 1 (now).
+        let ago = if number % 10 == 0 {
+            rng.gen_range(1..week_so_far)
+        } else {
+            rng.gen_range(60..span_minutes)
+        };
+        let completed_at = now - Duration::minutes(ago);
+        let answered_at = completed_at + Duration::minutes(rng.gen_range(0..ago.min(50)));
+        let progress_in_time = 1.0 - ago as f64 / span_minutes as f64;
+        let mut satisfaction = quality[unit] + IMPROVEMENT * progress_in_time;
+        if procedure_code == WEAK_PROCEDURE {
+            satisfaction -= PROCEDURE_PENALTY;
+        }
+        let satisfaction = satisfaction.clamp(0.05, 0.98);
         let notice = NewNotice {
             dossier_code: format!("DEMO-{number:05}"),
             agency_code: units[unit].code.clone(),
@@ -127,25 +204,27 @@ pub async fn simulate(
                 60..95 => SubmissionChannel::Online,
                 _ => SubmissionChannel::Postal,
             },
-            completed_at: now - Duration::minutes(rng.gen_range(10..7 * 24 * 60)),
+            completed_at,
             recipient_chat_id: None,
         };
         let invitation = db
-            .submit_notice(&notice, flow.id, Duration::days(7), now)
+            .submit_notice(&notice, flow.id, Duration::days(7), completed_at)
             .await?;
         let token = invitation.invitation().token.clone();
         match rng.gen_range(0..100) {
             0..8 => {
-                db.set_invitation_status(&token, InvitationStatus::Declined, now)
+                db.set_invitation_status(&token, InvitationStatus::Declined, answered_at)
                     .await?;
             }
             8..18 => {} // never opened the invitation
             _ => {
                 let opened = conversations
-                    .open(&token, "demo", &format!("demo-{number}"), lang, now)
+                    .open(&token, "demo", &format!("demo-{number}"), lang, answered_at)
                     .await?;
-                let mut citizen = citizen::Citizen::new(&mut rng, quality[unit], &comments);
-                citizen.answer(&conversations, opened.session, now).await?;
+                let mut citizen = citizen::Citizen::new(&mut rng, satisfaction, &comments);
+                citizen
+                    .answer(&conversations, opened.session, answered_at)
+                    .await?;
             }
         }
         progress.inc(1);

@@ -14,8 +14,9 @@ pub mod report;
 pub mod schedule;
 
 pub use alerts::ALERT_WINDOW_HOURS;
-pub use schedule::next_weekly;
+pub use schedule::{next_run, next_weekly};
 
+use crate::config::SummarySettings;
 use crate::flow::{Flow, Lang};
 use crate::i18n::Locales;
 use crate::storage::{Db, Outgoing, StorageError};
@@ -62,6 +63,7 @@ pub struct Officials {
     locales: Arc<Locales>,
     lang: Lang,
     flow_id: String,
+    summary: SummarySettings,
     renderers: Vec<Arc<dyn OfficialsRenderer>>,
 }
 
@@ -74,8 +76,16 @@ impl Officials {
             locales,
             lang,
             flow_id,
+            summary: SummarySettings::default(),
             renderers: Vec::new(),
         }
+    }
+
+    /// Computes summaries with `settings` (the chart's target, the minimum sample of a listed
+    /// procedure) instead of the defaults.
+    pub fn with_summary_settings(mut self, settings: SummarySettings) -> Officials {
+        self.summary = settings;
+        self
     }
 
     /// Lets subscriptions of `renderer`'s channel receive summaries and alerts.

@@ -32,11 +32,8 @@ impl Officials {
         week: Week,
         points_max: Option<f64>,
     ) -> Result<WeeklySummary, OfficialsError> {
-        let options = Options {
-            points_max,
-            ..Options::default()
-        };
-        self.period_summary(agency_code, week.into(), options).await
+        self.period_summary(agency_code, week.into(), self.options(points_max))
+            .await
     }
 
     /// The summary of any period for an agency's scope, from the running totals: its cost
@@ -67,14 +64,43 @@ impl Officials {
         week: Week,
         points_max: Option<f64>,
     ) -> Result<(WeeklySummary, Vec<summary::AnswerRow>), OfficialsError> {
-        let summary = self.summary(agency_code, week, points_max).await?;
-        let rows = self.db.period_answer_rows(agency_code, week.into()).await?;
+        self.period_summary_with_rows(agency_code, week.into(), points_max)
+            .await
+    }
+
+    /// The summary of any period (a week, month, quarter or year) for an agency's scope, with
+    /// the answer rows of that period (for the XLSX and CSV), computed with the service's
+    /// summary settings.
+    pub async fn period_summary_with_rows(
+        &self,
+        agency_code: &str,
+        period: Period,
+        points_max: Option<f64>,
+    ) -> Result<(WeeklySummary, Vec<summary::AnswerRow>), OfficialsError> {
+        let summary = self
+            .period_summary(agency_code, period, self.options(points_max))
+            .await?;
+        let rows = self.db.period_answer_rows(agency_code, period).await?;
         Ok((summary, rows))
+    }
+
+    /// The summary options of this service's settings (`SUMMARY_PROCEDURE_MIN_RESPONSES`).
+    pub fn options(&self, points_max: Option<f64>) -> Options {
+        Options {
+            points_max,
+            procedure_min_responses: self.summary.procedure_min_responses,
+            ..Options::default()
+        }
+    }
+
+    /// The chart of a summary as a PNG, with the service's target line.
+    pub fn chart(&self, summary: &WeeklySummary) -> Vec<u8> {
+        summary::chart::png_with_target(&self.locales, self.lang, summary, self.summary.target)
     }
 
     /// The message and the chart of a summary.
     pub fn summary_messages(&self, summary: &WeeklySummary) -> Vec<OfficialMessage> {
-        let png = summary::chart::png(&self.locales, self.lang, summary);
+        let png = self.chart(summary);
         let caption = summary::render::caption(&self.locales, self.lang, summary);
         let mut messages: Vec<OfficialMessage> =
             summary::render::messages(&self.locales, self.lang, summary)

@@ -46,7 +46,9 @@ pub use outbox::{Delivery, Effects, OutboxRow, OutboxStatus, Outgoing};
 pub use reminders::{Reminder, ReminderStatus};
 pub use sessions::{OpenSession, Progress, Session, SessionOpenError, SessionStatus};
 pub use stats::{AgencyCounts, StoredRating};
-pub use subscriptions::{RedeemError, Subscription, SubscriptionCode, new_code, normalize_code};
+pub use subscriptions::{
+    RedeemError, Subscription, SubscriptionCode, SubscriptionPeriod, new_code, normalize_code,
+};
 pub use summaries::ResponseFacts;
 pub use totals::TotalsSnapshot;
 pub use users::{Account, LiveSession, Role, User};

@@ -1,20 +1,32 @@
 //! Subscriptions of officials' chats to an agency's summaries, the single-use codes that
 //! authorize them, and the record of summaries sent.
 
+use super::codes::stored_code;
 use super::columns::{Flag, MaybeStamp, Stamp};
 use super::outbox::{Effects, apply_effects};
 use super::{Db, StorageError, timestamp};
 use chrono::{DateTime, Utc};
 use rand::Rng;
 
+stored_code! {
+    /// How often a subscription's summary comes: each week, month or year, on the first day of
+    /// the next one.
+    pub enum SubscriptionPeriod("subscription period") {
+        Week = "week",
+        Month = "month",
+        Year = "year",
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionCode {
     pub code: String,
     pub agency_code: String,
     pub points_max: Option<f64>,
+    pub period: SubscriptionPeriod,
     pub weekday: u32,
     pub hour: u32,
-    /// Attach the week's data as an XLSX workbook.
+    /// Attach the period's data as an XLSX workbook.
     pub xlsx: bool,
     pub expires_at: DateTime<Utc>,
 }
@@ -27,6 +39,7 @@ pub struct Subscription {
     pub chat_title: Option<String>,
     pub agency_code: String,
     pub points_max: Option<f64>,
+    pub period: SubscriptionPeriod,
     /// 1 = Monday … 7 = Sunday, Vietnam time.
     #[sqlx(try_from = "i64")]
     pub weekday: u32,
@@ -45,6 +58,7 @@ pub struct Subscription {
 struct StoredCode {
     agency_code: String,
     points_max: Option<f64>,
+    period: SubscriptionPeriod,
     #[sqlx(try_from = "i64")]
     weekday: u32,
     #[sqlx(try_from = "i64")]
@@ -101,7 +115,7 @@ pub fn normalize_code(code: &str) -> String {
 }
 
 const SUBSCRIPTION_SELECT: &str =
-    "SELECT id, channel, chat_id, chat_title, agency_code, points_max,
+    "SELECT id, channel, chat_id, chat_title, agency_code, points_max, period,
     weekday, hour, next_run_at, active, xlsx FROM subscriptions";
 
 impl Db {
@@ -111,8 +125,8 @@ impl Db {
         now: DateTime<Utc>,
     ) -> Result<(), StorageError> {
         sqlx::query(
-            "INSERT INTO subscription_codes (code, agency_code, points_max, weekday, hour, xlsx, expires_at, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO subscription_codes (code, agency_code, points_max, weekday, hour, xlsx, expires_at, created_at, period)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&code.code)
         .bind(&code.agency_code)
@@ -122,6 +136,7 @@ impl Db {
         .bind(i64::from(code.xlsx))
         .bind(timestamp(code.expires_at))
         .bind(timestamp(now))
+        .bind(code.period)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -137,13 +152,13 @@ impl Db {
         channel: &str,
         chat_id: &str,
         chat_title: Option<&str>,
-        next_run_at: impl FnOnce(u32, u32) -> DateTime<Utc>,
+        next_run_at: impl FnOnce(SubscriptionPeriod, u32, u32) -> DateTime<Utc>,
         effects_for: impl FnOnce(&Subscription) -> Effects,
         now: DateTime<Utc>,
     ) -> Result<Subscription, RedeemError> {
         let mut tx = self.pool.begin().await?;
         let stored: StoredCode = sqlx::query_as(
-            "SELECT agency_code, points_max, weekday, hour, xlsx, expires_at, used_at FROM subscription_codes WHERE code = $1",
+            "SELECT agency_code, points_max, period, weekday, hour, xlsx, expires_at, used_at FROM subscription_codes WHERE code = $1",
         )
         .bind(code)
         .fetch_optional(&mut *tx)
@@ -170,6 +185,7 @@ impl Db {
         let StoredCode {
             agency_code,
             points_max,
+            period,
             weekday,
             hour,
             xlsx,
@@ -177,10 +193,10 @@ impl Db {
         } = stored;
         sqlx::query(
             "INSERT INTO subscriptions (channel, chat_id, chat_title, agency_code, points_max, weekday, hour,
-             next_run_at, active, created_at, xlsx) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $10)
+             next_run_at, active, created_at, xlsx, period) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $10, $11)
              ON CONFLICT (channel, chat_id, agency_code) DO UPDATE SET active = 1, chat_title = excluded.chat_title,
              points_max = excluded.points_max, weekday = excluded.weekday, hour = excluded.hour,
-             xlsx = excluded.xlsx, next_run_at = excluded.next_run_at",
+             xlsx = excluded.xlsx, next_run_at = excluded.next_run_at, period = excluded.period",
         )
         .bind(channel)
         .bind(chat_id)
@@ -189,9 +205,10 @@ impl Db {
         .bind(points_max)
         .bind(i64::from(weekday))
         .bind(i64::from(hour))
-        .bind(timestamp(next_run_at(weekday, hour)))
+        .bind(timestamp(next_run_at(period, weekday, hour)))
         .bind(timestamp(now))
         .bind(xlsx)
+        .bind(period)
         .execute(&mut *tx)
         .await?;
         let subscription: Subscription = sqlx::query_as(&format!(
@@ -263,8 +280,9 @@ impl Db {
         .await?)
     }
 
-    /// Records the summary of `week` for a subscription with its messages and moves the next
-    /// run, in one transaction. `false` when that week was already sent (by this process before
+    /// Records the summary of `week` (the label of the period it covers: a week, a month or a
+    /// year) for a subscription with its messages and moves the next run, in one transaction.
+    /// `false` when that period was already sent (by this process before
     /// a restart, or by another instance): then only the next run moves.
     pub async fn record_summary_run(
         &self,

@@ -14,6 +14,7 @@ mod flags;
 mod flows;
 mod login;
 mod pages;
+mod results;
 mod scope;
 mod signed;
 mod throttle;
@@ -26,6 +27,7 @@ use crate::clock::Clock;
 use crate::flow::Lang;
 use crate::http::error::Failure;
 use crate::i18n::Locales;
+use crate::officials::Officials;
 use crate::storage::Db;
 use axum::Router;
 use axum::extract::State;
@@ -49,6 +51,8 @@ pub struct Console {
     /// Set when the public address is https: cookies get the `Secure` flag.
     pub secure_cookies: bool,
     pub throttle: Arc<Throttle>,
+    /// Computes the results page's summaries, as the officials' groups get them.
+    pub officials: Officials,
 }
 
 pub fn router(console: Console) -> Router {
@@ -103,6 +107,10 @@ pub fn router(console: Console) -> Router {
         .route("/admin/style.css", get(style))
         .route("/admin/flags", get(flags::list))
         .route("/admin/flags/{id}/clear", post(flags::clear))
+        .route("/admin/results", get(results::page))
+        .route("/admin/results/chart.png", get(results::chart))
+        .route("/admin/results/export.xlsx", get(results::xlsx))
+        .route("/admin/results/export.csv", get(results::csv))
         .layer(map_response_with_state(console.clone(), error_page))
         .layer(map_response(crate::http::headers::console_headers))
         .with_state(console)
@@ -142,6 +150,7 @@ impl Console {
                             }
                             a href="/admin/password" { (self.text("admin-nav-password")) } " "
                             a href="/admin/flags" { (self.text("admin-nav-flags")) } " "
+                            a href="/admin/results" { (self.text("admin-nav-results")) } " "
                             span class="who" {
                                 (signed.user.login) " ("
                                 (self.text(&format!("admin-role-{}", signed.user.role.code())))
@@ -212,4 +221,4 @@ async fn error_page(State(console): State<Console>, response: Response) -> Respo
     (status, page).into_response()
 }
 
-const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0;color:#212529}nav{background:#0d6efd;padding:.6em 1em}nav a{color:#fff;margin-right:1em;text-decoration:none}nav .who{color:#e7f1ff;margin:0 1em}main{padding:1em 2em;max-width:70em}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #dee2e6;padding:.35em;text-align:left;vertical-align:top}.error{color:#b02a37}.ok{color:#146c43}.inline{display:inline}input[type=text],textarea,select{width:100%;box-sizing:border-box;font:inherit}textarea{min-height:3em}button{margin:.2em 0}.preview{border:1px solid #dee2e6;border-radius:.5em;padding:.6em;margin:.6em 0;max-width:26em}.preview .btn{display:block;border:1px solid #0d6efd;border-radius:.3em;margin:.2em 0;padding:.2em .5em;color:#0d6efd}.tag{font-size:.85em;background:#e9ecef;border-radius:.3em;padding:0 .4em}del{color:#b02a37}ins{color:#146c43}";
+const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0;color:#212529}nav{background:#0d6efd;padding:.6em 1em}nav a{color:#fff;margin-right:1em;text-decoration:none}nav .who{color:#e7f1ff;margin:0 1em}main{padding:1em 2em;max-width:70em}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #dee2e6;padding:.35em;text-align:left;vertical-align:top}.error{color:#b02a37}.ok{color:#146c43}.inline{display:inline}input[type=text],textarea,select{width:100%;box-sizing:border-box;font:inherit}textarea{min-height:3em}button{margin:.2em 0}.preview{border:1px solid #dee2e6;border-radius:.5em;padding:.6em;margin:.6em 0;max-width:26em}.preview .btn{display:block;border:1px solid #0d6efd;border-radius:.3em;margin:.2em 0;padding:.2em .5em;color:#0d6efd}tr.weak{background:#f8d7da}.tag{font-size:.85em;background:#e9ecef;border-radius:.3em;padding:0 .4em}del{color:#b02a37}ins{color:#146c43}";

@@ -206,6 +206,7 @@ pub async fn issue_code(
         code: crate::storage::new_code(),
         agency_code: agency.clone(),
         points_max: None,
+        period: crate::storage::SubscriptionPeriod::Week,
         weekday: 1,
         hour: 8,
         xlsx: false,

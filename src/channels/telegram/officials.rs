@@ -5,7 +5,7 @@
 use super::commands::{Command, Parsed};
 use super::{CHANNEL, HandleError, Handled, Telegram, commands, messages};
 use crate::officials::{OfficialMessage, OfficialsRenderer};
-use crate::storage::{Effects, Outgoing, RedeemError};
+use crate::storage::{Effects, Outgoing, RedeemError, SubscriptionPeriod};
 use chrono::{DateTime, Utc};
 use teloxide::types::Message;
 
@@ -108,14 +108,19 @@ impl Telegram {
                 CHANNEL,
                 &chat.to_string(),
                 title.as_deref(),
-                |weekday, hour| crate::officials::next_weekly(now, weekday, hour),
+                |period, weekday, hour| crate::officials::next_run(now, period, weekday, hour),
                 |subscription| {
                     let agency = agencies
                         .iter()
                         .find(|a| a.code == subscription.agency_code)
                         .map_or(subscription.agency_code.clone(), |a| a.name.clone());
+                    let done = match subscription.period {
+                        SubscriptionPeriod::Week => "subscribe-done",
+                        SubscriptionPeriod::Month => "subscribe-done-month",
+                        SubscriptionPeriod::Year => "subscribe-done-year",
+                    };
                     let text = self.text(
-                        "subscribe-done",
+                        done,
                         &[
                             ("agency", agency),
                             (
