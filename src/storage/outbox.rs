@@ -72,14 +72,33 @@ pub struct OutboxRow {
     pub next_attempt_at: DateTime<Utc>,
 }
 
-/// How a delivery attempt ended.
+/// A row a worker holds under a lease, with the time it was queued (a message stops being
+/// worth retrying some days after that).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Delivery {
+pub struct Claimed {
+    pub row: OutboxRow,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ClaimedRecord {
+    #[sqlx(flatten)]
+    row: OutboxRow,
+    #[sqlx(try_from = "Stamp")]
+    created_at: DateTime<Utc>,
+}
+
+/// How the delivery of a claimed row ended, as the outbox records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Finish {
     Sent,
-    /// Try again at this time (rate limit, server error, time-out).
+    /// Back to the queue, due again at this time.
     RetryAt(DateTime<Utc>, String),
-    /// The recipient cannot be reached (blocked the bot, never started it): never retried.
-    Undeliverable(String),
+    /// This message can never go; the chat's later rows go on.
+    Failed(String),
+    /// Nothing reaches the chat: this row, every pending row of the chat and their invitations
+    /// are undeliverable.
+    ChatUnreachable(String),
 }
 
 /// Records the effects inside `tx`. Returns `false` when the inbound message was seen before:
@@ -129,112 +148,157 @@ impl Db {
         Ok(true)
     }
 
-    /// The pending rows of `channel` in order, up to `limit`, due or not: the sender keeps each
-    /// chat's order by stopping at a chat's first row that is not yet due.
-    pub async fn pending_outbox(
+    /// Claims up to `limit` rows of `channel` for `owner` until `lease_until`, oldest first.
+    ///
+    /// Only the head of each chat (its oldest row not yet sent or failed) is claimable, and only
+    /// when it is due or its lease ran out (the instance holding it died): a chat's next row is
+    /// never sent before the one ahead of it is done, whichever instance holds which. One
+    /// statement, one commit for the whole batch.
+    pub async fn claim_outbox(
         &self,
         channel: &str,
+        owner: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
         limit: i64,
-    ) -> Result<Vec<OutboxRow>, StorageError> {
-        Ok(sqlx::query_as(
-            "SELECT id, channel, chat_id, kind, payload, invitation_token, attempts, next_attempt_at
-             FROM outbox WHERE channel = $1 AND status = $2 ORDER BY id LIMIT $3",
-        )
-        .bind(channel)
-        .bind(OutboxStatus::Pending)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
+    ) -> Result<Vec<Claimed>, StorageError> {
+        // PostgreSQL: rows another instance is claiming right now are skipped, not waited for;
+        // the conditions are repeated outside the sub-query because PostgreSQL re-checks them on
+        // a row changed meanwhile, so one row is never claimed twice. SQLite has one writer.
+        let lock = match self.backend {
+            super::Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+            super::Backend::Sqlite => "",
+        };
+        let claimable = |t: &str| {
+            format!(
+                "{t}.channel = $1
+                 AND (({t}.status = $2 AND {t}.next_attempt_at <= $3)
+                      OR ({t}.status = $4 AND ({t}.lease_until IS NULL OR {t}.lease_until < $3)))"
+            )
+        };
+        let sql = format!(
+            "UPDATE outbox SET status = $4, lease_owner = $5, lease_until = $6,
+                 attempts = attempts + 1
+             WHERE id IN (SELECT o.id FROM outbox o
+                          WHERE {inner}
+                            AND NOT EXISTS (SELECT 1 FROM outbox e
+                                            WHERE e.channel = o.channel AND e.chat_id = o.chat_id
+                                              AND e.status IN ($2, $4) AND e.id < o.id)
+                          ORDER BY o.id LIMIT $7 {lock})
+               AND {outer}
+             RETURNING id, channel, chat_id, kind, payload, invitation_token, attempts,
+                       next_attempt_at, created_at",
+            inner = claimable("o"),
+            outer = claimable("outbox"),
+        );
+        let mut claimed: Vec<Claimed> = sqlx::query_as::<_, ClaimedRecord>(&sql)
+            .bind(channel)
+            .bind(OutboxStatus::Pending)
+            .bind(timestamp(now))
+            .bind(OutboxStatus::Sending)
+            .bind(owner)
+            .bind(timestamp(lease_until))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(|record| Claimed {
+                row: record.row,
+                created_at: record.created_at,
+            })
+            .collect();
+        claimed.sort_by_key(|c| c.row.id);
+        Ok(claimed)
     }
 
-    /// Claims a row for sending; `false` when another worker has it.
-    pub async fn claim_outbox(&self, id: i64, now: DateTime<Utc>) -> Result<bool, StorageError> {
-        let claimed = sqlx::query(
-            "UPDATE outbox SET status = $1, attempts = attempts + 1, next_attempt_at = $2
-             WHERE id = $3 AND status = $4",
+    /// Extends the leases `owner` holds, so a slow send is not taken over while it runs.
+    pub async fn renew_outbox_leases(
+        &self,
+        owner: &str,
+        lease_until: DateTime<Utc>,
+    ) -> Result<u64, StorageError> {
+        Ok(
+            sqlx::query(
+                "UPDATE outbox SET lease_until = $1 WHERE lease_owner = $2 AND status = $3",
+            )
+            .bind(timestamp(lease_until))
+            .bind(owner)
+            .bind(OutboxStatus::Sending)
+            .execute(&self.pool)
+            .await?
+            .rows_affected(),
         )
-        .bind(OutboxStatus::Sending)
-        .bind(timestamp(now))
-        .bind(id)
-        .bind(OutboxStatus::Pending)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        Ok(claimed == 1)
     }
 
-    /// Records how a claimed row's delivery ended.
+    /// Records how a batch of claimed rows ended, in one transaction. A row whose lease
+    /// `owner` no longer holds (it ran out and another instance took the row over) is left to
+    /// the new holder.
     pub async fn finish_outbox(
         &self,
-        row: &OutboxRow,
-        delivery: &Delivery,
+        owner: &str,
+        finished: &[(OutboxRow, Finish)],
         now: DateTime<Utc>,
     ) -> Result<(), StorageError> {
+        if finished.is_empty() {
+            return Ok(());
+        }
         let mut tx = self.pool.begin().await?;
-        match delivery {
-            Delivery::Sent => {
-                sqlx::query(
-                    "UPDATE outbox SET status = $1, sent_at = $2, last_error = NULL WHERE id = $3",
-                )
-                .bind(OutboxStatus::Sent)
-                .bind(timestamp(now))
-                .bind(row.id)
-                .execute(&mut *tx)
-                .await?;
-            }
-            Delivery::RetryAt(at, error) => {
-                sqlx::query("UPDATE outbox SET status = $1, next_attempt_at = $2, last_error = $3 WHERE id = $4")
-                    .bind(OutboxStatus::Pending)
-                    .bind(timestamp(*at))
-                    .bind(error)
-                    .bind(row.id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            Delivery::Undeliverable(error) => {
-                sqlx::query("UPDATE outbox SET status = $1, last_error = $2 WHERE id = $3")
-                    .bind(OutboxStatus::Undeliverable)
-                    .bind(error)
-                    .bind(row.id)
-                    .execute(&mut *tx)
-                    .await?;
-                // Nothing more can reach this chat: later rows for it would fail the same way.
-                sqlx::query(
-                    "UPDATE outbox SET status = $1, last_error = $2
-                     WHERE channel = $3 AND chat_id = $4 AND status = $5",
-                )
-                .bind(OutboxStatus::Undeliverable)
-                .bind(error)
-                .bind(&row.channel)
-                .bind(&row.chat_id)
-                .bind(OutboxStatus::Pending)
-                .execute(&mut *tx)
-                .await?;
-                if let Some(token) = &row.invitation_token {
-                    update_invitation_status(&mut *tx, token, InvitationStatus::Undeliverable, now)
-                        .await?;
+        for (row, finish) in finished {
+            let (status, error, next_attempt_at) = match finish {
+                Finish::Sent => (OutboxStatus::Sent, None, None),
+                Finish::RetryAt(at, error) => (OutboxStatus::Pending, Some(error), Some(*at)),
+                Finish::Failed(error) | Finish::ChatUnreachable(error) => {
+                    (OutboxStatus::Undeliverable, Some(error), None)
                 }
+            };
+            let changed = sqlx::query(
+                "UPDATE outbox SET status = $1, last_error = $2,
+                     next_attempt_at = COALESCE($3, next_attempt_at),
+                     sent_at = CASE WHEN $1 = $4 THEN $5 ELSE sent_at END,
+                     lease_owner = NULL, lease_until = NULL
+                 WHERE id = $6 AND status = $7 AND lease_owner = $8",
+            )
+            .bind(status)
+            .bind(error)
+            .bind(next_attempt_at.map(timestamp))
+            .bind(OutboxStatus::Sent)
+            .bind(timestamp(now))
+            .bind(row.id)
+            .bind(OutboxStatus::Sending)
+            .bind(owner)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if changed == 0 {
+                continue;
+            }
+            if let Finish::ChatUnreachable(error) = finish {
+                chat_unreachable(&mut tx, row, error, now).await?;
             }
         }
         tx.commit().await?;
         Ok(())
     }
 
-    /// Returns rows left `sending` by a process that stopped mid-send to the queue. A message
-    /// whose send succeeded just before the stop may go out again: the only window where a
-    /// row can be sent twice, chosen over losing it.
-    pub async fn requeue_stale_outbox(
+    /// The earliest time something of `channel` may become claimable: a pending row due, or a
+    /// lease running out. `None` when nothing is waiting.
+    pub async fn next_outbox_due(
         &self,
-        older_than: DateTime<Utc>,
-    ) -> Result<u64, StorageError> {
-        let result =
-            sqlx::query("UPDATE outbox SET status = $1 WHERE status = $2 AND next_attempt_at < $3")
-                .bind(OutboxStatus::Pending)
-                .bind(OutboxStatus::Sending)
-                .bind(timestamp(older_than))
-                .execute(&self.pool)
-                .await?;
-        Ok(result.rows_affected())
+        channel: &str,
+    ) -> Result<Option<DateTime<Utc>>, StorageError> {
+        let next: Option<String> = sqlx::query_scalar(
+            "SELECT MIN(t) FROM (
+                 SELECT MIN(next_attempt_at) AS t FROM outbox WHERE channel = $1 AND status = $2
+                 UNION ALL
+                 SELECT MIN(lease_until) AS t FROM outbox WHERE channel = $1 AND status = $3
+             ) due",
+        )
+        .bind(channel)
+        .bind(OutboxStatus::Pending)
+        .bind(OutboxStatus::Sending)
+        .fetch_one(&self.pool)
+        .await?;
+        next.as_deref().map(super::parse_timestamp).transpose()
     }
 
     /// Counts rows by status, for tests and health checks.
@@ -246,4 +310,37 @@ impl Db {
                 .await?,
         )
     }
+}
+
+/// Fails every pending row of an unreachable chat, and the invitations they served.
+async fn chat_unreachable(
+    tx: &mut Transaction<'_, Any>,
+    row: &OutboxRow,
+    error: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    let tokens: Vec<String> = sqlx::query_scalar(
+        "SELECT invitation_token FROM outbox
+         WHERE channel = $1 AND chat_id = $2 AND status = $3 AND invitation_token IS NOT NULL",
+    )
+    .bind(&row.channel)
+    .bind(&row.chat_id)
+    .bind(OutboxStatus::Pending)
+    .fetch_all(&mut **tx)
+    .await?;
+    sqlx::query(
+        "UPDATE outbox SET status = $1, last_error = $2
+         WHERE channel = $3 AND chat_id = $4 AND status = $5",
+    )
+    .bind(OutboxStatus::Undeliverable)
+    .bind(error)
+    .bind(&row.channel)
+    .bind(&row.chat_id)
+    .bind(OutboxStatus::Pending)
+    .execute(&mut **tx)
+    .await?;
+    for token in row.invitation_token.iter().chain(tokens.iter()) {
+        update_invitation_status(&mut **tx, token, InvitationStatus::Undeliverable, now).await?;
+    }
+    Ok(())
 }

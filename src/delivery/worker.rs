@@ -1,0 +1,422 @@
+//! The outbox worker of one channel in one instance: claims rows in batches under a lease,
+//! sends each through the channel's [`Transport`] at our own pace, and records the results in
+//! batches.
+//!
+//! It runs as a pipeline, not in passes: a row's send is a task of its own, a slow chat holds up
+//! nobody, and the worker claims more as soon as a row is done (which may free the chat's next
+//! row) or when the outbox says something new is due. While rows are in flight their leases are
+//! renewed; a worker that dies stops renewing, and any instance takes its rows over once the
+//! lease runs out. A send that succeeded just before the death is sent again then: the one
+//! at-least-once window, chosen over losing a message.
+
+use super::pacing::{Pace, Pacer};
+use super::{Outcome, Transport};
+use crate::clock::Clock;
+use crate::storage::{Claimed, Db, Finish, OutboxRow, StorageError};
+use chrono::{DateTime, Utc};
+use futures::FutureExt;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinSet;
+
+/// How a worker behaves; the defaults suit Telegram.
+#[derive(Debug, Clone, Copy)]
+pub struct WorkerSettings {
+    /// How long a claimed row stays ours without a renewal.
+    pub lease: chrono::Duration,
+    /// A message is retried until this long after it was queued, then given up.
+    pub max_age: chrono::Duration,
+    /// Rows in flight at once (each is one chat's head row).
+    pub max_in_flight: usize,
+    pub pace: Pace,
+    /// Whether a row counts toward its chat's pace (Telegram counts new messages, not edits).
+    pub counts_per_chat: fn(&OutboxRow) -> bool,
+}
+
+/// The longest backoff between two tries of a row.
+pub const MAX_BACKOFF: chrono::Duration = chrono::Duration::minutes(5);
+/// A wait the platform asks for that is at most this long is waited out in place, holding the
+/// lease; a longer one sends the row back to the queue.
+pub const WAIT_IN_PLACE: Duration = Duration::from_secs(5);
+/// The longest the worker sleeps without looking at the outbox.
+const IDLE_LOOK: Duration = Duration::from_secs(5);
+
+impl WorkerSettings {
+    pub fn new(pace: Pace) -> WorkerSettings {
+        WorkerSettings {
+            lease: chrono::Duration::seconds(30),
+            max_age: chrono::Duration::days(7),
+            max_in_flight: ((pace.overall_per_second * 4.0) as usize).clamp(32, 4_000),
+            pace,
+            counts_per_chat: |_| true,
+        }
+    }
+}
+
+/// What one [`Worker::deliver_due`] step did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pass {
+    pub claimed: usize,
+    pub sent: usize,
+    pub retried: usize,
+    pub failed: usize,
+}
+
+#[derive(Clone)]
+pub struct Worker {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Db,
+    transport: Arc<dyn Transport>,
+    clock: Arc<dyn Clock>,
+    owner: String,
+    settings: WorkerSettings,
+    pacer: Mutex<Pacer>,
+    passes: watch::Sender<u64>,
+}
+
+impl std::fmt::Debug for Worker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Worker")
+            .field("channel", &self.inner.transport.channel())
+            .field("owner", &self.inner.owner)
+            .finish()
+    }
+}
+
+impl Worker {
+    pub fn new(
+        db: Db,
+        transport: Arc<dyn Transport>,
+        clock: Arc<dyn Clock>,
+        settings: WorkerSettings,
+    ) -> Worker {
+        // Unique per process start: a restarted instance does not mistake its old leases for
+        // its own.
+        let owner = format!(
+            "{}-{}-{:08x}",
+            transport.channel(),
+            std::process::id(),
+            rand::random::<u32>()
+        );
+        Worker {
+            inner: Arc::new(Inner {
+                db,
+                transport,
+                clock,
+                owner,
+                pacer: Mutex::new(Pacer::new(settings.pace)),
+                settings,
+                passes: watch::channel(0).0,
+            }),
+        }
+    }
+
+    /// Changes after every round of the worker, so tests and operators can wait for it.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.inner.passes.subscribe()
+    }
+
+    /// The lease owner this worker writes into the rows it holds.
+    pub fn owner(&self) -> &str {
+        &self.inner.owner
+    }
+
+    /// One deterministic step, for tests and tools: claims what is claimable now, sends it all,
+    /// records the results.
+    pub async fn deliver_due(&self) -> Result<Pass, StorageError> {
+        let claimed = self.claim(self.inner.settings.max_in_flight).await?;
+        let mut pass = Pass {
+            claimed: claimed.len(),
+            ..Pass::default()
+        };
+        let sends = claimed.into_iter().map(|c| {
+            let inner = self.inner.clone();
+            async move {
+                let outcome = inner.send(&c.row).await;
+                (c, outcome)
+            }
+        });
+        let results = futures::future::join_all(sends).await;
+        let finished = self.inner.finish_all(results, &mut pass).await?;
+        self.inner.passes.send_modify(|n| *n += 1);
+        debug_assert_eq!(finished, pass.claimed);
+        Ok(pass)
+    }
+
+    /// Runs until `shutdown` fires, then lets the rows in flight finish and records them.
+    /// `ready` is notified when new rows are queued.
+    pub async fn run(self, ready: Arc<Notify>, mut shutdown: watch::Receiver<bool>) {
+        let inner = &self.inner;
+        let mut in_flight: JoinSet<(Claimed, Outcome)> = JoinSet::new();
+        let mut done: Vec<(Claimed, Outcome)> = Vec::new();
+        let renew_every = (inner.settings.lease / 3)
+            .to_std()
+            .unwrap_or(Duration::from_secs(10))
+            .max(Duration::from_millis(100));
+        let mut renew = tokio::time::interval(renew_every);
+        let mut stopping = false;
+        loop {
+            let mut pass = Pass::default();
+            if let Err(err) = inner.finish_all(std::mem::take(&mut done), &mut pass).await {
+                tracing::error!(%err, "cannot record outbox results");
+            }
+            let room = inner.settings.max_in_flight.saturating_sub(in_flight.len());
+            if !stopping && room > 0 {
+                match self.claim(room).await {
+                    Ok(claimed) => {
+                        for row in claimed {
+                            let inner = inner.clone();
+                            in_flight.spawn(async move {
+                                let outcome = inner.send(&row.row).await;
+                                (row, outcome)
+                            });
+                        }
+                    }
+                    Err(err) => tracing::error!(%err, "cannot claim outbox rows"),
+                }
+            }
+            inner.passes.send_modify(|n| *n += 1);
+            if stopping && in_flight.is_empty() {
+                return;
+            }
+            let wait = inner.idle_wait().await;
+            tokio::select! {
+                Some(result) = in_flight.join_next(), if !in_flight.is_empty() => {
+                    done.extend(result.ok());
+                    while let Some(result) = in_flight.try_join_next() {
+                        done.extend(result.ok());
+                    }
+                }
+                _ = ready.notified(), if !stopping => {}
+                _ = tokio::time::sleep(wait), if !stopping => {}
+                _ = renew.tick() => {
+                    if !in_flight.is_empty() {
+                        let until = inner.clock.now() + inner.settings.lease;
+                        if let Err(err) = inner.db.renew_outbox_leases(&inner.owner, until).await {
+                            tracing::error!(%err, "cannot renew outbox leases");
+                        }
+                    }
+                }
+                changed = shutdown.changed(), if !stopping => {
+                    stopping = changed.is_err() || *shutdown.borrow();
+                }
+            }
+        }
+    }
+
+    async fn claim(&self, limit: usize) -> Result<Vec<Claimed>, StorageError> {
+        let inner = &self.inner;
+        let now = inner.clock.now();
+        inner
+            .db
+            .claim_outbox(
+                inner.transport.channel(),
+                &inner.owner,
+                now,
+                now + inner.settings.lease,
+                limit as i64,
+            )
+            .await
+    }
+}
+
+impl Inner {
+    /// Sends one row at our pace; a short wait the platform asks for is waited out here.
+    async fn send(&self, row: &OutboxRow) -> Outcome {
+        let per_chat = (self.settings.counts_per_chat)(row);
+        let mut waited_in_place = 0;
+        loop {
+            if per_chat {
+                let ready = self
+                    .pacer
+                    .lock()
+                    .expect("pacer lock")
+                    .chat_slot(&row.chat_id, tokio::time::Instant::now());
+                tokio::time::sleep_until(ready).await;
+            }
+            let at = self.pacer.lock().expect("pacer lock").overall_slot(
+                &row.chat_id,
+                per_chat,
+                tokio::time::Instant::now(),
+            );
+            tokio::time::sleep_until(at).await;
+            let outcome = AssertUnwindSafe(self.transport.send(row))
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|_| Outcome::Retry {
+                    after: None,
+                    error: "the transport panicked".into(),
+                });
+            match outcome {
+                Outcome::Retry {
+                    after: Some(after), ..
+                } if after <= WAIT_IN_PLACE && waited_in_place < 3 => {
+                    waited_in_place += 1;
+                    tracing::info!(row = row.id, ?after, "rate limited; waiting in place");
+                    self.pacer
+                        .lock()
+                        .expect("pacer lock")
+                        .hold_chat(&row.chat_id, tokio::time::Instant::now() + after);
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Records a batch of results in one transaction; returns how many.
+    async fn finish_all(
+        &self,
+        results: Vec<(Claimed, Outcome)>,
+        pass: &mut Pass,
+    ) -> Result<usize, StorageError> {
+        if results.is_empty() {
+            return Ok(0);
+        }
+        let now = self.clock.now();
+        let finished: Vec<(OutboxRow, Finish)> = results
+            .into_iter()
+            .map(|(claimed, outcome)| {
+                let finish = finish_of(&claimed, outcome, now, self.settings.max_age);
+                match &finish {
+                    Finish::Sent => pass.sent += 1,
+                    Finish::RetryAt(at, error) => {
+                        tracing::info!(row = claimed.row.id, %error, retry_at = %at, "outbox row will be retried");
+                        pass.retried += 1;
+                    }
+                    Finish::Failed(error) | Finish::ChatUnreachable(error) => {
+                        tracing::info!(row = claimed.row.id, %error, "outbox row undeliverable");
+                        pass.failed += 1;
+                    }
+                }
+                (claimed.row, finish)
+            })
+            .collect();
+        self.db.finish_outbox(&self.owner, &finished, now).await?;
+        Ok(finished.len())
+    }
+
+    /// How long to sleep when nothing else happens: until the next row is due, at most a few
+    /// seconds (the clock may be a hand-driven one, and other instances queue rows too).
+    async fn idle_wait(&self) -> Duration {
+        match self.db.next_outbox_due(self.transport.channel()).await {
+            Ok(Some(at)) => (at - self.clock.now())
+                .to_std()
+                .ok()
+                .filter(|wait| !wait.is_zero())
+                .map_or(IDLE_LOOK, |wait| {
+                    (wait + Duration::from_millis(10)).min(IDLE_LOOK)
+                }),
+            Ok(None) => IDLE_LOOK,
+            Err(err) => {
+                tracing::error!(%err, "cannot read the outbox");
+                IDLE_LOOK
+            }
+        }
+    }
+}
+
+/// What the outbox records for a transport's answer: transient failures come back after the
+/// platform's wait or our backoff, until the message is too old to be worth sending.
+pub fn finish_of(
+    claimed: &Claimed,
+    outcome: Outcome,
+    now: DateTime<Utc>,
+    max_age: chrono::Duration,
+) -> Finish {
+    match outcome {
+        Outcome::Sent => Finish::Sent,
+        Outcome::MessageFailed(error) => Finish::Failed(error),
+        Outcome::ChatUnreachable(error) => Finish::ChatUnreachable(error),
+        Outcome::Retry { after, error } => {
+            let wait = after
+                .and_then(|after| chrono::Duration::from_std(after).ok())
+                .unwrap_or_else(|| backoff(claimed.row.attempts));
+            let at = now + wait;
+            if at > claimed.created_at + max_age {
+                Finish::Failed(format!(
+                    "expired after {} days: {error}",
+                    max_age.num_days()
+                ))
+            } else {
+                Finish::RetryAt(at, error)
+            }
+        }
+    }
+}
+
+/// The wait before the next try after `attempts` tries: 1 s, 2 s, 4 s, … up to five minutes.
+/// There is no limit on the number of tries: an hour of outage costs about a dozen.
+pub fn backoff(attempts: i64) -> chrono::Duration {
+    let exponent = attempts.saturating_sub(1).clamp(0, 20) as u32;
+    chrono::Duration::seconds(2i64.saturating_pow(exponent)).min(MAX_BACKOFF)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn claimed(attempts: i64, created_at: DateTime<Utc>) -> Claimed {
+        Claimed {
+            row: OutboxRow {
+                id: 1,
+                channel: "telegram".into(),
+                chat_id: "1".into(),
+                kind: "send_message".into(),
+                payload: serde_json::json!({}),
+                invitation_token: None,
+                attempts,
+                next_attempt_at: created_at,
+            },
+            created_at,
+        }
+    }
+
+    fn retry(after: Option<Duration>) -> Outcome {
+        Outcome::Retry {
+            after,
+            error: "502".into(),
+        }
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_five_minutes() {
+        let secs: Vec<i64> = (1..=12).map(|a| backoff(a).num_seconds()).collect();
+        assert_eq!(secs, [1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300, 300]);
+        assert_eq!(backoff(10_000), MAX_BACKOFF);
+    }
+
+    #[test]
+    fn retries_go_on_until_the_message_is_too_old() {
+        let queued = Utc.with_ymd_and_hms(2026, 11, 16, 3, 0, 0).unwrap();
+        let week = chrono::Duration::days(7);
+        let now = queued + chrono::Duration::hours(1);
+        assert_eq!(
+            finish_of(&claimed(40, queued), retry(None), now, week),
+            Finish::RetryAt(now + MAX_BACKOFF, "502".into())
+        );
+        assert_eq!(
+            finish_of(
+                &claimed(1, queued),
+                retry(Some(Duration::from_secs(30))),
+                now,
+                week
+            ),
+            Finish::RetryAt(now + chrono::Duration::seconds(30), "502".into())
+        );
+        let late = queued + week - chrono::Duration::seconds(10);
+        assert!(matches!(
+            finish_of(&claimed(40, queued), retry(None), late, week),
+            Finish::Failed(error) if error.starts_with("expired")
+        ));
+        assert_eq!(
+            finish_of(&claimed(1, queued), Outcome::Sent, late, week),
+            Finish::Sent
+        );
+    }
+}
