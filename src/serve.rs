@@ -9,7 +9,8 @@ use crate::channels::telegram::{BotAdmins, Telegram, TelegramSettings};
 use crate::clock::Clock;
 use crate::config::{Secret, SettingError, Settings};
 use crate::conversation::Conversations;
-use crate::delivery::{Pace, Worker, WorkerSettings};
+use crate::delivery::settings::DeliverySettings;
+use crate::delivery::{Worker, WorkerSettings};
 use crate::error::AppError;
 use crate::http::{self, ApiState};
 use crate::i18n::Locales;
@@ -27,11 +28,6 @@ pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:8080";
 pub const DEFAULT_REMINDER_DELAY_HOURS: i64 = 24;
 /// Alerts go out within a minute: the workers look every 30 seconds.
 pub const DEFAULT_WORKER_TICK_SECONDS: u64 = 30;
-/// Telegram's limits for a bot: about 30 messages a second overall, 1 a second in one chat.
-pub const DEFAULT_TELEGRAM_MESSAGES_PER_SECOND: f64 = 30.0;
-pub const DEFAULT_TELEGRAM_CHAT_MESSAGES_PER_SECOND: f64 = 1.0;
-pub const DEFAULT_OUTBOX_LEASE_SECONDS: i64 = 30;
-pub const DEFAULT_OUTBOX_MAX_AGE_DAYS: i64 = 7;
 
 /// How updates reach us.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,15 +54,8 @@ pub struct ServeSettings {
     pub reminder_delay: Duration,
     /// How often the reminder, summary and alert workers look for due work.
     pub worker_tick: std::time::Duration,
-    /// The Telegram outbox's pace (`TELEGRAM_MESSAGES_PER_SECOND`, overall, 1–1000;
-    /// `TELEGRAM_CHAT_MESSAGES_PER_SECOND`, per chat). Per instance: with N instances, give each
-    /// the bot's limit divided by N.
-    pub telegram_pace: Pace,
-    /// How long an outbox row stays claimed without renewal (`OUTBOX_LEASE_SECONDS`): a dead
-    /// instance's rows are taken over this long after its last renewal.
-    pub outbox_lease: Duration,
-    /// How long a queued message is retried through outages (`OUTBOX_MAX_AGE_DAYS`).
-    pub outbox_max_age: Duration,
+    /// The Telegram outbox's pace, lease and age limit.
+    pub delivery: DeliverySettings,
 }
 
 impl ServeSettings {
@@ -205,59 +194,10 @@ impl ServeSettings {
                     invalid("WORKER_TICK_SECONDS", text.clone(), "setting-expect-tick")
                 })?,
         };
-        let number = |name: &'static str,
-                      default: f64,
-                      range: std::ops::RangeInclusive<f64>,
-                      expected: &'static str| match get(name) {
-            None => Ok(default),
-            Some(text) => text
-                .trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|v| range.contains(v))
-                .ok_or_else(|| invalid(name, text.clone(), expected)),
-        };
-        let telegram_pace = Pace {
-            overall_per_second: number(
-                "TELEGRAM_MESSAGES_PER_SECOND",
-                DEFAULT_TELEGRAM_MESSAGES_PER_SECOND,
-                1.0..=1000.0,
-                "setting-expect-messages-per-second",
-            )?,
-            chat_per_second: number(
-                "TELEGRAM_CHAT_MESSAGES_PER_SECOND",
-                DEFAULT_TELEGRAM_CHAT_MESSAGES_PER_SECOND,
-                0.05..=30.0,
-                "setting-expect-chat-messages-per-second",
-            )?,
-        };
-        let outbox_lease = Duration::seconds(number(
-            "OUTBOX_LEASE_SECONDS",
-            DEFAULT_OUTBOX_LEASE_SECONDS as f64,
-            5.0..=3600.0,
-            "setting-expect-lease",
-        )? as i64);
-        let outbox_max_age = match get("OUTBOX_MAX_AGE_DAYS") {
-            None => Duration::days(DEFAULT_OUTBOX_MAX_AGE_DAYS),
-            Some(text) => text
-                .trim()
-                .parse::<i64>()
-                .ok()
-                .filter(|d| (1..=365).contains(d))
-                .map(Duration::days)
-                .ok_or_else(|| {
-                    invalid(
-                        "OUTBOX_MAX_AGE_DAYS",
-                        text.clone(),
-                        "setting-expect-positive-days",
-                    )
-                })?,
-        };
+        let delivery = DeliverySettings::from_lookup(get)?;
         Ok(ServeSettings {
             worker_tick,
-            telegram_pace,
-            outbox_lease,
-            outbox_max_age,
+            delivery,
             base,
             telegram_token: Secret::new(telegram_token),
             telegram_api_url,
@@ -383,10 +323,8 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
         Arc::new(TelegramTransport::new(bot.clone())),
         clock.clone(),
         WorkerSettings {
-            lease: settings.outbox_lease,
-            max_age: settings.outbox_max_age,
             counts_per_chat: sender::counts_per_chat,
-            ..WorkerSettings::new(settings.telegram_pace)
+            ..settings.delivery.worker()
         },
     );
     let poller = Poller::new(bot.clone(), telegram.clone(), clock.clone());
