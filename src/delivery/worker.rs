@@ -20,6 +20,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
+use tokio::time::Instant;
 
 /// How a worker behaves; the defaults suit Telegram.
 #[derive(Debug, Clone, Copy)]
@@ -42,6 +43,10 @@ pub const MAX_BACKOFF: chrono::Duration = chrono::Duration::minutes(5);
 pub const WAIT_IN_PLACE: Duration = Duration::from_secs(5);
 /// The longest the worker sleeps without looking at the outbox.
 const IDLE_LOOK: Duration = Duration::from_secs(5);
+/// Results are recorded together: those that come in within this window of the first one, up
+/// to this many, share one transaction (at most a few ms more before a chat's next row).
+const FLUSH_WINDOW: Duration = Duration::from_millis(5);
+const FLUSH_BATCH: usize = 256;
 
 impl WorkerSettings {
     pub fn new(pace: Pace) -> WorkerSettings {
@@ -160,13 +165,31 @@ impl Worker {
             .max(Duration::from_millis(100));
         let mut renew = tokio::time::interval(renew_every);
         let mut stopping = false;
+        // Claim when something may have become claimable: at start, after results are recorded
+        // (a chat's next row), on a new row, at the next due time.
+        let mut want_claim = true;
+        let mut first_done: Option<Instant> = None;
+        let mut next_look = Instant::now();
         loop {
-            let mut pass = Pass::default();
-            if let Err(err) = inner.finish_all(std::mem::take(&mut done), &mut pass).await {
-                tracing::error!(%err, "cannot record outbox results");
+            if done.is_empty() {
+                first_done = None;
+            }
+            let flush = !done.is_empty()
+                && (stopping
+                    || in_flight.is_empty()
+                    || done.len() >= FLUSH_BATCH
+                    || first_done.is_some_and(|at| Instant::now() >= at + FLUSH_WINDOW));
+            if flush {
+                let mut pass = Pass::default();
+                if let Err(err) = inner.finish_all(std::mem::take(&mut done), &mut pass).await {
+                    tracing::error!(%err, "cannot record outbox results");
+                }
+                first_done = None;
+                want_claim = true;
             }
             let room = inner.settings.max_in_flight.saturating_sub(in_flight.len());
-            if !stopping && room > 0 {
+            if want_claim && !stopping && room > 0 {
+                want_claim = false;
                 match self.claim(room).await {
                     Ok(claimed) => {
                         for row in claimed {
@@ -179,21 +202,26 @@ impl Worker {
                     }
                     Err(err) => tracing::error!(%err, "cannot claim outbox rows"),
                 }
+                next_look = Instant::now() + inner.idle_wait().await;
             }
             inner.passes.send_modify(|n| *n += 1);
-            if stopping && in_flight.is_empty() {
+            if stopping && in_flight.is_empty() && done.is_empty() {
                 return;
             }
-            let wait = inner.idle_wait().await;
+            let flush_at = first_done.map(|at| at + FLUSH_WINDOW);
             tokio::select! {
                 Some(result) = in_flight.join_next(), if !in_flight.is_empty() => {
                     done.extend(result.ok());
                     while let Some(result) = in_flight.try_join_next() {
                         done.extend(result.ok());
                     }
+                    if !done.is_empty() {
+                        first_done = first_done.or(Some(Instant::now()));
+                    }
                 }
-                _ = ready.notified(), if !stopping => {}
-                _ = tokio::time::sleep(wait), if !stopping => {}
+                _ = tokio::time::sleep_until(flush_at.unwrap_or(next_look)), if flush_at.is_some() => {}
+                _ = ready.notified(), if !stopping => want_claim = true,
+                _ = tokio::time::sleep_until(next_look), if !stopping => want_claim = true,
                 _ = renew.tick() => {
                     if !in_flight.is_empty() {
                         let until = inner.clock.now() + inner.settings.lease;

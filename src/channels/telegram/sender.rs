@@ -186,3 +186,62 @@ pub fn classify(result: Result<(), RequestError>) -> Outcome {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use teloxide::types::Seconds;
+
+    fn api(error: ApiError) -> Outcome {
+        classify(Err(RequestError::Api(error)))
+    }
+
+    #[test]
+    fn a_429_waits_what_telegram_asked() {
+        assert_eq!(
+            classify(Err(RequestError::RetryAfter(Seconds::from_seconds(7)))),
+            Outcome::Retry {
+                after: Some(std::time::Duration::from_secs(7)),
+                error: "429 Too Many Requests".into(),
+            }
+        );
+    }
+
+    #[test]
+    fn server_errors_and_a_bad_token_are_retried() {
+        for error in [
+            ApiError::Unknown("Internal Server Error".into()),
+            ApiError::Unknown("Bad Gateway".into()),
+            ApiError::InvalidToken,
+        ] {
+            assert!(
+                matches!(api(error.clone()), Outcome::Retry { after: None, .. }),
+                "{error:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_bad_request_fails_the_message_and_a_refusal_the_chat() {
+        assert!(matches!(
+            api(ApiError::MessageIsTooLong),
+            Outcome::MessageFailed(_)
+        ));
+        assert!(matches!(
+            api(ApiError::Unknown("Bad Request: BUTTON_DATA_INVALID".into())),
+            Outcome::MessageFailed(_)
+        ));
+        for error in [
+            ApiError::BotBlocked,
+            ApiError::UserDeactivated,
+            ApiError::ChatNotFound,
+            ApiError::Unknown("Forbidden: bot was kicked from the channel chat".into()),
+        ] {
+            assert!(
+                matches!(api(error.clone()), Outcome::ChatUnreachable(_)),
+                "{error:?}"
+            );
+        }
+        assert_eq!(api(ApiError::MessageNotModified), Outcome::Sent);
+    }
+}
