@@ -78,6 +78,8 @@ pub struct OutboxRow {
 pub struct Claimed {
     pub row: OutboxRow,
     pub created_at: DateTime<Utc>,
+    /// The lease this row is held under (one per claim): only its holder may finish the row.
+    pub lease_owner: String,
 }
 
 #[derive(sqlx::FromRow)]
@@ -86,6 +88,7 @@ struct ClaimedRecord {
     row: OutboxRow,
     #[sqlx(try_from = "Stamp")]
     created_at: DateTime<Utc>,
+    lease_owner: String,
 }
 
 /// How the delivery of a claimed row ended, as the outbox records it.
@@ -99,6 +102,9 @@ pub enum Finish {
     /// Nothing reaches the chat: this row, every pending row of the chat and their invitations
     /// are undeliverable.
     ChatUnreachable(String),
+    /// Not tried (a row ahead of it in the chat must be retried first): back to the queue as it
+    /// was.
+    Released,
 }
 
 /// Records the effects inside `tx`. Returns `false` when the inbound message was seen before:
@@ -148,16 +154,18 @@ impl Db {
         Ok(true)
     }
 
-    /// Claims up to `limit` rows of `channel` for `owner` until `lease_until`, oldest first.
+    /// Claims rows of `channel` under the lease `lease_owner` until `lease_until`: up to `limit`
+    /// chats, oldest first, and in each the run of rows due now from its head on.
     ///
-    /// Only the head of each chat (its oldest row not yet sent or failed) is claimable, and only
-    /// when it is due or its lease ran out (the instance holding it died): a chat's next row is
-    /// never sent before the one ahead of it is done, whichever instance holds which. One
-    /// statement, one commit for the whole batch.
+    /// A chat's head (its oldest row not yet sent or failed) is claimable when it is due or its
+    /// lease ran out (the instance holding it died); the rows behind it come with it, in the same
+    /// transaction, up to the first row not due. No other instance can claim a row behind a
+    /// held one, so a chat's messages go out in order whichever instance holds which. One
+    /// transaction for the whole batch.
     pub async fn claim_outbox(
         &self,
         channel: &str,
-        owner: &str,
+        lease_owner: &str,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         limit: i64,
@@ -176,7 +184,9 @@ impl Db {
                       OR ({t}.status = $4 AND ({t}.lease_until IS NULL OR {t}.lease_until < $3)))"
             )
         };
-        let sql = format!(
+        let returning = "RETURNING id, channel, chat_id, kind, payload, invitation_token, attempts,
+                       next_attempt_at, created_at, lease_owner";
+        let heads = format!(
             "UPDATE outbox SET status = $4, lease_owner = $5, lease_until = $6,
                  attempts = attempts + 1
              WHERE id IN (SELECT o.id FROM outbox o
@@ -186,25 +196,49 @@ impl Db {
                                               AND e.status IN ($2, $4) AND e.id < o.id)
                           ORDER BY o.id LIMIT $7 {lock})
                AND {outer}
-             RETURNING id, channel, chat_id, kind, payload, invitation_token, attempts,
-                       next_attempt_at, created_at",
+             {returning}",
             inner = claimable("o"),
             outer = claimable("outbox"),
         );
-        let mut claimed: Vec<Claimed> = sqlx::query_as::<_, ClaimedRecord>(&sql)
-            .bind(channel)
-            .bind(OutboxStatus::Pending)
-            .bind(timestamp(now))
-            .bind(OutboxStatus::Sending)
-            .bind(owner)
-            .bind(timestamp(lease_until))
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?
+        // The due rows right behind the heads just claimed: nothing ahead of them in their chat
+        // is still to do except rows of this very claim.
+        let followers = format!(
+            "UPDATE outbox SET status = $4, lease_owner = $5, lease_until = $6,
+                 attempts = attempts + 1
+             WHERE channel = $1 AND status = $2 AND next_attempt_at <= $3
+               AND chat_id IN (SELECT h.chat_id FROM outbox h
+                               WHERE h.channel = $1 AND h.status = $4 AND h.lease_owner = $5)
+               AND NOT EXISTS (SELECT 1 FROM outbox e
+                               WHERE e.channel = outbox.channel AND e.chat_id = outbox.chat_id
+                                 AND e.id < outbox.id
+                                 AND ((e.status = $2 AND e.next_attempt_at > $3)
+                                      OR (e.status = $4 AND COALESCE(e.lease_owner, '') <> $5)))
+             {returning}"
+        );
+        let mut tx = self.pool.begin().await?;
+        let mut records: Vec<ClaimedRecord> = Vec::new();
+        for (sql, with_limit) in [(heads.as_str(), true), (followers.as_str(), false)] {
+            let query = sqlx::query_as::<_, ClaimedRecord>(sql)
+                .bind(channel)
+                .bind(OutboxStatus::Pending)
+                .bind(timestamp(now))
+                .bind(OutboxStatus::Sending)
+                .bind(lease_owner)
+                .bind(timestamp(lease_until));
+            let query = if with_limit { query.bind(limit) } else { query };
+            let batch = query.fetch_all(&mut *tx).await?;
+            if batch.is_empty() {
+                break; // no heads, no followers
+            }
+            records.extend(batch);
+        }
+        tx.commit().await?;
+        let mut claimed: Vec<Claimed> = records
             .into_iter()
             .map(|record| Claimed {
                 row: record.row,
                 created_at: record.created_at,
+                lease_owner: record.lease_owner,
             })
             .collect();
         claimed.sort_by_key(|c| c.row.id);
@@ -230,32 +264,34 @@ impl Db {
         )
     }
 
-    /// Records how a batch of claimed rows ended, in one transaction. A row whose lease
-    /// `owner` no longer holds (it ran out and another instance took the row over) is left to
-    /// the new holder.
+    /// Records how a batch of claimed rows ended, in one transaction. A row whose lease ran out
+    /// and was taken over by another claim is left to its new holder. Returns whether a chat of
+    /// the batch has rows waiting (worth claiming now).
     pub async fn finish_outbox(
         &self,
-        owner: &str,
-        finished: &[(OutboxRow, Finish)],
+        finished: &[(Claimed, Finish)],
         now: DateTime<Utc>,
-    ) -> Result<(), StorageError> {
+    ) -> Result<bool, StorageError> {
         if finished.is_empty() {
-            return Ok(());
+            return Ok(false);
         }
         let mut tx = self.pool.begin().await?;
-        for (row, finish) in finished {
+        for (claimed, finish) in finished {
+            let row = &claimed.row;
             let (status, error, next_attempt_at) = match finish {
                 Finish::Sent => (OutboxStatus::Sent, None, None),
                 Finish::RetryAt(at, error) => (OutboxStatus::Pending, Some(error), Some(*at)),
                 Finish::Failed(error) | Finish::ChatUnreachable(error) => {
                     (OutboxStatus::Undeliverable, Some(error), None)
                 }
+                Finish::Released => (OutboxStatus::Pending, None, None),
             };
+            let untried = i64::from(*finish == Finish::Released);
             let changed = sqlx::query(
-                "UPDATE outbox SET status = $1, last_error = $2,
+                "UPDATE outbox SET status = $1, last_error = COALESCE($2, last_error),
                      next_attempt_at = COALESCE($3, next_attempt_at),
                      sent_at = CASE WHEN $1 = $4 THEN $5 ELSE sent_at END,
-                     lease_owner = NULL, lease_until = NULL
+                     attempts = attempts - $9, lease_owner = NULL, lease_until = NULL
                  WHERE id = $6 AND status = $7 AND lease_owner = $8",
             )
             .bind(status)
@@ -265,7 +301,8 @@ impl Db {
             .bind(timestamp(now))
             .bind(row.id)
             .bind(OutboxStatus::Sending)
-            .bind(owner)
+            .bind(&claimed.lease_owner)
+            .bind(untried)
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -276,8 +313,28 @@ impl Db {
                 chat_unreachable(&mut tx, row, error, now).await?;
             }
         }
+        let mut chats: Vec<&str> = finished
+            .iter()
+            .map(|(c, _)| c.row.chat_id.as_str())
+            .collect();
+        chats.sort_unstable();
+        chats.dedup();
+        let list = (0..chats.len())
+            .map(|i| format!("${}", i + 3))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT COUNT(*) FROM outbox WHERE channel = $1 AND status = $2 AND chat_id IN ({list})"
+        );
+        let mut waiting = sqlx::query_scalar::<_, i64>(&sql)
+            .bind(&finished[0].0.row.channel)
+            .bind(OutboxStatus::Pending);
+        for chat in &chats {
+            waiting = waiting.bind(*chat);
+        }
+        let waiting = waiting.fetch_one(&mut *tx).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(waiting > 0)
     }
 
     /// The earliest time something of `channel` may become claimable: a pending row due, or a
