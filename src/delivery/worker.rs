@@ -1,13 +1,17 @@
 //! The outbox worker of one channel in one instance: claims rows in batches under a lease,
-//! sends each through the channel's [`Transport`] at our own pace, and records the results in
+//! sends them through the channel's [`Transport`] at our own pace, and records the results in
 //! batches.
 //!
-//! It runs as a pipeline, not in passes: a row's send is a task of its own, a slow chat holds up
-//! nobody, and the worker claims more as soon as a row is done (which may free the chat's next
-//! row) or when the outbox says something new is due. While rows are in flight their leases are
-//! renewed; a worker that dies stops renewing, and any instance takes its rows over once the
-//! lease runs out. A send that succeeded just before the death is sent again then: the one
-//! at-least-once window, chosen over losing a message.
+//! It runs as a pipeline, not in passes: each chat's claimed rows are a task of their own, sent
+//! in order, so a slow chat holds up nobody; the worker claims again when a finished chat has
+//! rows waiting, when a row is queued, or when one falls due. While rows are in flight their
+//! leases are renewed; a worker that dies stops renewing, and any instance takes its rows over
+//! once the lease runs out. A send that succeeded just before the death is sent again then:
+//! the one at-least-once window, chosen over losing a message.
+//!
+//! Transactions: one per claim (any number of chats, each with its head and the due rows right
+//! behind it) and one per batch of results (those finishing within two send slots of each
+//! other), plus a lease renewal every third of a lease while rows are in flight.
 
 use super::pacing::{Pace, Pacer};
 use super::{Outcome, Transport};
