@@ -53,6 +53,8 @@ const IDLE_LOOK: Duration = Duration::from_secs(5);
 /// (at least this long), up to [`FLUSH_BATCH`], share one transaction.
 const FLUSH_WINDOW: Duration = Duration::from_millis(5);
 const FLUSH_BATCH: usize = 256;
+/// After a database error, the worker waits this long before it tries again.
+const DB_RETRY: Duration = Duration::from_millis(500);
 
 impl WorkerSettings {
     pub fn new(pace: Pace) -> WorkerSettings {
@@ -156,7 +158,7 @@ impl Worker {
             .into_iter()
             .flatten()
             .collect();
-        self.inner.finish_all(results, &mut pass).await?;
+        self.inner.finish_all(&results, &mut pass).await?;
         self.inner.passes.send_modify(|n| *n += 1);
         Ok(pass)
     }
@@ -189,26 +191,36 @@ impl Worker {
                     || first_done.is_some_and(|at| Instant::now() >= at + inner.flush_window()));
             if flush {
                 let mut pass = Pass::default();
-                match inner.finish_all(std::mem::take(&mut done), &mut pass).await {
+                match inner.finish_all(&done, &mut pass).await {
                     // A chat of the batch has rows waiting (queued meanwhile, here or by
                     // another instance): claim them now, not at the next look.
-                    Ok(waiting) => want_claim |= waiting,
-                    Err(err) => tracing::error!(%err, "cannot record outbox results"),
+                    Ok(waiting) => {
+                        want_claim |= waiting;
+                        done.clear();
+                        first_done = None;
+                    }
+                    Err(err) => {
+                        // Kept, and recorded again shortly: the rows stay ours meanwhile.
+                        tracing::error!(%err, "cannot record outbox results");
+                        tokio::time::sleep(DB_RETRY).await;
+                    }
                 }
-                first_done = None;
             }
             let room = inner.settings.max_in_flight.saturating_sub(in_flight.len());
             if want_claim && !stopping && room > 0 {
                 want_claim = false;
-                match self.claim(room).await {
+                next_look = match self.claim(room).await {
                     Ok(chats) => {
                         for rows in chats {
                             in_flight.spawn(inner.clone().send_chat(rows));
                         }
+                        Instant::now() + inner.idle_wait().await
                     }
-                    Err(err) => tracing::error!(%err, "cannot claim outbox rows"),
-                }
-                next_look = Instant::now() + inner.idle_wait().await;
+                    Err(err) => {
+                        tracing::error!(%err, "cannot claim outbox rows");
+                        Instant::now() + DB_RETRY
+                    }
+                };
             }
             inner.passes.send_modify(|n| *n += 1);
             if stopping && in_flight.is_empty() && done.is_empty() {
@@ -347,13 +359,13 @@ impl Inner {
     /// rows waiting.
     async fn finish_all(
         &self,
-        results: Vec<(Claimed, Finish)>,
+        results: &[(Claimed, Finish)],
         pass: &mut Pass,
     ) -> Result<bool, StorageError> {
         if results.is_empty() {
             return Ok(false);
         }
-        for (claimed, finish) in &results {
+        for (claimed, finish) in results {
             let row = claimed.row.id;
             match finish {
                 Finish::Sent => pass.sent += 1,
@@ -368,7 +380,7 @@ impl Inner {
                 }
             }
         }
-        self.db.finish_outbox(&results, self.clock.now()).await
+        self.db.finish_outbox(results, self.clock.now()).await
     }
 
     /// How long to sleep when nothing else happens: until the next row is due, at most a few
