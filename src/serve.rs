@@ -324,6 +324,7 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
         clock.clone(),
         WorkerSettings {
             counts_per_chat: sender::counts_per_chat,
+            slower_chat: sender::slower_chat,
             ..settings.delivery.worker()
         },
     );

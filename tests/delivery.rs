@@ -36,6 +36,7 @@ fn worker(db: &Db, fake: &FakeTelegram, clock: &ManualClock) -> Worker {
         Arc::new(clock.clone()),
         WorkerSettings {
             counts_per_chat: sender::counts_per_chat,
+            slower_chat: sender::slower_chat,
             ..WorkerSettings::new(FAST)
         },
     )

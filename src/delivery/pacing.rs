@@ -8,7 +8,7 @@
 //! [`Clock`](crate::clock::Clock): tests that drive a `ManualClock` by hand still see real
 //! pacing, and the unit tests below hand it instants directly.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -30,6 +30,8 @@ pub struct Pacer {
     chat_gap: Duration,
     overall_next: Option<Instant>,
     chats: HashMap<String, Instant>,
+    /// The sends of the last minute to chats held to a per-minute limit (Telegram groups).
+    minutes: HashMap<String, VecDeque<Instant>>,
 }
 
 impl Pacer {
@@ -39,29 +41,54 @@ impl Pacer {
             chat_gap: gap(pace.chat_per_second),
             overall_next: None,
             chats: HashMap::new(),
+            minutes: HashMap::new(),
         }
     }
 
     /// First step of a send to `chat` asked for at `now`, for calls the platform counts per
     /// chat (a new message, not an edit): when the chat's lane is free. The caller waits until
     /// then, and only then takes an overall slot, so a chat that must wait holds up no one else.
-    pub fn chat_slot(&mut self, chat: &str, now: Instant) -> Instant {
+    /// `slower` is a lower rate, in messages per second, this chat is held to over any minute
+    /// (a Telegram group: 20 a minute, in bursts of at most the usual per-chat pace).
+    pub fn chat_slot(&mut self, chat: &str, slower: Option<f64>, now: Instant) -> Instant {
         if self.chats.len() >= PRUNE_ABOVE {
             self.chats.retain(|_, next| *next > now);
+            self.minutes
+                .retain(|_, sends| sends.back().is_some_and(|last| *last + MINUTE > now));
         }
-        let at = self.chats.get(chat).map_or(now, |next| now.max(*next));
+        let mut at = self.chats.get(chat).map_or(now, |next| now.max(*next));
+        if let (Some(rate), Some(sends)) = (slower, self.minutes.get(chat)) {
+            let limit = per_minute(rate);
+            if sends.len() >= limit {
+                at = at.max(sends[sends.len() - limit] + MINUTE);
+            }
+        }
         self.chats.insert(chat.to_string(), at + self.chat_gap);
         at
     }
 
     /// Second step: the next free slot of the overall lane at or after `now`; the send starts
     /// then. A send counted per chat also keeps its chat's next slot a full gap after it.
-    pub fn overall_slot(&mut self, chat: &str, per_chat: bool, now: Instant) -> Instant {
+    pub fn overall_slot(
+        &mut self,
+        chat: &str,
+        per_chat: bool,
+        slower: Option<f64>,
+        now: Instant,
+    ) -> Instant {
         let at = now.max(self.overall_next.unwrap_or(now));
         self.overall_next = Some(at + self.overall_gap);
         if per_chat {
-            let next = self.chats.entry(chat.to_string()).or_insert(at);
-            *next = (*next).max(at + self.chat_gap);
+            let after = at + self.chat_gap;
+            let next = self.chats.entry(chat.to_string()).or_insert(after);
+            *next = (*next).max(after);
+            if let Some(rate) = slower {
+                let sends = self.minutes.entry(chat.to_string()).or_default();
+                sends.push_back(at);
+                while sends.len() > per_minute(rate) {
+                    sends.pop_front();
+                }
+            }
         }
         at
     }
@@ -72,6 +99,13 @@ impl Pacer {
         let next = self.chats.entry(chat.to_string()).or_insert(until);
         *next = (*next).max(until);
     }
+}
+
+const MINUTE: Duration = Duration::from_secs(60);
+
+/// How many sends a minute a rate per second allows (at least one).
+fn per_minute(rate: f64) -> usize {
+    ((rate * 60.0).floor() as usize).max(1)
 }
 
 /// The gap between two sends, rounded up to the nanosecond so that `rate` sends never fit in
@@ -99,11 +133,11 @@ mod tests {
     /// taken as elapsed before the overall slot is asked for).
     fn slot(pacer: &mut Pacer, chat: &str, per_chat: bool, now: Instant) -> Instant {
         let ready = if per_chat {
-            pacer.chat_slot(chat, now)
+            pacer.chat_slot(chat, None, now)
         } else {
             now
         };
-        pacer.overall_slot(chat, per_chat, ready)
+        pacer.overall_slot(chat, per_chat, None, ready)
     }
 
     #[test]
@@ -134,7 +168,7 @@ mod tests {
         let mut pacer = telegram();
         let start = Instant::now();
         let first = slot(&mut pacer, "a", true, start);
-        let second_ready = pacer.chat_slot("a", start);
+        let second_ready = pacer.chat_slot("a", None, start);
         let edit = slot(&mut pacer, "a", false, start);
         let other_chat = slot(&mut pacer, "b", true, start);
         assert_eq!(first, start);
@@ -145,7 +179,7 @@ mod tests {
             edit - start
         );
         assert!(other_chat < start + Duration::from_millis(100));
-        let second = pacer.overall_slot("a", true, second_ready);
+        let second = pacer.overall_slot("a", true, None, second_ready);
         assert_eq!(second, second_ready, "the overall lane is free by then");
         // Later, the chat's lane is free again.
         let later = start + Duration::from_secs(10);
@@ -157,8 +191,30 @@ mod tests {
         let mut pacer = telegram();
         let start = Instant::now();
         pacer.hold_chat("a", start + Duration::from_secs(5));
-        assert_eq!(pacer.chat_slot("a", start), start + Duration::from_secs(5));
+        assert_eq!(
+            pacer.chat_slot("a", None, start),
+            start + Duration::from_secs(5)
+        );
         assert_eq!(slot(&mut pacer, "b", true, start), start);
+    }
+
+    #[test]
+    fn a_group_gets_twenty_a_minute_in_bursts_of_one_a_second() {
+        let mut pacer = telegram();
+        let start = Instant::now();
+        let group = Some(20.0 / 60.0);
+        let slots: Vec<Instant> = (0..21)
+            .map(|_| {
+                let ready = pacer.chat_slot("-100", group, start);
+                pacer.overall_slot("-100", true, group, ready)
+            })
+            .collect();
+        assert_eq!(slots[19] - start, Duration::from_secs(19), "one a second");
+        assert_eq!(
+            slots[20] - start,
+            Duration::from_secs(60),
+            "then the minute is full"
+        );
     }
 
     #[test]

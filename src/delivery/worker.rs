@@ -40,6 +40,9 @@ pub struct WorkerSettings {
     pub pace: Pace,
     /// Whether a row counts toward its chat's pace (Telegram counts new messages, not edits).
     pub counts_per_chat: fn(&OutboxRow) -> bool,
+    /// A lower rate, in messages per second, the row's chat is held to (Telegram groups: 20 a
+    /// minute); `None` for the usual per-chat pace.
+    pub slower_chat: fn(&OutboxRow) -> Option<f64>,
 }
 
 /// The longest backoff between two tries of a row.
@@ -64,6 +67,7 @@ impl WorkerSettings {
             max_in_flight: ((pace.overall_per_second * 4.0) as usize).clamp(32, 4_000),
             pace,
             counts_per_chat: |_| true,
+            slower_chat: |_| None,
         }
     }
 }
@@ -316,19 +320,21 @@ impl Inner {
     /// Sends one row at our pace; a short wait the platform asks for is waited out here.
     async fn send(&self, row: &OutboxRow) -> Outcome {
         let per_chat = (self.settings.counts_per_chat)(row);
+        let slower = (self.settings.slower_chat)(row);
         let mut waited_in_place = 0;
         loop {
             if per_chat {
-                let ready = self
-                    .pacer
-                    .lock()
-                    .expect("pacer lock")
-                    .chat_slot(&row.chat_id, tokio::time::Instant::now());
+                let ready = self.pacer.lock().expect("pacer lock").chat_slot(
+                    &row.chat_id,
+                    slower,
+                    tokio::time::Instant::now(),
+                );
                 tokio::time::sleep_until(ready).await;
             }
             let at = self.pacer.lock().expect("pacer lock").overall_slot(
                 &row.chat_id,
                 per_chat,
+                slower,
                 tokio::time::Instant::now(),
             );
             tokio::time::sleep_until(at).await;

@@ -30,6 +30,11 @@ pub fn counts_per_chat(row: &OutboxRow) -> bool {
     )
 }
 
+/// Telegram holds groups and channels (negative chat ids) to about 20 messages a minute.
+pub fn slower_chat(row: &OutboxRow) -> Option<f64> {
+    row.chat_id.starts_with('-').then_some(20.0 / 60.0)
+}
+
 impl TelegramTransport {
     pub fn new(bot: Bot) -> TelegramTransport {
         TelegramTransport { bot }
@@ -194,6 +199,27 @@ mod tests {
 
     fn api(error: ApiError) -> Outcome {
         classify(Err(RequestError::Api(error)))
+    }
+
+    #[test]
+    fn groups_are_held_to_twenty_a_minute_and_edits_do_not_count_per_chat() {
+        let row = |chat: &str, kind: &str| OutboxRow {
+            id: 1,
+            channel: "telegram".into(),
+            chat_id: chat.into(),
+            kind: kind.into(),
+            payload: serde_json::json!({}),
+            invitation_token: None,
+            attempts: 0,
+            next_attempt_at: chrono::Utc::now(),
+        };
+        assert_eq!(
+            slower_chat(&row("-1001234", messages::SEND_MESSAGE)),
+            Some(20.0 / 60.0)
+        );
+        assert_eq!(slower_chat(&row("700100", messages::SEND_MESSAGE)), None);
+        assert!(counts_per_chat(&row("700100", messages::SEND_PHOTO)));
+        assert!(!counts_per_chat(&row("700100", messages::EDIT_MESSAGE)));
     }
 
     #[test]
