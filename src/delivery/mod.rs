@@ -12,6 +12,7 @@
 //!   a messaging window closed). Every pending row of the chat fails with it.
 
 pub mod pacing;
+pub mod retry;
 pub mod settings;
 pub mod worker;
 
