@@ -5,13 +5,15 @@
 
 use crate::channels::telegram::officials::TelegramOfficials;
 use crate::channels::telegram::poller::Poller;
-use crate::channels::telegram::sender::{self, Sender};
+use crate::channels::telegram::sender::{self, TelegramTransport};
 use crate::channels::telegram::{BotAdmins, Telegram, TelegramSettings};
 use crate::channels::zalo::ZaloSettings;
 use crate::channels::zalo::runtime::ZaloRunning;
 use crate::clock::Clock;
 use crate::config::{Secret, SettingError, Settings};
 use crate::conversation::Conversations;
+use crate::delivery::settings::DeliverySettings;
+use crate::delivery::{Worker, WorkerSettings};
 use crate::error::AppError;
 use crate::http::{self, ApiState};
 use crate::i18n::Locales;
@@ -74,6 +76,8 @@ pub struct ServeSettings {
     pub worker_tick: std::time::Duration,
     /// The Zalo OA channel, when `ZALO_APP_ID` is set.
     pub zalo: Option<ZaloSettings>,
+    /// The Telegram outbox's pace, lease and age limit.
+    pub delivery: DeliverySettings,
 }
 
 impl ServeSettings {
@@ -240,9 +244,11 @@ impl ServeSettings {
                     invalid("WORKER_TICK_SECONDS", text.clone(), "setting-expect-tick")
                 })?,
         };
+        let delivery = DeliverySettings::from_lookup(get)?;
         Ok(ServeSettings {
             zalo,
             worker_tick,
+            delivery,
             base,
             telegram_token: (!telegram_token.is_empty()).then(|| Secret::new(telegram_token)),
             telegram_api_url,
@@ -267,12 +273,14 @@ pub struct Running {
     pub telegram: Option<Telegram>,
     /// The officials' service (summaries, alerts, reports).
     pub weekly: Officials,
-    /// Telegram's outbox sender, when Telegram runs.
-    pub sender: Option<Sender>,
+    /// The worker delivering Telegram's outbox, when Telegram runs.
+    pub sender: Option<Worker>,
     /// Woken whenever rows are added to the outbox.
     outbox_ready: Arc<Notify>,
     /// The Zalo channel, when configured.
     pub zalo: Option<ZaloRunning>,
+    /// The worker delivering Zalo's outbox, when Zalo runs.
+    pub zalo_sender: Option<Worker>,
     clock: Arc<dyn Clock>,
     shutdown: watch::Sender<bool>,
     tasks: JoinSet<()>,
@@ -304,6 +312,12 @@ impl Running {
     }
 
     /// Stops taking updates, lets the workers finish what is in flight, and waits for them.
+    /// Wakes the outbox workers (rows were queued outside a channel's own path).
+    pub fn notify_outbox(&self) {
+        self.outbox_ready.notify_waiters();
+        self.outbox_ready.notify_one();
+    }
+
     pub async fn shutdown(mut self) {
         let _ = self.shutdown.send(true);
         while self.tasks.join_next().await.is_some() {}
@@ -413,9 +427,18 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
             outbox_ready.clone(),
         )
     });
-    let sender = bot
-        .as_ref()
-        .map(|(bot, _)| Sender::new(db.clone(), sender::throttled(bot.clone()), clock.clone()));
+    let sender = bot.as_ref().map(|(bot, _)| {
+        Worker::new(
+            db.clone(),
+            Arc::new(TelegramTransport::new(bot.clone())),
+            clock.clone(),
+            WorkerSettings {
+                counts_per_chat: sender::counts_per_chat,
+                slower_chat: sender::slower_chat,
+                ..settings.delivery.worker()
+            },
+        )
+    });
     let poller = bot
         .as_ref()
         .zip(telegram.as_ref())
@@ -544,12 +567,26 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
             }
         }
     });
-    if let Some(zalo) = &zalo {
+    // Zalo's outbox goes through the same delivery core, at the same pace settings.
+    let zalo_sender = zalo.as_ref().map(|zalo| {
         zalo.spawn(&mut tasks, settings.worker_tick, shutdown_rx.clone());
-    }
+        let worker = Worker::new(
+            db.clone(),
+            Arc::new(zalo.transport.clone()),
+            clock.clone(),
+            settings.delivery.worker(),
+        );
+        tasks.spawn(
+            worker
+                .clone()
+                .run(outbox_ready.clone(), shutdown_rx.clone()),
+        );
+        worker
+    });
     tracing::info!(%http_addr, bot = %bot_username, zalo = zalo.is_some(), "serving");
     Ok(Running {
         zalo,
+        zalo_sender,
         http_addr,
         admin_addr,
         bot_username,

@@ -9,6 +9,7 @@ mod common;
 mod admin;
 mod browser;
 mod cli;
+mod delivery;
 mod fake_telegram;
 mod instances;
 mod intake;

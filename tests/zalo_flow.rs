@@ -1,7 +1,7 @@
 //! The Zalo channel end to end: `serve` with Zalo configured (beside the fake Telegram), signed
 //! webhook posts over a real socket to `POST /zalo/webhook`, the inbox worker, and the outbox
-//! delivered through `ZaloTransport` against the fake Zalo API. Until the delivery core's worker
-//! is merged, [`deliver`] is the small loop that drives the transport.
+//! delivered through `ZaloTransport` by the delivery core's worker against the fake Zalo API;
+//! [`deliver`] waits for that worker to settle.
 
 use crate::common::server::{Harness, notice_body};
 use crate::common::{TestDb, fake_zalo};
@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 use sipas_bot::channels::zalo;
 use sipas_bot::channels::zalo::runtime::ZaloRunning;
 use sipas_bot::clock::Clock;
-use sipas_bot::delivery::{Outcome, Transport};
-use sipas_bot::storage::{Delivery, InvitationStatus, OutboxStatus};
+use sipas_bot::delivery::Outcome;
+use sipas_bot::storage::{InvitationStatus, OutboxStatus};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 const CS: &str = "/v3.0/oa/message/cs";
@@ -89,40 +89,25 @@ async fn inbox_settled(h: &Harness) {
         .expect("the inbox settles");
 }
 
-/// Sends every pending Zalo row through the transport, as the delivery core will.
+/// Wakes the delivery core's Zalo worker, waits until every due Zalo row is tried, and returns
+/// the outcomes of the sends since the last call.
 async fn deliver(h: &Harness) -> Vec<Outcome> {
-    let transport = &zalo(h).transport;
-    let mut outcomes = Vec::new();
-    loop {
-        let now = h.clock.now();
-        let rows: Vec<_> =
-            h.db.pending_outbox(transport.channel(), 100)
-                .await
-                .unwrap()
-                .into_iter()
-                .filter(|row| row.next_attempt_at <= now)
-                .collect();
-        if rows.is_empty() {
-            return outcomes;
-        }
-        for row in rows {
-            if !h.db.claim_outbox(row.id, now).await.unwrap() {
-                continue;
+    let worker = h.running().zalo_sender.clone().expect("Zalo's worker runs");
+    let mut passes = worker.subscribe();
+    h.running().notify_outbox();
+    let wait = async {
+        loop {
+            let now = h.clock.now();
+            if h.db.outbox_unsettled(zalo::CHANNEL, now).await.unwrap() == 0 {
+                return;
             }
-            let outcome = transport.send(&row).await;
-            let delivery = match &outcome {
-                Outcome::Sent => Delivery::Sent,
-                Outcome::Retry { error, .. } => {
-                    Delivery::RetryAt(now + chrono::Duration::minutes(5), error.clone())
-                }
-                Outcome::MessageFailed(error) | Outcome::ChatUnreachable(error) => {
-                    Delivery::Undeliverable(error.clone())
-                }
-            };
-            h.db.finish_outbox(&row, &delivery, now).await.unwrap();
-            outcomes.push(outcome);
+            passes.changed().await.expect("the worker alive");
         }
-    }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(15), wait)
+        .await
+        .expect("the Zalo outbox settles");
+    worker.take_recent_outcomes()
 }
 
 /// Posts a signed event, lets the worker process it and delivers the replies.
@@ -468,7 +453,7 @@ async fn serve_runs_zalo_alone_when_telegram_is_not_configured() {
     })
     .await
     .expect("the event is processed");
-    assert_eq!(db.pending_outbox("zalo", 10).await.unwrap().len(), 1);
+    assert_eq!(db.outbox_unsettled("zalo", clock.now()).await.unwrap(), 1);
     // Neither channel configured: the Telegram token is named as missing.
     let err = sipas_bot::serve::ServeSettings::from_lookup(|name| match name {
         "INTAKE_TOKEN" => Some(crate::common::server::INTAKE_TOKEN.to_string()),

@@ -243,6 +243,9 @@ xlsx-kind = Kind
 xlsx-answer = Answer
 xlsx-caption = Data of week { $week } (XLSX)
 setting-expect-tick = it must be a number of seconds from 1 to 86400.
+setting-expect-messages-per-second = it must be a number of messages per second from 1 to 1000.
+setting-expect-chat-messages-per-second = it must be a number of messages per second from 0.05 to 30.
+setting-expect-lease = it must be a number of seconds from 5 to 3600.
 
 ## Administration.
 

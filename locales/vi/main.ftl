@@ -243,6 +243,9 @@ xlsx-kind = Loại
 xlsx-answer = Trả lời
 xlsx-caption = Dữ liệu tuần { $week } (XLSX)
 setting-expect-tick = cần là số giây từ 1 đến 86400.
+setting-expect-messages-per-second = cần là số tin nhắn mỗi giây từ 1 đến 1.000.
+setting-expect-chat-messages-per-second = cần là số tin nhắn mỗi giây từ 0,05 đến 30.
+setting-expect-lease = cần là số giây từ 5 đến 3.600.
 
 ## Quản trị.
 

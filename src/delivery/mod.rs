@@ -11,6 +11,14 @@
 //! - [`Outcome::ChatUnreachable`]: nothing can reach this chat (blocked, deactivated, not found,
 //!   a messaging window closed). Every pending row of the chat fails with it.
 
+pub mod pacing;
+pub mod retry;
+pub mod settings;
+pub mod worker;
+
+pub use pacing::Pace;
+pub use worker::{Pass, Worker, WorkerSettings};
+
 use crate::storage::OutboxRow;
 use futures::future::BoxFuture;
 use std::time::Duration;

@@ -42,7 +42,7 @@ pub use invitations::{Invitation, InvitationStatus, new_token};
 pub use lifecycle::{FlowStatus, FlowVersionInfo, LifecycleError};
 pub use locks::{LEASE_SECONDS, PollerLock};
 pub use notices::{NewNotice, NoticeOutcome, SubmissionChannel};
-pub use outbox::{Delivery, Effects, OutboxRow, OutboxStatus, Outgoing};
+pub use outbox::{Claimed, Effects, Finish, OutboxRow, OutboxStatus, Outgoing};
 pub use reminders::{Reminder, ReminderStatus};
 pub use sessions::{OpenSession, Progress, Session, SessionOpenError, SessionStatus};
 pub use stats::{AgencyCounts, StoredRating};

@@ -72,14 +72,39 @@ pub struct OutboxRow {
     pub next_attempt_at: DateTime<Utc>,
 }
 
-/// How a delivery attempt ended.
+/// A row a worker holds under a lease, with the time it was queued (a message stops being
+/// worth retrying some days after that).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Delivery {
+pub struct Claimed {
+    pub row: OutboxRow,
+    pub created_at: DateTime<Utc>,
+    /// The lease this row is held under (one per claim): only its holder may finish the row.
+    pub lease_owner: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct ClaimedRecord {
+    #[sqlx(flatten)]
+    row: OutboxRow,
+    #[sqlx(try_from = "Stamp")]
+    created_at: DateTime<Utc>,
+    lease_owner: String,
+}
+
+/// How the delivery of a claimed row ended, as the outbox records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Finish {
     Sent,
-    /// Try again at this time (rate limit, server error, time-out).
+    /// Back to the queue, due again at this time.
     RetryAt(DateTime<Utc>, String),
-    /// The recipient cannot be reached (blocked the bot, never started it): never retried.
-    Undeliverable(String),
+    /// This message can never go; the chat's later rows go on.
+    Failed(String),
+    /// Nothing reaches the chat: this row, every pending row of the chat and their invitations
+    /// are undeliverable.
+    ChatUnreachable(String),
+    /// Not tried (a row ahead of it in the chat must be retried first): back to the queue as it
+    /// was.
+    Released,
 }
 
 /// Records the effects inside `tx`. Returns `false` when the inbound message was seen before:
@@ -129,112 +154,208 @@ impl Db {
         Ok(true)
     }
 
-    /// The pending rows of `channel` in order, up to `limit`, due or not: the sender keeps each
-    /// chat's order by stopping at a chat's first row that is not yet due.
-    pub async fn pending_outbox(
+    /// Claims rows of `channel` under the lease `lease_owner` until `lease_until`: up to `limit`
+    /// chats, oldest first, and in each the run of rows due now from its head on.
+    ///
+    /// A chat's head (its oldest row not yet sent or failed) is claimable when it is due or its
+    /// lease ran out (the instance holding it died); the rows behind it come with it, in the same
+    /// transaction, up to the first row not due. No other instance can claim a row behind a
+    /// held one, so a chat's messages go out in order whichever instance holds which. One
+    /// transaction for the whole batch.
+    pub async fn claim_outbox(
         &self,
         channel: &str,
+        lease_owner: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
         limit: i64,
-    ) -> Result<Vec<OutboxRow>, StorageError> {
-        Ok(sqlx::query_as(
-            "SELECT id, channel, chat_id, kind, payload, invitation_token, attempts, next_attempt_at
-             FROM outbox WHERE channel = $1 AND status = $2 ORDER BY id LIMIT $3",
+    ) -> Result<Vec<Claimed>, StorageError> {
+        // PostgreSQL: rows another instance is claiming right now are skipped, not waited for;
+        // the conditions are repeated outside the sub-query because PostgreSQL re-checks them on
+        // a row changed meanwhile, so one row is never claimed twice. SQLite has one writer.
+        let lock = match self.backend {
+            super::Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+            super::Backend::Sqlite => "",
+        };
+        let claimable = |t: &str| {
+            format!(
+                "{t}.channel = $1
+                 AND (({t}.status = $2 AND {t}.next_attempt_at <= $3)
+                      OR ({t}.status = $4 AND ({t}.lease_until IS NULL OR {t}.lease_until < $3)))"
+            )
+        };
+        let returning = "RETURNING id, channel, chat_id, kind, payload, invitation_token, attempts,
+                       next_attempt_at, created_at, lease_owner";
+        let heads = format!(
+            "UPDATE outbox SET status = $4, lease_owner = $5, lease_until = $6,
+                 attempts = attempts + 1
+             WHERE id IN (SELECT o.id FROM outbox o
+                          WHERE {inner}
+                            AND NOT EXISTS (SELECT 1 FROM outbox e
+                                            WHERE e.channel = o.channel AND e.chat_id = o.chat_id
+                                              AND e.status IN ($2, $4) AND e.id < o.id)
+                          ORDER BY o.id LIMIT $7 {lock})
+               AND {outer}
+             {returning}",
+            inner = claimable("o"),
+            outer = claimable("outbox"),
+        );
+        // The due rows right behind the heads just claimed: nothing ahead of them in their chat
+        // is still to do except rows of this very claim.
+        let followers = format!(
+            "UPDATE outbox SET status = $4, lease_owner = $5, lease_until = $6,
+                 attempts = attempts + 1
+             WHERE channel = $1 AND status = $2 AND next_attempt_at <= $3
+               AND chat_id IN (SELECT h.chat_id FROM outbox h
+                               WHERE h.channel = $1 AND h.status = $4 AND h.lease_owner = $5)
+               AND NOT EXISTS (SELECT 1 FROM outbox e
+                               WHERE e.channel = outbox.channel AND e.chat_id = outbox.chat_id
+                                 AND e.id < outbox.id
+                                 AND ((e.status = $2 AND e.next_attempt_at > $3)
+                                      OR (e.status = $4 AND COALESCE(e.lease_owner, '') <> $5)))
+             {returning}"
+        );
+        let mut tx = self.pool.begin().await?;
+        let mut records: Vec<ClaimedRecord> = Vec::new();
+        for (sql, with_limit) in [(heads.as_str(), true), (followers.as_str(), false)] {
+            let query = sqlx::query_as::<_, ClaimedRecord>(sql)
+                .bind(channel)
+                .bind(OutboxStatus::Pending)
+                .bind(timestamp(now))
+                .bind(OutboxStatus::Sending)
+                .bind(lease_owner)
+                .bind(timestamp(lease_until));
+            let query = if with_limit { query.bind(limit) } else { query };
+            let batch = query.fetch_all(&mut *tx).await?;
+            if batch.is_empty() {
+                break; // no heads, no followers
+            }
+            records.extend(batch);
+        }
+        tx.commit().await?;
+        let mut claimed: Vec<Claimed> = records
+            .into_iter()
+            .map(|record| Claimed {
+                row: record.row,
+                created_at: record.created_at,
+                lease_owner: record.lease_owner,
+            })
+            .collect();
+        claimed.sort_by_key(|c| c.row.id);
+        Ok(claimed)
+    }
+
+    /// Extends the leases `owner` holds, so a slow send is not taken over while it runs.
+    pub async fn renew_outbox_leases(
+        &self,
+        owner: &str,
+        lease_until: DateTime<Utc>,
+    ) -> Result<u64, StorageError> {
+        Ok(
+            sqlx::query(
+                "UPDATE outbox SET lease_until = $1 WHERE lease_owner = $2 AND status = $3",
+            )
+            .bind(timestamp(lease_until))
+            .bind(owner)
+            .bind(OutboxStatus::Sending)
+            .execute(&self.pool)
+            .await?
+            .rows_affected(),
+        )
+    }
+
+    /// Records how a batch of claimed rows ended, in one transaction. A row whose lease ran out
+    /// and was taken over by another claim is left to its new holder. Returns whether a chat of
+    /// the batch has rows waiting (worth claiming now).
+    pub async fn finish_outbox(
+        &self,
+        finished: &[(Claimed, Finish)],
+        now: DateTime<Utc>,
+    ) -> Result<bool, StorageError> {
+        if finished.is_empty() {
+            return Ok(false);
+        }
+        let mut tx = self.pool.begin().await?;
+        for (claimed, finish) in finished {
+            let row = &claimed.row;
+            let (status, error, next_attempt_at) = match finish {
+                Finish::Sent => (OutboxStatus::Sent, None, None),
+                Finish::RetryAt(at, error) => (OutboxStatus::Pending, Some(error), Some(*at)),
+                Finish::Failed(error) | Finish::ChatUnreachable(error) => {
+                    (OutboxStatus::Undeliverable, Some(error), None)
+                }
+                Finish::Released => (OutboxStatus::Pending, None, None),
+            };
+            let untried = i64::from(*finish == Finish::Released);
+            let changed = sqlx::query(
+                "UPDATE outbox SET status = $1, last_error = COALESCE($2, last_error),
+                     next_attempt_at = COALESCE($3, next_attempt_at),
+                     sent_at = CASE WHEN $1 = $4 THEN $5 ELSE sent_at END,
+                     attempts = attempts - $9, lease_owner = NULL, lease_until = NULL
+                 WHERE id = $6 AND status = $7 AND lease_owner = $8",
+            )
+            .bind(status)
+            .bind(error)
+            .bind(next_attempt_at.map(timestamp))
+            .bind(OutboxStatus::Sent)
+            .bind(timestamp(now))
+            .bind(row.id)
+            .bind(OutboxStatus::Sending)
+            .bind(&claimed.lease_owner)
+            .bind(untried)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if changed == 0 {
+                continue;
+            }
+            if let Finish::ChatUnreachable(error) = finish {
+                chat_unreachable(&mut tx, row, error, now).await?;
+            }
+        }
+        let mut chats: Vec<&str> = finished
+            .iter()
+            .map(|(c, _)| c.row.chat_id.as_str())
+            .collect();
+        chats.sort_unstable();
+        chats.dedup();
+        let list = (0..chats.len())
+            .map(|i| format!("${}", i + 3))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT COUNT(*) FROM outbox WHERE channel = $1 AND status = $2 AND chat_id IN ({list})"
+        );
+        let mut waiting = sqlx::query_scalar::<_, i64>(&sql)
+            .bind(&finished[0].0.row.channel)
+            .bind(OutboxStatus::Pending);
+        for chat in &chats {
+            waiting = waiting.bind(*chat);
+        }
+        let waiting = waiting.fetch_one(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(waiting > 0)
+    }
+
+    /// The earliest time something of `channel` may become claimable: a pending row due, or a
+    /// lease running out. `None` when nothing is waiting.
+    pub async fn next_outbox_due(
+        &self,
+        channel: &str,
+    ) -> Result<Option<DateTime<Utc>>, StorageError> {
+        let next: Option<String> = sqlx::query_scalar(
+            "SELECT MIN(t) FROM (
+                 SELECT MIN(next_attempt_at) AS t FROM outbox WHERE channel = $1 AND status = $2
+                 UNION ALL
+                 SELECT MIN(lease_until) AS t FROM outbox WHERE channel = $1 AND status = $3
+             ) due",
         )
         .bind(channel)
         .bind(OutboxStatus::Pending)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
-    }
-
-    /// Claims a row for sending; `false` when another worker has it.
-    pub async fn claim_outbox(&self, id: i64, now: DateTime<Utc>) -> Result<bool, StorageError> {
-        let claimed = sqlx::query(
-            "UPDATE outbox SET status = $1, attempts = attempts + 1, next_attempt_at = $2
-             WHERE id = $3 AND status = $4",
-        )
         .bind(OutboxStatus::Sending)
-        .bind(timestamp(now))
-        .bind(id)
-        .bind(OutboxStatus::Pending)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        Ok(claimed == 1)
-    }
-
-    /// Records how a claimed row's delivery ended.
-    pub async fn finish_outbox(
-        &self,
-        row: &OutboxRow,
-        delivery: &Delivery,
-        now: DateTime<Utc>,
-    ) -> Result<(), StorageError> {
-        let mut tx = self.pool.begin().await?;
-        match delivery {
-            Delivery::Sent => {
-                sqlx::query(
-                    "UPDATE outbox SET status = $1, sent_at = $2, last_error = NULL WHERE id = $3",
-                )
-                .bind(OutboxStatus::Sent)
-                .bind(timestamp(now))
-                .bind(row.id)
-                .execute(&mut *tx)
-                .await?;
-            }
-            Delivery::RetryAt(at, error) => {
-                sqlx::query("UPDATE outbox SET status = $1, next_attempt_at = $2, last_error = $3 WHERE id = $4")
-                    .bind(OutboxStatus::Pending)
-                    .bind(timestamp(*at))
-                    .bind(error)
-                    .bind(row.id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            Delivery::Undeliverable(error) => {
-                sqlx::query("UPDATE outbox SET status = $1, last_error = $2 WHERE id = $3")
-                    .bind(OutboxStatus::Undeliverable)
-                    .bind(error)
-                    .bind(row.id)
-                    .execute(&mut *tx)
-                    .await?;
-                // Nothing more can reach this chat: later rows for it would fail the same way.
-                sqlx::query(
-                    "UPDATE outbox SET status = $1, last_error = $2
-                     WHERE channel = $3 AND chat_id = $4 AND status = $5",
-                )
-                .bind(OutboxStatus::Undeliverable)
-                .bind(error)
-                .bind(&row.channel)
-                .bind(&row.chat_id)
-                .bind(OutboxStatus::Pending)
-                .execute(&mut *tx)
-                .await?;
-                if let Some(token) = &row.invitation_token {
-                    update_invitation_status(&mut *tx, token, InvitationStatus::Undeliverable, now)
-                        .await?;
-                }
-            }
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Returns rows left `sending` by a process that stopped mid-send to the queue. A message
-    /// whose send succeeded just before the stop may go out again: the only window where a
-    /// row can be sent twice, chosen over losing it.
-    pub async fn requeue_stale_outbox(
-        &self,
-        older_than: DateTime<Utc>,
-    ) -> Result<u64, StorageError> {
-        let result =
-            sqlx::query("UPDATE outbox SET status = $1 WHERE status = $2 AND next_attempt_at < $3")
-                .bind(OutboxStatus::Pending)
-                .bind(OutboxStatus::Sending)
-                .bind(timestamp(older_than))
-                .execute(&self.pool)
-                .await?;
-        Ok(result.rows_affected())
+        .fetch_one(&self.pool)
+        .await?;
+        next.as_deref().map(super::parse_timestamp).transpose()
     }
 
     /// Rows not yet delivered, by channel and status, for `/metrics` (sent rows are history).
@@ -248,6 +369,25 @@ impl Db {
         .await?)
     }
 
+    /// Rows of `channel` still to be tried now: held by a sender, or queued and due at `now`.
+    /// Zero means the channel's senders have settled (for tests and health checks).
+    pub async fn outbox_unsettled(
+        &self,
+        channel: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64, StorageError> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM outbox WHERE channel = $1
+             AND (status = $2 OR (status = $3 AND next_attempt_at <= $4))",
+        )
+        .bind(channel)
+        .bind(OutboxStatus::Sending)
+        .bind(OutboxStatus::Pending)
+        .bind(timestamp(now))
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
     /// Counts rows by status, for tests and health checks.
     pub async fn outbox_count(&self, status: OutboxStatus) -> Result<i64, StorageError> {
         Ok(
@@ -257,4 +397,37 @@ impl Db {
                 .await?,
         )
     }
+}
+
+/// Fails every pending row of an unreachable chat, and the invitations they served.
+async fn chat_unreachable(
+    tx: &mut Transaction<'_, Any>,
+    row: &OutboxRow,
+    error: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    let tokens: Vec<String> = sqlx::query_scalar(
+        "SELECT invitation_token FROM outbox
+         WHERE channel = $1 AND chat_id = $2 AND status = $3 AND invitation_token IS NOT NULL",
+    )
+    .bind(&row.channel)
+    .bind(&row.chat_id)
+    .bind(OutboxStatus::Pending)
+    .fetch_all(&mut **tx)
+    .await?;
+    sqlx::query(
+        "UPDATE outbox SET status = $1, last_error = $2
+         WHERE channel = $3 AND chat_id = $4 AND status = $5",
+    )
+    .bind(OutboxStatus::Undeliverable)
+    .bind(error)
+    .bind(&row.channel)
+    .bind(&row.chat_id)
+    .bind(OutboxStatus::Pending)
+    .execute(&mut **tx)
+    .await?;
+    for token in row.invitation_token.iter().chain(tokens.iter()) {
+        update_invitation_status(&mut **tx, token, InvitationStatus::Undeliverable, now).await?;
+    }
+    Ok(())
 }

@@ -124,6 +124,8 @@ struct Shared {
     updates: Notify,
     /// Woken whenever a call is recorded (`wait_for` waits on it).
     calls: Notify,
+    /// While true, `sendMessage` calls are held unanswered (see [`FakeTelegram::hold_sends`]).
+    hold: tokio::sync::watch::Sender<bool>,
 }
 
 struct StoredMessage {
@@ -154,6 +156,8 @@ struct FakeState {
     next_callback_id: u64,
     next_file_id: u64,
     webhook_url: String,
+    /// While true, every send or edit fails with a broken connection (an outage).
+    outage: bool,
     /// `(chat, user)` pairs for which getChatMember answers "creator".
     admins: std::collections::HashSet<(i64, i64)>,
 }
@@ -206,6 +210,7 @@ impl FakeTelegram {
             state: Mutex::new(FakeState::default()),
             updates: Notify::new(),
             calls: Notify::new(),
+            hold: tokio::sync::watch::channel(false).0,
         });
         let app = Router::new()
             .fallback(handle)
@@ -377,6 +382,20 @@ impl FakeTelegram {
             .push((method.to_string(), chat_id, failure));
     }
 
+    /// An outage: while `on`, every `send*`/`edit*` call is recorded and then answered with a
+    /// broken connection (headers, then the body aborts), which teloxide reports as
+    /// `RequestError::Network`, as it would a dropped connection to real Telegram.
+    pub fn set_outage(&self, on: bool) {
+        self.state().outage = on;
+    }
+
+    /// While `on`, `sendMessage` calls are recorded and held unanswered; when released they fail
+    /// with a broken connection and deliver nothing (Telegram never got to them). Lets a test
+    /// kill a process while it holds outbox rows in flight.
+    pub fn hold_sends(&self, on: bool) {
+        self.shared.hold.send_replace(on);
+    }
+
     /// Every call received so far, in order, except `getUpdates` and `getMe` (see
     /// [`poll_count`](Self::poll_count); `calls_of("getUpdates")` still lists them).
     pub fn calls(&self) -> Vec<Call> {
@@ -505,6 +524,24 @@ async fn handle(
         return get_updates(&shared, params).await;
     }
 
+    let held = method == "sendMessage" && *shared.hold.borrow();
+    let broken = held || {
+        let state = lock(&shared);
+        state.outage && (method.starts_with("send") || method.starts_with("edit"))
+    };
+    if broken {
+        lock(&shared).calls.push(Call {
+            method,
+            body: params,
+        });
+        shared.calls.notify_waiters();
+        if held {
+            let mut hold = shared.hold.subscribe();
+            let _ = hold.wait_for(|held| !held).await;
+        }
+        return broken_response();
+    }
+
     let mut state = lock(&shared);
     let result = match state.take_failure(&method, &params) {
         Some(failure) => Err(failure),
@@ -521,6 +558,14 @@ async fn handle(
         Ok(Ok(value)) => ok_response(value),
         Ok(Err((code, description))) => error_response(code, &description),
     }
+}
+
+/// A 200 whose body aborts after the headers: the client sees a dropped connection.
+fn broken_response() -> Response {
+    let body = futures::stream::once(async {
+        Err::<Bytes, std::io::Error>(std::io::Error::other("connection dropped"))
+    });
+    (StatusCode::OK, axum::body::Body::from_stream(body)).into_response()
 }
 
 fn ok_response(result: Value) -> Response {

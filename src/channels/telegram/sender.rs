@@ -1,161 +1,53 @@
-//! Delivers the Telegram outbox through teloxide's `Throttle` (about 1 message per second per
-//! chat, 20 per minute per group, 30 per second overall).
+//! The Telegram transport of the delivery core: turns an outbox row into a Bot API call, and the
+//! Bot API's answer into an [`Outcome`]. Pacing, retries, leases and order are the core's
+//! ([`crate::delivery`]); this file only knows Telegram's vocabulary and errors.
 //!
-//! Each chat's rows go out in order: a chat whose first pending row is not due yet waits whole.
-//! 429 waits the `retry_after` the API asked for; server errors and time-outs back off; a chat
-//! that cannot be reached (403: blocked, never started) is marked undeliverable and not retried.
+//! - 429 `Too Many Requests` carries `retry_after`: a [`Outcome::Retry`] with that wait.
+//! - Time-outs, connection errors, 5xx and a revoked token are transient: retried with backoff.
+//! - 403 (blocked, deactivated, kicked, never started) and "chat not found": the chat is
+//!   unreachable.
+//! - Any other 400 (message too long, bad button data): this message fails alone.
 
 use super::messages::{self, Payload};
-use crate::clock::Clock;
-use crate::storage::{Db, Delivery, OutboxRow, StorageError};
-use chrono::{DateTime, Duration, Utc};
-use std::collections::HashMap;
-use std::sync::Arc;
-use teloxide::adaptors::Throttle;
-use teloxide::adaptors::throttle::Limits;
+use crate::delivery::{Outcome, Transport};
+use crate::storage::OutboxRow;
+use futures::future::BoxFuture;
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, InputFile, MessageId};
 use teloxide::{ApiError, RequestError};
 
-/// After this many failed attempts a row is given up: kept as `undeliverable`, with the last error.
-pub const MAX_ATTEMPTS: i64 = 12;
-
-/// The bot used for sending, rate-limited as Telegram asks.
-pub type SendingBot = Throttle<Bot>;
-
-pub fn throttled(bot: Bot) -> SendingBot {
-    bot.throttle(Limits::default())
-}
-
+/// Sends Telegram outbox rows with a plain `Bot`: no teloxide `Throttle`, the core paces.
 #[derive(Debug, Clone)]
-pub struct Sender {
-    db: Db,
-    bot: SendingBot,
-    clock: Arc<dyn Clock>,
-    /// Counts finished passes, so tests and operators can wait for the outbox to move.
-    passes: Arc<tokio::sync::watch::Sender<u64>>,
+pub struct TelegramTransport {
+    bot: Bot,
 }
 
-/// What one pass did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Pass {
-    pub sent: usize,
-    pub retried: usize,
-    pub undeliverable: usize,
-    /// The earliest time a pending row becomes due, if any is waiting.
-    pub next_due: Option<DateTime<Utc>>,
+/// Whether a row counts toward Telegram's per-chat limit: new messages do, edits do not.
+pub fn counts_per_chat(row: &OutboxRow) -> bool {
+    !matches!(
+        row.kind.as_str(),
+        messages::EDIT_MESSAGE | messages::EDIT_MARKUP
+    )
 }
 
-impl Sender {
-    pub fn new(db: Db, bot: SendingBot, clock: Arc<dyn Clock>) -> Sender {
-        Sender {
-            db,
-            bot,
-            clock,
-            passes: Arc::new(tokio::sync::watch::channel(0).0),
-        }
+/// Telegram holds groups and channels (negative chat ids) to about 20 messages a minute.
+pub fn slower_chat(row: &OutboxRow) -> Option<f64> {
+    row.chat_id.starts_with('-').then_some(20.0 / 60.0)
+}
+
+impl TelegramTransport {
+    pub fn new(bot: Bot) -> TelegramTransport {
+        TelegramTransport { bot }
     }
 
-    /// Changes after every delivery pass.
-    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
-        self.passes.subscribe()
-    }
-
-    /// Sends every due row once: chats in parallel, each chat's rows in order.
-    pub async fn deliver_due(&self) -> Result<Pass, StorageError> {
-        let rows = self.db.pending_outbox(super::CHANNEL, 500).await?;
-        let now = self.clock.now();
-        let mut by_chat: Vec<(String, Vec<OutboxRow>)> = Vec::new();
-        let mut index: HashMap<String, usize> = HashMap::new();
-        let mut pass = Pass::default();
-        for row in rows {
-            let slot = *index.entry(row.chat_id.clone()).or_insert_with(|| {
-                by_chat.push((row.chat_id.clone(), Vec::new()));
-                by_chat.len() - 1
-            });
-            by_chat[slot].1.push(row);
-        }
-        let mut chats = Vec::new();
-        for (_, rows) in by_chat {
-            let due: Vec<OutboxRow> = rows
-                .iter()
-                .take_while(|r| r.next_attempt_at <= now)
-                .cloned()
-                .collect();
-            if let Some(waiting) = rows.get(due.len()) {
-                pass.next_due = Some(
-                    pass.next_due
-                        .map_or(waiting.next_attempt_at, |t| t.min(waiting.next_attempt_at)),
-                );
-            }
-            if !due.is_empty() {
-                chats.push(self.deliver_chat(due));
-            }
-        }
-        let results = futures::future::join_all(chats).await;
-        self.passes.send_modify(|count| *count += 1);
-        for result in results {
-            let chat_pass = result?;
-            pass.sent += chat_pass.sent;
-            pass.retried += chat_pass.retried;
-            pass.undeliverable += chat_pass.undeliverable;
-            if let Some(at) = chat_pass.next_due {
-                pass.next_due = Some(pass.next_due.map_or(at, |t| t.min(at)));
-            }
-        }
-        Ok(pass)
-    }
-
-    async fn deliver_chat(&self, rows: Vec<OutboxRow>) -> Result<Pass, StorageError> {
-        let mut pass = Pass::default();
-        for row in rows {
-            if !self.db.claim_outbox(row.id, self.clock.now()).await? {
-                continue; // another worker has it
-            }
-            let delivery = self.send(&row).await;
-            let now = self.clock.now();
-            let delivery = match delivery {
-                Delivery::RetryAt(_, error) if row.attempts + 1 >= MAX_ATTEMPTS => {
-                    tracing::warn!(row = row.id, %error, "giving up on an outbox row");
-                    Delivery::Undeliverable(format!("gave up: {error}"))
-                }
-                other => other,
-            };
-            self.db.finish_outbox(&row, &delivery, now).await?;
-            match delivery {
-                Delivery::Sent => {
-                    pass.sent += 1;
-                    // The next question arrives as a new message (typed answers) or as the
-                    // pressed message edited into it (button answers).
-                    if row.kind == messages::SEND_MESSAGE || row.kind == messages::EDIT_MESSAGE {
-                        crate::metrics::replied(super::CHANNEL, &row.chat_id);
-                    }
-                }
-                Delivery::RetryAt(at, error) => {
-                    tracing::info!(row = row.id, %error, retry_at = %at, "outbox row will be retried");
-                    pass.retried += 1;
-                    pass.next_due = Some(at);
-                    // Keep the chat's order: later rows wait for this one.
-                    break;
-                }
-                Delivery::Undeliverable(error) => {
-                    tracing::info!(row = row.id, %error, "chat unreachable");
-                    pass.undeliverable += 1;
-                    break;
-                }
-            }
-        }
-        Ok(pass)
-    }
-
-    async fn send(&self, row: &OutboxRow) -> Delivery {
+    async fn send_row(&self, row: &OutboxRow) -> Outcome {
         let Ok(chat) = row.chat_id.parse::<i64>() else {
-            return Delivery::Undeliverable(format!("bad chat id {:?}", row.chat_id));
+            return Outcome::ChatUnreachable(format!("bad chat id {:?}", row.chat_id));
         };
         let chat = ChatId(chat);
         let payload: Payload = match serde_json::from_value(row.payload.clone()) {
             Ok(payload) => payload,
-            Err(err) => return Delivery::Undeliverable(format!("bad payload: {err}")),
+            Err(err) => return Outcome::MessageFailed(format!("bad payload: {err}")),
         };
         let keyboard = InlineKeyboardMarkup::new(payload.buttons.iter().map(|row| {
             row.iter()
@@ -193,7 +85,7 @@ impl Sender {
                     .as_deref()
                     .and_then(|h| hex::decode(h).ok())
                 else {
-                    return Delivery::Undeliverable("photo payload is not hex".into());
+                    return Outcome::MessageFailed("photo payload is not hex".into());
                 };
                 let photo = InputFile::memory(bytes).file_name("sipas.png");
                 self.bot
@@ -208,7 +100,7 @@ impl Sender {
                     .as_deref()
                     .and_then(|h| hex::decode(h).ok())
                 else {
-                    return Delivery::Undeliverable("document payload is not hex".into());
+                    return Outcome::MessageFailed("document payload is not hex".into());
                 };
                 let name = payload
                     .file_name
@@ -221,61 +113,34 @@ impl Sender {
                     .await
                     .map(|_| ())
             }
-            (kind, _) => return Delivery::Undeliverable(format!("unknown outbox kind {kind}")),
+            (kind, _) => return Outcome::MessageFailed(format!("unknown outbox kind {kind}")),
         };
         crate::metrics::sent(super::CHANNEL, started.elapsed(), error_kind(&result));
-        classify(result, row.attempts, self.clock.now())
-    }
-
-    /// Runs until `shutdown` fires: a pass, then wait for new rows, the next due time or a tick.
-    pub async fn run(
-        self,
-        ready: Arc<tokio::sync::Notify>,
-        mut shutdown: tokio::sync::watch::Receiver<bool>,
-    ) {
-        match self
-            .db
-            .requeue_stale_outbox(self.clock.now() - Duration::minutes(2))
-            .await
+        // The next question arrives as a new message (typed answers) or as the pressed message
+        // edited into it (button answers): either ends a tap-to-next measurement.
+        if result.is_ok()
+            && matches!(
+                row.kind.as_str(),
+                messages::SEND_MESSAGE | messages::EDIT_MESSAGE
+            )
         {
-            Ok(0) => {}
-            Ok(count) => tracing::warn!(
-                count,
-                "requeued outbox rows left mid-send by a previous run"
-            ),
-            Err(err) => tracing::error!(%err, "cannot requeue stale outbox rows"),
+            crate::metrics::replied(super::CHANNEL, &row.chat_id);
         }
-        loop {
-            let pass = self.deliver_due().await;
-            crate::metrics::heartbeat("telegram_sender");
-            let wait = match pass {
-                Ok(pass) => pass
-                    .next_due
-                    .map(|at| (at - self.clock.now()).to_std().unwrap_or_default())
-                    .unwrap_or(std::time::Duration::from_secs(5))
-                    .min(std::time::Duration::from_secs(5)),
-                Err(err) => {
-                    tracing::error!(%err, "outbox pass failed");
-                    std::time::Duration::from_secs(2)
-                }
-            };
-            tokio::select! {
-                _ = ready.notified() => {}
-                _ = tokio::time::sleep(wait) => {}
-                _ = shutdown.changed() => {}
-            }
-            if *shutdown.borrow() {
-                // Finish what is due now, then stop: nothing in flight is dropped.
-                if let Err(err) = self.deliver_due().await {
-                    tracing::error!(%err, "last outbox pass failed");
-                }
-                return;
-            }
-        }
+        classify(result)
     }
 }
 
-/// The kind of a failed call, for the error counter.
+impl Transport for TelegramTransport {
+    fn channel(&self) -> &'static str {
+        super::CHANNEL
+    }
+
+    fn send<'a>(&'a self, row: &'a OutboxRow) -> BoxFuture<'a, Outcome> {
+        Box::pin(self.send_row(row))
+    }
+}
+
+/// The kind of a failed send, for `sipas_send_errors_total`.
 fn error_kind(result: &Result<(), RequestError>) -> Option<&'static str> {
     let error = result.as_ref().err()?;
     Some(match error {
@@ -295,36 +160,146 @@ fn error_kind(result: &Result<(), RequestError>) -> Option<&'static str> {
     })
 }
 
-/// Maps a Bot API result to what the outbox does next.
-fn classify(result: Result<(), RequestError>, attempts: i64, now: DateTime<Utc>) -> Delivery {
-    match result {
-        Ok(()) => Delivery::Sent,
-        Err(RequestError::RetryAfter(wait)) => Delivery::RetryAt(
-            now + Duration::seconds(i64::from(wait.seconds())),
-            "429 retry after".into(),
-        ),
-        Err(RequestError::Api(
+/// Maps a Bot API result to an [`Outcome`].
+pub fn classify(result: Result<(), RequestError>) -> Outcome {
+    let error = match result {
+        Ok(()) => return Outcome::Sent,
+        Err(error) => error,
+    };
+    match error {
+        RequestError::RetryAfter(wait) => Outcome::Retry {
+            after: Some(wait.duration()),
+            error: "429 Too Many Requests".into(),
+        },
+        RequestError::Api(
             error @ (ApiError::BotBlocked
             | ApiError::UserDeactivated
             | ApiError::CantInitiateConversation
+            | ApiError::CantTalkWithBots
             | ApiError::BotKicked
             | ApiError::BotKickedFromSupergroup
-            | ApiError::ChatNotFound),
-        )) => Delivery::Undeliverable(error.to_string()),
-        Err(RequestError::Api(ApiError::Unknown(text))) if text.starts_with("Forbidden") => {
-            Delivery::Undeliverable(text)
-        }
+            | ApiError::ChatNotFound
+            | ApiError::UserNotFound),
+        ) => Outcome::ChatUnreachable(error.to_string()),
+        // A group became a supergroup: the old id reaches nobody.
+        RequestError::MigrateToChatId(_) => Outcome::ChatUnreachable(error.to_string()),
         // The message already shows what we wanted, or is gone: nothing to retry.
-        Err(RequestError::Api(ApiError::MessageNotModified)) => Delivery::Sent,
-        Err(RequestError::Api(
+        RequestError::Api(ApiError::MessageNotModified) => Outcome::Sent,
+        RequestError::Api(
             error @ (ApiError::MessageToEditNotFound | ApiError::MessageCantBeEdited),
-        )) => {
+        ) => {
             tracing::info!(%error, "edit skipped");
-            Delivery::Sent
+            Outcome::Sent
         }
-        Err(error) => {
-            let backoff = 2i64.saturating_pow(attempts.clamp(0, 9) as u32).min(600);
-            Delivery::RetryAt(now + Duration::seconds(backoff), error.to_string())
+        // A revoked token or a clash of pollers is ours to fix; the messages wait.
+        RequestError::Api(ApiError::InvalidToken | ApiError::TerminatedByOtherGetUpdates) => {
+            Outcome::Retry {
+                after: None,
+                error: error.to_string(),
+            }
         }
+        // teloxide knows no variant for these descriptions; Telegram's prefix says the class.
+        RequestError::Api(ApiError::Unknown(text)) => {
+            if text.starts_with("Forbidden") {
+                Outcome::ChatUnreachable(text)
+            } else if text.starts_with("Bad Request") {
+                Outcome::MessageFailed(text)
+            } else {
+                // 5xx ("Internal Server Error", "Bad Gateway", …) and anything unknown.
+                Outcome::Retry {
+                    after: None,
+                    error: text,
+                }
+            }
+        }
+        // Every other API error is Telegram refusing this one message (a 400).
+        RequestError::Api(error) => Outcome::MessageFailed(error.to_string()),
+        // Time-outs, connection errors, a proxy's HTML page: transient.
+        RequestError::Network(_) | RequestError::InvalidJson { .. } | RequestError::Io(_) => {
+            Outcome::Retry {
+                after: None,
+                error: error.to_string(),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use teloxide::types::Seconds;
+
+    fn api(error: ApiError) -> Outcome {
+        classify(Err(RequestError::Api(error)))
+    }
+
+    #[test]
+    fn groups_are_held_to_twenty_a_minute_and_edits_do_not_count_per_chat() {
+        let row = |chat: &str, kind: &str| OutboxRow {
+            id: 1,
+            channel: "telegram".into(),
+            chat_id: chat.into(),
+            kind: kind.into(),
+            payload: serde_json::json!({}),
+            invitation_token: None,
+            attempts: 0,
+            next_attempt_at: chrono::Utc::now(),
+        };
+        assert_eq!(
+            slower_chat(&row("-1001234", messages::SEND_MESSAGE)),
+            Some(20.0 / 60.0)
+        );
+        assert_eq!(slower_chat(&row("700100", messages::SEND_MESSAGE)), None);
+        assert!(counts_per_chat(&row("700100", messages::SEND_PHOTO)));
+        assert!(!counts_per_chat(&row("700100", messages::EDIT_MESSAGE)));
+    }
+
+    #[test]
+    fn a_429_waits_what_telegram_asked() {
+        assert_eq!(
+            classify(Err(RequestError::RetryAfter(Seconds::from_seconds(7)))),
+            Outcome::Retry {
+                after: Some(std::time::Duration::from_secs(7)),
+                error: "429 Too Many Requests".into(),
+            }
+        );
+    }
+
+    #[test]
+    fn server_errors_and_a_bad_token_are_retried() {
+        for error in [
+            ApiError::Unknown("Internal Server Error".into()),
+            ApiError::Unknown("Bad Gateway".into()),
+            ApiError::InvalidToken,
+        ] {
+            assert!(
+                matches!(api(error.clone()), Outcome::Retry { after: None, .. }),
+                "{error:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_bad_request_fails_the_message_and_a_refusal_the_chat() {
+        assert!(matches!(
+            api(ApiError::MessageIsTooLong),
+            Outcome::MessageFailed(_)
+        ));
+        assert!(matches!(
+            api(ApiError::Unknown("Bad Request: BUTTON_DATA_INVALID".into())),
+            Outcome::MessageFailed(_)
+        ));
+        for error in [
+            ApiError::BotBlocked,
+            ApiError::UserDeactivated,
+            ApiError::ChatNotFound,
+            ApiError::Unknown("Forbidden: bot was kicked from the channel chat".into()),
+        ] {
+            assert!(
+                matches!(api(error.clone()), Outcome::ChatUnreachable(_)),
+                "{error:?}"
+            );
+        }
+        assert_eq!(api(ApiError::MessageNotModified), Outcome::Sent);
     }
 }
