@@ -89,7 +89,6 @@ impl Officials {
         Options {
             points_max,
             procedure_min_responses: self.summary.procedure_min_responses,
-            ..Options::default()
         }
     }
 

@@ -91,25 +91,31 @@ pub fn text(chat_id: i64, text: String, token: Option<&str>) -> Outgoing {
 
 /// A plain message with one row of inline buttons `(label, callback data)`.
 pub fn text_with_buttons(chat_id: i64, text: String, buttons: Vec<(String, &str)>) -> Outgoing {
-    let row = buttons
-        .into_iter()
-        .map(|(label, data)| Button {
-            label,
-            data: data.to_string(),
-        })
-        .collect();
     outgoing(
         chat_id,
         SEND_MESSAGE,
         Payload {
             message_id: None,
             text: Some(text),
-            buttons: vec![row],
+            buttons: one_row(buttons),
             photo_hex: None,
             file_name: None,
         },
         None,
     )
+}
+
+/// One row of buttons from `(label, callback data)` pairs.
+fn one_row(buttons: Vec<(String, &str)>) -> Vec<Vec<Button>> {
+    vec![
+        buttons
+            .into_iter()
+            .map(|(label, data)| Button {
+                label,
+                data: data.to_string(),
+            })
+            .collect(),
+    ]
 }
 
 /// A question (or any prompt) with its inline keyboard, optionally preceded by `lead` text.
@@ -189,20 +195,13 @@ pub fn answered_then_closing(
     buttons: Vec<(String, &str)>,
     token: &str,
 ) -> Outgoing {
-    let row = buttons
-        .into_iter()
-        .map(|(label, data)| Button {
-            label,
-            data: data.to_string(),
-        })
-        .collect();
     outgoing(
         chat_id,
         EDIT_MESSAGE,
         Payload {
             message_id: Some(message_id),
             text: Some(format!("{answered}\n\n{closing}")),
-            buttons: vec![row],
+            buttons: one_row(buttons),
             photo_hex: None,
             file_name: None,
         },
