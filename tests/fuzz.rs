@@ -1,5 +1,6 @@
 //! Property tests over every parser that reads outside input: flow files, Telegram callback data,
-//! typed answers, intake JSON and agency CSV. Each target checks that nothing panics and, where
+//! typed answers, intake JSON, agency CSV and the Zalo webhook body (with Zalo's button payloads
+//! and phone numbers). Each target checks that nothing panics and, where
 //! there is one, a property that must hold for every input.
 //!
 //! The suite runs proptest's default 256 cases per test. The fuzzing run of README "Fuzzing"
@@ -608,6 +609,89 @@ proptest! {
                     "{parent} before {}", agency.code
                 );
             }
+        }
+    }
+}
+
+// ---------------------------------------------------------------- the Zalo webhook body
+
+/// Bodies shaped like Zalo's events, with any values, besides any text at all.
+fn zalo_body() -> impl Strategy<Value = String> {
+    let names = prop::sample::select(vec![
+        "user_send_text",
+        "follow",
+        "unfollow",
+        "user_feedback",
+        "oa_send_text",
+        "",
+    ]);
+    let value = prop_oneof![
+        "\\PC{0,20}".prop_map(|s| serde_json::Value::String(s)),
+        any::<i64>().prop_map(serde_json::Value::from),
+        Just(serde_json::Value::Null),
+        prop::collection::vec("\\PC{0,8}", 0..4).prop_map(|v| serde_json::json!(v)),
+    ];
+    let field = prop::sample::select(vec![
+        "text",
+        "msg_id",
+        "rate",
+        "note",
+        "feedbacks",
+        "tracking_id",
+        "msgId",
+        "trackingId",
+    ]);
+    (
+        names,
+        prop::collection::vec((field, value.clone()), 0..6),
+        value,
+        any::<bool>(),
+    )
+        .prop_map(|(name, fields, timestamp, nested)| {
+            let inner: serde_json::Map<String, serde_json::Value> = fields
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect();
+            let mut body = serde_json::json!({
+                "app_id": "123", "event_name": name, "timestamp": timestamp,
+                "sender": {"id": "u1"}, "follower": {"id": "u1"}, "recipient": {"id": "oa"},
+            });
+            if nested {
+                body["message"] = serde_json::Value::Object(inner);
+            } else {
+                for (k, v) in inner {
+                    body[k] = v;
+                }
+            }
+            body.to_string()
+        })
+}
+
+proptest! {
+    #[test]
+    fn zalo_webhook_bodies_parse_or_are_refused_never_panic(
+        body in prop_oneof!["\\PC{0,300}", zalo_body()],
+    ) {
+        if let Ok(event) = sipas_bot::channels::zalo::ZaloEvent::parse(body.as_bytes()) {
+            // A parsed event always has a name and a key to deduplicate a redelivery on.
+            let _ = event.event_name();
+            prop_assert!(!event.dedup_key().is_empty());
+        }
+    }
+
+    #[test]
+    fn zalo_button_payloads_and_phone_numbers_read_back_or_are_refused(
+        text in "\\PC{0,60}",
+        phone in "[+0-9 ().-]{0,20}",
+    ) {
+        // A typed text is either a button press (an id and a button) or the citizen's words.
+        let _ = sipas_bot::channels::zalo::messages::parse_query_payload(&text);
+        if let Ok(number) = sipas_bot::channels::zalo::PhoneNumber::parse(&phone) {
+            let digits = number.as_str().to_string();
+            prop_assert!(digits.starts_with("84") && digits.chars().all(|c| c.is_ascii_digit()));
+            // Normalising is idempotent: the normal form parses to itself.
+            let again = sipas_bot::channels::zalo::PhoneNumber::parse(&digits).unwrap();
+            prop_assert_eq!(again.as_str(), digits.as_str());
         }
     }
 }
