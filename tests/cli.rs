@@ -123,6 +123,11 @@ fn the_csv_export_neutralises_formulas_masks_comments_and_gives_days() {
         answer, "'=HYPERLINK(\"http://x.example\",\"Gọi ***\")",
         "a formula is text, and the phone number is masked"
     );
+    assert_eq!(header.iter().last(), Some("flag"), "{header:?}");
+    assert!(
+        rows.iter().all(|row| row[column("flag")].is_empty()),
+        "an honest response has no flag"
+    );
     for row in &rows {
         for name in ["dossier_completed_at", "submitted_at"] {
             let day = &row[column(name)];

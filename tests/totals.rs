@@ -242,6 +242,23 @@ async fn a_flagged_response_is_kept_out_of_the_index_and_shown_apart() {
         );
         let text = summary::render::text(&Locales::load(), Lang::Vi, &summary);
         assert!(text.contains("2 phản hồi bị gắn cờ"), "{text}");
+        // The export keeps every answer but names the flag, so flagged rows can be read apart.
+        let flags: std::collections::BTreeMap<i64, Option<String>> = db
+            .export_rows()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|row| (row.response_id, row.flag))
+            .collect();
+        assert_eq!(flags.len(), 7, "{}", test_db.name);
+        let mut exported_flags: Vec<&str> = flags.values().flatten().map(String::as_str).collect();
+        exported_flags.sort();
+        assert_eq!(
+            exported_flags,
+            vec![MANY_DOSSIERS, TOO_FAST],
+            "{}",
+            test_db.name
+        );
 
         // An admin clears one flag: it joins the index, audited, and the totals stay exact.
         let cleared = flagged.iter().find(|f| f.flag == TOO_FAST).unwrap();
