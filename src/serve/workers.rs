@@ -1,0 +1,72 @@
+//! The background loops of `serve` that look for due work on a fixed tick: reminders to citizens
+//! who have not finished, and the officials' alerts and weekly summaries. Each loop records a
+//! heartbeat per pass and stops when shutdown is signalled. The outbox senders and the Zalo inbox
+//! run their own loops (`delivery::Worker`, `ZaloRunning::spawn`).
+
+use crate::channels::telegram::Telegram;
+use crate::clock::Clock;
+use crate::officials::Officials;
+use std::sync::Arc;
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinSet;
+
+/// Spawns the reminder loop (when Telegram runs) and the officials' loop onto `tasks`.
+pub(super) fn spawn(
+    tasks: &mut JoinSet<()>,
+    telegram: Option<Telegram>,
+    weekly: Officials,
+    clock: &Arc<dyn Clock>,
+    outbox_ready: &Arc<Notify>,
+    tick: std::time::Duration,
+    shutdown_rx: &watch::Receiver<bool>,
+) {
+    let reminder_tick = tick;
+    let officials_tick = tick;
+    let reminder_clock = clock.clone();
+    let mut reminder_shutdown = shutdown_rx.clone();
+    if let Some(reminders) = telegram {
+        tasks.spawn(async move {
+            let period = reminder_tick;
+            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => {
+                        if let Err(err) = reminders.send_due_reminders(reminder_clock.now()).await {
+                            tracing::error!(%err, "reminder pass failed");
+                        }
+                        crate::metrics::heartbeat("reminders");
+                    }
+                    _ = reminder_shutdown.changed() => return,
+                }
+            }
+        });
+    }
+    // Weekly summaries (checked every other tick) and alerts (every tick).
+    let officials = weekly;
+    let officials_clock = clock.clone();
+    let officials_ready = outbox_ready.clone();
+    let mut officials_shutdown = shutdown_rx.clone();
+    tasks.spawn(async move {
+        let period = officials_tick;
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        let mut round: u64 = 0;
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    let now = officials_clock.now();
+                    if let Err(err) = officials.run_alerts(now).await {
+                        tracing::error!(%err, "alert pass failed");
+                    }
+                    if round.is_multiple_of(2)
+                        && let Err(err) = officials.run_due(now).await {
+                            tracing::error!(%err, "summary pass failed");
+                        }
+                    round += 1;
+                    crate::metrics::heartbeat("officials");
+                    officials_ready.notify_one();
+                }
+                _ = officials_shutdown.changed() => return,
+            }
+        }
+    });
+}
