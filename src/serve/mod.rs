@@ -297,6 +297,7 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
         &clock,
         &outbox_ready,
         settings.worker_tick,
+        (db.clone(), settings.retention),
         &shutdown_rx,
     );
     // Zalo's outbox goes through the same delivery core, at the same pace settings.

@@ -56,6 +56,8 @@ pub struct ServeSettings {
     pub reminder_delay: Duration,
     /// How often the reminder, summary and alert workers look for due work.
     pub worker_tick: std::time::Duration,
+    /// `RETENTION_DAYS`: how long after completion or expiry a chat stays linked to its survey.
+    pub retention: Duration,
     /// The Zalo OA channel, when `ZALO_APP_ID` is set.
     pub zalo: Option<ZaloSettings>,
     /// The Telegram outbox's pace, lease and age limit.
@@ -226,8 +228,24 @@ impl ServeSettings {
                     invalid("WORKER_TICK_SECONDS", text.clone(), "setting-expect-tick")
                 })?,
         };
+        let retention_days = match get("RETENTION_DAYS") {
+            None => crate::storage::DEFAULT_RETENTION_DAYS,
+            Some(text) => text
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|days| (1..=36_500).contains(days))
+                .ok_or_else(|| {
+                    invalid(
+                        "RETENTION_DAYS",
+                        text.clone(),
+                        "setting-expect-positive-days",
+                    )
+                })?,
+        };
         let delivery = DeliverySettings::from_lookup(get)?;
         Ok(ServeSettings {
+            retention: Duration::days(retention_days),
             zalo,
             worker_tick,
             delivery,
@@ -263,6 +281,33 @@ mod tests {
                 is_loopback(&url::Url::parse(url).unwrap()),
                 loopback,
                 "{url}"
+            );
+        }
+    }
+
+    #[test]
+    fn retention_days_default_to_30_and_must_be_positive() {
+        let settings = |retention: Option<&'static str>| {
+            super::ServeSettings::from_lookup(move |name| match name {
+                "TELEGRAM_BOT_TOKEN" => Some("123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789".into()),
+                "INTAKE_TOKEN" => Some("an-intake-token-long-enough".into()),
+                "RETENTION_DAYS" => retention.map(String::from),
+                _ => None,
+            })
+        };
+        assert_eq!(
+            settings(None).unwrap().retention,
+            chrono::Duration::days(30)
+        );
+        assert_eq!(
+            settings(Some("90")).unwrap().retention,
+            chrono::Duration::days(90)
+        );
+        for bad in ["0", "-3", "a month"] {
+            assert_eq!(
+                settings(Some(bad)).unwrap_err().name,
+                "RETENTION_DAYS",
+                "{bad}"
             );
         }
     }

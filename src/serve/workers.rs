@@ -1,5 +1,6 @@
 //! The background loops of `serve` that look for due work on a fixed tick: reminders to citizens
-//! who have not finished, and the officials' alerts and weekly summaries. Each loop records a
+//! who have not finished, the officials' alerts and weekly summaries, and retention (unlinking
+//! chats from surveys `RETENTION_DAYS` after completion or expiry). Each loop records a
 //! heartbeat per pass and stops when shutdown is signalled. The outbox senders and the Zalo inbox
 //! run their own loops (`delivery::Worker`, `ZaloRunning::spawn`).
 
@@ -18,6 +19,7 @@ pub(super) fn spawn(
     clock: &Arc<dyn Clock>,
     outbox_ready: &Arc<Notify>,
     tick: std::time::Duration,
+    retention: (crate::storage::Db, chrono::Duration),
     shutdown_rx: &watch::Receiver<bool>,
 ) {
     let reminder_tick = tick;
@@ -60,6 +62,12 @@ pub(super) fn spawn(
                     if round.is_multiple_of(2)
                         && let Err(err) = officials.run_due(now).await {
                             tracing::error!(%err, "summary pass failed");
+                        }
+                    // Retention is checked with the summaries: a day late is no harm, a pass
+                    // every tick would be needless load.
+                    if round.is_multiple_of(2)
+                        && let Err(err) = retention.0.unlink_retained(retention.1, now).await {
+                            tracing::error!(%err, "retention pass failed");
                         }
                     round += 1;
                     crate::metrics::heartbeat("officials");
