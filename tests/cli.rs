@@ -123,7 +123,7 @@ fn the_csv_export_neutralises_formulas_masks_comments_and_gives_days() {
         answer, "'=HYPERLINK(\"http://x.example\",\"Gọi ***\")",
         "a formula is text, and the phone number is masked"
     );
-    assert_eq!(header.iter().last(), Some("flag"), "{header:?}");
+    assert_eq!(header.iter().next_back(), Some("flag"), "{header:?}");
     // The survey above is typed by a script, far faster than anyone reads: flagged, and every
     // row of the response says so.
     assert!(

@@ -292,12 +292,15 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
     }
     workers::spawn(
         &mut tasks,
-        telegram.clone(),
-        weekly.clone(),
-        &clock,
-        &outbox_ready,
-        settings.worker_tick,
-        (db.clone(), settings.retention),
+        workers::Loops {
+            telegram: telegram.clone(),
+            weekly: weekly.clone(),
+            clock: clock.clone(),
+            outbox_ready: outbox_ready.clone(),
+            tick: settings.worker_tick,
+            db: db.clone(),
+            retention: settings.retention,
+        },
         &shutdown_rx,
     );
     // Zalo's outbox goes through the same delivery core, at the same pace settings.

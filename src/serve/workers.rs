@@ -7,21 +7,34 @@
 use crate::channels::telegram::Telegram;
 use crate::clock::Clock;
 use crate::officials::Officials;
+use crate::storage::Db;
 use std::sync::Arc;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 
+/// What the loops need: the services they drive and how often.
+pub(super) struct Loops {
+    pub telegram: Option<Telegram>,
+    pub weekly: Officials,
+    pub clock: Arc<dyn Clock>,
+    pub outbox_ready: Arc<Notify>,
+    pub tick: std::time::Duration,
+    pub db: Db,
+    /// `RETENTION_DAYS`.
+    pub retention: chrono::Duration,
+}
+
 /// Spawns the reminder loop (when Telegram runs) and the officials' loop onto `tasks`.
-pub(super) fn spawn(
-    tasks: &mut JoinSet<()>,
-    telegram: Option<Telegram>,
-    weekly: Officials,
-    clock: &Arc<dyn Clock>,
-    outbox_ready: &Arc<Notify>,
-    tick: std::time::Duration,
-    retention: (crate::storage::Db, chrono::Duration),
-    shutdown_rx: &watch::Receiver<bool>,
-) {
+pub(super) fn spawn(tasks: &mut JoinSet<()>, loops: Loops, shutdown_rx: &watch::Receiver<bool>) {
+    let Loops {
+        telegram,
+        weekly,
+        clock,
+        outbox_ready,
+        tick,
+        db,
+        retention,
+    } = loops;
     let reminder_tick = tick;
     let officials_tick = tick;
     let reminder_clock = clock.clone();
@@ -66,7 +79,7 @@ pub(super) fn spawn(
                     // Retention is checked with the summaries: a day late is no harm, a pass
                     // every tick would be needless load.
                     if round.is_multiple_of(2)
-                        && let Err(err) = retention.0.unlink_retained(retention.1, now).await {
+                        && let Err(err) = db.unlink_retained(retention, now).await {
                             tracing::error!(%err, "retention pass failed");
                         }
                     round += 1;
