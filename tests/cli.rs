@@ -123,6 +123,13 @@ fn the_csv_export_neutralises_formulas_masks_comments_and_gives_days() {
         answer, "'=HYPERLINK(\"http://x.example\",\"Gọi ***\")",
         "a formula is text, and the phone number is masked"
     );
+    assert_eq!(header.iter().next_back(), Some("flag"), "{header:?}");
+    // The survey above is typed by a script, far faster than anyone reads: flagged, and every
+    // row of the response says so.
+    assert!(
+        rows.iter().all(|row| &row[column("flag")] == "too_fast"),
+        "each row names its response's flag"
+    );
     for row in &rows {
         for name in ["dossier_completed_at", "submitted_at"] {
             let day = &row[column(name)];
@@ -138,6 +145,7 @@ fn the_csv_export_neutralises_formulas_masks_comments_and_gives_days() {
         rows[6]["answer"], "=HYPERLINK(\"http://x.example\",\"Gọi ***\")",
         "JSON is not a spreadsheet: masked, not quoted"
     );
+    assert_eq!(rows[6]["flag"], "too_fast");
 }
 
 #[test]

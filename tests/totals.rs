@@ -242,6 +242,23 @@ async fn a_flagged_response_is_kept_out_of_the_index_and_shown_apart() {
         );
         let text = summary::render::text(&Locales::load(), Lang::Vi, &summary);
         assert!(text.contains("2 phản hồi bị gắn cờ"), "{text}");
+        // The export keeps every answer but names the flag, so flagged rows can be read apart.
+        let flags: std::collections::BTreeMap<i64, Option<String>> = db
+            .export_rows()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|row| (row.response_id, row.flag))
+            .collect();
+        assert_eq!(flags.len(), 7, "{}", test_db.name);
+        let mut exported_flags: Vec<&str> = flags.values().flatten().map(String::as_str).collect();
+        exported_flags.sort();
+        assert_eq!(
+            exported_flags,
+            vec![MANY_DOSSIERS, TOO_FAST],
+            "{}",
+            test_db.name
+        );
 
         // An admin clears one flag: it joins the index, audited, and the totals stay exact.
         let cleared = flagged.iter().find(|f| f.flag == TOO_FAST).unwrap();
@@ -348,5 +365,78 @@ async fn a_withdrawal_deletes_the_answers_and_subtracts_them() {
         );
         db.close().await;
         test_db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn retention_unlinks_chats_and_keeps_the_answers() {
+    for test_db in TestDb::all().await {
+        let db = test_db.open().await;
+        seed_agencies(&db).await;
+        let human = Duration::seconds(6);
+        respond(&db, "HS-1", "chat-a", &SHORT_ALL_FIVE, vn(2, 9), human).await;
+        respond(&db, "HS-2", "chat-b", &SHORT_ALL_ONE, vn(20, 9), human).await;
+        let officials = Officials::new(
+            db.clone(),
+            Arc::new(Locales::load()),
+            Lang::Vi,
+            "sipas-short".into(),
+        );
+        let week = summary::Week::containing(vn(2, 12));
+        let summary_before = officials.summary("P", week, None).await.unwrap();
+        let export_before = db.export_rows().await.unwrap();
+        let retention = Duration::days(sipas_bot::storage::DEFAULT_RETENTION_DAYS);
+
+        // The day before the 30 days are over, both chats are still linked.
+        let unlinked = db
+            .unlink_retained(retention, vn(2, 9) + Duration::days(29))
+            .await
+            .unwrap();
+        assert_eq!(unlinked, 0, "{}", test_db.name);
+        assert!(db.chat_has_surveys("test", "chat-a").await.unwrap());
+
+        // After, chat-a's survey is unlinked; chat-b's, completed later, is not yet.
+        let unlinked = db
+            .unlink_retained(retention, vn(2, 10) + Duration::days(30))
+            .await
+            .unwrap();
+        assert_eq!(unlinked, 1, "{}", test_db.name);
+        assert!(
+            !db.chat_has_surveys("test", "chat-a").await.unwrap(),
+            "{}",
+            test_db.name
+        );
+        assert!(db.chat_has_surveys("test", "chat-b").await.unwrap());
+        let (linked,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM survey_sessions WHERE chat_ref = 'chat-a'")
+                .fetch_one(db.pool())
+                .await
+                .unwrap();
+        assert_eq!(linked, 0, "{}", test_db.name);
+        // Running again unlinks nothing new.
+        assert_eq!(
+            db.unlink_retained(retention, vn(2, 10) + Duration::days(30))
+                .await
+                .unwrap(),
+            0
+        );
+
+        // Answers and counts stay: the summary and the export are unchanged.
+        let summary_after = officials.summary("P", week, None).await.unwrap();
+        assert_eq!(
+            summary_after.overall, summary_before.overall,
+            "{}",
+            test_db.name
+        );
+        assert_eq!(
+            summary_after.counts.responses,
+            summary_before.counts.responses
+        );
+        assert_eq!(
+            db.export_rows().await.unwrap(),
+            export_before,
+            "{}",
+            test_db.name
+        );
     }
 }

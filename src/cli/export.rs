@@ -78,4 +78,5 @@ const CSV_HEADER: &[&str] = &[
     "response_channel",
     "dossier_completed_at",
     "submitted_at",
+    "flag",
 ];

@@ -4,12 +4,11 @@
 //! button words), so the engine and the channels never carry survey text of their own. This module
 //! does no I/O beyond `load`, which reads one file; everything else works on strings.
 
+mod ids;
 mod validate;
 
-pub use validate::{
-    FlowProblem, ProblemKind, flow_id_is_valid, option_id_is_valid, question_id_is_valid,
-    render_problem, validate,
-};
+pub use ids::{flow_id_is_valid, option_id_is_valid, question_id_is_valid};
+pub use validate::{FlowProblem, ProblemKind, render_problem, validate};
 
 use serde::{Deserialize, Serialize};
 use std::path::Path;

@@ -1,7 +1,8 @@
 //! Answers of completed responses, flat, for `sipas-bot export`. No chat ids, no phone numbers,
 //! no dossier codes: a row says what was answered about which service, not who answered. For the
 //! same reason times are given to the day (Asia/Ho_Chi_Minh), since a completion time to the
-//! second can single out one dossier, and comments are masked as in the summaries.
+//! second can single out one dossier, and comments are masked as in the summaries. A flagged
+//! response's rows carry its `flag`, so they can be read apart from the honest ones.
 
 use super::columns::Flag;
 use super::{Db, StorageError};
@@ -26,6 +27,9 @@ pub struct ExportRow {
     #[sqlx(rename = "completed_at")]
     pub dossier_completed_at: String,
     pub submitted_at: String,
+    /// Why the response was flagged as looking manufactured (`many_dossiers`, `too_fast`), empty
+    /// when it was not: such answers are kept but must be read apart from the honest ones.
+    pub flag: Option<String>,
 }
 
 impl Db {
@@ -34,7 +38,7 @@ impl Db {
         let rows: Vec<ExportRow> = sqlx::query_as(
             "SELECT r.id AS response_id, f.flow_id, f.version AS flow_version, a.question_id, a.kind, a.value,
                     a.skipped, a.factor, n.agency_code, n.procedure_code, n.submission_channel,
-                    r.channel AS response_channel, n.completed_at, r.submitted_at
+                    r.channel AS response_channel, n.completed_at, r.submitted_at, r.flag
              FROM responses r
              JOIN answers a ON a.session_id = r.session_id
              JOIN flow_versions f ON f.id = a.flow_version_id
@@ -75,6 +79,7 @@ impl ExportRow {
             procedure_code: cell(&self.procedure_code),
             submission_channel: cell(&self.submission_channel),
             response_channel: cell(&self.response_channel),
+            flag: self.flag.as_deref().map(cell),
             ..self.clone()
         }
     }

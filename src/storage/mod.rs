@@ -22,6 +22,7 @@ mod locks;
 mod notices;
 mod outbox;
 mod reminders;
+mod retention;
 mod sessions;
 mod stats;
 mod subscriptions;
@@ -44,6 +45,7 @@ pub use locks::{LEASE_SECONDS, PollerLock};
 pub use notices::{NewNotice, NoticeOutcome, SubmissionChannel};
 pub use outbox::{Claimed, Effects, Finish, OutboxRow, OutboxStatus, Outgoing};
 pub use reminders::{Reminder, ReminderStatus};
+pub use retention::{DEFAULT_RETENTION_DAYS, UNLINKED_PREFIX};
 pub use sessions::{OpenSession, Progress, Session, SessionOpenError, SessionStatus};
 pub use stats::{AgencyCounts, StoredRating};
 pub use subscriptions::{
