@@ -19,6 +19,7 @@ invitation-unknown = This survey link is not valid. Please check the code on you
 invitation-expired = This survey link has expired. Thank you for your interest.
 invitation-completed = You have already completed the survey for this dossier. Thank you!
 invitation-in-use = This survey link is already in use in another chat.
+invitation-not-yours = Sorry, this survey is meant for the applicant and can be answered only from their own account.
 
 ## The terminal chat.
 

@@ -19,6 +19,7 @@ invitation-unknown = Đường dẫn khảo sát không đúng hoặc không cò
 invitation-expired = Đường dẫn khảo sát này đã hết hạn. Cảm ơn Ông/Bà đã quan tâm.
 invitation-completed = Ông/Bà đã hoàn thành khảo sát cho hồ sơ này. Xin cảm ơn!
 invitation-in-use = Đường dẫn khảo sát này đang được dùng ở một cuộc trò chuyện khác.
+invitation-not-yours = Xin lỗi Ông/Bà, khảo sát này dành riêng cho người nộp hồ sơ nên chỉ có thể trả lời từ tài khoản của người đó.
 
 ## Trò chuyện trên dòng lệnh.
 
