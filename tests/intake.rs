@@ -397,3 +397,61 @@ async fn the_serve_binary_answers_and_stops_gracefully_on_sigterm() {
     );
     assert!(dir.path().join("data/sipas.db").exists());
 }
+
+/// Posts `count` notices at once over real sockets: all with the same dossier code, or each its
+/// own. Returns (status, body) in order.
+async fn post_at_once(
+    harness: &Harness,
+    count: usize,
+    same: bool,
+) -> Vec<(u16, serde_json::Value)> {
+    let posts = (0..count).map(|i| {
+        let dossier = match same {
+            true => format!("HS-SAME-{count}"),
+            false => format!("HS-DISTINCT-{count}-{i}"),
+        };
+        harness.post_notice(notice_body(&dossier))
+    });
+    futures::future::join_all(posts).await
+}
+
+async fn concurrent_notices_all_succeed(test_db: common::TestDb) {
+    let harness = Harness::start_with(test_db, &[]).await;
+    for count in [2, 20] {
+        let same = post_at_once(&harness, count, true).await;
+        let created = same.iter().filter(|(status, _)| *status == 201).count();
+        let existing = same.iter().filter(|(status, _)| *status == 200).count();
+        // One creates the invitation; every other one gets the same invitation back.
+        assert_eq!((created, existing), (1, count - 1), "{same:?}");
+        let token = &same[0].1["token"];
+        assert!(token.is_string(), "{same:?}");
+        assert!(
+            same.iter().all(|(_, body)| &body["token"] == token),
+            "{same:?}"
+        );
+
+        let distinct: Vec<_> = post_at_once(&harness, count, false).await;
+        assert!(
+            distinct.iter().all(|(status, _)| *status == 201),
+            "{distinct:?}"
+        );
+        let tokens: std::collections::BTreeSet<_> = distinct
+            .iter()
+            .map(|(_, body)| body["token"].to_string())
+            .collect();
+        assert_eq!(tokens.len(), count, "{distinct:?}");
+    }
+    harness.running.unwrap().shutdown().await;
+}
+
+#[tokio::test]
+async fn concurrent_identical_and_distinct_notices_all_succeed_on_sqlite() {
+    concurrent_notices_all_succeed(common::TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+async fn concurrent_identical_and_distinct_notices_all_succeed_on_postgresql() {
+    if let Some(test_db) = common::TestDb::postgres().await {
+        concurrent_notices_all_succeed(test_db).await;
+    }
+}
