@@ -121,6 +121,8 @@ intake-error-chat-id = phải là số định danh cuộc trò chuyện Telegra
 intake-error-zalo-user-id = phải là mã người dùng Zalo (chỉ gồm chữ số).
 intake-error-phone = phải là số di động Việt Nam, ví dụ 0912 345 678 hoặc +84 912 345 678.
 http-error-unauthorized = Thiếu hoặc sai mã xác thực (Authorization: Bearer …).
+http-error-rate-limited = Gửi quá nhiều thông báo. Vui lòng thử lại sau { $seconds } giây.
+http-error-timed-out = Yêu cầu quá thời gian cho phép. Vui lòng gửi lại.
 http-error-invalid-json = Nội dung không phải JSON hợp lệ: { $detail }
 http-error-internal = Hệ thống tạm thời không xử lý được yêu cầu, vui lòng thử lại sau.
 
