@@ -397,3 +397,131 @@ async fn the_serve_binary_answers_and_stops_gracefully_on_sigterm() {
     );
     assert!(dir.path().join("data/sipas.db").exists());
 }
+
+/// Posts `count` notices at once over real sockets: all with the same dossier code, or each its
+/// own. Returns (status, body) in order.
+async fn post_at_once(
+    harness: &Harness,
+    count: usize,
+    same: bool,
+) -> Vec<(u16, serde_json::Value)> {
+    let posts = (0..count).map(|i| {
+        let dossier = match same {
+            true => format!("HS-SAME-{count}"),
+            false => format!("HS-DISTINCT-{count}-{i}"),
+        };
+        harness.post_notice(notice_body(&dossier))
+    });
+    futures::future::join_all(posts).await
+}
+
+async fn concurrent_notices_all_succeed(test_db: common::TestDb) {
+    let harness = Harness::start_with(test_db, &[]).await;
+    for count in [2, 20] {
+        let same = post_at_once(&harness, count, true).await;
+        let created = same.iter().filter(|(status, _)| *status == 201).count();
+        let existing = same.iter().filter(|(status, _)| *status == 200).count();
+        // One creates the invitation; every other one gets the same invitation back.
+        assert_eq!((created, existing), (1, count - 1), "{same:?}");
+        let token = &same[0].1["token"];
+        assert!(token.is_string(), "{same:?}");
+        assert!(
+            same.iter().all(|(_, body)| &body["token"] == token),
+            "{same:?}"
+        );
+
+        let distinct: Vec<_> = post_at_once(&harness, count, false).await;
+        assert!(
+            distinct.iter().all(|(status, _)| *status == 201),
+            "{distinct:?}"
+        );
+        let tokens: std::collections::BTreeSet<_> = distinct
+            .iter()
+            .map(|(_, body)| body["token"].to_string())
+            .collect();
+        assert_eq!(tokens.len(), count, "{distinct:?}");
+    }
+    harness.running.unwrap().shutdown().await;
+}
+
+#[tokio::test]
+async fn concurrent_identical_and_distinct_notices_all_succeed_on_sqlite() {
+    concurrent_notices_all_succeed(common::TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+async fn concurrent_identical_and_distinct_notices_all_succeed_on_postgresql() {
+    if let Some(test_db) = common::TestDb::postgres().await {
+        concurrent_notices_all_succeed(test_db).await;
+    }
+}
+
+#[tokio::test]
+async fn a_client_over_its_rate_gets_429_with_retry_after() {
+    let harness =
+        Harness::start_with(common::TestDb::sqlite(), &[("INTAKE_RATE_PER_SECOND", "1")]).await;
+    let posts = (0..5).map(|i| {
+        harness
+            .http
+            .post(format!("{}/api/v1/notices", harness.base))
+            .bearer_auth(INTAKE_TOKEN)
+            .json(&notice_body(&format!("HS-RATE-{i}")))
+            .send()
+    });
+    let responses = futures::future::join_all(posts).await;
+    let mut limited = 0;
+    for response in responses {
+        let response = response.unwrap();
+        if response.status() == 429 {
+            limited += 1;
+            let retry: u64 = response.headers()["retry-after"]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!(retry >= 1);
+            let body: serde_json::Value = response.json().await.unwrap();
+            assert_eq!(body["error"], "rate_limited");
+            assert!(
+                body["message"].as_str().unwrap().contains("thử lại sau"),
+                "{body}"
+            );
+        } else {
+            assert_eq!(response.status(), 201);
+        }
+    }
+    assert!(limited >= 3, "a burst of 1 lets at most 1–2 of 5 through");
+    harness.running.unwrap().shutdown().await;
+}
+
+#[tokio::test]
+async fn a_body_that_never_arrives_times_out() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let harness =
+        Harness::start_with(common::TestDb::sqlite(), &[("INTAKE_TIMEOUT_SECONDS", "1")]).await;
+    let addr = harness.base.trim_start_matches("http://").to_string();
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /api/v1/notices HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {INTAKE_TOKEN}\r\n\
+         Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"dossier"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    // The server answers by itself after the time-out; a hang fails the test's own time limit.
+    let read = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = stream.read(&mut buf).await.unwrap();
+            answer.extend_from_slice(&buf[..n]);
+            if n == 0 || String::from_utf8_lossy(&answer).contains("timed_out") {
+                break;
+            }
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "no answer");
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("timed_out"), "{text}");
+    harness.running.unwrap().shutdown().await;
+}

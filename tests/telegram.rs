@@ -511,3 +511,47 @@ async fn a_slow_callback_answer_does_not_hold_up_the_next_update() {
     assert!(next[count].text.contains("Câu 3/7"), "{}", next[count].text);
     harness.running.unwrap().shutdown().await;
 }
+
+#[tokio::test]
+async fn another_chat_cannot_answer_a_recipient_bound_invitation() {
+    let harness = Harness::start().await;
+    let stranger = CHAT + 9;
+    let token = harness.notice("HS-050", Some(CHAT)).await;
+    // Opening the link from another chat is refused politely, and nothing starts.
+    let refused = type_text(&harness, stranger, &format!("/start {token}")).await;
+    assert!(
+        refused.text.contains("dành riêng cho người nộp hồ sơ"),
+        "{}",
+        refused.text
+    );
+    assert!(keyboard(&refused).is_empty());
+    // Nor can it press Bắt đầu with the invitation's own button data.
+    harness.fake.push_command(CHAT, &format!("/start {token}"));
+    let data = button(&harness.messages(CHAT, 1).await[0], "Bắt đầu");
+    let before = harness.fake.messages_to(stranger).len();
+    harness.fake.press(stranger, refused.message_id, &data);
+    let pressed = harness.messages(stranger, before + 1).await[before].clone();
+    assert!(
+        pressed.text.contains("dành riêng cho người nộp hồ sơ"),
+        "{}",
+        pressed.text
+    );
+    assert!(
+        harness
+            .db
+            .session_for_token(&token)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // The recipient answers, in the recipient's own chat.
+    let invitation = harness.fake.messages_to(CHAT)[0].clone();
+    harness.fake.press(CHAT, invitation.message_id, &data);
+    let first = harness.messages(CHAT, 2).await[1].clone();
+    assert!(first.text.contains("Câu 1/7"), "{}", first.text);
+    let session = harness.db.session_for_token(&token).await.unwrap().unwrap();
+    assert_eq!(session.chat_ref, CHAT.to_string());
+    let stored = harness.db.invitation(&token).await.unwrap().unwrap();
+    assert_eq!(stored.status, InvitationStatus::Started);
+    harness.running.unwrap().shutdown().await;
+}

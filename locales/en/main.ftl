@@ -19,6 +19,7 @@ invitation-unknown = This survey link is not valid. Please check the code on you
 invitation-expired = This survey link has expired. Thank you for your interest.
 invitation-completed = You have already completed the survey for this dossier. Thank you!
 invitation-in-use = This survey link is already in use in another chat.
+invitation-not-yours = Sorry, this survey is meant for the applicant and can be answered only from their own account.
 
 ## The terminal chat.
 
@@ -120,6 +121,8 @@ intake-error-chat-id = must be a Telegram chat id.
 intake-error-zalo-user-id = must be a Zalo user id (digits only).
 intake-error-phone = must be a Vietnamese mobile number, e.g. 0912 345 678 or +84 912 345 678.
 http-error-unauthorized = Missing or wrong token (Authorization: Bearer …).
+http-error-rate-limited = Too many notices. Please retry in { $seconds } seconds.
+http-error-timed-out = The request took too long. Please send it again.
 http-error-invalid-json = The body is not valid JSON: { $detail }
 http-error-internal = The service cannot handle the request right now; please retry later.
 

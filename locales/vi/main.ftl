@@ -19,6 +19,7 @@ invitation-unknown = Đường dẫn khảo sát không đúng hoặc không cò
 invitation-expired = Đường dẫn khảo sát này đã hết hạn. Cảm ơn Ông/Bà đã quan tâm.
 invitation-completed = Ông/Bà đã hoàn thành khảo sát cho hồ sơ này. Xin cảm ơn!
 invitation-in-use = Đường dẫn khảo sát này đang được dùng ở một cuộc trò chuyện khác.
+invitation-not-yours = Xin lỗi Ông/Bà, khảo sát này dành riêng cho người nộp hồ sơ nên chỉ có thể trả lời từ tài khoản của người đó.
 
 ## Trò chuyện trên dòng lệnh.
 
@@ -120,6 +121,8 @@ intake-error-chat-id = phải là số định danh cuộc trò chuyện Telegra
 intake-error-zalo-user-id = phải là mã người dùng Zalo (chỉ gồm chữ số).
 intake-error-phone = phải là số di động Việt Nam, ví dụ 0912 345 678 hoặc +84 912 345 678.
 http-error-unauthorized = Thiếu hoặc sai mã xác thực (Authorization: Bearer …).
+http-error-rate-limited = Gửi quá nhiều thông báo. Vui lòng thử lại sau { $seconds } giây.
+http-error-timed-out = Yêu cầu quá thời gian cho phép. Vui lòng gửi lại.
 http-error-invalid-json = Nội dung không phải JSON hợp lệ: { $detail }
 http-error-internal = Hệ thống tạm thời không xử lý được yêu cầu, vui lòng thử lại sau.
 

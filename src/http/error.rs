@@ -51,6 +51,13 @@ pub enum HttpError {
     /// The configured or assigned flow is not stored: a deployment mistake.
     #[error("unknown flow {0}")]
     UnknownFlow(String),
+    /// An intake client sent more notices than its rate; it may retry after this many seconds.
+    #[error("rate limited")]
+    RateLimited(u64),
+    /// An intake request took longer than `INTAKE_TIMEOUT_SECONDS` (408 while its body was
+    /// still arriving, 503 while we were answering).
+    #[error("timed out ({0})")]
+    TimedOut(StatusCode),
     /// A QR code could not be drawn.
     #[error("QR code failed")]
     Qr,
@@ -153,6 +160,8 @@ impl HttpError {
             HttpError::Form(rejection) => rejection.status(),
             HttpError::InvalidJson(_) | HttpError::InvalidUpdate(_) => StatusCode::BAD_REQUEST,
             HttpError::InvalidNotice(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            HttpError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            HttpError::TimedOut(status) => *status,
             HttpError::UnknownFlow(_) | HttpError::Qr => StatusCode::INTERNAL_SERVER_ERROR,
             HttpError::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -187,6 +196,11 @@ impl HttpError {
                 args: vec![("flow", flow)],
                 ..Failure::new("unknown_flow", "error-unknown-flow")
             },
+            HttpError::RateLimited(seconds) => Failure {
+                args: vec![("seconds", seconds.to_string())],
+                ..Failure::new("rate_limited", "http-error-rate-limited")
+            },
+            HttpError::TimedOut(_) => Failure::new("timed_out", "http-error-timed-out"),
             HttpError::Qr => Failure::new("qr_failed", "http-error-internal"),
             HttpError::Storage(_) => Failure::new("storage_unavailable", "http-error-internal"),
         }
@@ -205,7 +219,16 @@ impl IntoResponse for HttpError {
             // The details stay in the log; the client reads a sentence without them.
             tracing::error!(err = %self, "request failed");
         }
+        let retry_after = match &self {
+            HttpError::RateLimited(seconds) => Some(*seconds),
+            _ => None,
+        };
         let mut response = status.into_response();
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
         response.extensions_mut().insert(self.failure());
         response
     }

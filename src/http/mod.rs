@@ -4,6 +4,7 @@
 
 pub mod error;
 pub mod headers;
+pub mod limits;
 mod notices;
 mod zalo;
 
@@ -43,6 +44,8 @@ pub struct ApiState {
     pub webhook: Option<(Poller, Secret)>,
     /// Set when Zalo runs: the inbox that `POST /zalo/webhook` stores events in.
     pub zalo: Option<crate::channels::zalo::ZaloInbox>,
+    /// The intake's rate limit and time-outs, per client.
+    pub intake_limits: Arc<limits::IntakeLimits>,
 }
 
 pub fn router(state: ApiState) -> Router {
@@ -63,7 +66,15 @@ pub fn router(state: ApiState) -> Router {
 /// people.
 async fn json_errors(State(state): State<ApiState>, response: Response) -> Response {
     match response.extensions().get::<error::Failure>().cloned() {
-        Some(failure) => failure.json(response.status(), &state.locales, state.lang),
+        Some(failure) => {
+            // A 429 keeps its Retry-After through the rewrite into JSON.
+            let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
+            let mut json = failure.json(response.status(), &state.locales, state.lang);
+            if let Some(value) = retry_after {
+                json.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            json
+        }
         None => response,
     }
 }

@@ -4,15 +4,34 @@ use super::{ApiState, HttpError, TokenPath, constant_time_eq};
 use crate::intake::{self, IntakeFailure, NoticeError};
 use crate::storage::NoticeOutcome;
 use axum::Json;
+use axum::body::Bytes;
+use axum::extract::FromRequest;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 pub async fn submit(
     State(state): State<ApiState>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
+    request: axum::extract::Request,
 ) -> Result<Response, HttpError> {
+    let limits = state.intake_limits.clone();
+    let deadline = tokio::time::Instant::now() + limits.timeout;
+    let client = authenticate(&state, request.headers())?;
+    limits.admit(client).map_err(HttpError::RateLimited)?;
+    // A client that stops sending its body holds nothing for longer than the time-out. The
+    // extractor keeps the body limit (413) as before.
+    let body = match tokio::time::timeout_at(deadline, Bytes::from_request(request, &())).await {
+        Err(_) => return Err(HttpError::TimedOut(StatusCode::REQUEST_TIMEOUT)),
+        Ok(Err(rejection)) => return Ok(rejection.into_response()),
+        Ok(Ok(body)) => body,
+    };
+    tokio::time::timeout_at(deadline, answer(state, body))
+        .await
+        .map_err(|_| HttpError::TimedOut(StatusCode::SERVICE_UNAVAILABLE))?
+}
+
+/// The client a request's bearer token names: for now the one `INTAKE_TOKEN`, for all agencies.
+fn authenticate(state: &ApiState, headers: &HeaderMap) -> Result<&'static str, HttpError> {
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -21,6 +40,10 @@ pub async fn submit(
     if !constant_time_eq(bearer.as_bytes(), state.intake_token.expose().as_bytes()) {
         return Err(HttpError::Unauthorized);
     }
+    Ok("INTAKE_TOKEN")
+}
+
+async fn answer(state: ApiState, body: Bytes) -> Result<Response, HttpError> {
     let notice = intake::parse_notice(&body).map_err(|err| match err {
         NoticeError::Syntax(detail) => HttpError::InvalidJson(detail),
         NoticeError::Fields(errors) => HttpError::InvalidNotice(errors),

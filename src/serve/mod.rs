@@ -243,6 +243,10 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
             _ => None,
         },
         zalo: None,
+        intake_limits: Arc::new(crate::http::limits::IntakeLimits::new(
+            settings.intake_rate_per_second,
+            settings.intake_timeout,
+        )),
     };
     let zalo = settings.zalo.as_ref().map(|zalo_settings| {
         ZaloRunning::new(&db, &locales, settings.base.lang, zalo_settings, &clock)

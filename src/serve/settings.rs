@@ -62,6 +62,10 @@ pub struct ServeSettings {
     pub zalo: Option<ZaloSettings>,
     /// The Telegram outbox's pace, lease and age limit.
     pub delivery: DeliverySettings,
+    /// `INTAKE_RATE_PER_SECOND` and `INTAKE_TIMEOUT_SECONDS`: notices a second per client, and
+    /// how long one may take.
+    pub intake_rate_per_second: u32,
+    pub intake_timeout: std::time::Duration,
 }
 
 impl ServeSettings {
@@ -244,7 +248,26 @@ impl ServeSettings {
                 })?,
         };
         let delivery = DeliverySettings::from_lookup(get)?;
+        let positive = |name: &'static str, default: u32| match get(name) {
+            None => Ok(default),
+            Some(text) => text
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| invalid(name, text.clone(), "setting-expect-positive-count")),
+        };
+        let intake_rate_per_second = positive(
+            "INTAKE_RATE_PER_SECOND",
+            crate::http::limits::DEFAULT_RATE_PER_SECOND,
+        )?;
+        let intake_timeout = std::time::Duration::from_secs(u64::from(positive(
+            "INTAKE_TIMEOUT_SECONDS",
+            crate::http::limits::DEFAULT_TIMEOUT.as_secs() as u32,
+        )?));
         Ok(ServeSettings {
+            intake_rate_per_second,
+            intake_timeout,
             retention: Duration::days(retention_days),
             zalo,
             worker_tick,

@@ -79,20 +79,20 @@ impl Db {
         F: FnOnce(&Invitation) -> Effects,
     {
         let mut tx = self.pool.begin().await?;
-        // The agency's name, if we know the agency: read once for the flag and the invitation.
-        let agency_name: Option<String> =
-            sqlx::query_scalar("SELECT name FROM agencies WHERE code = $1")
-                .bind(&notice.agency_code)
-                .fetch_optional(&mut *tx)
-                .await?;
+        // The write comes first: on SQLite a transaction that reads first holds a snapshot it
+        // cannot upgrade once another writer commits, and two identical notices at once then get
+        // "database is locked" instead of waiting their turn. Starting with the write takes the
+        // write lock at once (waiting on busy_timeout); on PostgreSQL the second insert waits for
+        // the first to commit and then does nothing, and we read the row the first one wrote.
         let inserted = sqlx::query(
             "INSERT INTO notices (dossier_code, agency_code, unknown_agency, procedure_code, procedure_name,
              submission_channel, completed_at, recipient_chat_id, received_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (dossier_code) DO NOTHING",
+             VALUES ($1, $2, CASE WHEN EXISTS (SELECT 1 FROM agencies WHERE code = $2) THEN 0 ELSE 1 END,
+                     $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (dossier_code) DO NOTHING",
         )
         .bind(&notice.dossier_code)
         .bind(&notice.agency_code)
-        .bind(i64::from(agency_name.is_none()))
         .bind(&notice.procedure_code)
         .bind(&notice.procedure_name)
         .bind(notice.submission_channel)
@@ -115,6 +115,12 @@ impl Db {
                 })?;
             return Ok(NoticeOutcome::Existing(existing));
         }
+        // The agency's name, if we know the agency: read under the write lock just taken.
+        let agency_name: Option<String> =
+            sqlx::query_scalar("SELECT name FROM agencies WHERE code = $1")
+                .bind(&notice.agency_code)
+                .fetch_optional(&mut *tx)
+                .await?;
         let token = new_token();
         sqlx::query(
             "INSERT INTO invitations (token, dossier_code, flow_version_id, status, created_at, expires_at, updated_at)

@@ -72,6 +72,9 @@ impl Telegram {
         let Some(invitation) = db.invitation(token).await? else {
             return self.reply(inbound, chat, "invitation-unknown", now).await;
         };
+        if addressed_elsewhere(&invitation, chat) {
+            return self.reply(inbound, chat, "invitation-not-yours", now).await;
+        }
         if invitation.status == InvitationStatus::Completed {
             return self.reply(inbound, chat, "invitation-completed", now).await;
         }
@@ -320,6 +323,15 @@ impl Telegram {
 }
 
 /// The answered question and the answer chosen, shown on top of the pressed message.
+/// Whether the notice named a recipient chat other than `chat`: only the citizen the one-stop
+/// system names may answer, so whoever prints or sees the receipt cannot answer in their place.
+pub(super) fn addressed_elsewhere(invitation: &crate::storage::Invitation, chat: i64) -> bool {
+    invitation
+        .recipient_chat_id
+        .as_deref()
+        .is_some_and(|recipient| recipient != chat.to_string())
+}
+
 fn answered(locales: &Locales, lang: Lang, flow: &Flow, question: &str, button: &Button) -> String {
     let question_text = flow
         .question(question)

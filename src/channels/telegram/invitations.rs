@@ -27,6 +27,9 @@ impl Telegram {
         let Some(invitation) = db.invitation(token).await? else {
             return self.reply(inbound, chat, "invitation-unknown", now).await;
         };
+        if super::citizens::addressed_elsewhere(&invitation, chat) {
+            return self.reply(inbound, chat, "invitation-not-yours", now).await;
+        }
         if action == messages::INVITE_START {
             return self
                 .begin(inbound, chat, token, Some(message_id), now)
