@@ -1,6 +1,6 @@
 //! Several `serve` instances on one database: only one long-polls at a time, and another takes
 //! over when it is gone; in webhook mode any number take updates, and killing one loses no
-//! answer.
+//! answer and no message: the survivor takes the dead one's leased outbox rows over.
 
 use crate::common;
 
@@ -9,7 +9,7 @@ use common::TestDb;
 use common::fake_telegram::FakeTelegram;
 use common::server::{monday_morning, settings};
 use sipas_bot::clock::{Clock, ManualClock};
-use sipas_bot::storage::LEASE_SECONDS;
+use sipas_bot::storage::{LEASE_SECONDS, OutboxStatus};
 use std::sync::Arc;
 
 /// Tries the lock until it is free, for at most 10 s: a dead PostgreSQL session ends as soon as
@@ -140,6 +140,11 @@ impl Instance {
             .env("TELEGRAM_WEBHOOK_URL", "http://127.0.0.1/telegram/webhook")
             .env("TELEGRAM_WEBHOOK_SECRET", WEBHOOK_SECRET)
             .env("WORKER_TICK_SECONDS", "86400")
+            // Our own pace raised (the fake has no limits) so 5,000 messages go out in seconds,
+            // and the shortest lease, so the killed instance's rows are taken over quickly.
+            .env("TELEGRAM_MESSAGES_PER_SECOND", "1000")
+            .env("TELEGRAM_CHAT_MESSAGES_PER_SECOND", "30")
+            .env("OUTBOX_LEASE_SECONDS", "5")
             .env("RUST_LOG", "error")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())
@@ -233,6 +238,22 @@ async fn post(
     panic!("no instance accepted {path}: {body}");
 }
 
+/// Resolves once the fake has received more than `seen` calls (of any method).
+async fn next_call(fake: &FakeTelegram, seen: usize) {
+    loop {
+        let counts = ["sendMessage", "editMessageText", "editMessageReplyMarkup"]
+            .map(|method| fake.calls_of(method).len());
+        if fake.calls().len() > seen {
+            return;
+        }
+        tokio::select! {
+            _ = fake.wait_for("sendMessage", counts[0] + 1) => {}
+            _ = fake.wait_for("editMessageText", counts[1] + 1) => {}
+            _ = fake.wait_for("editMessageReplyMarkup", counts[2] + 1) => {}
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_lose_no_answer_when_one_is_killed() {
     use futures::StreamExt;
@@ -299,15 +320,20 @@ async fn two_instances_lose_no_answer_when_one_is_killed() {
     let killer = async {
         half_answered.notified().await;
         // SIGKILL: no shutdown, no release, requests in flight cut off.
+        let killed = first.child.id();
         first.child.kill().expect("kill the first instance");
         first.child.wait().unwrap();
-        // The at-least-once window: rows in flight when the instance died (sent, perhaps, but
-        // not recorded as sent). Only these may ever go out twice.
-        let in_flight: Vec<(String, String)> =
-            sqlx::query_as("SELECT chat_id, payload FROM outbox WHERE status = 'sending'")
-                .fetch_all(db.pool())
-                .await
-                .unwrap();
+        // The at-least-once window: rows the dead instance held under its lease when it died
+        // (claimed, sent perhaps, but not recorded as sent). Its worker's lease owner starts
+        // with `telegram-{pid}-`. Only these may ever go out twice: the survivor's own rows
+        // in flight are not in it.
+        let in_flight: Vec<(String, String)> = sqlx::query_as(
+            "SELECT chat_id, payload FROM outbox WHERE status = 'sending' AND lease_owner LIKE $1",
+        )
+        .bind(format!("telegram-{killed}-%"))
+        .fetch_all(db.pool())
+        .await
+        .unwrap();
         in_flight
             .into_iter()
             .map(|(chat, payload)| {
@@ -366,6 +392,49 @@ async fn two_instances_lose_no_answer_when_one_is_killed() {
             "chat {chat}"
         );
     }
+    // Every message is delivered: the survivor takes the dead instance's leased rows over once
+    // their lease runs out, and sends everything else. Waits on the fake's calls, re-reading
+    // the outbox after each (and at least every second, for the lease to run out).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(45);
+    loop {
+        let seen = fake.calls().len();
+        let pending = db.outbox_count(OutboxStatus::Pending).await.unwrap();
+        let sending = db.outbox_count(OutboxStatus::Sending).await.unwrap();
+        if pending == 0 && sending == 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not delivered within 45 s: {pending} pending, {sending} sending"
+        );
+        let _ =
+            tokio::time::timeout(std::time::Duration::from_secs(1), next_call(&fake, seen)).await;
+    }
+    assert_eq!(
+        db.outbox_count(OutboxStatus::Undeliverable).await.unwrap(),
+        0,
+        "no message given up"
+    );
+    let queued: Vec<(String, String)> =
+        sqlx::query_as("SELECT chat_id, payload FROM outbox WHERE kind = 'send_message'")
+            .fetch_all(db.pool())
+            .await
+            .unwrap();
+    assert_eq!(queued.len(), SURVEYS * 4);
+    let delivered: std::collections::HashSet<(Option<i64>, Option<String>)> = fake
+        .calls_of("sendMessage")
+        .iter()
+        .map(|call| (call.chat_id(), call.str("text").map(str::to_string)))
+        .collect();
+    for (chat, payload) in &queued {
+        let payload: serde_json::Value = serde_json::from_str(payload).unwrap();
+        let key = (
+            chat.parse::<i64>().ok(),
+            payload["text"].as_str().map(str::to_string),
+        );
+        assert!(delivered.contains(&key), "never delivered: {key:?}");
+    }
+
     // Nothing was sent twice outside the window (every message of a chat has its own text).
     let mut sent = std::collections::HashSet::new();
     for call in fake.calls_of("sendMessage") {

@@ -1,7 +1,7 @@
 //! A loopback Bot API server that answers as fast as it can (adapted from the protocol code of
 //! tests/common/fake_telegram.rs, JSON bodies only): getUpdates long polling, sendMessage and the
-//! edits, answerCallbackQuery. Each chat's new messages go to its simulated citizen through a
-//! channel, stamped on arrival. Optionally it enforces Telegram's limits (overall and per chat)
+//! edits, answerCallbackQuery. Each chat's new messages and text edits go to its simulated
+//! citizen through a channel, stamped on arrival. Optionally it enforces Telegram's limits (overall and per chat)
 //! with 429s, and counts them.
 
 use axum::body::Bytes;
@@ -19,7 +19,8 @@ use tokio::sync::{Notify, mpsc};
 pub const TOKEN: &str = "123456:BENCH-token_abcdefghijklmnop";
 pub const BOT_ID: i64 = 123_456;
 
-/// A message the bot sent (a new one, not an edit), as its citizen sees it.
+/// A message the bot sent, or the text of one it edited (the next question), as its citizen
+/// sees it.
 #[derive(Debug, Clone)]
 pub struct Sent {
     pub at: Instant,
@@ -189,7 +190,10 @@ async fn handle(State(shared): State<Arc<Shared>>, uri: Uri, body: Bytes) -> Res
         })),
         "getupdates" => get_updates(&shared, &params).await,
         "sendmessage" | "sendphoto" | "senddocument" => send(&shared, &params),
-        "editmessagetext" | "editmessagereplymarkup" => {
+        // A pressed answer's next question arrives as an edit of the pressed message (README,
+        // "One message per answer"): the citizen sees it as it sees a new message.
+        "editmessagetext" => send(&shared, &params),
+        "editmessagereplymarkup" => {
             let chat = as_i64(params.get("chat_id")).unwrap_or(0);
             let id = as_i64(params.get("message_id")).unwrap_or(0);
             ok(message_json(chat, id, &params))
@@ -237,8 +241,14 @@ fn send(shared: &Shared, params: &Value) -> Response {
         inner.recent.push_back(at);
         inner.last_per_chat.insert(chat, at);
     }
-    inner.next_message += 1;
-    let id = inner.next_message;
+    // An edit keeps its message's id; a new message gets the next one.
+    let id = match as_i64(params.get("message_id")) {
+        Some(id) => id,
+        None => {
+            inner.next_message += 1;
+            inner.next_message
+        }
+    };
     let json = message_json(chat, id, params);
     let buttons = json["reply_markup"]["inline_keyboard"]
         .as_array()

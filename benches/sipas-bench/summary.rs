@@ -43,6 +43,11 @@ pub async fn summary(
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let started = Instant::now();
     bulk::load(&db, agencies, responses).await?;
+    // Summaries read the running totals (issue 9 item 3), which the bot keeps as it stores each
+    // response; rows loaded in bulk get theirs the way an operator would: `totals rebuild`.
+    db.rebuild_totals()
+        .await
+        .map_err(|e| anyhow::anyhow!("totals rebuild: {e:?}"))?;
     let load = started.elapsed();
     db.close().await;
     let url = bench.url.clone();
