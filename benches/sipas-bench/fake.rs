@@ -88,6 +88,11 @@ impl Fake {
         Fake { shared, addr }
     }
 
+    /// The limits this fake enforces, if any.
+    pub fn limits(&self) -> Option<Limits> {
+        self.shared.limits
+    }
+
     pub fn api_url(&self) -> String {
         format!("http://{}/", self.addr)
     }
