@@ -141,10 +141,11 @@ impl Instance {
             .env("TELEGRAM_WEBHOOK_SECRET", WEBHOOK_SECRET)
             .env("WORKER_TICK_SECONDS", "86400")
             // Our own pace raised (the fake has no limits) so 5,000 messages go out in seconds,
-            // and the shortest lease, so the killed instance's rows are taken over quickly.
+            // and a short lease (long enough that a loaded machine still renews it in time), so the
+            // killed instance's rows are taken over within seconds.
             .env("TELEGRAM_MESSAGES_PER_SECOND", "1000")
             .env("TELEGRAM_CHAT_MESSAGES_PER_SECOND", "30")
-            .env("OUTBOX_LEASE_SECONDS", "5")
+            .env("OUTBOX_LEASE_SECONDS", "12")
             .env("RUST_LOG", "error")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())
@@ -320,20 +321,18 @@ async fn two_instances_lose_no_answer_when_one_is_killed() {
     let killer = async {
         half_answered.notified().await;
         // SIGKILL: no shutdown, no release, requests in flight cut off.
-        let killed = first.child.id();
         first.child.kill().expect("kill the first instance");
         first.child.wait().unwrap();
-        // The at-least-once window: rows the dead instance held under its lease when it died
-        // (claimed, sent perhaps, but not recorded as sent). Its worker's lease owner starts
-        // with `telegram-{pid}-`. Only these may ever go out twice: the survivor's own rows
-        // in flight are not in it.
-        let in_flight: Vec<(String, String)> = sqlx::query_as(
-            "SELECT chat_id, payload FROM outbox WHERE status = 'sending' AND lease_owner LIKE $1",
-        )
-        .bind(format!("telegram-{killed}-%"))
-        .fetch_all(db.pool())
-        .await
-        .unwrap();
+        // The at-least-once window: rows held under a lease when the instance died (claimed,
+        // sent perhaps, but not recorded as sent). The dead instance's rows are taken over
+        // after their lease; a row of the survivor in flight at that moment, on a machine
+        // loaded enough to miss a lease renewal, may be taken over too. Only these may ever
+        // go out twice.
+        let in_flight: Vec<(String, String)> =
+            sqlx::query_as("SELECT chat_id, payload FROM outbox WHERE status = 'sending'")
+                .fetch_all(db.pool())
+                .await
+                .unwrap();
         in_flight
             .into_iter()
             .map(|(chat, payload)| {
@@ -395,7 +394,7 @@ async fn two_instances_lose_no_answer_when_one_is_killed() {
     // Every message is delivered: the survivor takes the dead instance's leased rows over once
     // their lease runs out, and sends everything else. Waits on the fake's calls, re-reading
     // the outbox after each (and at least every second, for the lease to run out).
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(45);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(75);
     loop {
         let seen = fake.calls().len();
         let pending = db.outbox_count(OutboxStatus::Pending).await.unwrap();
@@ -405,7 +404,7 @@ async fn two_instances_lose_no_answer_when_one_is_killed() {
         }
         assert!(
             std::time::Instant::now() < deadline,
-            "not delivered within 45 s: {pending} pending, {sending} sending"
+            "not delivered within 75 s: {pending} pending, {sending} sending"
         );
         let _ =
             tokio::time::timeout(std::time::Duration::from_secs(1), next_call(&fake, seen)).await;
