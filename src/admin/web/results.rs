@@ -106,7 +106,18 @@ impl Results {
         )
     }
 
-    async fn summary(
+    /// The period's summary from the running totals (the page and the chart need no answers).
+    async fn summary(&self, console: &Console) -> Result<WeeklySummary, HttpError> {
+        let options = console.officials.options(None);
+        console
+            .officials
+            .period_summary(&self.agency, self.period, options)
+            .await
+            .map_err(officials_error)
+    }
+
+    /// The summary with the period's answer rows, for the XLSX and CSV downloads.
+    async fn summary_with_rows(
         &self,
         console: &Console,
     ) -> Result<(WeeklySummary, Vec<AnswerRow>), HttpError> {
@@ -114,11 +125,15 @@ impl Results {
             .officials
             .period_summary_with_rows(&self.agency, self.period, None)
             .await
-            .map_err(|err| match err {
-                OfficialsError::Storage(err) => HttpError::Storage(err),
-                OfficialsError::UnknownAgency(_) => HttpError::NotFound("admin-not-found"),
-                OfficialsError::UnknownFlow(flow) => HttpError::UnknownFlow(flow),
-            })
+            .map_err(officials_error)
+    }
+}
+
+fn officials_error(err: OfficialsError) -> HttpError {
+    match err {
+        OfficialsError::Storage(err) => HttpError::Storage(err),
+        OfficialsError::UnknownAgency(_) => HttpError::NotFound("admin-not-found"),
+        OfficialsError::UnknownFlow(flow) => HttpError::UnknownFlow(flow),
     }
 }
 
@@ -152,7 +167,7 @@ pub async fn page(
             return Ok((StatusCode::BAD_REQUEST, page).into_response());
         }
     };
-    let (summary, _) = results.summary(&console).await?;
+    let summary = results.summary(&console).await?;
     let body = html! {
         (picker(&console, &results))
         h2 id="summary-title" { (summary.agency_name) " · " (summary.week) " (" (summary.from) " – " (summary.to) ")" }
@@ -176,7 +191,7 @@ pub async fn chart(
     Query(query): Query<ResultsQuery>,
 ) -> Result<Response, HttpError> {
     let results = checked(&console, &signed, &query).await?;
-    let (summary, _) = results.summary(&console).await?;
+    let summary = results.summary(&console).await?;
     let png = console.officials.chart(&summary);
     Ok(([(header::CONTENT_TYPE, "image/png")], png).into_response())
 }
@@ -187,7 +202,7 @@ pub async fn xlsx(
     Query(query): Query<ResultsQuery>,
 ) -> Result<Response, HttpError> {
     let results = checked(&console, &signed, &query).await?;
-    let (summary, rows) = results.summary(&console).await?;
+    let (summary, rows) = results.summary_with_rows(&console).await?;
     let bytes = summary::xlsx::workbook(&console.locales, console.lang, &summary, &rows)
         .map_err(|err| HttpError::InvalidUpdate(err.to_string()))?;
     Ok(download(
@@ -203,7 +218,7 @@ pub async fn csv(
     Query(query): Query<ResultsQuery>,
 ) -> Result<Response, HttpError> {
     let results = checked(&console, &signed, &query).await?;
-    let (summary, rows) = results.summary(&console).await?;
+    let (summary, rows) = results.summary_with_rows(&console).await?;
     Ok(download(
         "text/csv; charset=utf-8",
         &file_name(&summary, "csv"),
