@@ -626,7 +626,7 @@ fn zalo_body() -> impl Strategy<Value = String> {
         "",
     ]);
     let value = prop_oneof![
-        "\\PC{0,20}".prop_map(|s| serde_json::Value::String(s)),
+        "\\PC{0,20}".prop_map(serde_json::Value::String),
         any::<i64>().prop_map(serde_json::Value::from),
         Just(serde_json::Value::Null),
         prop::collection::vec("\\PC{0,8}", 0..4).prop_map(|v| serde_json::json!(v)),
