@@ -20,6 +20,7 @@ invitation-expired = This survey link has expired. Thank you for your interest.
 invitation-completed = You have already completed the survey for this dossier. Thank you!
 invitation-in-use = This survey link is already in use in another chat.
 invitation-not-yours = Sorry, this survey is meant for the applicant and can be answered only from their own account.
+update-failed = Sorry, a technical fault kept us from recording what you just did, and it has been reported to the agency. Please try again later.
 
 ## The terminal chat.
 

@@ -20,6 +20,7 @@ invitation-expired = Đường dẫn khảo sát này đã hết hạn. Cảm ơ
 invitation-completed = Ông/Bà đã hoàn thành khảo sát cho hồ sơ này. Xin cảm ơn!
 invitation-in-use = Đường dẫn khảo sát này đang được dùng ở một cuộc trò chuyện khác.
 invitation-not-yours = Xin lỗi Ông/Bà, khảo sát này dành riêng cho người nộp hồ sơ nên chỉ có thể trả lời từ tài khoản của người đó.
+update-failed = Xin lỗi Ông/Bà, hệ thống chưa ghi nhận được thao tác vừa rồi do một lỗi kỹ thuật, và lỗi đã được báo cho cơ quan. Xin Ông/Bà thử lại sau.
 
 ## Trò chuyện trên dòng lệnh.
 
