@@ -33,30 +33,6 @@ impl Db {
         .bind(chat_ref)
         .fetch_all(&mut *tx)
         .await?;
-        // The invitations first: their triggers lock the agency's invitation totals before this
-        // transaction touches any answer total, the order in which completing a response locks
-        // them, so a withdrawal and a completion never wait on each other in a cycle.
-        for (_, token, _) in &sessions {
-            // The triggers move the invitation from its outcome to withdrawn in the totals.
-            sqlx::query("UPDATE invitations SET status = $1, updated_at = $2 WHERE token = $3")
-                .bind(InvitationStatus::Withdrawn)
-                .bind(timestamp(now))
-                .bind(token)
-                .execute(&mut *tx)
-                .await?;
-            // The chat is no longer tied to the dossier, nor reminded about it.
-            sqlx::query(
-                "UPDATE notices SET recipient_chat_id = NULL
-                 WHERE dossier_code = (SELECT dossier_code FROM invitations WHERE token = $1)",
-            )
-            .bind(token)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query("DELETE FROM reminders WHERE invitation_token = $1")
-                .bind(token)
-                .execute(&mut *tx)
-                .await?;
-        }
         for (session_id, _, response_id) in &sessions {
             if let Some(response_id) = response_id {
                 count_response(&mut tx, *response_id, -1).await?;
@@ -81,6 +57,30 @@ impl Db {
                     .execute(&mut *tx)
                     .await?;
             }
+        }
+        // The invitations after every answer total: their triggers lock the agency's invitation
+        // totals last, the order in which completing a response locks them, so a withdrawal and
+        // a completion never wait on each other in a cycle.
+        for (_, token, _) in &sessions {
+            // The triggers move the invitation from its outcome to withdrawn in the totals.
+            sqlx::query("UPDATE invitations SET status = $1, updated_at = $2 WHERE token = $3")
+                .bind(InvitationStatus::Withdrawn)
+                .bind(timestamp(now))
+                .bind(token)
+                .execute(&mut *tx)
+                .await?;
+            // The chat is no longer tied to the dossier, nor reminded about it.
+            sqlx::query(
+                "UPDATE notices SET recipient_chat_id = NULL
+                 WHERE dossier_code = (SELECT dossier_code FROM invitations WHERE token = $1)",
+            )
+            .bind(token)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM reminders WHERE invitation_token = $1")
+                .bind(token)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(Some(sessions.len() as u64))
