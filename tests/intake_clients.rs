@@ -336,3 +336,46 @@ async fn each_named_client_has_its_own_rate() {
     assert_eq!(status, 201, "{body}");
     harness.finish().await;
 }
+
+/// The subtree check walks up the tree: an agency is within itself and its ancestors, not its
+/// siblings or descendants, an unknown code is within nothing, and a parent cycle in stored data
+/// ends the walk instead of hanging.
+#[tokio::test]
+async fn the_subtree_check_walks_up_and_ends_on_a_cycle() {
+    for test_db in TestDb::all().await {
+        let db = test_db.open().await;
+        seed(&db).await;
+        for (code, root, within) in [
+            ("T14.H02", "T14.H02", true),
+            ("T14.H02.X01", "T14.H02", true),
+            ("T14.H02.X01", "T14", true),
+            ("T14.H03", "T14.H02", false),
+            ("T14", "T14.H02", false),
+            ("T99", "T14", false),
+            ("T14.H02", "T99", false),
+        ] {
+            let got = db.agency_within(code, root).await.unwrap();
+            assert_eq!(got, within, "{}: {code} in {root}", test_db.name);
+        }
+        // T14 ⟲ T14.H03: a damaged parent that closes a cycle.
+        let mut top = Agency {
+            code: "T14".into(),
+            name: "UBND T14".into(),
+            parent_code: Some("T14.H03".into()),
+            level: AgencyLevel::Tinh,
+        };
+        db.upsert_agency(&top, chrono::Utc::now()).await.unwrap();
+        let walk = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            db.agency_within("T14.H02.X01", "T99"),
+        )
+        .await
+        .expect("the walk ends");
+        assert!(!walk.unwrap(), "{}", test_db.name);
+        assert!(db.agency_within("T14.H02", "T14.H03").await.unwrap());
+        top.parent_code = None;
+        db.upsert_agency(&top, chrono::Utc::now()).await.unwrap();
+        db.close().await;
+        test_db.cleanup().await;
+    }
+}
