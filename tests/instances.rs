@@ -123,6 +123,17 @@ struct Instance {
     base: String,
 }
 
+/// An instance left running when a test fails (its assertion panics before the clean stop) is
+/// killed here: a leaked `serve` would hold its PostgreSQL connections and fail later tests.
+impl Drop for Instance {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 impl Instance {
     fn spawn(fake: &FakeTelegram, db_url: &str) -> Instance {
         use std::io::BufRead;
