@@ -316,7 +316,7 @@ mod tests {
             },
         ));
         panicked.recv().await.unwrap();
-        stop.send(true).unwrap();
+        stop.send_replace(true);
         let restarts = tokio::time::timeout(Duration::from_secs(10), supervisor)
             .await
             .expect("shutdown is not held up by the pause")
