@@ -19,6 +19,7 @@ pub mod delivery;
 pub mod demo;
 pub mod error;
 pub mod flow;
+pub mod health;
 pub mod http;
 pub mod i18n;
 pub mod intake;

@@ -16,6 +16,7 @@ pub const OUTBOX_MESSAGES: &str = "sipas_outbox_messages";
 pub const SEND_DURATION: &str = "sipas_send_duration_seconds";
 pub const SEND_ERRORS: &str = "sipas_send_errors_total";
 pub const WORKER_HEARTBEAT: &str = "sipas_worker_heartbeat_timestamp_seconds";
+pub const WORKER_RESTARTS: &str = "sipas_worker_restarts_total";
 pub const TAP_TO_NEXT: &str = "sipas_tap_to_next_seconds";
 pub const UPDATES_GIVEN_UP: &str = "sipas_updates_given_up_total";
 
@@ -87,11 +88,17 @@ pub fn update_given_up() {
 }
 
 /// A worker finished a pass: its last heartbeat, in Unix seconds (wall time, for alerting).
+/// Workers call it through [`crate::health::Heartbeat::tick`], which also tells `/healthz`.
 pub fn heartbeat(worker: &'static str) {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64());
     metrics::gauge!(WORKER_HEARTBEAT, "worker" => worker).set(now);
+}
+
+/// A worker's loop panicked and was started again.
+pub fn worker_restarted(worker: &'static str) {
+    metrics::counter!(WORKER_RESTARTS, "worker" => worker).increment(1);
 }
 
 fn taps() -> std::sync::MutexGuard<'static, HashMap<String, Instant>> {

@@ -164,6 +164,15 @@ async fn seed(harness: &Harness) {
 }
 
 /// The id of the version row `flow vN` on the flows page.
+/// The version of a shipped flow that start-up stores; a console draft of it takes the next.
+fn shipped(flow: &str) -> i64 {
+    sipas_bot::flow::builtin()
+        .into_iter()
+        .find(|f| f.id == flow)
+        .unwrap()
+        .version
+}
+
 fn version_link(page: &Page, flow: &str, version: i64) -> i64 {
     let marker = format!("data-flow=\"{flow}\" data-version=\"{version}\">");
     let at = page
@@ -241,7 +250,7 @@ async fn a_published_change_applies_to_new_invitations_while_surveys_in_progress
     let harness = Harness::start().await;
     seed(&harness).await;
     let conversations = Conversations::new(harness.db.clone());
-    // A citizen starts on v1 before the change.
+    // A citizen starts on the shipped version before the change.
     let old_token = harness.notice("HS-OLD", None).await;
     let opened = conversations
         .open(&old_token, "test", "c1", Lang::Vi, harness.clock.now())
@@ -260,10 +269,13 @@ async fn a_published_change_applies_to_new_invitations_while_surveys_in_progress
     let mut admin = Browser::new(&harness.base);
     admin.sign_in("admin", "admin-mật-khẩu").await;
     let flows = admin.get("/admin/flows").await;
-    let v1 = version_link(&flows, "sipas-short", 1);
+    let shipped_id = version_link(&flows, "sipas-short", shipped("sipas-short"));
     let csrf = Browser::csrf(&flows);
     let draft = admin
-        .post(&format!("/admin/flows/{v1}/draft"), &[("csrf", &csrf)])
+        .post(
+            &format!("/admin/flows/{shipped_id}/draft"),
+            &[("csrf", &csrf)],
+        )
         .await;
     assert_eq!(draft.status, 303);
     let draft_path = draft.location.unwrap();
@@ -295,13 +307,14 @@ async fn a_published_change_applies_to_new_invitations_while_surveys_in_progress
         .await;
     assert_eq!(published.status, 303);
     let flows = admin.get("/admin/flows").await;
-    let v2 = version_link(&flows, "sipas-short", 2);
-    assert!(
-        flows
-            .body
-            .contains("data-version=\"2\"><td>sipas-short</td><td>v2</td>")
-    );
-    let preview = admin.get(&format!("/admin/flows/{v2}/preview")).await;
+    let published_id = version_link(&flows, "sipas-short", shipped("sipas-short") + 1);
+    let next = shipped("sipas-short") + 1;
+    assert!(flows.body.contains(&format!(
+        "data-version=\"{next}\"><td>sipas-short</td><td>v{next}</td>"
+    )));
+    let preview = admin
+        .get(&format!("/admin/flows/{published_id}/preview"))
+        .await;
     assert!(
         preview
             .body
@@ -312,7 +325,9 @@ async fn a_published_change_applies_to_new_invitations_while_surveys_in_progress
             .body
             .contains("<span class=\"btn\">Rất hài lòng</span>")
     );
-    let diff = admin.get(&format!("/admin/flows/{v2}/diff")).await;
+    let diff = admin
+        .get(&format!("/admin/flows/{published_id}/diff"))
+        .await;
     assert!(
         diff.body
             .contains("<ins>Ông/Bà thấy nơi làm thủ tục có thuận tiện không?</ins>"),
@@ -322,13 +337,14 @@ async fn a_published_change_applies_to_new_invitations_while_surveys_in_progress
     // A published version cannot be edited.
     let frozen = admin
         .post(
-            &format!("/admin/flows/{v2}/questions/access"),
+            &format!("/admin/flows/{published_id}/questions/access"),
             &[("csrf", &csrf), ("vi", "Sửa lén?")],
         )
         .await;
     assert_eq!(frozen.status, 403);
 
-    // New invitations use v2; the survey in progress finishes on v1.
+    // New invitations use the published version; the survey in progress finishes on the
+    // shipped one.
     let new_token = harness.notice("HS-NEW", None).await;
     assert_eq!(
         harness
@@ -338,7 +354,7 @@ async fn a_published_change_applies_to_new_invitations_while_surveys_in_progress
             .unwrap()
             .unwrap()
             .flow_version_id,
-        v2
+        published_id
     );
     let mut session = session;
     for answer in ["4", "3", "4", "không", "5", "bỏ qua"] {
@@ -349,7 +365,7 @@ async fn a_published_change_applies_to_new_invitations_while_surveys_in_progress
             .session;
     }
     assert!(session.state.finished);
-    assert_eq!(session.flow_version_id, v1);
+    assert_eq!(session.flow_version_id, shipped_id);
     let new_session = conversations
         .open(&new_token, "test", "c2", Lang::Vi, harness.clock.now())
         .await
@@ -378,20 +394,23 @@ async fn a_published_change_applies_to_new_invitations_while_surveys_in_progress
         .collect();
     assert_eq!(
         versions,
-        [1, 2],
+        [next - 1, next],
         "each answer keeps the version it answered"
     );
 
-    // Rollback puts v1 back in force for the next invitation.
-    let v1_page = admin.get(&format!("/admin/flows/{v1}")).await;
+    // Rollback puts the shipped version back in force for the next invitation.
+    let shipped_page = admin.get(&format!("/admin/flows/{shipped_id}")).await;
     assert!(
-        v1_page
+        shipped_page
             .body
-            .contains(&format!("action=\"/admin/flows/{v1}/rollback\""))
+            .contains(&format!("action=\"/admin/flows/{shipped_id}/rollback\""))
     );
     assert_eq!(
         admin
-            .post(&format!("/admin/flows/{v1}/rollback"), &[("csrf", &csrf)])
+            .post(
+                &format!("/admin/flows/{shipped_id}/rollback"),
+                &[("csrf", &csrf)]
+            )
             .await
             .status,
         303
@@ -405,17 +424,17 @@ async fn a_published_change_applies_to_new_invitations_while_surveys_in_progress
             .unwrap()
             .unwrap()
             .flow_version_id,
-        v1
+        shipped_id
     );
 
     let agencies = admin.get("/admin/agencies").await;
     assert!(
-        agencies
-            .body
-            .contains("<tr><td>T14.H02</td><td>sipas-short v1</td><td>1</td></tr>")
-            && agencies
-                .body
-                .contains("<tr><td>T14.H02</td><td>sipas-short v2</td><td>1</td></tr>"),
+        agencies.body.contains(&format!(
+            "<tr><td>T14.H02</td><td>sipas-short v{}</td><td>1</td></tr>",
+            next - 1
+        )) && agencies.body.contains(&format!(
+            "<tr><td>T14.H02</td><td>sipas-short v{next}</td><td>1</td></tr>"
+        )),
         "responses per agency and flow version: {}",
         agencies.body
     );
@@ -445,11 +464,14 @@ async fn viewers_only_read_and_managers_only_touch_their_own_subtree() {
     viewer.sign_in("viewer", "viewer-mật-khẩu").await;
     let flows = viewer.get("/admin/flows").await;
     assert_eq!(flows.status, 200);
-    let v1 = version_link(&flows, "sipas-short", 1);
+    let shipped_id = version_link(&flows, "sipas-short", shipped("sipas-short"));
     let csrf = Browser::csrf(&flows);
     assert_eq!(
         viewer
-            .post(&format!("/admin/flows/{v1}/draft"), &[("csrf", &csrf)])
+            .post(
+                &format!("/admin/flows/{shipped_id}/draft"),
+                &[("csrf", &csrf)]
+            )
             .await
             .status,
         403
@@ -470,7 +492,7 @@ async fn viewers_only_read_and_managers_only_touch_their_own_subtree() {
     let admin_csrf = Browser::csrf(&admin.get("/admin/flows").await);
     let global_draft = admin
         .post(
-            &format!("/admin/flows/{v1}/draft"),
+            &format!("/admin/flows/{shipped_id}/draft"),
             &[("csrf", &admin_csrf)],
         )
         .await
@@ -490,7 +512,7 @@ async fn viewers_only_read_and_managers_only_touch_their_own_subtree() {
     // A manager's draft of a global flow becomes a flow of their own subtree.
     let own = manager
         .post(
-            &format!("/admin/flows/{v1}/draft"),
+            &format!("/admin/flows/{shipped_id}/draft"),
             &[("csrf", &manager_csrf)],
         )
         .await;
@@ -598,14 +620,19 @@ fn the_admin_commands_bootstrap_an_account_publish_list_export_and_import() {
     let manager = run(&["admin", "add", "--role", "manager", "--login", "minh"]);
     assert_eq!(manager.status.code(), Some(1), "a manager needs an agency");
 
+    let current = shipped("sipas-short");
+    let next = current + 1;
     let short = include_str!("../flows/sipas-short.toml")
-        .replace("version = 1", "version = 2")
+        .replace(
+            &format!("\nversion = {current}\n"),
+            &format!("\nversion = {next}\n"),
+        )
         .replace(
             "Kết quả có đúng hạn, đầy đủ và chính xác không?",
             "Kết quả có đúng hẹn và chính xác không?",
         );
-    std::fs::write(dir.path().join("v2.toml"), short).unwrap();
-    let published = run(&["flow", "publish", "v2.toml"]);
+    std::fs::write(dir.path().join("next.toml"), short).unwrap();
+    let published = run(&["flow", "publish", "next.toml"]);
     assert!(
         published.status.success(),
         "{}",
@@ -613,11 +640,14 @@ fn the_admin_commands_bootstrap_an_account_publish_list_export_and_import() {
     );
     let list = text(&run(&["flow", "list"]));
     assert!(
-        list.contains("sipas-short v2 · đã công bố (đang dùng)"),
+        list.contains(&format!("sipas-short v{next} · đã công bố (đang dùng)")),
         "{list}"
     );
-    assert!(list.contains("sipas-short v1 · đã công bố ·"), "{list}");
-    let exported = text(&run(&["flow", "export", "sipas-short", "2"]));
+    assert!(
+        list.contains(&format!("sipas-short v{current} · đã công bố ·")),
+        "{list}"
+    );
+    let exported = text(&run(&["flow", "export", "sipas-short", &next.to_string()]));
     assert!(exported.contains("Kết quả có đúng hẹn và chính xác không?"));
     assert_eq!(
         run(&["flow", "export", "sipas-short", "9"]).status.code(),
@@ -646,7 +676,7 @@ async fn a_draft_edits_conditions_and_options_and_validation_speaks_like_the_com
     admin.sign_in("admin", "admin-mật-khẩu").await;
     let flows = admin.get("/admin/flows").await;
     let csrf = Browser::csrf(&flows);
-    let full = version_link(&flows, "sipas-full", 1);
+    let full = version_link(&flows, "sipas-full", shipped("sipas-full"));
     let draft = admin
         .post(&format!("/admin/flows/{full}/draft"), &[("csrf", &csrf)])
         .await
@@ -789,9 +819,12 @@ async fn a_crafted_question_id_or_text_is_shown_as_text_never_as_markup() {
     admin.sign_in("admin", "admin-mật-khẩu").await;
     let flows = admin.get("/admin/flows").await;
     let csrf = Browser::csrf(&flows);
-    let v1 = version_link(&flows, "sipas-short", 1);
+    let shipped_id = version_link(&flows, "sipas-short", shipped("sipas-short"));
     let draft = admin
-        .post(&format!("/admin/flows/{v1}/draft"), &[("csrf", &csrf)])
+        .post(
+            &format!("/admin/flows/{shipped_id}/draft"),
+            &[("csrf", &csrf)],
+        )
         .await
         .location
         .unwrap();
@@ -871,7 +904,7 @@ async fn a_hostile_question_id_is_refused_with_the_command_line_s_message() {
     admin.sign_in("admin", "admin-mật-khẩu").await;
     let flows = admin.get("/admin/flows").await;
     let csrf = Browser::csrf(&flows);
-    let short = version_link(&flows, "sipas-short", 1);
+    let short = version_link(&flows, "sipas-short", shipped("sipas-short"));
     let draft = admin
         .post(&format!("/admin/flows/{short}/draft"), &[("csrf", &csrf)])
         .await
@@ -961,10 +994,13 @@ async fn managers_and_viewers_see_only_their_own_subtree() {
     let mut mocchau = Browser::new(&harness.base);
     mocchau.sign_in("mocchau", "mocchau-mật-khẩu").await;
     let flows = mocchau.get("/admin/flows").await;
-    let v1 = version_link(&flows, "sipas-short", 1);
+    let shipped_id = version_link(&flows, "sipas-short", shipped("sipas-short"));
     let csrf = Browser::csrf(&flows);
     let fork = mocchau
-        .post(&format!("/admin/flows/{v1}/draft"), &[("csrf", &csrf)])
+        .post(
+            &format!("/admin/flows/{shipped_id}/draft"),
+            &[("csrf", &csrf)],
+        )
         .await
         .location
         .unwrap();
@@ -1062,7 +1098,7 @@ async fn managers_and_viewers_see_only_their_own_subtree() {
     let global = harness
         .db
         .create_draft(
-            v1,
+            shipped_id,
             Some(("sipas-short", "T14.H01")),
             "thanhpho",
             harness.clock.now(),
@@ -1405,10 +1441,13 @@ async fn only_a_flow_with_a_published_version_can_be_assigned() {
     let mut manager = Browser::new(&harness.base);
     manager.sign_in("mocchau", "mocchau-mật-khẩu").await;
     let flows = manager.get("/admin/flows").await;
-    let v1 = version_link(&flows, "sipas-short", 1);
+    let shipped_id = version_link(&flows, "sipas-short", shipped("sipas-short"));
     let csrf = Browser::csrf(&flows);
     manager
-        .post(&format!("/admin/flows/{v1}/draft"), &[("csrf", &csrf)])
+        .post(
+            &format!("/admin/flows/{shipped_id}/draft"),
+            &[("csrf", &csrf)],
+        )
         .await;
     let mut admin = Browser::new(&harness.base);
     admin.sign_in("admin", "admin-mật-khẩu").await;
@@ -1451,20 +1490,28 @@ async fn a_shipped_flow_colliding_with_a_stored_draft_is_skipped_not_fatal() {
     let test_db = crate::common::TestDb::sqlite();
     let db = sipas_bot::startup::open_store(&test_db.url).await.unwrap();
     let now = chrono::Utc::now();
-    let v1 = db.flow_version_id("sipas-short", 1).await.unwrap().unwrap();
-    let draft = db.create_draft(v1, None, "admin", now).await.unwrap();
-    // An upgrade ships its own sipas-short v2, different from the console's draft v2.
-    let mut shipped = sipas_bot::flow::builtin();
-    let short = shipped.iter_mut().find(|f| f.id == "sipas-short").unwrap();
-    short.version = 2;
+    let current = shipped("sipas-short");
+    let shipped_id = db
+        .flow_version_id("sipas-short", current)
+        .await
+        .unwrap()
+        .unwrap();
+    let draft = db
+        .create_draft(shipped_id, None, "admin", now)
+        .await
+        .unwrap();
+    // An upgrade ships its own next version, different from the console's draft of that number.
+    let mut upgrade = sipas_bot::flow::builtin();
+    let short = upgrade.iter_mut().find(|f| f.id == "sipas-short").unwrap();
+    short.version = current + 1;
     short.title.vi = "Bộ câu hỏi mới của bản nâng cấp".into();
-    sipas_bot::startup::store_shipped(&db, &shipped)
+    sipas_bot::startup::store_shipped(&db, &upgrade)
         .await
         .expect("a collision is reported and skipped");
     let info = db.flow_version_info(draft).await.unwrap().unwrap();
     assert_eq!(
         (info.status, info.version),
-        (sipas_bot::storage::FlowStatus::Draft, 2),
+        (sipas_bot::storage::FlowStatus::Draft, current + 1),
         "the draft is kept as it was"
     );
     assert_eq!(
@@ -1474,7 +1521,7 @@ async fn a_shipped_flow_colliding_with_a_stored_draft_is_skipped_not_fatal() {
             .unwrap()
             .flow
             .version,
-        1
+        current
     );
     db.close().await;
     // Every command still starts.

@@ -89,7 +89,7 @@ fn a_piped_chat_completes_and_export_shows_it_without_the_chat() {
     assert_eq!(lines.len(), 8, "{csv}");
     assert!(lines[0].starts_with("response_id,flow_id,flow_version,question_id,kind,answer"));
     assert!(lines[1].starts_with(
-        "1,sipas-short,1,access,scale,5,false,access,T14.H02,1.001612,direct,console,"
+        "1,sipas-short,2,access,scale,5,false,access,T14.H02,1.001612,direct,console,"
     ));
     assert!(
         lines[6].contains(",overall,scale,,true,overall,"),
@@ -102,7 +102,7 @@ fn a_piped_chat_completes_and_export_shows_it_without_the_chat() {
     let rows: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(rows.as_array().unwrap().len(), 7);
     assert_eq!(rows[1]["answer"], "4");
-    assert_eq!(rows[1]["flow_version"], 1);
+    assert_eq!(rows[1]["flow_version"], 2, "the shipped version in force");
 }
 
 #[test]

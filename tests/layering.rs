@@ -26,7 +26,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     ("storage", &["storage"]),
-    ("settings", &["config", "metrics"]),
+    ("settings", &["config", "metrics", "health"]),
     (
         "core",
         &[

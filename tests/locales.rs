@@ -90,3 +90,36 @@ fn the_invitation_says_plainly_that_the_agency_reads_the_comments() {
         );
     }
 }
+
+#[test]
+fn the_shipped_flows_say_plainly_that_the_agency_reads_the_answers() {
+    // The intro is the first thing a citizen reads of a flow: like the invitation, it tells who
+    // reads the answers instead of promising they stay confidential.
+    for flow in sipas_bot::flow::builtin() {
+        assert!(
+            flow.intro
+                .vi
+                .contains("Cơ quan sẽ đọc các câu trả lời và góp ý của Ông/Bà")
+                && flow
+                    .intro
+                    .vi
+                    .contains("không kèm họ tên, số điện thoại hay số giấy tờ"),
+            "{}: {}",
+            flow.id,
+            flow.intro.vi
+        );
+        let en = flow.intro.en.as_deref().unwrap_or_default();
+        assert!(
+            en.contains("The agency reads your answers and comments")
+                && en.contains("without your name"),
+            "{}: {en}",
+            flow.id
+        );
+        let source = flow.to_toml();
+        assert!(
+            !source.contains("giữ kín") && !source.contains("confidential"),
+            "{} promises confidentiality somewhere",
+            flow.id
+        );
+    }
+}

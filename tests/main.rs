@@ -11,6 +11,7 @@ mod browser;
 mod cli;
 mod delivery;
 mod fake_telegram;
+mod health;
 mod instances;
 mod intake;
 mod intake_clients;

@@ -134,7 +134,7 @@ async fn migrations_are_repeatable_and_flows_are_stored_once() {
             "{}: a published version never changes",
             test_db.name
         );
-        changed.version = 2;
+        changed.version = flow.version + 1;
         let second = db.store_flow(&changed, at(3)).await.unwrap();
         assert_ne!(second, first);
         assert_eq!(
@@ -239,7 +239,7 @@ async fn a_completed_survey_is_stored_and_exported_without_private_data() {
         let first = &rows[0];
         assert_eq!(
             (first.flow_id.as_str(), first.flow_version),
-            ("sipas-short", 1)
+            ("sipas-short", short_flow().version)
         );
         assert_eq!(first.factor.as_deref(), Some("access"));
         assert_eq!(first.agency_code, "T1.H1.X1");
@@ -395,15 +395,15 @@ async fn a_stale_save_is_refused_and_a_repeated_input_counts_once() {
 async fn a_new_flow_version_applies_to_new_invitations_only() {
     for test_db in TestDb::all().await {
         let db = test_db.open().await;
-        let v1 = short_flow_id(&db).await;
-        let old_token = invite(&db, "HS-5", "X", v1, at(8)).await;
+        let shipped = short_flow_id(&db).await;
+        let old_token = invite(&db, "HS-5", "X", shipped, at(8)).await;
         let conversations = Conversations::new(db.clone());
         answer_all(&conversations, &old_token, "c1", &SHORT_ANSWERS[..2]).await;
 
         let mut next = short_flow();
-        next.version = 2;
+        next.version += 1;
         next.questions[0].text.vi = "Ông/Bà thấy việc tiếp cận dịch vụ thế nào?".into();
-        let v2 = db.store_flow(&next, at(9)).await.unwrap();
+        let published = db.store_flow(&next, at(9)).await.unwrap();
         let new_token = db
             .submit_notice(
                 &notice("HS-6", "X"),
@@ -422,7 +422,7 @@ async fn a_new_flow_version_applies_to_new_invitations_only() {
                 .unwrap()
                 .unwrap()
                 .flow_version_id,
-            v2
+            published
         );
 
         let progress = answer_all(&conversations, &old_token, "c1", &SHORT_ANSWERS[2..]).await;
@@ -438,7 +438,10 @@ async fn a_new_flow_version_applies_to_new_invitations_only() {
             .collect();
         assert_eq!(
             versions,
-            [(1, "access".to_string()), (2, "access".to_string())],
+            [
+                (next.version - 1, "access".to_string()),
+                (next.version, "access".to_string())
+            ],
             "{}",
             test_db.name
         );
@@ -727,5 +730,107 @@ async fn a_subscription_keeps_its_period_from_code_to_subscription_on_every_back
         assert!(stored.contains(&SubscriptionPeriod::Month));
         db.close().await;
         test_db.cleanup().await;
+    }
+}
+
+/// The shipped flows as the previous release stored them: version 1, whose intros promised the
+/// answers stay confidential.
+fn shipped_v1() -> Vec<Flow> {
+    [
+        (
+            "sipas-full.toml",
+            include_str!("common/shipped_v1/sipas-full.toml"),
+        ),
+        (
+            "sipas-short.toml",
+            include_str!("common/shipped_v1/sipas-short.toml"),
+        ),
+    ]
+    .iter()
+    .map(|(file, source)| Flow::from_toml(file, source).unwrap())
+    .collect()
+}
+
+#[tokio::test]
+async fn an_install_holding_version_1_puts_the_shipped_version_2_in_force_at_its_next_start() {
+    for test_db in TestDb::all().await {
+        // The previous release's start: migrations, then its shipped flows (version 1).
+        let db = Db::open(&test_db.url).await.unwrap();
+        let v1 = shipped_v1();
+        sipas_bot::startup::store_shipped(&db, &v1).await.unwrap();
+        let v1_short = short_flow_id(&db).await;
+        let v1_short_flow = v1.iter().find(|f| f.id == "sipas-short").unwrap();
+        assert!(
+            v1_short_flow.intro.vi.contains("giữ kín"),
+            "the old promise"
+        );
+        let old_token = invite(&db, "HS-V1", "X", v1_short, at(8)).await;
+        let conversations = Conversations::new(db.clone());
+        answer_all(&conversations, &old_token, "c1", &SHORT_ANSWERS[..2]).await;
+        db.close().await;
+
+        // This release starts on the same database.
+        let db = sipas_bot::startup::open_store(&test_db.url).await.unwrap();
+        for id in ["sipas-short", "sipas-full"] {
+            let in_force = db.latest_flow(id).await.unwrap().unwrap();
+            assert_eq!(in_force.flow.version, 2, "{}: {id}", test_db.name);
+            let intro = &in_force.flow.intro;
+            assert!(
+                intro
+                    .vi
+                    .contains("Cơ quan sẽ đọc các câu trả lời và góp ý của Ông/Bà")
+                    && intro.vi.contains("không kèm họ tên, số điện thoại"),
+                "{id}: {}",
+                intro.vi
+            );
+            let source = in_force.flow.to_toml();
+            assert!(
+                !source.contains("giữ kín") && !source.contains("confidential"),
+                "{id} promises nothing it cannot keep"
+            );
+            // Version 1 stays stored as it was, for the answers given on it.
+            let old = db.flow_version_id(id, 1).await.unwrap().unwrap();
+            let stored_v1 = db.flow_version(old).await.unwrap().flow;
+            assert_eq!(&stored_v1, v1.iter().find(|f| f.id == id).unwrap());
+        }
+        // The survey begun on version 1 finishes on it; a new invitation gets version 2.
+        let conversations = Conversations::new(db.clone());
+        let progress = answer_all(&conversations, &old_token, "c1", &SHORT_ANSWERS[2..]).await;
+        assert_eq!(progress, Progress::Completed);
+        let v2_short = short_flow_id(&db).await;
+        assert_ne!(v2_short, v1_short);
+        let new_token = invite(&db, "HS-V2", "X", v2_short, at(9)).await;
+        answer_all(&conversations, &new_token, "c2", &SHORT_ANSWERS).await;
+        let versions: Vec<i64> = db
+            .export_rows()
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.question_id == "access")
+            .map(|r| r.flow_version)
+            .collect();
+        assert_eq!(versions, [1, 2], "{}", test_db.name);
+        db.close().await;
+        test_db.cleanup().await;
+    }
+    // A fresh install stores version 2 only.
+    for fresh in TestDb::all().await {
+        let fresh_db = fresh.open().await;
+        assert_eq!(
+            fresh_db.flow_version_id("sipas-short", 1).await.unwrap(),
+            None
+        );
+        assert_eq!(
+            fresh_db
+                .latest_flow("sipas-short")
+                .await
+                .unwrap()
+                .unwrap()
+                .flow
+                .version,
+            2
+        );
+        fresh_db.close().await;
+        fresh.cleanup().await;
     }
 }

@@ -17,6 +17,7 @@ use super::pacing::{Pace, Pacer};
 use super::retry::finish_of;
 use super::{Outcome, Transport};
 use crate::clock::Clock;
+use crate::health::Heartbeats;
 use crate::storage::{Claimed, Db, Finish, OutboxRow, StorageError};
 use futures::FutureExt;
 use std::collections::HashMap;
@@ -50,6 +51,9 @@ pub struct WorkerSettings {
 pub const WAIT_IN_PLACE: Duration = Duration::from_secs(5);
 /// The longest the worker sleeps without looking at the outbox.
 const IDLE_LOOK: Duration = Duration::from_secs(5);
+/// The worker ticks its heartbeat every round, and an idle one still looks at the outbox this
+/// often.
+pub const HEARTBEAT_EVERY: Duration = IDLE_LOOK;
 /// Results are recorded together: those that come in within a short window of the first one
 /// (at least this long), up to [`FLUSH_BATCH`], share one transaction.
 const FLUSH_WINDOW: Duration = Duration::from_millis(5);
@@ -177,9 +181,25 @@ impl Worker {
         Ok(pass)
     }
 
+    /// The worker's name in `/healthz` and the metrics.
+    pub fn heartbeat_name(&self) -> &'static str {
+        match self.inner.transport.channel() {
+            "telegram" => "telegram_sender",
+            "zalo" => "zalo_sender",
+            _ => "sender",
+        }
+    }
+
     /// Runs until `shutdown` fires, then lets the rows in flight finish and records them.
-    /// `ready` is notified when new rows are queued.
-    pub async fn run(self, ready: Arc<Notify>, mut shutdown: watch::Receiver<bool>) {
+    /// `ready` is notified when new rows are queued. Ticks its heartbeat in `heartbeats` every
+    /// round.
+    pub async fn run(
+        self,
+        ready: Arc<Notify>,
+        mut shutdown: watch::Receiver<bool>,
+        heartbeats: Heartbeats,
+    ) {
+        let heartbeat = heartbeats.register(self.heartbeat_name(), HEARTBEAT_EVERY);
         let inner = &self.inner;
         let mut in_flight: JoinSet<Vec<(Claimed, Finish)>> = JoinSet::new();
         let mut done: Vec<(Claimed, Finish)> = Vec::new();
@@ -237,11 +257,7 @@ impl Worker {
                 };
             }
             inner.passes.send_modify(|n| *n += 1);
-            crate::metrics::heartbeat(match inner.transport.channel() {
-                "telegram" => "telegram_sender",
-                "zalo" => "zalo_sender",
-                _ => "sender",
-            });
+            heartbeat.tick();
             if stopping && in_flight.is_empty() && done.is_empty() {
                 return;
             }

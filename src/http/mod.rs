@@ -48,6 +48,8 @@ pub struct ApiState {
     pub zalo: Option<crate::channels::zalo::ZaloInbox>,
     /// The intake's rate limit and time-outs, per client.
     pub intake_limits: Arc<limits::IntakeLimits>,
+    /// The background workers' heartbeats: `/healthz` fails while one is stale.
+    pub heartbeats: crate::health::Heartbeats,
 }
 
 pub fn router(state: ApiState) -> Router {
@@ -88,14 +90,24 @@ async fn openapi() -> impl IntoResponse {
     )
 }
 
+/// `200 ok` when the database answers and every background worker ticked within three of its
+/// intervals; `503` otherwise, saying which (worker names only).
 async fn healthz(State(state): State<ApiState>) -> Response {
-    match state.db.ping().await {
-        Ok(()) => (StatusCode::OK, "ok").into_response(),
-        Err(err) => {
-            tracing::error!(%err, "health check: database unreachable");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
-        }
+    if let Err(err) = state.db.ping().await {
+        tracing::error!(%err, "health check: database unreachable");
+        return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response();
     }
+    let stale = state.heartbeats.stale();
+    if stale.is_empty() {
+        return (StatusCode::OK, "ok").into_response();
+    }
+    let stale = stale.join(", ");
+    tracing::warn!(workers = %stale, "health check: workers stopped ticking");
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        format!("stale workers: {stale}"),
+    )
+        .into_response()
 }
 
 /// Prometheus text format; the outbox depth is read from the database at scrape time.

@@ -23,6 +23,7 @@ use crate::config::Secret;
 use crate::conversation::Conversations;
 use crate::delivery::{Worker, WorkerSettings};
 use crate::error::AppError;
+use crate::health::{Heartbeats, supervise};
 use crate::http::{self, ApiState};
 use crate::i18n::Locales;
 use crate::intake::Links;
@@ -53,6 +54,8 @@ pub struct Running {
     pub zalo: Option<ZaloRunning>,
     /// The worker delivering Zalo's outbox, when Zalo runs.
     pub zalo_sender: Option<Worker>,
+    /// The workers' heartbeats, as `/healthz` reads them.
+    pub heartbeats: Heartbeats,
     clock: Arc<dyn Clock>,
     shutdown: watch::Sender<bool>,
     tasks: JoinSet<()>,
@@ -217,6 +220,8 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
         .map(|((bot, _), telegram)| Poller::new(bot.clone(), telegram.clone(), clock.clone()));
     let (shutdown, shutdown_rx) = watch::channel(false);
     let mut tasks = JoinSet::new();
+    // Every background loop ticks here; `/healthz` answers 503 naming a loop that stopped.
+    let heartbeats = Heartbeats::new();
 
     let listener = bind(settings.http_addr).await?;
     let http_addr = local_addr(&listener, settings.http_addr)?;
@@ -246,6 +251,7 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
             _ => None,
         },
         zalo: None,
+        heartbeats: heartbeats.clone(),
         intake_limits: Arc::new(crate::http::limits::IntakeLimits::new(
             settings.intake_rate_per_second,
             settings.intake_timeout,
@@ -288,14 +294,16 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
         }
     };
     if let (Mode::Polling, Some(poller)) = (&settings.mode, &poller) {
-        tasks.spawn(poller.clone().run(shutdown_rx.clone()));
+        let (poller, stop, beats) = (poller.clone(), shutdown_rx.clone(), heartbeats.clone());
+        supervise(
+            &mut tasks,
+            crate::channels::telegram::poller::HEARTBEAT_NAME,
+            shutdown_rx.clone(),
+            move || poller.clone().run(stop.clone(), beats.clone()),
+        );
     }
     if let Some(sender) = &sender {
-        tasks.spawn(
-            sender
-                .clone()
-                .run(outbox_ready.clone(), shutdown_rx.clone()),
-        );
+        supervise_sender(&mut tasks, sender, &outbox_ready, &shutdown_rx, &heartbeats);
     }
     workers::spawn(
         &mut tasks,
@@ -307,22 +315,30 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
             tick: settings.worker_tick,
             db: db.clone(),
             retention: settings.retention,
+            heartbeats: heartbeats.clone(),
         },
         &shutdown_rx,
     );
     // Zalo's outbox goes through the same delivery core, at the same pace settings.
     let zalo_sender = zalo.as_ref().map(|zalo| {
-        zalo.spawn(&mut tasks, settings.worker_tick, shutdown_rx.clone());
+        zalo.spawn(
+            &mut tasks,
+            settings.worker_tick,
+            shutdown_rx.clone(),
+            &heartbeats,
+        );
         let worker = Worker::new(
             db.clone(),
             Arc::new(zalo.transport.clone()),
             clock.clone(),
             settings.delivery.worker(),
         );
-        tasks.spawn(
-            worker
-                .clone()
-                .run(outbox_ready.clone(), shutdown_rx.clone()),
+        supervise_sender(
+            &mut tasks,
+            &worker,
+            &outbox_ready,
+            &shutdown_rx,
+            &heartbeats,
         );
         worker
     });
@@ -337,10 +353,34 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
         weekly,
         sender,
         outbox_ready,
+        heartbeats,
         clock,
         shutdown,
         tasks,
     })
+}
+
+/// Runs an outbox worker supervised: started again if it panics (its rows in flight keep their
+/// lease, and the new run takes them over once it runs out).
+fn supervise_sender(
+    tasks: &mut JoinSet<()>,
+    worker: &Worker,
+    ready: &Arc<Notify>,
+    shutdown: &watch::Receiver<bool>,
+    heartbeats: &Heartbeats,
+) {
+    let (run, ready, stop, beats) = (
+        worker.clone(),
+        ready.clone(),
+        shutdown.clone(),
+        heartbeats.clone(),
+    );
+    supervise(
+        tasks,
+        worker.heartbeat_name(),
+        shutdown.clone(),
+        move || run.clone().run(ready.clone(), stop.clone(), beats.clone()),
+    );
 }
 
 /// Reaches Telegram once (`getMe`) and sets how updates come: the bot and its username.

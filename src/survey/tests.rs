@@ -225,7 +225,7 @@ fn button_codes_round_trip() {
 fn a_state_for_another_flow_version_is_refused() {
     let flow = short_flow();
     let mut state = SurveyState::new(&flow);
-    state.flow_version = 2;
+    state.flow_version = flow.version + 1;
     assert!(matches!(
         step(&flow, &state, &Input::Start),
         Err(EngineError::FlowMismatch { .. })

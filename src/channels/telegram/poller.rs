@@ -13,6 +13,7 @@
 
 use super::{HandleError, Handled, Telegram};
 use crate::clock::Clock;
+use crate::health::{Heartbeat, Heartbeats};
 use crate::storage::{Db, PollerLock};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -29,6 +30,13 @@ pub const LANES: usize = 32;
 const LOCK_RETRY: std::time::Duration = std::time::Duration::from_secs(2);
 /// How long a failed getUpdates or a failed batch waits before trying again.
 const RETRY_PAUSE: std::time::Duration = std::time::Duration::from_secs(2);
+/// The poller ticks its heartbeat after every getUpdates (a long poll of
+/// [`POLL_TIMEOUT_SECONDS`]), every batch stored and every try for the lock; three of these
+/// cover a poll that ends in the HTTP client's own time-out.
+pub const HEARTBEAT_EVERY: std::time::Duration =
+    std::time::Duration::from_secs(POLL_TIMEOUT_SECONDS as u64 + 5);
+/// The poller's name in `/healthz` and the metrics.
+pub const HEARTBEAT_NAME: &str = "telegram_poller";
 
 /// Chats whose update failed in the current batch: their later updates wait for the next fetch,
 /// so one chat's order holds even when the database fails half-way.
@@ -263,7 +271,9 @@ impl Poller {
 
     /// Waits for the poller lock, then polls while holding it, until `shutdown` fires. A batch
     /// that fails to be stored (the database is down) is not confirmed: it is fetched again.
-    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+    /// Waiting for the lock is healthy: each try ticks the heartbeat.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>, heartbeats: Heartbeats) {
+        let heartbeat = heartbeats.register(HEARTBEAT_NAME, HEARTBEAT_EVERY);
         // Unique per process, so a restarted instance does not mistake an old lease for its own.
         let holder = format!("{}-{}", std::process::id(), crate::storage::new_token());
         loop {
@@ -276,13 +286,17 @@ impl Poller {
                     Ok(None) => {}
                     Err(err) => tracing::warn!(%err, "cannot take the poller lock"),
                 }
+                heartbeat.tick();
                 tokio::select! {
                     _ = tokio::time::sleep(LOCK_RETRY) => {}
                     _ = shutdown.changed() => return,
                 }
             };
             tracing::info!("long polling: this instance holds the poller lock");
-            if self.poll_while_held(&mut held, &mut shutdown).await {
+            if self
+                .poll_while_held(&mut held, &mut shutdown, &heartbeat)
+                .await
+            {
                 held.release().await;
                 return;
             }
@@ -295,6 +309,7 @@ impl Poller {
         &self,
         held: &mut PollerLock,
         shutdown: &mut watch::Receiver<bool>,
+        heartbeat: &Heartbeat,
     ) -> bool {
         let mut offset: Option<i32> = None;
         loop {
@@ -312,7 +327,7 @@ impl Poller {
                 result = request.send() => result,
                 _ = shutdown.changed() => return true,
             };
-            crate::metrics::heartbeat("telegram_poller");
+            heartbeat.tick();
             let updates = match updates {
                 Ok(updates) => updates,
                 Err(err) => {
@@ -329,6 +344,7 @@ impl Poller {
             }
             // A batch in hand is finished even when shutdown is asked: it is already ours.
             let (next, all_stored) = self.process_batch(updates).await;
+            heartbeat.tick();
             offset = next.or(offset);
             if !all_stored {
                 tokio::select! {

@@ -10,6 +10,7 @@ use super::events::{EventError, ZaloEvent};
 use super::signature::{SignatureError, verify};
 use crate::clock::Clock;
 use crate::config::Secret;
+use crate::health::{Heartbeat, Heartbeats};
 use crate::storage::StorageError;
 use chrono::Duration;
 use std::sync::Arc;
@@ -23,6 +24,8 @@ const BATCH: i64 = 20;
 const RETRY_STEP: Duration = Duration::seconds(30);
 /// Handling an event is given up (and logged) after this many attempts.
 const MAX_ATTEMPTS: i64 = 10;
+/// The inbox worker's name in `/healthz` and the metrics.
+pub const HEARTBEAT_NAME: &str = "zalo_inbox";
 
 #[derive(Debug, thiserror::Error)]
 pub enum AcceptError {
@@ -100,6 +103,12 @@ impl ZaloInbox {
 
     /// Claims the events due and handles each; how many were handled.
     pub async fn process_due(&self) -> Result<usize, StorageError> {
+        self.process(None).await
+    }
+
+    /// [`ZaloInbox::process_due`], ticking `heartbeat` after each batch (a long backlog is work,
+    /// not a stall).
+    async fn process(&self, heartbeat: Option<&Heartbeat>) -> Result<usize, StorageError> {
         let db = self.zalo.conversations.db().clone();
         let mut handled = 0;
         loop {
@@ -134,18 +143,29 @@ impl ZaloInbox {
                 }
                 handled += 1;
             }
+            if let Some(heartbeat) = heartbeat {
+                heartbeat.tick();
+            }
         }
         self.passes.send_modify(|passes| *passes += 1);
         Ok(handled)
     }
 
     /// Processes events as they are stored (and every `tick`, for leases that ran out and
-    /// retries), until `shutdown`.
-    pub async fn run(self, tick: std::time::Duration, mut shutdown: watch::Receiver<bool>) {
+    /// retries), until `shutdown`. Ticks its heartbeat (`zalo_inbox`, every `tick`) after each
+    /// pass.
+    pub async fn run(
+        self,
+        tick: std::time::Duration,
+        mut shutdown: watch::Receiver<bool>,
+        heartbeats: Heartbeats,
+    ) {
+        let heartbeat = heartbeats.register(HEARTBEAT_NAME, tick);
         loop {
-            if let Err(err) = self.process_due().await {
+            if let Err(err) = self.process(Some(&heartbeat)).await {
                 tracing::error!(%err, "Zalo inbox pass failed");
             }
+            heartbeat.tick();
             tokio::select! {
                 _ = self.ready.notified() => {}
                 _ = tokio::time::sleep(tick) => {}

@@ -5,13 +5,14 @@
 use super::api::ZaloApi;
 use super::conversation::Zalo;
 use super::feedback;
-use super::inbox::ZaloInbox;
+use super::inbox::{HEARTBEAT_NAME as INBOX_WORKER, ZaloInbox};
 use super::settings::ZaloSettings;
 use super::token::TokenManager;
 use super::transport::ZaloTransport;
 use crate::clock::Clock;
 use crate::conversation::Conversations;
 use crate::flow::Lang;
+use crate::health::{Heartbeats, supervise};
 use crate::i18n::Locales;
 use crate::storage::Db;
 use chrono::{DateTime, Duration, Utc};
@@ -72,15 +73,27 @@ impl ZaloRunning {
         }
     }
 
-    /// Starts the inbox worker and the upkeep loop (every `tick`).
+    /// Starts the inbox worker and the upkeep loop (every `tick`), each started again if it
+    /// panics. The inbox worker ticks its heartbeat in `heartbeats`; the upkeep does not, since
+    /// its daily reconciliation may page through the rating query for minutes.
     pub fn spawn(
         &self,
         tasks: &mut JoinSet<()>,
         tick: std::time::Duration,
         shutdown: watch::Receiver<bool>,
+        heartbeats: &Heartbeats,
     ) {
-        tasks.spawn(self.inbox.clone().run(tick, shutdown.clone()));
-        tasks.spawn(self.clone().upkeep(tick, shutdown));
+        let (inbox, inbox_shutdown, heartbeats) =
+            (self.inbox.clone(), shutdown.clone(), heartbeats.clone());
+        supervise(tasks, INBOX_WORKER, shutdown.clone(), move || {
+            inbox
+                .clone()
+                .run(tick, inbox_shutdown.clone(), heartbeats.clone())
+        });
+        let (zalo, upkeep_shutdown) = (self.clone(), shutdown.clone());
+        supervise(tasks, "zalo_upkeep", shutdown, move || {
+            zalo.clone().upkeep(tick, upkeep_shutdown.clone())
+        });
     }
 
     /// Keeps the refresh token alive when the OA is idle, and once a day reconciles the ratings
