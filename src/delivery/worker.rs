@@ -274,7 +274,10 @@ impl Worker {
                 }
                 _ = tokio::time::sleep_until(flush_at.unwrap_or(next_look)), if flush_at.is_some() => {}
                 _ = ready.notified(), if !stopping => want_claim = true,
-                _ = tokio::time::sleep_until(next_look), if !stopping => want_claim = true,
+                // Not while a claim is already wanted: with no room for it (every slot in
+                // flight) a past `next_look` would fire at once, again and again, a busy loop
+                // until a chat finished. A finishing chat wakes the loop through `join_next`.
+                _ = tokio::time::sleep_until(next_look), if !stopping && !want_claim => want_claim = true,
                 _ = renew.tick() => {
                     if !in_flight.is_empty() {
                         let until = inner.clock.now() + inner.settings.lease;
