@@ -57,8 +57,17 @@ async fn an_admin_changes_a_question_and_publishes_it_in_a_real_browser() {
     let png = browser.screenshot(&shots().join("02-flows.png")).await;
     assert_eq!(&png[1..4], b"PNG");
 
+    // The shipped version in force, and the draft made from it, one above.
+    let shipped = sipas_bot::flow::builtin()
+        .into_iter()
+        .find(|f| f.id == "sipas-short")
+        .unwrap()
+        .version;
+    let draft = shipped + 1;
     browser
-        .click("tr[data-flow='sipas-short'][data-version='1'] a")
+        .click(&format!(
+            "tr[data-flow='sipas-short'][data-version='{shipped}'] a"
+        ))
         .await;
     browser
         .click_and_wait("form[action$='/draft'] button")
@@ -82,7 +91,9 @@ async fn an_admin_changes_a_question_and_publishes_it_in_a_real_browser() {
     browser.click_and_wait("#publish").await;
     assert!(browser.url().await.ends_with("/admin/flows"));
     let row = browser
-        .text("tr[data-flow='sipas-short'][data-version='2']")
+        .text(&format!(
+            "tr[data-flow='sipas-short'][data-version='{draft}']"
+        ))
         .await;
     assert!(
         row.contains("đã công bố") && row.contains("đang dùng"),
@@ -91,7 +102,9 @@ async fn an_admin_changes_a_question_and_publishes_it_in_a_real_browser() {
     browser.screenshot(&shots().join("04-published.png")).await;
 
     browser
-        .click("tr[data-flow='sipas-short'][data-version='2'] a")
+        .click(&format!(
+            "tr[data-flow='sipas-short'][data-version='{draft}'] a"
+        ))
         .await;
     browser.click_and_wait("a[href$='/preview']").await;
     let preview = browser.text(".preview[data-question='access']").await;
@@ -114,7 +127,7 @@ async fn an_admin_changes_a_question_and_publishes_it_in_a_real_browser() {
         .flow;
     assert_eq!(
         (flow.version, flow.questions[0].text.vi.as_str()),
-        (2, new_text)
+        (draft, new_text)
     );
     browser.quit().await;
     harness.finish().await;
