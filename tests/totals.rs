@@ -440,3 +440,72 @@ async fn retention_unlinks_chats_and_keeps_the_answers() {
         );
     }
 }
+
+/// The latest comments a summary shows are read from `response_comments`, kept as each response
+/// completes: they go with a withdrawal, and `totals rebuild` recomputes the same ones.
+#[tokio::test]
+async fn the_latest_comments_are_kept_apart_and_go_with_a_withdrawal() {
+    for test_db in TestDb::all().await {
+        let db = test_db.open().await;
+        seed_agencies(&db).await;
+        let human = Duration::seconds(6);
+        let with = |comment: &'static str| {
+            let mut answers = SHORT_ALL_FIVE;
+            answers[6] = comment;
+            answers
+        };
+        respond(
+            &db,
+            "HS-1",
+            "chat-a",
+            &with("Cán bộ nhiệt tình"),
+            vn(17, 9),
+            human,
+        )
+        .await;
+        respond(
+            &db,
+            "HS-2",
+            "chat-b",
+            &with("Chờ lâu quá"),
+            vn(17, 10),
+            human,
+        )
+        .await;
+        let officials = Officials::new(
+            db.clone(),
+            Arc::new(Locales::load()),
+            Lang::Vi,
+            "sipas-short".into(),
+        );
+        let week = summary::Week::containing(vn(17, 12));
+        let shown = officials.summary("P", week, None).await.unwrap().comments;
+        assert_eq!(
+            shown,
+            ["Chờ lâu quá", "Cán bộ nhiệt tình"],
+            "{}: newest first",
+            test_db.name
+        );
+
+        db.withdraw_chat("test", "chat-a", &Default::default(), vn(18, 9))
+            .await
+            .unwrap();
+        let shown = officials.summary("P", week, None).await.unwrap().comments;
+        assert_eq!(shown, ["Chờ lâu quá"], "{}", test_db.name);
+
+        let kept = || async {
+            sqlx::query_as::<_, (i64, String)>(
+                "SELECT response_id, value FROM response_comments ORDER BY response_id",
+            )
+            .fetch_all(db.pool())
+            .await
+            .unwrap()
+        };
+        let running = kept().await;
+        db.rebuild_totals().await.unwrap();
+        assert_eq!(kept().await, running, "{}", test_db.name);
+        assert_eq!(running.len(), 1, "{}", test_db.name);
+        db.close().await;
+        test_db.cleanup().await;
+    }
+}

@@ -5,6 +5,7 @@
 //! passed in by the caller (never read from a clock here) and stored as RFC 3339 UTC text.
 
 mod codes;
+mod comments;
 
 mod agencies;
 mod alerts;

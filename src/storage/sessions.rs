@@ -309,6 +309,7 @@ impl Db {
                     .fetch_one(&mut *tx)
                     .await?;
             judge_and_count(&mut tx, self.integrity, response_id, session.id, now).await?;
+            super::comments::keep_comments(&mut tx, response_id).await?;
         }
         // Last, just before the commit: the agency's totals rows are shared by every response
         // completing there that day, so each transaction holds their locks for as short a time

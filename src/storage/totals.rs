@@ -16,8 +16,7 @@ use super::summaries::count_invitations;
 use super::{Db, InvitationStatus, StorageError};
 use crate::clock::vietnam;
 use crate::summary::{
-    AnswerCount, COMMENTS_READ, Comment, Counts, Period, PeriodTotals, TREND_PERIODS, Tally,
-    answer_keys,
+    AnswerCount, Counts, Period, PeriodTotals, TREND_PERIODS, Tally, answer_keys,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use futures::TryStreamExt;
@@ -25,7 +24,7 @@ use sqlx::{Any, Transaction};
 use std::collections::BTreeMap;
 
 /// The scope of `$1`: the agency and everything under it, each row naming the scope as unit.
-const SCOPE_TREE: &str = "WITH RECURSIVE tree (code, unit) AS (
+pub(super) const SCOPE_TREE: &str = "WITH RECURSIVE tree (code, unit) AS (
     SELECT code, code FROM agencies WHERE code = $1
     UNION SELECT a.code, t.unit FROM agencies a JOIN tree t ON a.parent_code = t.code)";
 /// Everything under `$1`, each row naming the direct unit it is under.
@@ -263,6 +262,7 @@ impl Db {
             }
         }
         pending.write(&mut tx).await?;
+        super::comments::rebuild_comments(&mut tx).await?;
         let day = match self.backend {
             super::Backend::Sqlite => "date(i.created_at, '+7 hours')",
             super::Backend::Postgres => "sipas_vietnam_day(i.created_at)",
@@ -352,24 +352,8 @@ impl Db {
                 (code, name, tally)
             })
             .collect();
-        // The one read of answer rows: a few recent comments, with a LIMIT.
-        let comments = sqlx::query_as::<_, (String, String)>(&format!(
-            "{SCOPE_TREE} SELECT a.question_id, a.value FROM responses r
-             JOIN notices n ON n.dossier_code = r.dossier_code
-             JOIN tree ON tree.code = n.agency_code
-             JOIN answers a ON a.session_id = r.session_id
-             WHERE r.submitted_at >= $2 AND r.submitted_at < $3 AND r.flag IS NULL
-               AND a.kind = 'text' AND a.value <> ''
-             ORDER BY r.submitted_at DESC, r.id DESC, a.position LIMIT {COMMENTS_READ}"
-        ))
-        .bind(agency_code)
-        .bind(super::timestamp(period.start()))
-        .bind(super::timestamp(period.end()))
-        .fetch_all(&self.pool)
-        .await?
-        .into_iter()
-        .map(|(question_id, text)| Comment { question_id, text })
-        .collect();
+        // A few recent comments, through their own index.
+        let comments = self.recent_comments(agency_code, period).await?;
         Ok(PeriodTotals {
             trend,
             units,

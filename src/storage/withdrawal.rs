@@ -36,6 +36,7 @@ impl Db {
         for (session_id, _, response_id) in &sessions {
             if let Some(response_id) = response_id {
                 count_response(&mut tx, *response_id, -1).await?;
+                super::comments::forget_comments(&mut tx, *response_id).await?;
                 // Every row that refers to the response goes with it: an alert already sent
                 // leaves its mark here.
                 for statement in [
