@@ -148,7 +148,9 @@ impl Sink {
                     if out.count >= ROWS_PER_STATEMENT || item + 1 == items {
                         if out.count > 0 {
                             let sql = format!("INSERT INTO {table} ({columns}) VALUES {}", out.buf);
-                            sqlx::query(&sql).execute(&mut *tx).await?;
+                            // Not kept prepared: each statement is new, and a cache of
+                            // them would hold hundreds of MB in the harness.
+                            sqlx::query(&sql).persistent(false).execute(&mut *tx).await?;
                         }
                         total += out.count as u64;
                         in_tx += out.count;

@@ -25,6 +25,8 @@ enum Part {
     Outbound,
     #[value(hide = true)]
     MemoryChild,
+    #[value(hide = true)]
+    SummaryChild,
 }
 
 #[derive(Debug, Parser)]
@@ -58,6 +60,9 @@ struct Args {
     nation_agencies: usize,
     #[arg(long, default_value_t = 10_000_000)]
     nation_responses: usize,
+    /// (c) Only the nation (no province).
+    #[arg(long)]
+    nation_only: bool,
     /// (c) Also load the nation's answer rows (~200 million; the summary reads only the totals).
     #[arg(long)]
     nation_answer_rows: bool,
@@ -148,6 +153,12 @@ fn main() -> anyhow::Result<()> {
 }
 
 async fn run(part: Part, args: Args) -> anyhow::Result<()> {
+    if part == Part::SummaryChild {
+        let url = args.child_url.as_deref().unwrap_or_default();
+        let (took, peak_mb, ok) = summary::child_summary(url)?;
+        println!("{} {peak_mb} {}", took.as_nanos(), u8::from(ok));
+        return Ok(());
+    }
     if part == Part::MemoryChild {
         let url = args.child_url.as_deref().unwrap_or_default();
         return memory::child(url, args.sample).await;
@@ -224,9 +235,10 @@ async fn run(part: Part, args: Args) -> anyhow::Result<()> {
         }
         let mut runs: Vec<(&str, &str, usize, usize, bool)> = backends
             .iter()
+            .filter(|_| !args.nation_only)
             .map(|b| ("(c) province summary", *b, args.agencies, args.responses, true))
             .collect();
-        if args.nation && !args.no_postgres {
+        if (args.nation || args.nation_only) && !args.no_postgres {
             runs.push((
                 "(c) nation summary",
                 "postgres",
@@ -260,7 +272,7 @@ async fn run(part: Part, args: Args) -> anyhow::Result<()> {
             };
             table.add(part, backend, figure, target);
         }
-        if !args.nation {
+        if !args.nation && !args.nation_only {
             table.add(
                 "(c) nation summary",
                 "postgres",
