@@ -336,7 +336,9 @@ async fn three_seconds_at_full_pace_draw_no_429_from_telegrams_limits() {
             WorkerSettings {
                 counts_per_chat: sender::counts_per_chat,
                 slower_chat: sender::slower_chat,
-                ..WorkerSettings::new(sipas_bot::delivery::settings::DeliverySettings::default().telegram_pace)
+                ..WorkerSettings::new(
+                    sipas_bot::delivery::settings::DeliverySettings::default().telegram_pace,
+                )
             },
         );
         let chats: Vec<i64> = (0..45).map(|i| 806_000 + i).collect();

@@ -130,13 +130,11 @@ impl Sink {
                 for item in 0..items {
                     rows(item, &mut out);
                     if out.buf.len() >= COPY_CHUNK {
-                        copy.send(std::mem::take(&mut out.buf).into_bytes())
-                            .await?;
+                        copy.send(std::mem::take(&mut out.buf).into_bytes()).await?;
                     }
                 }
                 if !out.buf.is_empty() {
-                    copy.send(std::mem::take(&mut out.buf).into_bytes())
-                        .await?;
+                    copy.send(std::mem::take(&mut out.buf).into_bytes()).await?;
                 }
                 total += copy.finish().await?;
             }
@@ -150,7 +148,10 @@ impl Sink {
                             let sql = format!("INSERT INTO {table} ({columns}) VALUES {}", out.buf);
                             // Not kept prepared: each statement is new, and a cache of
                             // them would hold hundreds of MB in the harness.
-                            sqlx::query(&sql).persistent(false).execute(&mut *tx).await?;
+                            sqlx::query(&sql)
+                                .persistent(false)
+                                .execute(&mut *tx)
+                                .await?;
                         }
                         total += out.count as u64;
                         in_tx += out.count;
@@ -292,9 +293,18 @@ pub async fn load(
             "token, dossier_code, flow_version_id, status, created_at, expires_at, updated_at",
             responses,
             |r, out| {
-                let (token, dossier, at) = (format!("{:032x}", r + 1), format!("BD{}", r + 1), stamp(r));
+                let (token, dossier, at) =
+                    (format!("{:032x}", r + 1), format!("BD{}", r + 1), stamp(r));
                 let at = Cell::Text(&at);
-                out.row(&[Cell::Text(&token), Cell::Text(&dossier), v, Cell::Text("completed"), at, at, at]);
+                out.row(&[
+                    Cell::Text(&token),
+                    Cell::Text(&dossier),
+                    v,
+                    Cell::Text("completed"),
+                    at,
+                    at,
+                    at,
+                ]);
             },
         )
         .await?;
@@ -323,8 +333,12 @@ pub async fn load(
                 let id = r as i64 + 1;
                 let (dossier, at) = (format!("BD{id}"), stamp(r));
                 out.row(&[
-                    Cell::Int(id), Cell::Int(id), v, Cell::Text(&dossier),
-                    Cell::Text("telegram"), Cell::Text(&at),
+                    Cell::Int(id),
+                    Cell::Int(id),
+                    v,
+                    Cell::Text(&dossier),
+                    Cell::Text("telegram"),
+                    Cell::Text(&at),
                 ]);
             },
         )
@@ -385,8 +399,13 @@ pub async fn load(
                 let n: i64 = counts[agency * DAYS as usize + day].iter().sum();
                 let day = day_text(day);
                 out.row(&[
-                    Cell::Text(leaves[agency]), Cell::Text(&day), Cell::Text(procedure), v,
-                    Cell::Text(procedure_name), Cell::Int(n), Cell::Int(0),
+                    Cell::Text(leaves[agency]),
+                    Cell::Text(&day),
+                    Cell::Text(procedure),
+                    v,
+                    Cell::Text(procedure_name),
+                    Cell::Int(n),
+                    Cell::Int(0),
                 ]);
             },
         )
@@ -412,8 +431,14 @@ pub async fn load(
                 let day = day_text(day);
                 for ((question, value, kind), n) in &merged {
                     out.row(&[
-                        Cell::Text(leaves[agency]), Cell::Text(&day), Cell::Text(procedure), v,
-                        Cell::Text(question), Cell::Text(value), Cell::Text(kind), Cell::Int(*n),
+                        Cell::Text(leaves[agency]),
+                        Cell::Text(&day),
+                        Cell::Text(procedure),
+                        v,
+                        Cell::Text(question),
+                        Cell::Text(value),
+                        Cell::Text(kind),
+                        Cell::Int(*n),
                     ]);
                 }
             },
@@ -431,7 +456,9 @@ pub async fn load(
                     let n: i64 = counts[agency * DAYS as usize + day].iter().sum();
                     let day = day_text(day);
                     out.row(&[
-                        Cell::Text(leaves[agency]), Cell::Text(&day), Cell::Text("completed"),
+                        Cell::Text(leaves[agency]),
+                        Cell::Text(&day),
+                        Cell::Text("completed"),
                         Cell::Int(n),
                     ]);
                 },

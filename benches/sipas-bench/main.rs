@@ -193,9 +193,9 @@ async fn run(part: Part, args: Args) -> anyhow::Result<()> {
                     f.answers, f.stored
                 );
             }
-            let pg = f
-                .pg_cpu_ms
-                .map_or(String::new(), |ms| format!(" + {ms:.2} PostgreSQL backends"));
+            let pg = f.pg_cpu_ms.map_or(String::new(), |ms| {
+                format!(" + {ms:.2} PostgreSQL backends")
+            });
             let figure = format!(
                 "{:.0} answers/s, {:.2} CPU-ms/answer bot process{pg} (harness: {:.2}), tap→next p50 {} ms p95 {} ms ({} citizens, {} answers, {} stored, {} citizens stalled)",
                 f.per_second,
@@ -236,7 +236,15 @@ async fn run(part: Part, args: Args) -> anyhow::Result<()> {
         let mut runs: Vec<(&str, &str, usize, usize, bool)> = backends
             .iter()
             .filter(|_| !args.nation_only)
-            .map(|b| ("(c) province summary", *b, args.agencies, args.responses, true))
+            .map(|b| {
+                (
+                    "(c) province summary",
+                    *b,
+                    args.agencies,
+                    args.responses,
+                    true,
+                )
+            })
             .collect();
         if (args.nation || args.nation_only) && !args.no_postgres {
             runs.push((

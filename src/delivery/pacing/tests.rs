@@ -25,7 +25,12 @@ fn slot(pacer: &mut Pacer, chat: &str, per_chat: bool, now: Instant) -> Instant 
 /// The most of `times` (sorted) inside any window of `window`.
 fn most_in_window(times: &[Instant], window: Duration) -> usize {
     (0..times.len())
-        .map(|i| times[i..].iter().take_while(|t| **t < times[i] + window).count())
+        .map(|i| {
+            times[i..]
+                .iter()
+                .take_while(|t| **t < times[i] + window)
+                .count()
+        })
         .max()
         .unwrap_or(0)
 }
