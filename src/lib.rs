@@ -22,6 +22,7 @@ pub mod flow;
 pub mod http;
 pub mod i18n;
 pub mod intake;
+pub mod intake_clients;
 pub mod metrics;
 pub mod officials;
 pub mod prompt;

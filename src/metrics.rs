@@ -17,6 +17,7 @@ pub const SEND_DURATION: &str = "sipas_send_duration_seconds";
 pub const SEND_ERRORS: &str = "sipas_send_errors_total";
 pub const WORKER_HEARTBEAT: &str = "sipas_worker_heartbeat_timestamp_seconds";
 pub const TAP_TO_NEXT: &str = "sipas_tap_to_next_seconds";
+pub const UPDATES_GIVEN_UP: &str = "sipas_updates_given_up_total";
 
 /// Latency buckets in seconds: fine below 100 ms, where the answer path should be.
 const LATENCY_BUCKETS: &[f64] = &[
@@ -78,6 +79,11 @@ pub fn sent(channel: &'static str, took: Duration, error: Option<&'static str>) 
     if let Some(kind) = error {
         metrics::counter!(SEND_ERRORS, "channel" => channel, "kind" => kind).increment(1);
     }
+}
+
+/// An inbound update kept failing for a lasting reason and was given up (logged with its error).
+pub fn update_given_up() {
+    metrics::counter!(UPDATES_GIVEN_UP).increment(1);
 }
 
 /// A worker finished a pass: its last heartbeat, in Unix seconds (wall time, for alerting).

@@ -160,6 +160,10 @@ async fn openapi_and_health_are_served() {
     ] {
         assert!(doc["paths"][path].is_object(), "{path}");
     }
+    let responses = &doc["paths"]["/api/v1/notices"]["post"]["responses"];
+    for status in ["201", "200", "400", "401", "403", "413", "422", "503"] {
+        assert!(responses[status].is_object(), "{status}");
+    }
     let required = doc["components"]["schemas"]["Notice"]["required"]
         .as_array()
         .unwrap()
@@ -235,7 +239,7 @@ fn serve_refuses_to_start_without_its_settings() {
             vec![("TELEGRAM_BOT_TOKEN", "not-a-token")],
             "TELEGRAM_BOT_TOKEN",
         ),
-        (vec![("TELEGRAM_BOT_TOKEN", "1:abc")], "INTAKE_TOKEN"),
+        // INTAKE_TOKEN is optional (named clients can post without it), but never short.
         (
             vec![("TELEGRAM_BOT_TOKEN", "1:abc"), ("INTAKE_TOKEN", "short")],
             "INTAKE_TOKEN",

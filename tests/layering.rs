@@ -19,6 +19,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "conversation",
             "officials",
             "intake",
+            "intake_clients",
             "admin",
             "startup",
             "delivery",

@@ -13,6 +13,8 @@ mod delivery;
 mod fake_telegram;
 mod instances;
 mod intake;
+mod intake_clients;
+mod lanes;
 mod layering;
 mod locales;
 mod officials;

@@ -33,26 +33,32 @@ fn labels(message: &common::fake_telegram::SentMessage) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn a_citizen_withdraws_after_a_confirmation_and_the_answers_are_deleted() {
-    let harness = Harness::start().await;
+/// Answers the short survey of dossier `dossier` from [`CHAT`]; returns the invitation token.
+async fn complete_survey(harness: &Harness, dossier: &str) -> String {
     let (status, invitation) = harness
-        .post_notice(common::server::notice_body("HS-XOA"))
+        .post_notice(common::server::notice_body(dossier))
         .await;
     assert_eq!(status, 201, "{invitation}");
     let token = invitation["token"].as_str().unwrap().to_string();
-    let opened = type_text(&harness, &format!("/start {token}")).await;
+    let opened = type_text(harness, &format!("/start {token}")).await;
     harness
         .fake
         .press(CHAT, opened.message_id, &button(&opened, "Bắt đầu"));
     harness.messages(CHAT, 2).await;
     for answer in ["5", "4", "3", "4", "không", "4"] {
-        type_text(&harness, answer).await;
+        type_text(harness, answer).await;
     }
-    let thanks = type_text(&harness, "Cán bộ rất nhiệt tình").await;
+    let thanks = type_text(harness, "Cán bộ rất nhiệt tình").await;
     assert!(thanks.text.contains("Cảm ơn Ông/Bà"), "{}", thanks.text);
     assert_eq!(labels(&thanks), ["Xóa câu trả lời"]);
     assert_eq!(harness.db.export_rows().await.unwrap().len(), 7);
+    token
+}
+
+#[tokio::test]
+async fn a_citizen_withdraws_after_a_confirmation_and_the_answers_are_deleted() {
+    let harness = Harness::start().await;
+    let token = complete_survey(&harness, "HS-XOA").await;
 
     // "No" keeps everything.
     let confirm = press(&harness, "Xóa câu trả lời").await;
@@ -87,4 +93,41 @@ async fn a_citizen_withdraws_after_a_confirmation_and_the_answers_are_deleted() 
         nothing.text
     );
     harness.running.unwrap().shutdown().await;
+}
+
+/// The alert pass marks every new response it has checked (`alerted_responses`). A withdrawal
+/// after that pass must delete the mark with the response: before, the foreign key refused the
+/// delete, and the withdrawal failed every time it was tried.
+#[tokio::test]
+async fn a_response_already_checked_for_alerts_can_be_withdrawn() {
+    for test_db in common::TestDb::all().await {
+        let backend = test_db.name;
+        let harness = Harness::start_with(test_db, &[]).await;
+        complete_survey(&harness, "HS-XOA-ALERT").await;
+        harness.running().run_alerts().await.unwrap();
+        let (marked,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM alerted_responses")
+            .fetch_one(harness.db.pool())
+            .await
+            .unwrap();
+        assert_eq!(marked, 1, "{backend}: the alert pass checked the response");
+
+        let confirm = type_text(&harness, "/xoa").await;
+        assert!(
+            confirm.text.contains("có chắc"),
+            "{backend}: {}",
+            confirm.text
+        );
+        let done = press(&harness, "Xóa câu trả lời").await;
+        assert!(done.text.contains("Đã xóa"), "{backend}: {}", done.text);
+        assert!(
+            harness.db.export_rows().await.unwrap().is_empty(),
+            "{backend}"
+        );
+        let (left,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM alerted_responses")
+            .fetch_one(harness.db.pool())
+            .await
+            .unwrap();
+        assert_eq!(left, 0, "{backend}");
+        harness.finish().await;
+    }
 }

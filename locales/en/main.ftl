@@ -20,6 +20,7 @@ invitation-expired = This survey link has expired. Thank you for your interest.
 invitation-completed = You have already completed the survey for this dossier. Thank you!
 invitation-in-use = This survey link is already in use in another chat.
 invitation-not-yours = Sorry, this survey is meant for the applicant and can be answered only from their own account.
+update-failed = Sorry, a technical fault kept us from recording what you just did, and it has been reported to the agency. Please try again later.
 
 ## The terminal chat.
 
@@ -125,6 +126,22 @@ http-error-rate-limited = Too many notices. Please retry in { $seconds } seconds
 http-error-timed-out = The request took too long. Please send it again.
 http-error-invalid-json = The body is not valid JSON: { $detail }
 http-error-internal = The service cannot handle the request right now; please retry later.
+http-error-agency-not-allowed = This token may only post notices for the agency “{ $scope }” and the units under it; the agency “{ $agency }” is outside.
+
+## The intake-client command: the systems that post notices, each with a token of its own.
+
+intake-client-added = Added the intake client “{ $name }” (scope: { $scope }). Its token (Authorization: Bearer …):
+intake-client-token-once = This token is shown only once and is not stored; keep it now. If it is lost, revoke the client (intake-client revoke) and add a new one.
+intake-client-scope-all = all
+intake-client-bad-name = the name “{ $name }” is not valid: it must be 1–64 of a–z, digits, “_”, “.” or “-”, starting with a letter or a digit.
+intake-client-exists = there is already an intake client named “{ $name }” (revoked ones included); choose another name.
+intake-client-unknown = there is no intake client named “{ $name }”.
+intake-client-revoked = Revoked “{ $name }”: its token stops working at once.
+intake-client-already-revoked = “{ $name }” was already revoked at { $at }; nothing changed.
+intake-client-list-empty = No intake clients yet.
+intake-client-list-row = { $name } · scope: { $scope } · created { $created } · { $state }
+intake-client-active = active
+intake-client-revoked-at = revoked at { $at }
 
 ## The serve and notice commands.
 

@@ -20,6 +20,7 @@ invitation-expired = Đường dẫn khảo sát này đã hết hạn. Cảm ơ
 invitation-completed = Ông/Bà đã hoàn thành khảo sát cho hồ sơ này. Xin cảm ơn!
 invitation-in-use = Đường dẫn khảo sát này đang được dùng ở một cuộc trò chuyện khác.
 invitation-not-yours = Xin lỗi Ông/Bà, khảo sát này dành riêng cho người nộp hồ sơ nên chỉ có thể trả lời từ tài khoản của người đó.
+update-failed = Xin lỗi Ông/Bà, hệ thống chưa ghi nhận được thao tác vừa rồi do một lỗi kỹ thuật, và lỗi đã được báo cho cơ quan. Xin Ông/Bà thử lại sau.
 
 ## Trò chuyện trên dòng lệnh.
 
@@ -125,6 +126,22 @@ http-error-rate-limited = Gửi quá nhiều thông báo. Vui lòng thử lại 
 http-error-timed-out = Yêu cầu quá thời gian cho phép. Vui lòng gửi lại.
 http-error-invalid-json = Nội dung không phải JSON hợp lệ: { $detail }
 http-error-internal = Hệ thống tạm thời không xử lý được yêu cầu, vui lòng thử lại sau.
+http-error-agency-not-allowed = Mã xác thực này chỉ được gửi thông báo cho cơ quan “{ $scope }” và các đơn vị trực thuộc; cơ quan “{ $agency }” nằm ngoài phạm vi đó.
+
+## Lệnh intake-client: các hệ thống gửi thông báo, mỗi hệ thống một mã xác thực.
+
+intake-client-added = Đã tạo hệ thống gửi thông báo “{ $name }” (phạm vi: { $scope }). Mã xác thực (Authorization: Bearer …):
+intake-client-token-once = Mã này chỉ hiển thị một lần và không được lưu lại; hãy cất giữ ngay. Nếu mất mã, hãy thu hồi (intake-client revoke) và tạo hệ thống mới.
+intake-client-scope-all = tất cả
+intake-client-bad-name = tên “{ $name }” không hợp lệ: cần 1–64 ký tự gồm chữ thường không dấu (a–z), số, “_”, “.” hoặc “-”, bắt đầu bằng chữ hoặc số.
+intake-client-exists = đã có hệ thống gửi thông báo tên “{ $name }” (kể cả đã thu hồi); hãy chọn tên khác.
+intake-client-unknown = không có hệ thống gửi thông báo tên “{ $name }”.
+intake-client-revoked = Đã thu hồi “{ $name }”: mã xác thực của hệ thống này hết hiệu lực ngay.
+intake-client-already-revoked = “{ $name }” đã được thu hồi lúc { $at }; không có gì thay đổi.
+intake-client-list-empty = Chưa có hệ thống gửi thông báo nào.
+intake-client-list-row = { $name } · phạm vi: { $scope } · tạo lúc { $created } · { $state }
+intake-client-active = đang dùng
+intake-client-revoked-at = đã thu hồi lúc { $at }
 
 ## Lệnh serve và notice.
 

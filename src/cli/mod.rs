@@ -5,6 +5,7 @@ mod admin;
 mod chat;
 mod export;
 mod flow;
+mod intake_client;
 mod notice;
 mod subscription;
 mod summary;
@@ -53,6 +54,10 @@ pub enum Command {
     /// Agencies.
     #[command(subcommand)]
     Agency(admin::AgencyCommand),
+    /// Named intake clients: the one-stop systems that post notices, each with its own token
+    /// and agency subtree.
+    #[command(subcommand)]
+    IntakeClient(intake_client::IntakeClientCommand),
     /// Officials' subscriptions: issue a code, list them.
     #[command(subcommand)]
     Subscription(subscription::SubscriptionCommand),
@@ -128,6 +133,9 @@ async fn dispatch(cli: Cli, locales: &Locales) -> Result<ExitCode, AppError> {
                 Command::Export(args) => export::run(args, &settings).await,
                 Command::Admin(command) => admin::run_admin(command, &settings, locales).await,
                 Command::Agency(command) => admin::run_agency(command, &settings, locales).await,
+                Command::IntakeClient(command) => {
+                    intake_client::run(command, &settings, locales).await
+                }
                 Command::Subscription(command) => {
                     subscription::run(command, &settings, locales).await
                 }

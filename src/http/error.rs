@@ -30,6 +30,9 @@ pub enum HttpError {
     /// The intake token is missing or wrong.
     #[error("missing or wrong bearer token")]
     Unauthorized,
+    /// An intake client posted a notice for an agency outside its subtree: (agency, subtree).
+    #[error("agency {0} outside the client's subtree {1}")]
+    AgencyNotAllowed(String, String),
     /// Signed in, but not allowed; the locale message id says why.
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
@@ -155,7 +158,7 @@ impl HttpError {
             HttpError::SignIn | HttpError::PasswordChange => StatusCode::SEE_OTHER,
             HttpError::Refused(..) => StatusCode::UNPROCESSABLE_ENTITY,
             HttpError::Unauthorized => StatusCode::UNAUTHORIZED,
-            HttpError::Forbidden(_) => StatusCode::FORBIDDEN,
+            HttpError::Forbidden(_) | HttpError::AgencyNotAllowed(..) => StatusCode::FORBIDDEN,
             HttpError::NotFound(_) => StatusCode::NOT_FOUND,
             HttpError::Form(rejection) => rejection.status(),
             HttpError::InvalidJson(_) | HttpError::InvalidUpdate(_) => StatusCode::BAD_REQUEST,
@@ -178,6 +181,10 @@ impl HttpError {
             },
             HttpError::Unauthorized => Failure::new("unauthorized", "http-error-unauthorized"),
             HttpError::Forbidden(id) => Failure::new("forbidden", id),
+            HttpError::AgencyNotAllowed(agency, scope) => Failure {
+                args: vec![("agency", agency), ("scope", scope)],
+                ..Failure::new("agency_not_allowed", "http-error-agency-not-allowed")
+            },
             HttpError::NotFound(id) => Failure::new("not_found", id),
             HttpError::Form(_) => Failure::new("invalid_form", "admin-error-csrf"),
             HttpError::InvalidJson(detail) => Failure {
@@ -272,6 +279,11 @@ mod tests {
         for (err, status, code) in [
             (HttpError::Unauthorized, 401, "unauthorized"),
             (HttpError::Forbidden("admin-error-csrf"), 403, "forbidden"),
+            (
+                HttpError::AgencyNotAllowed("T14.H03".into(), "T14.H02".into()),
+                403,
+                "agency_not_allowed",
+            ),
             (HttpError::NotFound("invitation-unknown"), 404, "not_found"),
             (HttpError::InvalidJson("eof".into()), 400, "invalid_json"),
             (

@@ -34,7 +34,9 @@ pub struct ApiState {
     pub db: Db,
     pub locales: Arc<Locales>,
     pub lang: Lang,
-    pub intake_token: Secret,
+    /// `INTAKE_TOKEN`, the client of every agency, when set; named clients are looked up in
+    /// the database.
+    pub intake_token: Option<Secret>,
     pub links: Links,
     pub flow: String,
     pub invitation_ttl: Duration,

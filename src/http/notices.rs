@@ -2,6 +2,7 @@
 
 use super::{ApiState, HttpError, TokenPath, constant_time_eq};
 use crate::intake::{self, IntakeFailure, NoticeError};
+use crate::intake_clients::{self, Client};
 use crate::storage::NoticeOutcome;
 use axum::Json;
 use axum::body::Bytes;
@@ -16,8 +17,10 @@ pub async fn submit(
 ) -> Result<Response, HttpError> {
     let limits = state.intake_limits.clone();
     let deadline = tokio::time::Instant::now() + limits.timeout;
-    let client = authenticate(&state, request.headers())?;
-    limits.admit(client).map_err(HttpError::RateLimited)?;
+    let client = tokio::time::timeout_at(deadline, authenticate(&state, request.headers()))
+        .await
+        .map_err(|_| HttpError::TimedOut(StatusCode::SERVICE_UNAVAILABLE))??;
+    limits.admit(&client.name).map_err(HttpError::RateLimited)?;
     // A client that stops sending its body holds nothing for longer than the time-out. The
     // extractor keeps the body limit (413) as before.
     let body = match tokio::time::timeout_at(deadline, Bytes::from_request(request, &())).await {
@@ -25,29 +28,45 @@ pub async fn submit(
         Ok(Err(rejection)) => return Ok(rejection.into_response()),
         Ok(Ok(body)) => body,
     };
-    tokio::time::timeout_at(deadline, answer(state, body))
+    tokio::time::timeout_at(deadline, answer(state, client, body))
         .await
         .map_err(|_| HttpError::TimedOut(StatusCode::SERVICE_UNAVAILABLE))?
 }
 
-/// The client a request's bearer token names: for now the one `INTAKE_TOKEN`, for all agencies.
-fn authenticate(state: &ApiState, headers: &HeaderMap) -> Result<&'static str, HttpError> {
+/// The client a request's bearer token names: `INTAKE_TOKEN` (compared in constant time) for
+/// every agency, else an unrevoked named client, read from the database on every request so a
+/// revocation holds at once on every instance. Anything else is 401.
+async fn authenticate(state: &ApiState, headers: &HeaderMap) -> Result<Client, HttpError> {
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or_default();
-    if !constant_time_eq(bearer.as_bytes(), state.intake_token.expose().as_bytes()) {
-        return Err(HttpError::Unauthorized);
+    if let Some(shared) = &state.intake_token
+        && constant_time_eq(bearer.as_bytes(), shared.expose().as_bytes())
+    {
+        return Ok(Client::shared());
     }
-    Ok("INTAKE_TOKEN")
+    intake_clients::named(&state.db, bearer)
+        .await?
+        .ok_or(HttpError::Unauthorized)
 }
 
-async fn answer(state: ApiState, body: Bytes) -> Result<Response, HttpError> {
+async fn answer(state: ApiState, client: Client, body: Bytes) -> Result<Response, HttpError> {
     let notice = intake::parse_notice(&body).map_err(|err| match err {
         NoticeError::Syntax(detail) => HttpError::InvalidJson(detail),
         NoticeError::Fields(errors) => HttpError::InvalidNotice(errors),
     })?;
+    // A client with a subtree posts only for it; nothing of a refused notice is stored.
+    if let Some(scope) = &client.scope
+        && !intake_clients::may_post_for(&state.db, &client, &notice.agency_code).await?
+    {
+        tracing::warn!(client = %client.name, agency = %notice.agency_code, "notice refused: agency outside the client's subtree");
+        return Err(HttpError::AgencyNotAllowed(
+            notice.agency_code,
+            scope.clone(),
+        ));
+    }
     // Only when Zalo runs: a notice naming a Zalo recipient is still stored without it.
     let zalo_recipient = match &state.zalo {
         Some(_) => intake::zalo_recipient(

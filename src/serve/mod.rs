@@ -225,6 +225,9 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
     } else {
         settings.public_base_url.clone()
     };
+    if settings.intake_token.is_none() {
+        tracing::info!("INTAKE_TOKEN is not set: only named intake clients can post notices");
+    }
     let state = ApiState {
         db: db.clone(),
         locales: locales.clone(),

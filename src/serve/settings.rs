@@ -17,6 +17,9 @@ pub const DEFAULT_WORKER_TICK_SECONDS: u64 = 30;
 /// The shortest `TELEGRAM_WEBHOOK_SECRET` accepted.
 pub const MIN_WEBHOOK_SECRET_LEN: usize = 16;
 
+/// The shortest `INTAKE_TOKEN` accepted.
+pub const MIN_INTAKE_TOKEN_LEN: usize = 16;
+
 /// Whether `url` names this machine (127.0.0.0/8, ::1 or `localhost`), where plain http is safe.
 fn is_loopback(url: &url::Url) -> bool {
     match url.host() {
@@ -49,7 +52,9 @@ pub struct ServeSettings {
     /// `ADMIN_HTTP_ADDR`: the console on a listener of its own (say, internal only) and no
     /// longer on `http_addr`; without it the console shares `http_addr`.
     pub admin_http_addr: Option<SocketAddr>,
-    pub intake_token: Secret,
+    /// `INTAKE_TOKEN`: the intake client of every agency. Optional: without it only the named
+    /// clients (`sipas-bot intake-client add`) can post notices.
+    pub intake_token: Option<Secret>,
     /// Where the API is reached from outside, for QR code links; default `http://HTTP_ADDR`.
     pub public_base_url: String,
     pub mode: Mode,
@@ -146,9 +151,11 @@ impl ServeSettings {
                 )
             })?),
         };
-        let intake_token = get("INTAKE_TOKEN")
-            .ok_or_else(|| invalid("INTAKE_TOKEN", String::new(), "setting-expect-intake-token"))?;
-        if intake_token.chars().count() < 16 {
+        let intake_token = get("INTAKE_TOKEN");
+        if intake_token
+            .as_ref()
+            .is_some_and(|token| token.chars().count() < MIN_INTAKE_TOKEN_LEN)
+        {
             return Err(invalid(
                 "INTAKE_TOKEN",
                 "***".into(),
@@ -277,7 +284,7 @@ impl ServeSettings {
             telegram_api_url,
             http_addr,
             admin_http_addr,
-            intake_token: Secret::new(intake_token),
+            intake_token: intake_token.map(Secret::new),
             public_base_url,
             mode,
             reminder_delay,
@@ -306,6 +313,26 @@ mod tests {
                 "{url}"
             );
         }
+    }
+
+    #[test]
+    fn the_intake_token_is_optional_but_never_short() {
+        let settings = |token: Option<&'static str>| {
+            super::ServeSettings::from_lookup(move |name| match name {
+                "TELEGRAM_BOT_TOKEN" => Some("123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789".into()),
+                "INTAKE_TOKEN" => token.map(String::from),
+                _ => None,
+            })
+        };
+        assert_eq!(settings(None).unwrap().intake_token, None);
+        assert_eq!(settings(Some("  ")).unwrap().intake_token, None);
+        let token = settings(Some("an-intake-token-long-enough")).unwrap();
+        assert_eq!(
+            token.intake_token.unwrap().expose(),
+            "an-intake-token-long-enough"
+        );
+        let short = settings(Some("fifteen-chars-x")).unwrap_err();
+        assert_eq!((short.name, short.value.as_str()), ("INTAKE_TOKEN", "***"));
     }
 
     #[test]

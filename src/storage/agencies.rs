@@ -71,6 +71,23 @@ impl Db {
         rows.into_iter().map(Agency::try_from).collect()
     }
 
+    /// Whether `code` is `root` or an agency under it: a walk up from `code` by the primary key
+    /// (a parent cycle in stored data ends, as `UNION` keeps each row once). An unknown `code`
+    /// is under nothing.
+    pub async fn agency_within(&self, code: &str, root: &str) -> Result<bool, StorageError> {
+        let found: i64 = sqlx::query_scalar(
+            "WITH RECURSIVE up (code, parent_code) AS (
+                SELECT code, parent_code FROM agencies WHERE code = $1
+                UNION SELECT a.code, a.parent_code FROM agencies a JOIN up ON a.code = up.parent_code)
+             SELECT COUNT(*) FROM up WHERE code = $2",
+        )
+        .bind(code)
+        .bind(root)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(found > 0)
+    }
+
     /// The whole tree, read once for one use (a summary, an alert pass, a permission check).
     pub async fn agency_tree(&self) -> Result<AgencyTree, StorageError> {
         Ok(AgencyTree::new(self.agencies().await?))

@@ -16,6 +16,7 @@ mod export;
 mod flags;
 mod flows;
 mod inbound;
+mod intake_clients;
 mod invitations;
 mod lifecycle;
 mod locks;
@@ -39,6 +40,7 @@ pub use codes::UnknownCode;
 pub use export::ExportRow;
 pub use flags::{FlaggedResponse, Integrity, MANY_DOSSIERS, TOO_FAST};
 pub use flows::StoredFlow;
+pub use intake_clients::{IntakeClient, Revocation};
 pub use invitations::{Invitation, InvitationStatus, new_token};
 pub use lifecycle::{FlowStatus, FlowVersionInfo, LifecycleError};
 pub use locks::{LEASE_SECONDS, PollerLock};
@@ -99,6 +101,49 @@ pub enum StorageError {
     Corrupt(String),
     #[error("database error: {0}")]
     Query(sqlx::Error),
+}
+
+impl StorageError {
+    /// Whether trying the same work again may succeed: the database was unreachable, busy or
+    /// overloaded, or chose this transaction as a deadlock or serialization victim. Anything
+    /// else (a constraint the data breaks, damaged rows) fails the same way every time.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            StorageError::Query(err) => is_transient(err),
+            StorageError::Connect(_) => true,
+            _ => false,
+        }
+    }
+}
+
+fn is_transient(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(db) => {
+            let Some(code) = db.code() else {
+                return false;
+            };
+            if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                // SQLITE_BUSY and SQLITE_LOCKED, with their extended codes.
+                code.parse::<i32>()
+                    .is_ok_and(|code| matches!(code & 0xff, 5 | 6))
+            } else {
+                // PostgreSQL: serialization failure and deadlock (class 40), connection
+                // exceptions (08), insufficient resources (53), operator intervention (57),
+                // lock not available.
+                ["40", "08", "53", "57"]
+                    .iter()
+                    .any(|class| code.starts_with(class))
+                    || code == "55P03"
+            }
+        }
+        _ => false,
+    }
 }
 
 impl From<sqlx::Error> for StorageError {

@@ -301,8 +301,6 @@ impl Db {
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        update_invitation_status(&mut *tx, &session.token, InvitationStatus::Completed, now)
-            .await?;
         if recorded == 1 {
             // Judged and counted in this transaction: the totals always match the responses.
             let (response_id,): (i64,) =
@@ -312,6 +310,12 @@ impl Db {
                     .await?;
             judge_and_count(&mut tx, self.integrity, response_id, session.id, now).await?;
         }
+        // Last, just before the commit: the agency's totals rows are shared by every response
+        // completing there that day, so each transaction holds their locks for as short a time
+        // as it can. The order (answer totals, then the invitation totals its trigger keeps) is
+        // the one a withdrawal takes too, so the two never deadlock.
+        update_invitation_status(&mut *tx, &session.token, InvitationStatus::Completed, now)
+            .await?;
         tx.commit().await?;
         Ok(Progress::Completed)
     }

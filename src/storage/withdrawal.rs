@@ -33,13 +33,20 @@ impl Db {
         .bind(chat_ref)
         .fetch_all(&mut *tx)
         .await?;
-        for (session_id, token, response_id) in &sessions {
+        for (session_id, _, response_id) in &sessions {
             if let Some(response_id) = response_id {
                 count_response(&mut tx, *response_id, -1).await?;
-                sqlx::query("DELETE FROM responses WHERE id = $1")
-                    .bind(response_id)
-                    .execute(&mut *tx)
-                    .await?;
+                // Every row that refers to the response goes with it: an alert already sent
+                // leaves its mark here.
+                for statement in [
+                    "DELETE FROM alerted_responses WHERE response_id = $1",
+                    "DELETE FROM responses WHERE id = $1",
+                ] {
+                    sqlx::query(statement)
+                        .bind(response_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
             }
             for statement in [
                 "DELETE FROM answers WHERE session_id = $1",
@@ -50,6 +57,11 @@ impl Db {
                     .execute(&mut *tx)
                     .await?;
             }
+        }
+        // The invitations after every answer total: their triggers lock the agency's invitation
+        // totals last, the order in which completing a response locks them, so a withdrawal and
+        // a completion never wait on each other in a cycle.
+        for (_, token, _) in &sessions {
             // The triggers move the invitation from its outcome to withdrawn in the totals.
             sqlx::query("UPDATE invitations SET status = $1, updated_at = $2 WHERE token = $3")
                 .bind(InvitationStatus::Withdrawn)

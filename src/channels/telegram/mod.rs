@@ -57,6 +57,21 @@ pub enum HandleError {
     Stopped,
 }
 
+impl HandleError {
+    /// Whether handling the same update again may succeed (see [`StorageError::is_transient`]).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            HandleError::Storage(err)
+            | HandleError::Conversation(ConversationError::Storage(err))
+            | HandleError::Officials(OfficialsError::Storage(err)) => err.is_transient(),
+            HandleError::Conversation(ConversationError::Contention) | HandleError::Stopped => true,
+            HandleError::Conversation(ConversationError::Engine(_)) | HandleError::Officials(_) => {
+                false
+            }
+        }
+    }
+}
+
 impl From<SessionOpenError> for HandleError {
     fn from(err: SessionOpenError) -> Self {
         match err {
@@ -205,6 +220,23 @@ impl Telegram {
     async fn ignore(&self, inbound: &str, now: DateTime<Utc>) -> Result<Handled, HandleError> {
         self.record(inbound, Vec::new(), now).await?;
         Ok(Handled::default())
+    }
+
+    /// Ends an update that keeps failing for a reason that will not pass (see
+    /// [`HandleError::is_transient`]): it is recorded as handled, so it is neither fetched again
+    /// nor holds up its chat, and a citizen in a private chat is told it was not recorded.
+    pub async fn give_up(
+        &self,
+        update: &Update,
+        now: DateTime<Utc>,
+    ) -> Result<Handled, HandleError> {
+        let inbound = update.id.0.to_string();
+        match update.chat() {
+            Some(chat) if chat.is_private() => {
+                self.reply(&inbound, chat.id.0, "update-failed", now).await
+            }
+            _ => self.ignore(&inbound, now).await,
+        }
     }
 
     /// Replies with the locale message `id`, nothing else.

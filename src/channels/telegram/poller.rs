@@ -14,7 +14,7 @@
 use super::{HandleError, Handled, Telegram};
 use crate::clock::Clock;
 use crate::storage::{Db, PollerLock};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use teloxide::prelude::*;
 use teloxide::types::Update;
@@ -42,23 +42,72 @@ struct Job {
     reply: oneshot::Sender<Option<Result<Handled, HandleError>>>,
 }
 
+/// Tries in the lane, at once, for an update that fails for a passing reason (a deadlock
+/// victim, a busy database), before it waits for the next fetch or webhook delivery.
+const TRANSIENT_TRIES: u32 = 3;
+/// Failures, each on a later fetch or delivery, after which an update failing for a reason that
+/// will not pass is given up ([`Telegram::give_up`]) instead of blocking its chat and the offset
+/// for ever. Passing failures (the database is down) never give an update up.
+pub const GIVE_UP_AFTER: u32 = 3;
+/// At most this many failing updates are remembered; past it the counts start again.
+const REMEMBERED_FAILURES: usize = 10_000;
+
 /// What a lane needs to handle an update.
 #[derive(Debug, Clone)]
 struct Handler {
     bot: Bot,
     telegram: Telegram,
     clock: Arc<dyn Clock>,
+    /// Lasting failures per update id, shared by the lanes.
+    failures: Arc<Mutex<HashMap<u32, u32>>>,
 }
 
 impl Handler {
+    /// Handles `update`, retrying passing failures at once; an update that keeps failing for a
+    /// lasting reason is given up on its [`GIVE_UP_AFTER`]th delivery.
+    async fn handle(&self, update: &Update) -> Result<Handled, HandleError> {
+        let mut tries = 0;
+        let err = loop {
+            match self.telegram.handle_update(update, self.clock.now()).await {
+                Ok(handled) => {
+                    self.failures.lock().unwrap().remove(&update.id.0);
+                    return Ok(handled);
+                }
+                Err(err) if err.is_transient() && tries + 1 < TRANSIENT_TRIES => {
+                    tries += 1;
+                    tracing::warn!(%err, update = update.id.0, tries, "update failed; trying again");
+                    tokio::time::sleep(std::time::Duration::from_millis(10 << tries)).await;
+                }
+                Err(err) => break err,
+            }
+        };
+        if err.is_transient() {
+            return Err(err);
+        }
+        let failures = {
+            let mut failures = self.failures.lock().unwrap();
+            if failures.len() >= REMEMBERED_FAILURES {
+                failures.clear();
+            }
+            let count = failures.entry(update.id.0).or_default();
+            *count += 1;
+            *count
+        };
+        if failures < GIVE_UP_AFTER {
+            return Err(err);
+        }
+        tracing::error!(%err, update = update.id.0, failures, "giving up an update that keeps failing");
+        crate::metrics::update_given_up();
+        let handled = self.telegram.give_up(update, self.clock.now()).await?;
+        self.failures.lock().unwrap().remove(&update.id.0);
+        Ok(handled)
+    }
+
     async fn process(&self, update: &Update) -> Result<Handled, HandleError> {
         if let Some(chat) = update.chat() {
             crate::metrics::tap(&chat.id.0.to_string());
         }
-        let handled = self
-            .telegram
-            .handle_update(update, self.clock.now())
-            .await?;
+        let handled = self.handle(update).await?;
         if let Some((id, text)) = handled.callback_answer.clone() {
             // Every press is answered, a repeated one too (Telegram may refuse a second answer).
             // The press is already stored; a lost answer only leaves a spinner for a moment.
@@ -109,6 +158,7 @@ impl Poller {
             bot: bot.clone(),
             telegram,
             clock: clock.clone(),
+            failures: Arc::default(),
         };
         let lanes = (0..LANES)
             .map(|_| {
