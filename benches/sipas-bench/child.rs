@@ -32,6 +32,7 @@ impl BotProcess {
             .env("INTAKE_TOKEN", INTAKE_TOKEN)
             .env("DATABASE_URL", db_url)
             .env("SIPAS_FLOW", flow)
+            .env("INTAKE_RATE_PER_SECOND", "1000000")
             .stdout(Stdio::null());
         if std::env::var_os("RUST_LOG").is_none() {
             command.stderr(Stdio::null());
