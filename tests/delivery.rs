@@ -1,11 +1,13 @@
 //! The delivery core's rules against the fake Bot API, on every backend: an hour of outage
-//! loses nothing, a 400 fails one message, a 403 fails the chat, leases keep each chat's order
+//! loses nothing, a 400 fails one message, a 403 fails the chat, our own pace draws no 429 from
+//! a fake enforcing Telegram's limits, leases keep each chat's order
 //! across instances and are taken over when their holder dies (a real `serve` process, killed
 //! with SIGKILL).
 //!
 //! The in-process workers here are driven step by step ([`Worker::deliver_due`]) with a
 //! hand-driven clock; their pace is raised to 1000 messages a second, so it never holds a step
-//! up (pacing itself is unit-tested in `src/delivery/pacing.rs` with explicit instants).
+//! up (pacing itself is unit-tested in `src/delivery/pacing.rs` with explicit instants), except
+//! in the test of the pace itself, which keeps the defaults and real time.
 
 use crate::common;
 
@@ -305,6 +307,61 @@ async fn a_lease_keeps_a_chat_to_one_holder_until_it_runs_out() {
             count(&db, OutboxStatus::Sending).await,
             2,
             "{}",
+            test_db.name
+        );
+        db.close().await;
+        test_db.cleanup().await;
+    }
+}
+
+/// Our own pace (the defaults: 30 a second, 1 a second per chat) against a fake that enforces
+/// Telegram's limits as strictly as they could be read: 30 calls arriving in any rolling second,
+/// a second between two new messages to one chat. Three seconds of saturated sending (45 chats,
+/// two messages each, all due at once) draw no 429, and every message goes out once, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_seconds_at_full_pace_draw_no_429_from_telegrams_limits() {
+    for test_db in TestDb::all().await {
+        let db = test_db.open().await;
+        let fake = FakeTelegram::start().await;
+        fake.enforce_limits(fake_telegram::Limits {
+            overall: 30,
+            per_chat: std::time::Duration::from_secs(1),
+        });
+        let clock = ManualClock::new(monday_morning());
+        let bot = Bot::new(fake_telegram::TOKEN).set_api_url(fake.api_url().parse().unwrap());
+        let worker = Worker::new(
+            db.clone(),
+            Arc::new(TelegramTransport::new(bot)),
+            Arc::new(clock.clone()),
+            WorkerSettings {
+                counts_per_chat: sender::counts_per_chat,
+                slower_chat: sender::slower_chat,
+                ..WorkerSettings::new(
+                    sipas_bot::delivery::settings::DeliverySettings::default().telegram_pace,
+                )
+            },
+        );
+        let chats: Vec<i64> = (0..45).map(|i| 806_000 + i).collect();
+        for chat in &chats {
+            queue(&db, *chat, &["một", "hai"], None, clock.now()).await;
+        }
+        let started = std::time::Instant::now();
+        let pass = worker.deliver_due().await.unwrap();
+        let took = started.elapsed();
+        assert_eq!(
+            fake.too_many_requests(),
+            0,
+            "{}: {pass:?} in {took:?}",
+            test_db.name
+        );
+        assert_eq!((pass.claimed, pass.sent), (90, 90), "{}", test_db.name);
+        for chat in &chats {
+            assert_eq!(texts(&fake, *chat), ["một", "hai"], "{}", test_db.name);
+        }
+        // 90 sends: 89 gaps of 1/30 s and two margins; well under the time a 429's wait adds.
+        assert!(
+            took < std::time::Duration::from_secs(5),
+            "{}: {took:?}",
             test_db.name
         );
         db.close().await;

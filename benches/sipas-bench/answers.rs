@@ -1,8 +1,10 @@
 //! (a) Answers end to end, (b) notices through the HTTP intake, (e) the outbound rate: the real
 //! `serve` wiring in-process (as tests/common/server.rs builds it) against the loopback fake.
 
+use crate::child::BotProcess;
 use crate::fake::{Fake, Limits, Sent, TOKEN};
 use crate::util::{self, BenchDb};
+use sipas_bot::channels::telegram::messages;
 use sipas_bot::serve::{Running, ServeSettings};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -18,6 +20,9 @@ pub async fn start_serve(fake: &Fake, db_url: &str, flow: &str) -> anyhow::Resul
         ("INTAKE_TOKEN".into(), INTAKE_TOKEN.into()),
         ("DATABASE_URL".into(), db_url.into()),
         ("SIPAS_FLOW".into(), flow.into()),
+        // One client posts every notice of (b): its per-client rate limit (a policy, 200/s by
+        // default) is not what is measured.
+        ("INTAKE_RATE_PER_SECOND".into(), "1000000".into()),
     ]);
     let mut env = env;
     if fake.limits().is_none() {
@@ -75,6 +80,12 @@ async fn next(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Sent>) -> Sent {
         .expect("fake alive")
 }
 
+/// The withdrawal buttons ("Xóa câu trả lời" under the thank-you, and its confirmation).
+fn is_withdrawal(data: &str) -> bool {
+    let prefix = messages::WITHDRAW_ASK.split('|').next().unwrap_or("wd");
+    data.split('|').next() == Some(prefix)
+}
+
 /// One citizen: opens the invitation, answers every question (first button; a typed comment),
 /// and returns its tap-to-next latencies, the answers given, and whether it was left waiting
 /// (no next message within `patience`: the bot lost or stalled its reply).
@@ -104,10 +115,12 @@ async fn citizen(
             fake.press(chat, &message.json, data);
         } else if message.text.contains("Câu ") {
             fake.type_text(chat, "Cán bộ rất nhiệt tình, cảm ơn.");
-        } else if let Some(data) = message.buttons.first() {
+        } else if let Some(data) = message.buttons.iter().find(|d| !is_withdrawal(d)) {
             fake.press(chat, &message.json, data);
         } else {
-            return (latencies, answers, false); // the thank-you
+            // The thank-you: its only button is "Xóa câu trả lời", which a citizen who wants
+            // the answers counted never presses.
+            return (latencies, answers, false);
         }
         // "Bắt đầu" opens the survey; every later tap is an answer.
         if started {
@@ -126,25 +139,37 @@ pub struct AnswerFigures {
     pub answers: usize,
     pub stored: i64,
     pub per_second: f64,
-    pub cpu_ms_per_answer: f64,
+    /// CPU-ms per answer of the bot's process (`sipas-bot serve`, all its threads).
+    pub bot_cpu_ms: f64,
+    /// CPU-ms per answer of the PostgreSQL backends serving the bench database (`None` on
+    /// SQLite, which runs inside the bot's process).
+    pub pg_cpu_ms: Option<f64>,
+    /// CPU-ms per answer of the harness itself: the fake Bot API and the simulated citizens.
+    pub harness_cpu_ms: f64,
     pub p50: Duration,
     pub p95: Duration,
     /// Citizens left waiting for a next message (30 s).
     pub stalled: usize,
 }
 
+/// (a) `citizens` citizens answer the short survey at once, against the real `sipas-bot serve`
+/// as a child process (so its CPU time is its own).
 pub async fn answers(backend: &str, citizens: usize) -> anyhow::Result<AnswerFigures> {
     let bench = BenchDb::new(backend).await?;
     let fake = Fake::start(None).await;
-    let running = start_serve(&fake, &bench.url, "sipas-short").await?;
-    let base = format!("http://{}", running.http_addr);
+    let bot = BotProcess::start(&fake, &bench.url, "sipas-short").await?;
     let http = reqwest::Client::new();
     let mut tokens = Vec::new();
     for i in 0..citizens {
         let body = notice(&format!("BENCH-A-{i}"), "T14.H02", None);
-        tokens.push(post_notice(&http, &base, &body).await);
+        tokens.push(post_notice(&http, &bot.base, &body).await);
     }
-    let cpu = util::cpu_time();
+    let pg_before = match bench.pg_name() {
+        Some(name) => Some(util::pg_backends_cpu(name).await?),
+        None => None,
+    };
+    let bot_before = util::process_cpu(bot.pid()).unwrap_or_default();
+    let harness_before = util::cpu_time();
     let started = Instant::now();
     let tasks: Vec<_> = tokens
         .into_iter()
@@ -164,8 +189,18 @@ pub async fn answers(backend: &str, citizens: usize) -> anyhow::Result<AnswerFig
         stalled += usize::from(s);
     }
     let elapsed = started.elapsed();
-    let cpu = util::cpu_time() - cpu;
-    running.shutdown().await;
+    let harness_cpu = util::cpu_time() - harness_before;
+    let bot_cpu = util::process_cpu(bot.pid())
+        .unwrap_or_default()
+        .saturating_sub(bot_before);
+    let pg_cpu = match (bench.pg_name(), &pg_before) {
+        (Some(name), Some(before)) => Some(util::cpu_between(
+            before,
+            &util::pg_backends_cpu(name).await?,
+        )),
+        _ => None,
+    };
+    bot.stop().await?;
     let db = sipas_bot::storage::Db::connect(&bench.url).await?;
     let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM answers")
         .fetch_one(db.pool())
@@ -173,11 +208,14 @@ pub async fn answers(backend: &str, citizens: usize) -> anyhow::Result<AnswerFig
     db.close().await;
     bench.cleanup().await;
     latencies.sort();
+    let per_answer = |cpu: Duration| cpu.as_secs_f64() * 1000.0 / answers.max(1) as f64;
     Ok(AnswerFigures {
         answers,
         stored,
         per_second: answers as f64 / elapsed.as_secs_f64(),
-        cpu_ms_per_answer: cpu.as_secs_f64() * 1000.0 / answers.max(1) as f64,
+        bot_cpu_ms: per_answer(bot_cpu),
+        pg_cpu_ms: pg_cpu.map(per_answer),
+        harness_cpu_ms: per_answer(harness_cpu),
         p50: util::percentile(&latencies, 0.5),
         p95: util::percentile(&latencies, 0.95),
         stalled,

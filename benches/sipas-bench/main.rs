@@ -6,6 +6,7 @@
 
 mod answers;
 mod bulk;
+mod child;
 mod fake;
 mod memory;
 mod summary;
@@ -24,6 +25,8 @@ enum Part {
     Outbound,
     #[value(hide = true)]
     MemoryChild,
+    #[value(hide = true)]
+    SummaryChild,
 }
 
 #[derive(Debug, Parser)]
@@ -57,6 +60,12 @@ struct Args {
     nation_agencies: usize,
     #[arg(long, default_value_t = 10_000_000)]
     nation_responses: usize,
+    /// (c) Only the nation (no province).
+    #[arg(long)]
+    nation_only: bool,
+    /// (c) Also load the nation's answer rows (~200 million; the summary reads only the totals).
+    #[arg(long)]
+    nation_answer_rows: bool,
     /// (d) Surveys in progress, and how many of them answer while memory is measured.
     #[arg(long, default_value_t = 100_000)]
     surveys: usize,
@@ -144,6 +153,12 @@ fn main() -> anyhow::Result<()> {
 }
 
 async fn run(part: Part, args: Args) -> anyhow::Result<()> {
+    if part == Part::SummaryChild {
+        let url = args.child_url.as_deref().unwrap_or_default();
+        let (took, peak_mb, ok) = summary::child_summary(url)?;
+        println!("{} {peak_mb} {}", took.as_nanos(), u8::from(ok));
+        return Ok(());
+    }
     if part == Part::MemoryChild {
         let url = args.child_url.as_deref().unwrap_or_default();
         return memory::child(url, args.sample).await;
@@ -172,10 +187,20 @@ async fn run(part: Part, args: Args) -> anyhow::Result<()> {
     if wants(Part::Answers) {
         for backend in &backends {
             let f = answers::answers(backend, args.citizens).await?;
+            if f.stored != f.answers as i64 {
+                println!(
+                    "!!!!! MISMATCH ({backend}): {} answers given, {} rows in `answers`: the figure below is not to be trusted !!!!!",
+                    f.answers, f.stored
+                );
+            }
+            let pg = f.pg_cpu_ms.map_or(String::new(), |ms| {
+                format!(" + {ms:.2} PostgreSQL backends")
+            });
             let figure = format!(
-                "{:.0} answers/s, {:.2} CPU-ms/answer, tap→next p50 {} ms p95 {} ms ({} citizens, {} answers, {} stored, {} citizens stalled)",
+                "{:.0} answers/s, {:.2} CPU-ms/answer bot process{pg} (harness: {:.2}), tap→next p50 {} ms p95 {} ms ({} citizens, {} answers, {} stored, {} citizens stalled)",
                 f.per_second,
-                f.cpu_ms_per_answer,
+                f.bot_cpu_ms,
+                f.harness_cpu_ms,
                 util::ms(f.p50),
                 util::ms(f.p95),
                 args.citizens,
@@ -203,32 +228,59 @@ async fn run(part: Part, args: Args) -> anyhow::Result<()> {
     }
     if wants(Part::Summary) {
         for backend in &backends {
-            let f = summary::summary(backend, args.agencies, args.responses).await?;
-            let figure = format!(
-                "{} ms, peak RSS {:.0} MB{} ({} agencies, {} responses; load {:.0} s)",
-                f.took.as_millis(),
-                f.peak_mb,
-                if f.ok { "" } else { " FAILED" },
-                args.agencies,
-                args.responses,
-                f.load.as_secs_f64()
+            let compared = bulk::check(backend).await?;
+            println!(
+                "  ({backend}) generated totals = `totals rebuild` on a small load ({compared} totals compared)"
             );
-            table.add("(c) province summary", backend, figure, "<200 ms, <100 MB");
         }
-        if args.nation && !args.no_postgres {
-            let f =
-                summary::summary("postgres", args.nation_agencies, args.nation_responses).await?;
-            let figure = format!(
-                "{} ms, peak RSS {:.0} MB{} ({} agencies, {} responses; load {:.0} s)",
-                f.took.as_millis(),
-                f.peak_mb,
-                if f.ok { "" } else { " FAILED" },
+        let mut runs: Vec<(&str, &str, usize, usize, bool)> = backends
+            .iter()
+            .filter(|_| !args.nation_only)
+            .map(|b| {
+                (
+                    "(c) province summary",
+                    *b,
+                    args.agencies,
+                    args.responses,
+                    true,
+                )
+            })
+            .collect();
+        if (args.nation || args.nation_only) && !args.no_postgres {
+            runs.push((
+                "(c) nation summary",
+                "postgres",
                 args.nation_agencies,
                 args.nation_responses,
-                f.load.as_secs_f64()
+                args.nation_answer_rows,
+            ));
+        }
+        for (part, backend, agencies, responses, answer_rows) in runs {
+            let f = summary::summary(backend, agencies, responses, answer_rows).await?;
+            let load = &f.load;
+            let figure = format!(
+                "{} ms (again {} ms), peak RSS {:.0} MB{} ({agencies} agencies, {responses} responses{}; loaded {} rows + {} totals, {:.0} MB on disk, in {:.0} s: rows {:.0} s, totals {:.0} s, ANALYZE {:.0} s)",
+                f.took.as_millis(),
+                f.again.as_millis(),
+                f.peak_mb,
+                if f.ok { "" } else { " FAILED" },
+                if answer_rows { "" } else { ", no answer rows" },
+                load.row_count,
+                load.total_rows,
+                f.size_mb,
+                (load.rows + load.totals + load.analyze).as_secs_f64(),
+                load.rows.as_secs_f64(),
+                load.totals.as_secs_f64(),
+                load.analyze.as_secs_f64(),
             );
-            table.add("(c) nation summary", "postgres", figure, "<1 s");
-        } else {
+            let target = if part.contains("nation") {
+                "<1 s"
+            } else {
+                "<200 ms, <100 MB"
+            };
+            table.add(part, backend, figure, target);
+        }
+        if !args.nation && !args.nation_only {
             table.add(
                 "(c) nation summary",
                 "postgres",

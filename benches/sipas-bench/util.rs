@@ -3,6 +3,7 @@
 
 use sipas_bot::storage::Db;
 use sqlx::Connection;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
@@ -15,6 +16,43 @@ pub fn cpu_time() -> Duration {
     unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
     let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
     tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
+/// User + system CPU time of process `pid` so far, all its threads (/proc/<pid>/stat); `None`
+/// once it is gone.
+pub fn process_cpu(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // After the command name (in parentheses, possibly with spaces): state is field 3, utime
+    // field 14 and stime field 15, in clock ticks.
+    let fields: Vec<&str> = stat.rsplit_once(") ")?.1.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // SAFETY: sysconf only reads a constant of the system.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+    Some(Duration::from_nanos(ticks * 1_000_000_000 / per_second))
+}
+
+/// The CPU time so far of each PostgreSQL backend connected to database `name` (the server
+/// runs on this machine: its processes' /proc entries are read).
+pub async fn pg_backends_cpu(name: &str) -> anyhow::Result<HashMap<u32, Duration>> {
+    let mut conn = sqlx::PgConnection::connect(&pg_admin_url()).await?;
+    let pids: Vec<i32> = sqlx::query_scalar("SELECT pid FROM pg_stat_activity WHERE datname = $1")
+        .bind(name)
+        .fetch_all(&mut conn)
+        .await?;
+    conn.close().await?;
+    Ok(pids
+        .into_iter()
+        .filter_map(|pid| Some((pid as u32, process_cpu(pid as u32)?)))
+        .collect())
+}
+
+/// CPU spent between two readings of [`pg_backends_cpu`] by the backends alive at the second
+/// (one that started meanwhile counts from zero; one that ended meanwhile is not counted).
+pub fn cpu_between(before: &HashMap<u32, Duration>, after: &HashMap<u32, Duration>) -> Duration {
+    after
+        .iter()
+        .map(|(pid, cpu)| cpu.saturating_sub(before.get(pid).copied().unwrap_or_default()))
+        .sum()
 }
 
 /// A field of /proc/self/status in MB (VmRSS: now; VmHWM: the peak).
@@ -79,6 +117,11 @@ impl BenchDb {
             dir: None,
             pg_name: Some(name),
         })
+    }
+
+    /// The PostgreSQL database's name (`None` on SQLite).
+    pub fn pg_name(&self) -> Option<&str> {
+        self.pg_name.as_deref()
     }
 
     pub async fn cleanup(self) {

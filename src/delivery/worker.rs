@@ -372,6 +372,19 @@ impl Inner {
                 tokio::time::Instant::now(),
             );
             tokio::time::sleep_until(at).await;
+            // The slot has come; the request leaves once a full window separates it from the
+            // one the count back, as they really left (a late wake-up pushes, never crowds).
+            loop {
+                let go = self.pacer.lock().expect("pacer lock").start(
+                    &row.chat_id,
+                    per_chat,
+                    tokio::time::Instant::now(),
+                );
+                match go {
+                    Ok(()) => break,
+                    Err(until) => tokio::time::sleep_until(until).await,
+                }
+            }
             let outcome = AssertUnwindSafe(self.transport.send(row))
                 .catch_unwind()
                 .await

@@ -61,7 +61,10 @@ pub(super) async fn handle(
     }
 
     let mut state = lock(&shared);
-    let result = match state.take_failure(&method, &params) {
+    let limited = state
+        .over_limits(&method, &params)
+        .then_some(Failure::TooManyRequests { retry_after: 1 });
+    let result = match limited.or_else(|| state.take_failure(&method, &params)) {
         Some(failure) => Err(failure),
         None => Ok(dispatch(&mut state, &method, &params)),
     };

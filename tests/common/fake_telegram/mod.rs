@@ -107,6 +107,15 @@ pub enum Failure {
     },
 }
 
+/// Telegram's rate limits, as [`FakeTelegram::enforce_limits`] applies them.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// `send*`/`edit*` calls arriving in any rolling second (Telegram: about 30).
+    pub overall: usize,
+    /// The least time between two new messages (`send*`) to one chat (Telegram: about 1 s).
+    pub per_chat: Duration,
+}
+
 /// The current state of one message the bot has in a chat.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SentMessage {
@@ -314,6 +323,17 @@ impl FakeTelegram {
     /// `RequestError::Network`, as it would a dropped connection to real Telegram.
     pub fn set_outage(&self, on: bool) {
         self.state().outage = on;
+    }
+
+    /// Enforces `limits` from now on: a call over them is recorded and answered 429
+    /// (`retry_after` 1), and is not counted toward them.
+    pub fn enforce_limits(&self, limits: Limits) {
+        self.state().limits = Some(limits);
+    }
+
+    /// How many calls the limits refused with a 429.
+    pub fn too_many_requests(&self) -> u64 {
+        self.state().too_many
     }
 
     /// While `on`, `sendMessage` calls are recorded and held unanswered; when released they fail

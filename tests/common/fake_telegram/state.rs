@@ -9,7 +9,7 @@ use serde_json::Value;
 use tokio::sync::Notify;
 
 use super::params::as_i64;
-use super::{Call, Failure};
+use super::{Call, Failure, Limits};
 
 pub(super) struct Shared {
     pub(super) addr: SocketAddr,
@@ -54,6 +54,14 @@ pub(super) struct FakeState {
     pub(super) outage: bool,
     /// `(chat, user)` pairs for which getChatMember answers "creator".
     pub(super) admins: std::collections::HashSet<(i64, i64)>,
+    /// Telegram's limits, when enforced (see [`FakeState::over_limits`]).
+    pub(super) limits: Option<Limits>,
+    /// Arrivals of the calls counted overall in the last second, oldest first.
+    pub(super) counted: VecDeque<std::time::Instant>,
+    /// The last counted new message of each chat.
+    pub(super) last_in_chat: HashMap<i64, std::time::Instant>,
+    /// 429s answered because of the limits.
+    pub(super) too_many: u64,
 }
 
 impl FakeState {
@@ -66,6 +74,41 @@ impl FakeState {
         let next = self.next_message_id.entry(chat_id).or_insert(0);
         *next += 1;
         *next
+    }
+
+    /// With limits on: whether the call arriving now goes over them (it is then refused and not
+    /// counted). Every `send*`/`edit*` call counts overall, a new message (`send*`) in its chat
+    /// too; the overall count is of arrivals in the last second (a rolling window).
+    pub(super) fn over_limits(&mut self, method: &str, params: &Value) -> bool {
+        let Some(limits) = self.limits else {
+            return false;
+        };
+        if !(method.starts_with("send") || method.starts_with("edit")) {
+            return false;
+        }
+        let now = std::time::Instant::now();
+        let chat = params.get("chat_id").and_then(as_i64);
+        let in_chat = method.starts_with("send");
+        while self
+            .counted
+            .front()
+            .is_some_and(|at| now - *at >= std::time::Duration::from_secs(1))
+        {
+            self.counted.pop_front();
+        }
+        let chat_busy = in_chat
+            && chat
+                .and_then(|chat| self.last_in_chat.get(&chat))
+                .is_some_and(|at| now - *at < limits.per_chat);
+        if self.counted.len() >= limits.overall || chat_busy {
+            self.too_many += 1;
+            return true;
+        }
+        self.counted.push_back(now);
+        if let (true, Some(chat)) = (in_chat, chat) {
+            self.last_in_chat.insert(chat, now);
+        }
+        false
     }
 
     pub(super) fn take_failure(&mut self, method: &str, params: &Value) -> Option<Failure> {
