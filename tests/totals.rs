@@ -24,12 +24,13 @@ async fn demo(db: &Db) {
         .unwrap();
 }
 
-fn officials(db: &Db) -> Officials {
+/// The officials' service over `db`, for summaries of `flow`.
+fn officials(db: &Db, flow: &str) -> Officials {
     Officials::new(
         db.clone(),
         Arc::new(Locales::load()),
         Lang::Vi,
-        sipas_bot::config::DEFAULT_FLOW.to_string(),
+        flow.to_string(),
     )
 }
 
@@ -64,7 +65,7 @@ async fn a_summary_from_totals_equals_the_answer_row_computation() {
     for test_db in TestDb::all().await {
         let db = test_db.open().await;
         demo(&db).await;
-        let officials = officials(&db);
+        let officials = officials(&db, sipas_bot::config::DEFAULT_FLOW);
         let flow = db
             .latest_flow(sipas_bot::config::DEFAULT_FLOW)
             .await
@@ -208,12 +209,7 @@ async fn a_flagged_response_is_kept_out_of_the_index_and_shown_apart() {
             Duration::milliseconds(300),
         )
         .await;
-        let officials = Officials::new(
-            db.clone(),
-            Arc::new(Locales::load()),
-            Lang::Vi,
-            "sipas-short".into(),
-        );
+        let officials = officials(&db, "sipas-short");
         let week = summary::Week::containing(vn(18, 12));
         let flagged = db.flagged_responses(Some("P"), 10).await.unwrap();
         let reasons: Vec<(&str, &str)> = flagged
@@ -300,12 +296,7 @@ async fn a_withdrawal_deletes_the_answers_and_subtracts_them() {
         respond(&db, "HS-1", "chat-a", &SHORT_ALL_FIVE, vn(17, 9), human).await;
         respond(&db, "HS-2", "chat-a", &SHORT_ALL_ONE, vn(17, 10), human).await;
         respond(&db, "HS-3", "chat-b", &SHORT_ALL_FIVE, vn(17, 11), human).await;
-        let officials = Officials::new(
-            db.clone(),
-            Arc::new(Locales::load()),
-            Lang::Vi,
-            "sipas-short".into(),
-        );
+        let officials = officials(&db, "sipas-short");
         let week = summary::Week::containing(vn(17, 12));
         let before = officials.summary("P", week, None).await.unwrap();
         assert_eq!(before.overall.sample, 3, "{}", test_db.name);
@@ -376,12 +367,7 @@ async fn retention_unlinks_chats_and_keeps_the_answers() {
         let human = Duration::seconds(6);
         respond(&db, "HS-1", "chat-a", &SHORT_ALL_FIVE, vn(2, 9), human).await;
         respond(&db, "HS-2", "chat-b", &SHORT_ALL_ONE, vn(20, 9), human).await;
-        let officials = Officials::new(
-            db.clone(),
-            Arc::new(Locales::load()),
-            Lang::Vi,
-            "sipas-short".into(),
-        );
+        let officials = officials(&db, "sipas-short");
         let week = summary::Week::containing(vn(2, 12));
         let summary_before = officials.summary("P", week, None).await.unwrap();
         let export_before = db.export_rows().await.unwrap();
@@ -472,12 +458,7 @@ async fn the_latest_comments_are_kept_apart_and_go_with_a_withdrawal() {
             human,
         )
         .await;
-        let officials = Officials::new(
-            db.clone(),
-            Arc::new(Locales::load()),
-            Lang::Vi,
-            "sipas-short".into(),
-        );
+        let officials = officials(&db, "sipas-short");
         let week = summary::Week::containing(vn(17, 12));
         let shown = officials.summary("P", week, None).await.unwrap().comments;
         assert_eq!(
