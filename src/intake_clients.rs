@@ -105,19 +105,6 @@ pub async fn named(db: &Db, bearer: &str) -> Result<Option<Client>, StorageError
         }))
 }
 
-/// Whether `client` may post a notice for `agency_code`: always for a client of every agency,
-/// else only for its agency or one under it (an unknown code is under nothing).
-pub async fn may_post_for(
-    db: &Db,
-    client: &Client,
-    agency_code: &str,
-) -> Result<bool, StorageError> {
-    match &client.scope {
-        None => Ok(true),
-        Some(root) => db.agency_within(agency_code, root).await,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

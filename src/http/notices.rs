@@ -57,9 +57,10 @@ async fn answer(state: ApiState, client: Client, body: Bytes) -> Result<Response
         NoticeError::Syntax(detail) => HttpError::InvalidJson(detail),
         NoticeError::Fields(errors) => HttpError::InvalidNotice(errors),
     })?;
-    // A client with a subtree posts only for it; nothing of a refused notice is stored.
+    // A client with a subtree posts only for its root or an agency under it (an unknown code is
+    // under nothing); nothing of a refused notice is stored.
     if let Some(scope) = &client.scope
-        && !intake_clients::may_post_for(&state.db, &client, &notice.agency_code).await?
+        && !state.db.agency_within(&notice.agency_code, scope).await?
     {
         tracing::warn!(client = %client.name, agency = %notice.agency_code, "notice refused: agency outside the client's subtree");
         return Err(HttpError::AgencyNotAllowed(
