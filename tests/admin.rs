@@ -5,12 +5,12 @@ use crate::common;
 
 use chrono::{Duration, TimeZone};
 use common::server::Harness;
-use sipas_bot::admin::auth;
-use sipas_bot::clock::Clock;
-use sipas_bot::conversation::Conversations;
-use sipas_bot::flow::Lang;
+use sipas_bot::core::clock::Clock;
+use sipas_bot::core::flow::Lang;
+use sipas_bot::core::survey::Input;
+use sipas_bot::services::admin::auth;
+use sipas_bot::services::conversation::Conversations;
 use sipas_bot::storage::{Agency, AgencyLevel, Role, User};
-use sipas_bot::survey::Input;
 use std::collections::HashMap;
 
 /// A browser-like client: keeps cookies, does not follow redirects.
@@ -166,7 +166,7 @@ async fn seed(harness: &Harness) {
 /// The id of the version row `flow vN` on the flows page.
 /// The version of a shipped flow that start-up stores; a console draft of it takes the next.
 fn shipped(flow: &str) -> i64 {
-    sipas_bot::flow::builtin()
+    sipas_bot::core::flow::builtin()
         .into_iter()
         .find(|f| f.id == flow)
         .unwrap()
@@ -810,7 +810,7 @@ fn unescape(text: &str) -> String {
 
 #[tokio::test]
 async fn a_crafted_question_id_or_text_is_shown_as_text_never_as_markup() {
-    use sipas_bot::flow::{Question, QuestionKind, Text};
+    use sipas_bot::core::flow::{Question, QuestionKind, Text};
     const ID: &str = "x onmouseover=alert(1) \"><script>alert(2)</script>";
     const TEXT: &str = "\"><script>alert(3)</script> onfocus=alert(4)";
     let harness = Harness::start().await;
@@ -1488,7 +1488,9 @@ async fn only_a_flow_with_a_published_version_can_be_assigned() {
 #[tokio::test]
 async fn a_shipped_flow_colliding_with_a_stored_draft_is_skipped_not_fatal() {
     let test_db = crate::common::TestDb::sqlite();
-    let db = sipas_bot::startup::open_store(&test_db.url).await.unwrap();
+    let db = sipas_bot::services::startup::open_store(&test_db.url)
+        .await
+        .unwrap();
     let now = chrono::Utc::now();
     let current = shipped("sipas-short");
     let shipped_id = db
@@ -1501,11 +1503,11 @@ async fn a_shipped_flow_colliding_with_a_stored_draft_is_skipped_not_fatal() {
         .await
         .unwrap();
     // An upgrade ships its own next version, different from the console's draft of that number.
-    let mut upgrade = sipas_bot::flow::builtin();
+    let mut upgrade = sipas_bot::core::flow::builtin();
     let short = upgrade.iter_mut().find(|f| f.id == "sipas-short").unwrap();
     short.version = current + 1;
     short.title.vi = "Bộ câu hỏi mới của bản nâng cấp".into();
-    sipas_bot::startup::store_shipped(&db, &upgrade)
+    sipas_bot::services::startup::store_shipped(&db, &upgrade)
         .await
         .expect("a collision is reported and skipped");
     let info = db.flow_version_info(draft).await.unwrap().unwrap();
@@ -1525,14 +1527,18 @@ async fn a_shipped_flow_colliding_with_a_stored_draft_is_skipped_not_fatal() {
     );
     db.close().await;
     // Every command still starts.
-    let again = sipas_bot::startup::open_store(&test_db.url).await.unwrap();
+    let again = sipas_bot::services::startup::open_store(&test_db.url)
+        .await
+        .unwrap();
     again.close().await;
 }
 
 #[tokio::test]
 async fn accounts_sessions_and_assignments_behave_alike_on_both_backends() {
     for test_db in crate::common::TestDb::all().await {
-        let db = sipas_bot::startup::open_store(&test_db.url).await.unwrap();
+        let db = sipas_bot::services::startup::open_store(&test_db.url)
+            .await
+            .unwrap();
         let now = chrono::Utc::now();
         let user = User {
             login: "lan".into(),
@@ -1737,7 +1743,7 @@ async fn the_results_page_shows_any_period_in_scope_and_downloads_respect_it() {
     const POOR: [&str; 7] = ["2", "3", "4", "4", "không", "4", "bỏ qua"];
     // The harness's clock is Monday 16/11/2026: the week just ended is 2026-W46 (9–15/11).
     let at = |day: u32| {
-        sipas_bot::clock::vietnam()
+        sipas_bot::core::clock::vietnam()
             .with_ymd_and_hms(2026, 11, day, 10, 0, 0)
             .unwrap()
             .with_timezone(&chrono::Utc)

@@ -6,8 +6,8 @@ use crate::common;
 
 use common::server::Harness;
 use common::webdriver::{Driver, installed};
-use sipas_bot::admin::auth;
-use sipas_bot::clock::Clock;
+use sipas_bot::core::clock::Clock;
+use sipas_bot::services::admin::auth;
 use sipas_bot::storage::{Role, User};
 use std::path::PathBuf;
 
@@ -58,7 +58,7 @@ async fn an_admin_changes_a_question_and_publishes_it_in_a_real_browser() {
     assert_eq!(&png[1..4], b"PNG");
 
     // The shipped version in force, and the draft made from it, one above.
-    let shipped = sipas_bot::flow::builtin()
+    let shipped = sipas_bot::core::flow::builtin()
         .into_iter()
         .find(|f| f.id == "sipas-short")
         .unwrap()

@@ -425,7 +425,7 @@ fn settings_can_come_from_a_config_file_and_the_environment_wins() {
 
 #[test]
 fn the_demo_tells_six_weeks_and_its_printed_commands_explore_the_same_data() {
-    use sipas_bot::summary::Week;
+    use sipas_bot::core::summary::Week;
     let dir = tempfile::tempdir().unwrap();
     let out = sipas(dir.path(), &["demo"], &[], "");
     assert!(out.status.success(), "{}", text(&out.stderr));

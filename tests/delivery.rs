@@ -16,8 +16,8 @@ use common::TestDb;
 use common::fake_telegram::{self, Failure, FakeTelegram};
 use common::server::monday_morning;
 use sipas_bot::channels::telegram::sender::{self, TelegramTransport};
-use sipas_bot::clock::{Clock, ManualClock};
-use sipas_bot::delivery::{Pace, Worker, WorkerSettings};
+use sipas_bot::core::clock::{Clock, ManualClock};
+use sipas_bot::services::delivery::{Pace, Worker, WorkerSettings};
 use sipas_bot::storage::{
     Db, Effects, InvitationStatus, NewNotice, NoticeOutcome, OutboxStatus, Outgoing,
     SubmissionChannel,
@@ -337,7 +337,8 @@ async fn three_seconds_at_full_pace_draw_no_429_from_telegrams_limits() {
                 counts_per_chat: sender::counts_per_chat,
                 slower_chat: sender::slower_chat,
                 ..WorkerSettings::new(
-                    sipas_bot::delivery::settings::DeliverySettings::default().telegram_pace,
+                    sipas_bot::services::delivery::settings::DeliverySettings::default()
+                        .telegram_pace,
                 )
             },
         );

@@ -8,12 +8,12 @@
 
 use proptest::prelude::*;
 use proptest::sample::Index;
-use sipas_bot::admin::import::parse_agencies;
 use sipas_bot::channels::telegram::messages::parse_invitation_data;
-use sipas_bot::flow::{self, Flow, Question, QuestionKind};
-use sipas_bot::intake::{NoticeError, parse_notice};
-use sipas_bot::prompt::{callback_data, parse_callback};
-use sipas_bot::survey::{self, Answer, Button, Input, Reply, SurveyState};
+use sipas_bot::core::flow::{self, Flow, Question, QuestionKind};
+use sipas_bot::core::prompt::{callback_data, parse_callback};
+use sipas_bot::core::survey::{self, Answer, Button, Input, Reply, SurveyState};
+use sipas_bot::services::admin::import::parse_agencies;
+use sipas_bot::services::intake::{NoticeError, parse_notice};
 use std::sync::LazyLock;
 
 // ---------------------------------------------------------------- flow files
@@ -571,15 +571,15 @@ fn agency_csv() -> impl Strategy<Value = (String, usize)> {
 }
 
 /// Stored agencies with these codes, as the import sees them (a province's roots).
-fn stored(codes: &[&str]) -> sipas_bot::agency::AgencyTree {
-    sipas_bot::agency::AgencyTree::new(
+fn stored(codes: &[&str]) -> sipas_bot::core::agency::AgencyTree {
+    sipas_bot::core::agency::AgencyTree::new(
         codes
             .iter()
-            .map(|code| sipas_bot::agency::Agency {
+            .map(|code| sipas_bot::core::agency::Agency {
                 code: code.to_string(),
                 name: code.to_string(),
                 parent_code: None,
-                level: sipas_bot::agency::AgencyLevel::Tinh,
+                level: sipas_bot::core::agency::AgencyLevel::Tinh,
             })
             .collect(),
     )

@@ -8,7 +8,7 @@ use chrono::Duration;
 use common::TestDb;
 use common::fake_telegram::FakeTelegram;
 use common::server::{monday_morning, settings};
-use sipas_bot::clock::{Clock, ManualClock};
+use sipas_bot::core::clock::{Clock, ManualClock};
 use sipas_bot::storage::{LEASE_SECONDS, OutboxStatus};
 use std::sync::Arc;
 
@@ -75,9 +75,12 @@ async fn a_second_poller_takes_over_when_the_first_is_gone() {
         let fake = FakeTelegram::start().await;
         let clock = ManualClock::new(monday_morning());
         let start = || async {
-            sipas_bot::serve::start(settings(&fake, &test_db.url, &[]), Arc::new(clock.clone()))
-                .await
-                .expect("serve starts")
+            sipas_bot::app::serve::start(
+                settings(&fake, &test_db.url, &[]),
+                Arc::new(clock.clone()),
+            )
+            .await
+            .expect("serve starts")
         };
         let first = start().await;
         // The first instance polls: a greeting is answered.
@@ -372,11 +375,11 @@ async fn two_instances_lose_no_answer_when_one_is_killed() {
         );
         assert_eq!(
             session.state.answer("access"),
-            Some(&sipas_bot::survey::Answer::Scale(4))
+            Some(&sipas_bot::core::survey::Answer::Scale(4))
         );
         assert_eq!(
             session.state.answer("procedures"),
-            Some(&sipas_bot::survey::Answer::Scale(5))
+            Some(&sipas_bot::core::survey::Answer::Scale(5))
         );
     }
     // Every update's messages were queued once: per chat the invitation, the first question

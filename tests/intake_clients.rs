@@ -247,7 +247,7 @@ async fn the_commands_list_without_tokens_and_refuse_bad_input() {
             "{list}"
         );
         for token in [&scoped, &everywhere] {
-            let hash = sipas_bot::admin::auth::token_hash(token);
+            let hash = sipas_bot::services::admin::auth::token_hash(token);
             assert!(
                 !list.contains(token.as_str()) && !list.contains(&hash),
                 "{list}"

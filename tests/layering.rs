@@ -6,34 +6,17 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-/// The layers, outermost first, and the modules in each (the longest matching prefix wins, so
-/// `admin::web` is an edge while the rest of `admin` is a service).
+/// The layers, outermost first, and the modules in each (the longest matching prefix wins). The
+/// folders of `src/` are the layers, so each top-level module is listed once.
 const LAYERS: &[(&str, &[&str])] = &[
     ("main", &["main"]),
     ("cli", &["cli"]),
-    ("app", &["serve", "demo", "error"]),
-    ("edge", &["channels", "http", "admin::web"]),
-    (
-        "service",
-        &[
-            "conversation",
-            "officials",
-            "intake",
-            "intake_clients",
-            "admin",
-            "startup",
-            "delivery",
-        ],
-    ),
+    ("app", &["app"]),
+    ("edge", &["channels", "web"]),
+    ("service", &["services"]),
     ("storage", &["storage"]),
-    ("settings", &["config", "metrics", "health"]),
-    (
-        "core",
-        &[
-            "flow", "survey", "scoring", "summary", "report", "agency", "i18n", "prompt", "clock",
-            "qr",
-        ],
-    ),
+    ("settings", &["settings"]),
+    ("core", &["core"]),
 ];
 
 /// Which layers each layer may name (its own included). Nothing but `main` names `cli`; the
@@ -60,7 +43,7 @@ const MAY_USE: &[(&str, &[&str])] = &[
 /// Known breaches, each with the work that removes it: (from module, to module, why). An
 /// exception that no longer matches anything fails the test, so it is deleted with its cause.
 const EXCEPTIONS: &[(&str, &str, &str)] = &[(
-    "intake",
+    "services::intake",
     "channels",
     "intake queues the Telegram invitation itself until channels render invitations",
 )];
@@ -90,62 +73,87 @@ fn may_use(from: &str, to: &str) -> bool {
 }
 
 /// The module paths a file names, resolved from the crate root, with their line numbers.
-/// Comments are skipped: a doc link is not a dependency.
+/// Comments are skipped: a doc link is not a dependency. The file is read as a whole, so a
+/// `use crate::{…}` group spread over several lines counts each of its members.
 fn references(module: &str, source: &str) -> Vec<(usize, String)> {
+    // Comments blanked out, line breaks kept, so an offset still gives its line.
+    let code: String = source
+        .lines()
+        .map(|line| {
+            let trimmed = line.trim_start();
+            if trimmed.starts_with("//") {
+                ""
+            } else {
+                trimmed.split(" // ").next().unwrap_or(trimmed)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let line_of = |offset: usize| code[..offset].matches('\n').count() + 1;
     let mut found = Vec::new();
-    for (number, line) in source.lines().enumerate() {
-        let code = line.trim_start();
-        if code.starts_with("//") {
-            continue;
-        }
-        let code = code.split(" // ").next().unwrap_or(code);
-        for (root, resolve) in [
-            ("crate::", None),
-            ("sipas_bot::", None),
-            ("super::", Some(())),
-        ] {
-            let mut rest = code;
-            while let Some(at) = rest.find(root) {
-                let before = rest[..at].chars().last();
-                let after = &rest[at + root.len()..];
-                rest = after;
-                if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
-                    continue;
+    for (root, resolve) in [
+        ("crate::", None),
+        ("sipas_bot::", None),
+        ("super::", Some(())),
+    ] {
+        let mut searched = 0;
+        while let Some(found_at) = code[searched..].find(root) {
+            let at = searched + found_at;
+            searched = at + root.len();
+            let before = code[..at].chars().last();
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
+                continue;
+            }
+            let after = &code[at + root.len()..];
+            let mut path: String = after
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+                .collect();
+            path = path.trim_end_matches(':').to_string();
+            if path.is_empty() && root != "super::" {
+                // `crate::{core::flow, storage::Db}`: each group member is a reference.
+                for member in group_members(after) {
+                    found.push((line_of(at), member));
                 }
-                let mut path: String = after
-                    .chars()
-                    .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
-                    .collect();
-                path = path.trim_end_matches(':').to_string();
-                if path.is_empty() && root == "crate::" {
-                    // `crate::{flow, storage::Db}`: each group member is a reference.
-                    for member in group_members(after) {
-                        found.push((number + 1, member));
-                    }
-                    continue;
-                }
-                if resolve.is_some() {
-                    // `super::super::x` climbs once per `super`.
-                    let mut base: Vec<&str> = module.split("::").collect();
+                continue;
+            }
+            if resolve.is_some() {
+                // `super::super::x` climbs once per `super`.
+                let mut base: Vec<&str> = module.split("::").collect();
+                base.pop();
+                let mut tail = path.as_str();
+                while let Some(next) = tail.strip_prefix("super::") {
                     base.pop();
-                    let mut tail = path.as_str();
-                    while let Some(next) = tail.strip_prefix("super::") {
-                        base.pop();
-                        tail = next;
-                    }
-                    let mut parts: Vec<&str> = base;
-                    if !tail.is_empty() {
-                        parts.push(tail);
-                    }
-                    path = parts.join("::");
+                    tail = next;
                 }
-                if !path.is_empty() {
-                    found.push((number + 1, path));
+                let mut parts: Vec<&str> = base;
+                if !tail.is_empty() {
+                    parts.push(tail);
                 }
+                path = parts.join("::");
+            }
+            if !path.is_empty() {
+                found.push((line_of(at), path));
             }
         }
     }
+    found.sort();
     found
+}
+
+/// What `src/lib.rs` holds besides module declarations and comments: a `pub use` there would let
+/// any module reach another layer through the crate root, unseen by the scan.
+fn root_items(source: &str) -> Vec<String> {
+    source
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with("//"))
+        .filter(|line| {
+            let declaration = line.strip_prefix("pub ").unwrap_or(line);
+            !(declaration.starts_with("mod ") && declaration.ends_with(';'))
+        })
+        .map(str::to_string)
+        .collect()
 }
 
 /// The first path of each member of a `{…}` group at the start of `text`.
@@ -179,7 +187,12 @@ fn check(files: &[(String, String)]) -> (Vec<String>, BTreeSet<usize>) {
     let mut used = BTreeSet::new();
     for (path, source) in files {
         if path == "src/lib.rs" {
-            continue; // only declares the modules
+            for item in root_items(source) {
+                breaches.push(format!(
+                    "src/lib.rs: only module declarations belong here: {item}"
+                ));
+            }
+            continue;
         }
         let module = module_of(path);
         let Some(from) = layer_of(&module) else {
@@ -273,32 +286,56 @@ fn file(path: &str, source: &str) -> (String, String) {
 #[test]
 fn the_checker_catches_a_breach() {
     let (breaches, _) = check(&[
-        file("src/survey/mod.rs", "use crate::storage::Db;\n"),
+        file("src/core/survey/mod.rs", "use crate::storage::Db;\n"),
         file(
             "src/storage/notices.rs",
             "fn f() {\n    crate::channels::telegram::send();\n}\n",
         ),
-        file("src/serve.rs", "use crate::cli::open_store;\n"),
+        file("src/app/serve/mod.rs", "use crate::cli::open_store;\n"),
         file(
-            "src/admin/web/pages.rs",
+            "src/web/console/pages.rs",
             "use super::super::super::cli::Cli;\n",
         ),
         file(
-            "src/survey/input.rs",
-            "use crate::{flow, storage::{Db, Agency}};\n",
+            "src/core/survey/input.rs",
+            "use crate::{core::flow, storage::{Db, Agency}};\n",
         ),
         file("src/newthing.rs", "\n"),
     ]);
     assert_eq!(
         breaches,
         [
-            "src/survey/mod.rs:1: survey (core) must not use storage::Db (storage)",
+            "src/core/survey/mod.rs:1: core::survey (core) must not use storage::Db (storage)",
             "src/storage/notices.rs:2: storage::notices (storage) must not use channels::telegram::send (edge)",
-            "src/serve.rs:1: serve (app) must not use cli::open_store (cli)",
-            "src/admin/web/pages.rs:1: admin::web::pages (edge) must not use cli::Cli (cli)",
-            "src/survey/input.rs:1: survey::input (core) must not use storage (storage)",
+            "src/app/serve/mod.rs:1: app::serve (app) must not use cli::open_store (cli)",
+            "src/web/console/pages.rs:1: web::console::pages (edge) must not use cli::Cli (cli)",
+            "src/core/survey/input.rs:1: core::survey::input (core) must not use storage (storage)",
             "src/newthing.rs: module newthing is in no layer",
         ]
+    );
+}
+
+#[test]
+fn a_group_over_several_lines_is_read_whole() {
+    let (breaches, _) = check(&[file(
+        "src/core/summary/mod.rs",
+        "use crate::{\n    core::agency::Agency,\n    storage::{\n        Db,\n    },\n};\n",
+    )]);
+    assert_eq!(
+        breaches,
+        ["src/core/summary/mod.rs:1: core::summary (core) must not use storage (storage)"]
+    );
+}
+
+#[test]
+fn a_re_export_through_the_crate_root_is_a_breach() {
+    let (breaches, _) = check(&[file(
+        "src/lib.rs",
+        "//! The crate.\n\npub mod core;\nmod storage;\npub use storage::Db;\n",
+    )]);
+    assert_eq!(
+        breaches,
+        ["src/lib.rs: only module declarations belong here: pub use storage::Db;"]
     );
 }
 
@@ -306,18 +343,25 @@ fn the_checker_catches_a_breach() {
 fn the_checker_allows_the_direction_and_skips_comments() {
     let (breaches, used) = check(&[
         file("src/main.rs", "fn main() { sipas_bot::cli::run(); }\n"),
-        file("src/cli/mod.rs", "use crate::serve;\nuse crate::demo;\n"),
         file(
-            "src/admin/web/pages.rs",
-            "use super::Console;\nuse crate::admin::import;\n",
+            "src/cli/mod.rs",
+            "use crate::app::serve;\nuse crate::app::demo;\n",
+        ),
+        file(
+            "src/web/console/pages.rs",
+            "use super::Console;\nuse crate::services::admin::import;\n",
         ),
         file(
             "src/storage/stats.rs",
-            "//! Aggregation in [`crate::channels`].\nuse crate::report::AgencyCounts; // not crate::cli\n",
+            "//! Aggregation in [`crate::channels`].\nuse crate::core::report::AgencyCounts; // not crate::cli\n",
         ),
         file(
-            "src/intake.rs",
+            "src/services/intake.rs",
             "use crate::channels::telegram::messages;\n",
+        ),
+        file(
+            "src/lib.rs",
+            "//! The crate.\npub mod core;\nmod storage;\n",
         ),
     ]);
     assert!(breaches.is_empty(), "{breaches:?}");
@@ -326,13 +370,38 @@ fn the_checker_allows_the_direction_and_skips_comments() {
 
 #[test]
 fn files_map_to_modules_and_layers() {
-    assert_eq!(module_of("src/admin/web/mod.rs"), "admin::web");
-    assert_eq!(module_of("src/flow/validate.rs"), "flow::validate");
-    assert_eq!(layer_of("admin::web::pages"), Some("edge"));
-    assert_eq!(layer_of("admin::import"), Some("service"));
-    assert_eq!(layer_of("administrator"), None);
+    assert_eq!(module_of("src/web/console/mod.rs"), "web::console");
     assert_eq!(
-        references("admin::web::pages", "use super::{Console, esc};"),
-        [(1, "admin::web".to_string())]
+        module_of("src/core/flow/validate.rs"),
+        "core::flow::validate"
     );
+    assert_eq!(layer_of("web::console::pages"), Some("edge"));
+    assert_eq!(layer_of("services::admin::import"), Some("service"));
+    assert_eq!(layer_of("settings::health"), Some("settings"));
+    assert_eq!(layer_of("servicesx"), None);
+    assert_eq!(
+        references("web::console::pages", "use super::{Console, esc};"),
+        [(1, "web::console".to_string())]
+    );
+}
+
+#[test]
+fn the_source_tree_shows_the_layers() {
+    // At most a dozen entries at the top of `src/`, each a layer's folder or the two roots.
+    let entries: Vec<String> = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("src"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        entries.len() <= 12,
+        "src/ has {} entries: {entries:?}",
+        entries.len()
+    );
+    for entry in &entries {
+        let module = entry.trim_end_matches(".rs");
+        assert!(
+            module == "lib" || layer_of(module).is_some(),
+            "src/{entry} is in no layer"
+        );
+    }
 }

@@ -1,7 +1,7 @@
 //! Every message id the code uses exists in every locale, and the locales agree with each other.
 
-use sipas_bot::flow::Lang;
-use sipas_bot::i18n::{Locales, message_ids};
+use sipas_bot::core::flow::Lang;
+use sipas_bot::core::i18n::{Locales, message_ids};
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -95,7 +95,7 @@ fn the_invitation_says_plainly_that_the_agency_reads_the_comments() {
 fn the_shipped_flows_say_plainly_that_the_agency_reads_the_answers() {
     // The intro is the first thing a citizen reads of a flow: like the invitation, it tells who
     // reads the answers instead of promising they stay confidential.
-    for flow in sipas_bot::flow::builtin() {
+    for flow in sipas_bot::core::flow::builtin() {
         assert!(
             flow.intro
                 .vi

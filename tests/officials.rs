@@ -5,14 +5,14 @@ use crate::common;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use common::server::Harness;
-use sipas_bot::clock::vietnam;
-use sipas_bot::conversation::Conversations;
-use sipas_bot::flow::Lang;
+use sipas_bot::core::clock::vietnam;
+use sipas_bot::core::flow::Lang;
+use sipas_bot::core::summary::Week;
+use sipas_bot::core::survey::Input;
+use sipas_bot::services::conversation::Conversations;
 use sipas_bot::storage::{
     Agency, AgencyLevel, Db, NewNotice, SubmissionChannel, SubscriptionCode, SubscriptionPeriod,
 };
-use sipas_bot::summary::Week;
-use sipas_bot::survey::Input;
 
 const GROUP: i64 = -100_200_300;
 const ADMIN: i64 = 501;
@@ -340,8 +340,11 @@ async fn the_weekly_summary_and_its_chart_arrive_on_monday_morning_once() {
         .summary("T14", Week::parse("2026-W48").unwrap(), Some(24.0))
         .await
         .unwrap();
-    let expected =
-        sipas_bot::summary::render::text(&sipas_bot::i18n::Locales::load(), Lang::Vi, &this_week);
+    let expected = sipas_bot::core::summary::render::text(
+        &sipas_bot::core::i18n::Locales::load(),
+        Lang::Vi,
+        &this_week,
+    );
     assert_eq!(report.text, expected);
     assert!(report.text.contains("2026-W48"));
     harness.finish().await;
@@ -501,7 +504,7 @@ async fn two_instances_on_one_postgresql_send_each_summary_once() {
         vn(18, 10),
     )
     .await;
-    let second = sipas_bot::serve::start(
+    let second = sipas_bot::app::serve::start(
         common::server::settings(&harness.fake, &harness.db_url, &[]),
         std::sync::Arc::new(harness.clock.clone()),
     )
@@ -657,7 +660,7 @@ fn the_summary_command_gives_text_json_and_a_png() {
     assert_eq!(json["factors"].as_array().unwrap().len(), 5);
     let overall = json["overall"]["value"].as_f64().unwrap();
     assert!(
-        text.contains(&sipas_bot::i18n::percent(overall, Lang::Vi)),
+        text.contains(&sipas_bot::core::i18n::percent(overall, Lang::Vi)),
         "text and JSON agree"
     );
     let png = run(&[
@@ -679,14 +682,14 @@ fn the_summary_command_gives_text_json_and_a_png() {
         .info()
         .clone();
     // Portrait and 1080 px wide, so its text stays readable on a phone; taller with more units.
-    assert_eq!(info.width, sipas_bot::summary::chart::WIDTH);
+    assert_eq!(info.width, sipas_bot::core::summary::chart::WIDTH);
     assert!(
         (1_200..=2_400).contains(&info.height),
         "height {}",
         info.height
     );
     let year = Utc::now()
-        .with_timezone(&sipas_bot::clock::vietnam())
+        .with_timezone(&sipas_bot::core::clock::vietnam())
         .format("%Y")
         .to_string();
     let yearly = run(&[
@@ -841,18 +844,21 @@ async fn serve_computes_summaries_with_the_target_and_procedure_minimum_it_was_g
         1,
         "two responses are enough for the lowest-rated list"
     );
-    let text =
-        sipas_bot::summary::render::text(&sipas_bot::i18n::Locales::load(), Lang::Vi, &summary);
+    let text = sipas_bot::core::summary::render::text(
+        &sipas_bot::core::i18n::Locales::load(),
+        Lang::Vi,
+        &summary,
+    );
     assert!(text.contains("(từ 2 phản hồi trở lên)"), "{text}");
-    let locales = sipas_bot::i18n::Locales::load();
+    let locales = sipas_bot::core::i18n::Locales::load();
     assert_eq!(
         weekly.chart(&summary),
-        sipas_bot::summary::chart::png_with_target(&locales, Lang::Vi, &summary, 0.95),
+        sipas_bot::core::summary::chart::png_with_target(&locales, Lang::Vi, &summary, 0.95),
         "the chart's target line is SIPAS_TARGET"
     );
     assert_ne!(
         weekly.chart(&summary),
-        sipas_bot::summary::chart::png_with_target(&locales, Lang::Vi, &summary, 0.90)
+        sipas_bot::core::summary::chart::png_with_target(&locales, Lang::Vi, &summary, 0.90)
     );
     harness.finish().await;
 }

@@ -5,13 +5,13 @@ use crate::common;
 
 use chrono::{Duration, TimeZone, Utc};
 use common::TestDb;
-use sipas_bot::conversation::Conversations;
-use sipas_bot::flow::{self, Flow, Lang};
+use sipas_bot::core::flow::{self, Flow, Lang};
+use sipas_bot::core::survey::{Answer, Input};
+use sipas_bot::services::conversation::Conversations;
 use sipas_bot::storage::{
     Agency, AgencyLevel, Db, Effects, InvitationStatus, NewNotice, NoticeOutcome, Progress,
     SessionOpenError, StorageError, SubmissionChannel,
 };
-use sipas_bot::survey::{Answer, Input};
 
 fn at(hour: u32) -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 16, hour, 0, 0).unwrap()
@@ -115,7 +115,9 @@ async fn migrations_are_repeatable_and_flows_are_stored_once() {
     for test_db in TestDb::all().await {
         let db = test_db.open().await;
         db.migrate().await.unwrap();
-        let again = sipas_bot::startup::open_store(&test_db.url).await.unwrap();
+        let again = sipas_bot::services::startup::open_store(&test_db.url)
+            .await
+            .unwrap();
         let flow = short_flow();
         let first = db.store_flow(&flow, at(1)).await.unwrap();
         assert_eq!(
@@ -378,7 +380,7 @@ async fn a_stale_save_is_refused_and_a_repeated_input_counts_once() {
         // first question is now an old button and changes nothing.
         let press = Input::Button {
             question: "access".into(),
-            button: sipas_bot::survey::Button::Scale(1),
+            button: sipas_bot::core::survey::Button::Scale(1),
         };
         let repeated = conversations.input(&stale, &press, at(9)).await.unwrap();
         assert_eq!(repeated.session.state.answers.len(), 1, "{}", test_db.name);
@@ -527,8 +529,8 @@ async fn inbound_messages_are_acted_on_once() {
 async fn the_demo_runs_through_the_engine_and_storage_on_every_backend() {
     for test_db in TestDb::all().await {
         let db = test_db.open().await;
-        let locales = sipas_bot::i18n::Locales::load();
-        let outcome = sipas_bot::demo::simulate(&db, &locales, Lang::Vi, 60, 7, false)
+        let locales = sipas_bot::core::i18n::Locales::load();
+        let outcome = sipas_bot::app::demo::simulate(&db, &locales, Lang::Vi, 60, 7, false)
             .await
             .unwrap();
         assert_eq!(outcome.invitations, 60, "{}", test_db.name);
@@ -619,7 +621,7 @@ async fn a_parent_cycle_is_refused_on_import_and_ends_every_walk_of_stored_data(
         let db = test_db.open().await;
         seed_agencies(&db).await;
         let csv = "code,name,parent_code,level\nT1,UBND tỉnh Mẫu,T1.H1.X1,tỉnh\n";
-        let report = sipas_bot::admin::import::import_agencies(&db, csv, "test", at(8))
+        let report = sipas_bot::services::admin::import::import_agencies(&db, csv, "test", at(8))
             .await
             .unwrap();
         assert_eq!(report.accepted, 0, "{}", test_db.name);
@@ -654,9 +656,9 @@ async fn a_parent_cycle_is_refused_on_import_and_ends_every_walk_of_stored_data(
             "{}",
             test_db.name
         );
-        let weekly = sipas_bot::officials::Officials::new(
+        let weekly = sipas_bot::services::officials::Officials::new(
             db.clone(),
-            std::sync::Arc::new(sipas_bot::i18n::Locales::load()),
+            std::sync::Arc::new(sipas_bot::core::i18n::Locales::load()),
             Lang::Vi,
             "sipas-short".into(),
         );
@@ -697,7 +699,7 @@ async fn a_subscription_keeps_its_period_from_code_to_subscription_on_every_back
                     chat,
                     None,
                     |period, weekday, hour| {
-                        sipas_bot::officials::next_run(at(9), period, weekday, hour)
+                        sipas_bot::services::officials::next_run(at(9), period, weekday, hour)
                     },
                     |_| Effects::default(),
                     at(9),
@@ -708,7 +710,7 @@ async fn a_subscription_keeps_its_period_from_code_to_subscription_on_every_back
             periods.push((subscription.period, subscription.next_run_at));
         }
         let vn = |y, m, d| {
-            sipas_bot::clock::vietnam()
+            sipas_bot::core::clock::vietnam()
                 .with_ymd_and_hms(y, m, d, 8, 0, 0)
                 .unwrap()
                 .with_timezone(&Utc)
@@ -757,7 +759,9 @@ async fn an_install_holding_version_1_puts_the_shipped_version_2_in_force_at_its
         // The previous release's start: migrations, then its shipped flows (version 1).
         let db = Db::open(&test_db.url).await.unwrap();
         let v1 = shipped_v1();
-        sipas_bot::startup::store_shipped(&db, &v1).await.unwrap();
+        sipas_bot::services::startup::store_shipped(&db, &v1)
+            .await
+            .unwrap();
         let v1_short = short_flow_id(&db).await;
         let v1_short_flow = v1.iter().find(|f| f.id == "sipas-short").unwrap();
         assert!(
@@ -770,7 +774,9 @@ async fn an_install_holding_version_1_puts_the_shipped_version_2_in_force_at_its
         db.close().await;
 
         // This release starts on the same database.
-        let db = sipas_bot::startup::open_store(&test_db.url).await.unwrap();
+        let db = sipas_bot::services::startup::open_store(&test_db.url)
+            .await
+            .unwrap();
         for id in ["sipas-short", "sipas-full"] {
             let in_force = db.latest_flow(id).await.unwrap().unwrap();
             assert_eq!(in_force.flow.version, 2, "{}: {id}", test_db.name);

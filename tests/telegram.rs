@@ -6,7 +6,7 @@ use crate::common;
 use chrono::{Duration, TimeZone, Utc};
 use common::fake_telegram::{BOT_USERNAME, Failure};
 use common::server::{Harness, button, keyboard};
-use sipas_bot::clock::vietnam;
+use sipas_bot::core::clock::vietnam;
 use sipas_bot::storage::{InvitationStatus, OutboxStatus};
 
 const CHAT: i64 = 700_100;
@@ -225,7 +225,7 @@ async fn a_duplicate_update_and_a_stale_keyboard_change_nothing() {
     assert_eq!(session.state.answers.len(), 1);
     assert_eq!(
         session.state.answer("access"),
-        Some(&sipas_bot::survey::Answer::Scale(4))
+        Some(&sipas_bot::core::survey::Answer::Scale(4))
     );
     harness.running.unwrap().shutdown().await;
 }

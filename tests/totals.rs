@@ -6,20 +6,20 @@ use crate::common;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use common::TestDb;
-use sipas_bot::conversation::Conversations;
-use sipas_bot::flow::Lang;
-use sipas_bot::i18n::Locales;
-use sipas_bot::officials::Officials;
+use sipas_bot::core::flow::Lang;
+use sipas_bot::core::i18n::Locales;
+use sipas_bot::core::summary::{self, Options, Period, PeriodKind};
+use sipas_bot::core::survey::Input;
+use sipas_bot::services::conversation::Conversations;
+use sipas_bot::services::officials::Officials;
 use sipas_bot::storage::{
     Agency, AgencyLevel, Db, MANY_DOSSIERS, NewNotice, SubmissionChannel, TOO_FAST,
 };
-use sipas_bot::summary::{self, Options, Period, PeriodKind};
-use sipas_bot::survey::Input;
 use std::sync::Arc;
 
 /// The demo's own data: sample agencies, the full flow, simulated citizens at a person's pace.
 async fn demo(db: &Db) {
-    sipas_bot::demo::simulate(db, &Locales::load(), Lang::Vi, 80, 11, false)
+    sipas_bot::app::demo::simulate(db, &Locales::load(), Lang::Vi, 80, 11, false)
         .await
         .unwrap();
 }
@@ -65,9 +65,9 @@ async fn a_summary_from_totals_equals_the_answer_row_computation() {
     for test_db in TestDb::all().await {
         let db = test_db.open().await;
         demo(&db).await;
-        let officials = officials(&db, sipas_bot::config::DEFAULT_FLOW);
+        let officials = officials(&db, sipas_bot::settings::config::DEFAULT_FLOW);
         let flow = db
-            .latest_flow(sipas_bot::config::DEFAULT_FLOW)
+            .latest_flow(sipas_bot::settings::config::DEFAULT_FLOW)
             .await
             .unwrap()
             .unwrap()
@@ -111,7 +111,7 @@ async fn a_summary_from_totals_equals_the_answer_row_computation() {
 }
 
 fn vn(day: u32, hour: u32) -> DateTime<Utc> {
-    sipas_bot::clock::vietnam()
+    sipas_bot::core::clock::vietnam()
         .with_ymd_and_hms(2026, 11, day, hour, 0, 0)
         .unwrap()
         .with_timezone(&Utc)

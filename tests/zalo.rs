@@ -12,11 +12,11 @@ use sipas_bot::channels::zalo::{
     self, ErrorClass, Feedback, OutboundMessage, PhoneError, PhoneNumber, SignatureError,
     TokenManager, ZaloApi, ZaloEvent, ZaloSettings,
 };
-use sipas_bot::clock::{Clock, ManualClock};
-use sipas_bot::flow::{self, Lang};
-use sipas_bot::i18n::Locales;
+use sipas_bot::core::clock::{Clock, ManualClock};
+use sipas_bot::core::flow::{self, Lang};
+use sipas_bot::core::i18n::Locales;
+use sipas_bot::core::survey::{Button, SurveyState};
 use sipas_bot::storage::Db;
-use sipas_bot::survey::{Button, SurveyState};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -219,7 +219,8 @@ async fn a_question_reaches_zalo_as_text_with_query_buttons() {
         .unwrap();
     let locales = Locales::load();
     let prompt =
-        sipas_bot::prompt::question(&locales, Lang::Vi, &short, &SurveyState::new(&short)).unwrap();
+        sipas_bot::core::prompt::question(&locales, Lang::Vi, &short, &SurveyState::new(&short))
+            .unwrap();
     let message = zalo::from_prompt(&locales, Lang::Vi, &prompt);
     let sent = tokens.send_consultation("u-42", &message).await.unwrap();
     assert_eq!(sent.message_id.as_deref(), Some("mid-1"));

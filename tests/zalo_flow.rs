@@ -10,8 +10,8 @@ use fake_zalo::FakeZalo;
 use serde_json::{Value, json};
 use sipas_bot::channels::zalo;
 use sipas_bot::channels::zalo::runtime::ZaloRunning;
-use sipas_bot::clock::Clock;
-use sipas_bot::delivery::Outcome;
+use sipas_bot::core::clock::Clock;
+use sipas_bot::services::delivery::Outcome;
 use sipas_bot::storage::{InvitationStatus, OutboxStatus};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -420,10 +420,10 @@ async fn serve_runs_zalo_alone_when_telegram_is_not_configured() {
         ("WORKER_TICK_SECONDS".to_string(), "86400".to_string()),
     ]);
     let settings =
-        sipas_bot::serve::ServeSettings::from_lookup(|name| env.get(name).cloned()).unwrap();
+        sipas_bot::app::serve::ServeSettings::from_lookup(|name| env.get(name).cloned()).unwrap();
     assert!(settings.telegram_token.is_none());
-    let clock = sipas_bot::clock::ManualClock::new(crate::common::server::monday_morning());
-    let running = sipas_bot::serve::start(settings, std::sync::Arc::new(clock.clone()))
+    let clock = sipas_bot::core::clock::ManualClock::new(crate::common::server::monday_morning());
+    let running = sipas_bot::app::serve::start(settings, std::sync::Arc::new(clock.clone()))
         .await
         .expect("serve starts with Zalo alone");
     assert!(running.telegram.is_none() && running.sender.is_none());
@@ -455,7 +455,7 @@ async fn serve_runs_zalo_alone_when_telegram_is_not_configured() {
     .expect("the event is processed");
     assert_eq!(db.outbox_unsettled("zalo", clock.now()).await.unwrap(), 1);
     // Neither channel configured: the Telegram token is named as missing.
-    let err = sipas_bot::serve::ServeSettings::from_lookup(|name| match name {
+    let err = sipas_bot::app::serve::ServeSettings::from_lookup(|name| match name {
         "INTAKE_TOKEN" => Some(crate::common::server::INTAKE_TOKEN.to_string()),
         _ => None,
     })

@@ -4,8 +4,8 @@
 use crate::child::BotProcess;
 use crate::fake::{Fake, Limits, Sent, TOKEN};
 use crate::util::{self, BenchDb};
+use sipas_bot::app::serve::{Running, ServeSettings};
 use sipas_bot::channels::telegram::messages;
-use sipas_bot::serve::{Running, ServeSettings};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -34,7 +34,7 @@ pub async fn start_serve(fake: &Fake, db_url: &str, flow: &str) -> anyhow::Resul
     }
     let settings = ServeSettings::from_lookup(|name| env.get(name).cloned())
         .map_err(|e| anyhow::anyhow!("settings: {e:?}"))?;
-    sipas_bot::serve::start(settings, Arc::new(sipas_bot::clock::SystemClock))
+    sipas_bot::app::serve::start(settings, Arc::new(sipas_bot::core::clock::SystemClock))
         .await
         .map_err(|e| anyhow::anyhow!("serve: {e:?}"))
 }

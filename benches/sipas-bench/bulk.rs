@@ -15,7 +15,7 @@
 //! writes the invitation totals the triggers would have); SQLite with multi-row INSERTs in big
 //! transactions, its invitation trigger left on (so it keeps `invitation_totals` itself).
 
-use sipas_bot::flow::QuestionKind;
+use sipas_bot::core::flow::QuestionKind;
 use sipas_bot::storage::{Backend, Db};
 use sqlx::Connection;
 use std::collections::BTreeMap;
@@ -175,7 +175,7 @@ impl Sink {
 type Given = [(&'static str, String, Option<i64>); 3];
 
 /// What each response answers: question id, factor, and the answer per level.
-fn answers_given(flow: &sipas_bot::flow::Flow) -> Vec<(String, Option<String>, Given)> {
+fn answers_given(flow: &sipas_bot::core::flow::Flow) -> Vec<(String, Option<String>, Given)> {
     flow.questions
         .iter()
         .take(20)
@@ -186,7 +186,7 @@ fn answers_given(flow: &sipas_bot::flow::Flow) -> Vec<(String, Option<String>, G
                 QuestionKind::Text { .. } => ("text", "Tốt".to_string(), None),
                 QuestionKind::SingleChoice { .. } | QuestionKind::MultipleChoice { .. } => {
                     let option = q.options().first().map_or(String::new(), |o| o.id.clone());
-                    (sipas_bot::survey::kind_name(&q.kind), option, None)
+                    (sipas_bot::core::survey::kind_name(&q.kind), option, None)
                 }
             };
             (
@@ -423,7 +423,7 @@ pub async fn load(
                     for (level, n) in by_level.iter().enumerate().filter(|(_, n)| **n > 0) {
                         let (kind, value, level) = &at[level];
                         let level = level.map(|l| l as u8);
-                        for key in sipas_bot::summary::answer_keys(kind, value, level) {
+                        for key in sipas_bot::core::summary::answer_keys(kind, value, level) {
                             *merged.entry((question.as_str(), key, kind)).or_default() += n;
                         }
                     }
@@ -494,7 +494,7 @@ pub async fn load(
 /// `totals rebuild` computes from the rows? Answers the number of totals compared.
 pub async fn check(backend: &str) -> anyhow::Result<usize> {
     let bench = crate::util::BenchDb::new(backend).await?;
-    let db = sipas_bot::startup::open_store(&bench.url)
+    let db = sipas_bot::services::startup::open_store(&bench.url)
         .await
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     load(&db, &bench.url, 40, 3_000, true).await?;

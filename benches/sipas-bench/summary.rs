@@ -61,7 +61,7 @@ pub async fn summary(
     answer_rows: bool,
 ) -> anyhow::Result<SummaryFigures> {
     let bench = BenchDb::new(backend).await?;
-    let db = sipas_bot::startup::open_store(&bench.url)
+    let db = sipas_bot::services::startup::open_store(&bench.url)
         .await
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let load = bulk::load(&db, &bench.url, agencies, responses, answer_rows).await?;

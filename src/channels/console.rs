@@ -2,11 +2,11 @@
 //! line. Buttons are shown numbered with the key to type. Answers are stored exactly as a chat
 //! channel stores them, through [`Conversations`].
 
-use crate::conversation::{ConversationError, Conversations, Opened};
-use crate::flow::{Flow, Lang};
-use crate::i18n::{self, Locales};
-use crate::prompt;
-use crate::survey::{Input, Reply, SurveyState};
+use crate::core::flow::{Flow, Lang};
+use crate::core::i18n::{self, Locales};
+use crate::core::prompt;
+use crate::core::survey::{Input, Reply, SurveyState};
+use crate::services::conversation::{ConversationError, Conversations, Opened};
 use chrono::{DateTime, Utc};
 use std::io::Write;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};

@@ -1,9 +1,9 @@
 //! `sipas-bot admin add` and `sipas-bot agency import`: bootstrap console users, load agencies.
 
-use crate::admin::{auth, import};
-use crate::config::Settings;
-use crate::error::AppError;
-use crate::i18n::Locales;
+use crate::app::error::AppError;
+use crate::core::i18n::Locales;
+use crate::services::admin::{auth, import};
+use crate::settings::config::Settings;
 use crate::storage::{Role, User};
 use chrono::Utc;
 use clap::{Subcommand, ValueEnum};
@@ -61,7 +61,7 @@ pub async fn run_admin(
         );
         return Ok(ExitCode::FAILURE);
     }
-    let db = crate::startup::open_store(settings.database_url.expose()).await?;
+    let db = crate::services::startup::open_store(settings.database_url.expose()).await?;
     if let Some(code) = &agency
         && db.agency(code).await?.is_none()
     {
@@ -115,7 +115,7 @@ pub async fn run_agency(
         path: super::display_path(&file),
         reason: err.to_string(),
     })?;
-    let db = crate::startup::open_store(settings.database_url.expose()).await?;
+    let db = crate::services::startup::open_store(settings.database_url.expose()).await?;
     let report = import::import_agencies(&db, &text, "cli", Utc::now()).await?;
     db.close().await;
     let lang = settings.lang;

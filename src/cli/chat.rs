@@ -1,12 +1,12 @@
 //! `sipas-bot chat`: the citizen's side in the terminal, over the same conversation service and
 //! storage as the chat channels.
 
+use crate::app::error::AppError;
 use crate::channels::console;
-use crate::config::Settings;
-use crate::conversation::Conversations;
-use crate::error::AppError;
-use crate::flow::{self, Flow};
-use crate::i18n::Locales;
+use crate::core::flow::{self, Flow};
+use crate::core::i18n::Locales;
+use crate::services::conversation::Conversations;
+use crate::settings::config::Settings;
 use crate::storage::{Db, NewNotice, SubmissionChannel};
 use chrono::{Duration, Utc};
 use clap::Args;
@@ -38,7 +38,7 @@ pub async fn run(
     settings: &Settings,
     locales: &Locales,
 ) -> Result<ExitCode, AppError> {
-    let db = crate::startup::open_store(settings.database_url.expose()).await?;
+    let db = crate::services::startup::open_store(settings.database_url.expose()).await?;
     let token = match &args.token {
         Some(token) => token.clone(),
         None => {
@@ -118,7 +118,7 @@ pub async fn resolve_flow(
             for problem in &problems {
                 eprintln!(
                     "{}",
-                    crate::flow::render_problem(locales, settings.lang, problem)
+                    crate::core::flow::render_problem(locales, settings.lang, problem)
                 );
             }
             return Err(AppError::FlowInvalid { problems });

@@ -2,8 +2,8 @@
 //! no phone numbers, no dossier codes.
 
 use super::Format;
-use crate::config::Settings;
-use crate::error::AppError;
+use crate::app::error::AppError;
+use crate::settings::config::Settings;
 use crate::storage::{Db, ExportRow};
 use clap::Args;
 use std::io::Write;

@@ -1,8 +1,8 @@
 //! `sipas-bot flow …`: checking flow files.
 
-use crate::error::AppError;
-use crate::flow::{self, Flow, render_problem};
-use crate::i18n::{self, Locales};
+use crate::app::error::AppError;
+use crate::core::flow::{self, Flow, render_problem};
+use crate::core::i18n::{self, Locales};
 use clap::Subcommand;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,7 +23,7 @@ pub enum FlowCommand {
 }
 
 pub async fn run(command: FlowCommand, locales: &Locales) -> Result<ExitCode, AppError> {
-    let settings = crate::config::Settings::from_env()?;
+    let settings = crate::settings::config::Settings::from_env()?;
     let lang = settings.lang;
     match command {
         FlowCommand::Publish { file } => {
@@ -35,7 +35,7 @@ pub async fn run(command: FlowCommand, locales: &Locales) -> Result<ExitCode, Ap
                 }
                 return Err(AppError::FlowInvalid { problems });
             }
-            let db = crate::startup::open_store(settings.database_url.expose()).await?;
+            let db = crate::services::startup::open_store(settings.database_url.expose()).await?;
             db.publish_flow_file(&parsed, "cli", chrono::Utc::now())
                 .await?;
             db.close().await;
@@ -53,7 +53,7 @@ pub async fn run(command: FlowCommand, locales: &Locales) -> Result<ExitCode, Ap
             Ok(ExitCode::SUCCESS)
         }
         FlowCommand::List => {
-            let db = crate::startup::open_store(settings.database_url.expose()).await?;
+            let db = crate::services::startup::open_store(settings.database_url.expose()).await?;
             for v in db.flow_versions().await? {
                 let current = if v.current {
                     locales.text(lang, "flow-list-current", &[])
@@ -87,7 +87,7 @@ pub async fn run(command: FlowCommand, locales: &Locales) -> Result<ExitCode, Ap
             Ok(ExitCode::SUCCESS)
         }
         FlowCommand::Export { flow, version } => {
-            let db = crate::startup::open_store(settings.database_url.expose()).await?;
+            let db = crate::services::startup::open_store(settings.database_url.expose()).await?;
             let Some(id) = db.flow_version_id(&flow, version).await? else {
                 eprintln!(
                     "{}: {}",

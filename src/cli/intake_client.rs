@@ -1,11 +1,11 @@
 //! `sipas-bot intake-client add|list|revoke`: the named clients that may post notices, each
-//! with its own token and agency subtree (see `crate::intake_clients`).
+//! with its own token and agency subtree (see `crate::services::intake_clients`).
 
-use crate::config::Settings;
-use crate::error::AppError;
-use crate::flow::Lang;
-use crate::i18n::{self, Locales};
-use crate::intake_clients::{self, AddError};
+use crate::app::error::AppError;
+use crate::core::flow::Lang;
+use crate::core::i18n::{self, Locales};
+use crate::services::intake_clients::{self, AddError};
+use crate::settings::config::Settings;
 use crate::storage::Revocation;
 use chrono::{DateTime, Utc};
 use clap::Subcommand;
@@ -43,7 +43,7 @@ pub async fn run(
         Some(code) => code.to_string(),
         None => text("intake-client-scope-all", &[]),
     };
-    let db = crate::startup::open_store(settings.database_url.expose()).await?;
+    let db = crate::services::startup::open_store(settings.database_url.expose()).await?;
     let now = Utc::now();
     let code = match command {
         IntakeClientCommand::Add { name, agency } => {
@@ -125,7 +125,7 @@ pub async fn run(
 
 /// A time as the lists show it: Vietnam time, `08:05 23/11/2026`.
 fn when(at: DateTime<Utc>, lang: Lang) -> String {
-    let local = at.with_timezone(&crate::clock::vietnam());
+    let local = at.with_timezone(&crate::core::clock::vietnam());
     format!(
         "{} {}",
         local.format("%H:%M"),

@@ -11,10 +11,10 @@ mod subscription;
 mod summary;
 mod totals;
 
-use crate::config::Settings;
-use crate::error::AppError;
-use crate::flow::Lang;
-use crate::i18n::Locales;
+use crate::app::error::AppError;
+use crate::core::flow::Lang;
+use crate::core::i18n::Locales;
+use crate::settings::config::Settings;
 use crate::storage::Db;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -34,7 +34,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Runs the whole job offline: sample agencies, simulated citizens, a printed summary.
-    Demo(crate::demo::DemoArgs),
+    Demo(crate::app::demo::DemoArgs),
     /// Answers a survey in the terminal, typed or piped one answer per line.
     Chat(chat::ChatArgs),
     /// Writes the stored answers of completed responses.
@@ -108,9 +108,9 @@ async fn dispatch(cli: Cli, locales: &Locales) -> Result<ExitCode, AppError> {
         Command::Flow(command) => flow::run(command, locales).await,
         Command::Notice(args) => notice::run(args).await,
         Command::Serve => {
-            let settings = crate::serve::ServeSettings::from_env()?;
-            let clock = std::sync::Arc::new(crate::clock::SystemClock);
-            let running = crate::serve::start(settings, clock).await?;
+            let settings = crate::app::serve::ServeSettings::from_env()?;
+            let clock = std::sync::Arc::new(crate::core::clock::SystemClock);
+            let running = crate::app::serve::start(settings, clock).await?;
             eprintln!(
                 "{}",
                 locales.text(
@@ -128,7 +128,7 @@ async fn dispatch(cli: Cli, locales: &Locales) -> Result<ExitCode, AppError> {
         command => {
             let settings = Settings::from_env()?;
             match command {
-                Command::Demo(args) => crate::demo::run(args, &settings, locales).await,
+                Command::Demo(args) => crate::app::demo::run(args, &settings, locales).await,
                 Command::Chat(args) => chat::run(args, &settings, locales).await,
                 Command::Export(args) => export::run(args, &settings).await,
                 Command::Admin(command) => admin::run_admin(command, &settings, locales).await,

@@ -1,7 +1,7 @@
 //! `sipas-bot notice`: submits a dossier-completion notice to a running server's API from a
 //! shell, as a one-stop system would, and prints the invitation.
 
-use crate::error::AppError;
+use crate::app::error::AppError;
 use clap::Args;
 use std::process::ExitCode;
 
@@ -30,11 +30,11 @@ pub struct NoticeArgs {
 }
 
 pub async fn run(args: NoticeArgs) -> Result<ExitCode, AppError> {
-    let environment = crate::config::environment()?;
+    let environment = crate::settings::config::environment()?;
     let token = environment("INTAKE_TOKEN").unwrap_or_default();
     let api = args.api.clone().unwrap_or_else(|| {
         let addr =
-            environment("HTTP_ADDR").unwrap_or_else(|| crate::serve::DEFAULT_HTTP_ADDR.into());
+            environment("HTTP_ADDR").unwrap_or_else(|| crate::app::serve::DEFAULT_HTTP_ADDR.into());
         format!("http://{addr}")
     });
     let mut body = serde_json::json!({

@@ -1,8 +1,8 @@
 //! `sipas-bot subscription code|list`: the admin's side of officials' subscriptions.
 
-use crate::config::Settings;
-use crate::error::AppError;
-use crate::i18n::{self, Locales};
+use crate::app::error::AppError;
+use crate::core::i18n::{self, Locales};
+use crate::settings::config::Settings;
 use crate::storage::{SubscriptionCode, SubscriptionPeriod};
 use chrono::{Duration, Utc};
 use clap::Subcommand;
@@ -61,7 +61,7 @@ pub async fn run(
     settings: &Settings,
     locales: &Locales,
 ) -> Result<ExitCode, AppError> {
-    let db = crate::startup::open_store(settings.database_url.expose()).await?;
+    let db = crate::services::startup::open_store(settings.database_url.expose()).await?;
     let lang = settings.lang;
     let now = Utc::now();
     let agencies = db.agencies().await?;
@@ -95,7 +95,9 @@ pub async fn run(
                 expires_at: now + Duration::days(valid_days.max(1)),
             };
             db.create_subscription_code(&code, now).await?;
-            let expires = code.expires_at.with_timezone(&crate::clock::vietnam());
+            let expires = code
+                .expires_at
+                .with_timezone(&crate::core::clock::vietnam());
             println!(
                 "{}",
                 locales.text(
@@ -122,7 +124,7 @@ pub async fn run(
                 println!("{}", locales.text(lang, "subscription-list-empty", &[]));
             }
             for s in subscriptions {
-                let next = s.next_run_at.with_timezone(&crate::clock::vietnam());
+                let next = s.next_run_at.with_timezone(&crate::core::clock::vietnam());
                 let state = if s.active {
                     "subscription-active"
                 } else {
@@ -170,7 +172,7 @@ pub async fn run(
 /// When a subscription's summary comes, as the list shows it.
 fn schedule(
     locales: &Locales,
-    lang: crate::flow::Lang,
+    lang: crate::core::flow::Lang,
     s: &crate::storage::Subscription,
 ) -> String {
     let hour = format!("{:02}:00", s.hour);

@@ -1,11 +1,11 @@
 //! `sipas-bot summary`: the summary of an agency over a week, month, quarter or year, offline, as
 //! text, JSON, the chart or the XLSX workbook.
 
-use crate::config::Settings;
-use crate::error::AppError;
-use crate::i18n::Locales;
-use crate::officials::{Officials, OfficialsError};
-use crate::summary::{self, Options, Period, Week};
+use crate::app::error::AppError;
+use crate::core::i18n::Locales;
+use crate::core::summary::{self, Options, Period, Week};
+use crate::services::officials::{Officials, OfficialsError};
+use crate::settings::config::Settings;
 use clap::{Args, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
@@ -63,7 +63,7 @@ pub async fn run(
     } else {
         args.target
     };
-    let db = crate::startup::open_store(settings.database_url.expose()).await?;
+    let db = crate::services::startup::open_store(settings.database_url.expose()).await?;
     let weekly = Officials::new(
         db.clone(),
         Arc::new(Locales::load()),

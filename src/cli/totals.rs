@@ -2,9 +2,9 @@
 //! invitations, in one transaction, and says whether they had drifted. Run after restoring a
 //! backup, after deleting rows by hand, or to check the running totals against the answers.
 
-use crate::config::Settings;
-use crate::error::AppError;
-use crate::i18n::Locales;
+use crate::app::error::AppError;
+use crate::core::i18n::Locales;
+use crate::settings::config::Settings;
 use clap::Subcommand;
 use std::process::ExitCode;
 
@@ -21,7 +21,7 @@ pub async fn run(
 ) -> Result<ExitCode, AppError> {
     match command {
         TotalsCommand::Rebuild => {
-            let db = crate::startup::open_store(settings.database_url.expose()).await?;
+            let db = crate::services::startup::open_store(settings.database_url.expose()).await?;
             let (before, after) = db.rebuild_totals().await?;
             db.close().await;
             let id = if before == after {
@@ -32,15 +32,15 @@ pub async fn run(
             let args = [
                 (
                     "responses",
-                    crate::i18n::integer(after.responses.len() as i64, settings.lang),
+                    crate::core::i18n::integer(after.responses.len() as i64, settings.lang),
                 ),
                 (
                     "answers",
-                    crate::i18n::integer(after.answers.len() as i64, settings.lang),
+                    crate::core::i18n::integer(after.answers.len() as i64, settings.lang),
                 ),
                 (
                     "invitations",
-                    crate::i18n::integer(after.invitations.len() as i64, settings.lang),
+                    crate::core::i18n::integer(after.invitations.len() as i64, settings.lang),
                 ),
             ];
             println!("{}", locales.text(settings.lang, id, &args));

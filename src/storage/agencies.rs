@@ -2,8 +2,8 @@
 //! [`AgencyTree`], which [`Db::agency_tree`] loads.
 
 use super::{Db, StorageError, timestamp};
-use crate::agency::AgencyTree;
-pub use crate::agency::{Agency, AgencyLevel};
+use crate::core::agency::AgencyTree;
+pub use crate::core::agency::{Agency, AgencyLevel};
 use chrono::{DateTime, Utc};
 
 /// An agency as stored: the level is read as text and checked, so a damaged row is reported

@@ -137,7 +137,7 @@ mod tests {
             SubmissionChannel::code,
             "submission channel",
         );
-        // Agency levels belong to the pure core (`crate::agency`); storage checks them on read.
+        // Agency levels belong to the pure core (`crate::core::agency`); storage checks them on read.
         for level in AgencyLevel::ALL {
             assert_eq!(AgencyLevel::from_code(level.code()), Some(*level));
         }

@@ -4,8 +4,8 @@
 //! the public structs keep plain `DateTime<Utc>`, `bool`, `Lang` and `SurveyState` fields.
 
 use super::parse_timestamp;
-use crate::flow::Lang;
-use crate::survey::SurveyState;
+use crate::core::flow::Lang;
+use crate::core::survey::SurveyState;
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyTypeInfo;
 use sqlx::error::BoxDynError;

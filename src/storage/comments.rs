@@ -5,7 +5,7 @@
 
 use super::totals::SCOPE_TREE;
 use super::{Db, StorageError, timestamp};
-use crate::summary::{COMMENTS_READ, Comment, Period};
+use crate::core::summary::{COMMENTS_READ, Comment, Period};
 use sqlx::{Any, Transaction};
 
 /// The comments of one response, from its answer rows.

@@ -51,7 +51,7 @@ impl Db {
             .into_iter()
             .map(|row| ExportRow {
                 answer: if row.kind == "text" {
-                    crate::summary::mask(&row.answer)
+                    crate::core::summary::mask(&row.answer)
                 } else {
                     row.answer
                 },
@@ -99,7 +99,7 @@ pub fn spreadsheet_cell(text: &str) -> std::borrow::Cow<'_, str> {
 fn day_of(stored: &str) -> String {
     match chrono::DateTime::parse_from_rfc3339(stored) {
         Ok(at) => at
-            .with_timezone(&crate::clock::vietnam())
+            .with_timezone(&crate::core::clock::vietnam())
             .format("%Y-%m-%d")
             .to_string(),
         Err(_) => stored.chars().take(10).collect(),

@@ -3,7 +3,7 @@
 
 use super::lifecycle::{FlowStatus, current_version, put_in_force, set_current};
 use super::{Db, StorageError, timestamp};
-use crate::flow::Flow;
+use crate::core::flow::Flow;
 use chrono::{DateTime, Utc};
 
 /// A flow version as stored, with its row id.

@@ -6,7 +6,7 @@ use super::audit::audit;
 use super::codes::stored_code;
 use super::columns::{Flag, Stamp};
 use super::{Db, StorageError, timestamp};
-use crate::flow::Flow;
+use crate::core::flow::Flow;
 use chrono::{DateTime, Utc};
 use sqlx::{Any, Executor, Transaction};
 

@@ -8,8 +8,8 @@ use super::flags::judge_and_count;
 use super::invitations::update_invitation_status;
 use super::outbox::{Effects, apply_effects};
 use super::{Db, Invitation, InvitationStatus, StorageError, timestamp};
-use crate::flow::{Flow, Lang};
-use crate::survey::{self, SurveyState};
+use crate::core::flow::{Flow, Lang};
+use crate::core::survey::{self, SurveyState};
 use chrono::{DateTime, Utc};
 
 stored_code! {

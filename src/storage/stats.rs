@@ -1,12 +1,12 @@
 //! Figures for the demo's report and the console's agency page: scale ratings of completed
 //! responses, and invitation and response counts per agency, the counts read from the running
-//! totals. Aggregation happens in [`crate::scoring`] and [`crate::report`].
+//! totals. Aggregation happens in [`crate::core::scoring`] and [`crate::core::report`].
 
 use super::columns::Level;
 use super::summaries::count_invitations;
 use super::{Db, InvitationStatus, StorageError};
-pub use crate::report::{AgencyCounts, StoredRating};
-use crate::summary::Counts;
+pub use crate::core::report::{AgencyCounts, StoredRating};
+use crate::core::summary::Counts;
 
 /// One scale answer of a completed response, as read ([`StoredRating`] is the core's own type).
 #[derive(sqlx::FromRow)]

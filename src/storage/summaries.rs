@@ -2,7 +2,7 @@
 
 use super::columns::{Level, Stamp};
 use super::{Db, InvitationStatus, StorageError, timestamp};
-use crate::summary::{AnswerRow, Counts, Period};
+use crate::core::summary::{AnswerRow, Counts, Period};
 use chrono::{DateTime, Utc};
 
 /// A completed response as an alert needs it.

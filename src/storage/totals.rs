@@ -14,8 +14,8 @@
 use super::columns::{Level, Stamp};
 use super::summaries::count_invitations;
 use super::{Db, InvitationStatus, StorageError};
-use crate::clock::vietnam;
-use crate::summary::{
+use crate::core::clock::vietnam;
+use crate::core::summary::{
     AnswerCount, Counts, Period, PeriodTotals, TREND_PERIODS, Tally, answer_keys,
 };
 use chrono::{DateTime, NaiveDate, Utc};

@@ -10,7 +10,7 @@
 //! the paper receipt start in the OA chat; wrong codes are counted per Zalo user.
 
 use super::{Backend, Db, StorageError, parse_timestamp, timestamp};
-use crate::config::Secret;
+use crate::settings::config::Secret;
 use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
 use sqlx::any::AnyRow;

@@ -83,7 +83,7 @@ impl TestDb {
     }
 
     pub async fn open(&self) -> Db {
-        sipas_bot::startup::open_store(&self.url)
+        sipas_bot::services::startup::open_store(&self.url)
             .await
             .unwrap_or_else(|err| panic!("{}: {err}", self.name))
     }

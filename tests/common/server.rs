@@ -3,8 +3,8 @@
 
 use super::fake_telegram::{self, FakeTelegram, SentMessage};
 use chrono::{DateTime, TimeZone, Utc};
-use sipas_bot::clock::{ManualClock, vietnam};
-use sipas_bot::serve::{Running, ServeSettings};
+use sipas_bot::app::serve::{Running, ServeSettings};
+use sipas_bot::core::clock::{ManualClock, vietnam};
 use sipas_bot::storage::{Db, OutboxStatus};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -59,7 +59,7 @@ impl Harness {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        let running = sipas_bot::serve::start(
+        let running = sipas_bot::app::serve::start(
             settings(&fake, &test_db.url, &extra),
             Arc::new(clock.clone()),
         )
@@ -95,7 +95,7 @@ impl Harness {
     /// Stops the server gracefully and starts a new one on the same database and fake API.
     pub async fn restart(&mut self) {
         self.running.take().expect("running").shutdown().await;
-        let running = sipas_bot::serve::start(
+        let running = sipas_bot::app::serve::start(
             settings(&self.fake, &self.db_url, &self.extra),
             Arc::new(self.clock.clone()),
         )

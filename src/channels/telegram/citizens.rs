@@ -5,11 +5,11 @@
 
 use super::commands::{Command, Parsed};
 use super::{CHANNEL, HandleError, Handled, Telegram, messages};
-use crate::flow::{Flow, Lang};
-use crate::i18n::Locales;
-use crate::prompt;
+use crate::core::flow::{Flow, Lang};
+use crate::core::i18n::Locales;
+use crate::core::prompt;
+use crate::core::survey::{Button, Input, Reply};
 use crate::storage::{Effects, InvitationStatus, Progress, Session, SessionOpenError};
-use crate::survey::{Button, Input, Reply};
 use chrono::{DateTime, Utc};
 use teloxide::types::{CallbackQuery, CallbackQueryId, Message};
 

@@ -3,8 +3,8 @@
 //! notice sends to a citizen who already talks to the bot.
 
 use super::{CHANNEL, HandleError, Handled, Telegram, messages};
-use crate::clock::outside_quiet_hours;
-use crate::i18n;
+use crate::core::clock::outside_quiet_hours;
+use crate::core::i18n;
 use crate::storage::{Effects, InvitationStatus, Outgoing, Reminder, ReminderStatus};
 use chrono::{DateTime, Utc};
 use teloxide::types::CallbackQueryId;
@@ -51,7 +51,7 @@ impl Telegram {
             let text = if already || due >= invitation.expires_at {
                 self.text("tg-later-no-reminder", &[])
             } else {
-                let local = due.with_timezone(&crate::clock::vietnam());
+                let local = due.with_timezone(&crate::core::clock::vietnam());
                 self.text(
                     "tg-later-ack",
                     &[

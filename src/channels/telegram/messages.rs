@@ -1,9 +1,9 @@
 //! Telegram outbox payloads: what to send or edit, encoded as JSON rows for the sender. Plain
 //! text (no parse mode), so nothing a citizen or a flow writes needs escaping.
 
-use crate::flow::Lang;
-use crate::i18n::{self, Locales};
-use crate::prompt::{Prompt, PromptButton};
+use crate::core::flow::Lang;
+use crate::core::i18n::{self, Locales};
+use crate::core::prompt::{Prompt, PromptButton};
 use crate::storage::{Invitation, Outgoing};
 use serde::{Deserialize, Serialize};
 
@@ -245,7 +245,7 @@ pub fn invitation(
                 i18n::date(
                     invitation
                         .completed_at
-                        .with_timezone(&crate::clock::vietnam())
+                        .with_timezone(&crate::core::clock::vietnam())
                         .date_naive(),
                     lang,
                 ),

@@ -19,10 +19,10 @@ pub mod poller;
 pub mod sender;
 mod withdrawal;
 
-use crate::conversation::{ConversationError, Conversations};
-use crate::flow::Lang;
-use crate::i18n::Locales;
-use crate::officials::{Officials, OfficialsError};
+use crate::core::flow::Lang;
+use crate::core::i18n::Locales;
+use crate::services::conversation::{ConversationError, Conversations};
+use crate::services::officials::{Officials, OfficialsError};
 use crate::storage::{Effects, Outgoing, Session, SessionOpenError, StorageError};
 use chrono::{DateTime, Duration, Utc};
 use commands::{Command, Parsed};

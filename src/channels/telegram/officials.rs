@@ -4,7 +4,7 @@
 
 use super::commands::{Command, Parsed};
 use super::{CHANNEL, HandleError, Handled, Telegram, commands, messages};
-use crate::officials::{OfficialMessage, OfficialsRenderer};
+use crate::services::officials::{OfficialMessage, OfficialsRenderer};
 use crate::storage::{Effects, Outgoing, RedeemError, SubscriptionPeriod};
 use chrono::{DateTime, Utc};
 use teloxide::types::Message;
@@ -108,7 +108,9 @@ impl Telegram {
                 CHANNEL,
                 &chat.to_string(),
                 title.as_deref(),
-                |period, weekday, hour| crate::officials::next_run(now, period, weekday, hour),
+                |period, weekday, hour| {
+                    crate::services::officials::next_run(now, period, weekday, hour)
+                },
                 |subscription| {
                     let agency = agencies
                         .iter()

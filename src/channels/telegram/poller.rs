@@ -12,8 +12,8 @@
 //! waits for it and takes over when the first is gone.
 
 use super::{HandleError, Handled, Telegram};
-use crate::clock::Clock;
-use crate::health::{Heartbeat, Heartbeats};
+use crate::core::clock::Clock;
+use crate::settings::health::{Heartbeat, Heartbeats};
 use crate::storage::{Db, PollerLock};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -105,7 +105,7 @@ impl Handler {
             return Err(err);
         }
         tracing::error!(%err, update = update.id.0, failures, "giving up an update that keeps failing");
-        crate::metrics::update_given_up();
+        crate::settings::metrics::update_given_up();
         let handled = self.telegram.give_up(update, self.clock.now()).await?;
         self.failures.lock().unwrap().remove(&update.id.0);
         Ok(handled)
@@ -113,7 +113,7 @@ impl Handler {
 
     async fn process(&self, update: &Update) -> Result<Handled, HandleError> {
         if let Some(chat) = update.chat() {
-            crate::metrics::tap(&chat.id.0.to_string());
+            crate::settings::metrics::tap(&chat.id.0.to_string());
         }
         let handled = self.handle(update).await?;
         if let Some((id, text)) = handled.callback_answer.clone() {

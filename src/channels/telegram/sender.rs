@@ -1,6 +1,6 @@
 //! The Telegram transport of the delivery core: turns an outbox row into a Bot API call, and the
 //! Bot API's answer into an [`Outcome`]. Pacing, retries, leases and order are the core's
-//! ([`crate::delivery`]); this file only knows Telegram's vocabulary and errors.
+//! ([`crate::services::delivery`]); this file only knows Telegram's vocabulary and errors.
 //!
 //! - 429 `Too Many Requests` carries `retry_after`: a [`Outcome::Retry`] with that wait.
 //! - Time-outs, connection errors, 5xx and a revoked token are transient: retried with backoff.
@@ -9,7 +9,7 @@
 //! - Any other 400 (message too long, bad button data): this message fails alone.
 
 use super::messages::{self, Payload};
-use crate::delivery::{Outcome, Transport};
+use crate::services::delivery::{Outcome, Transport};
 use crate::storage::OutboxRow;
 use futures::future::BoxFuture;
 use teloxide::prelude::*;
@@ -115,7 +115,7 @@ impl TelegramTransport {
             }
             (kind, _) => return Outcome::MessageFailed(format!("unknown outbox kind {kind}")),
         };
-        crate::metrics::sent(super::CHANNEL, started.elapsed(), error_kind(&result));
+        crate::settings::metrics::sent(super::CHANNEL, started.elapsed(), error_kind(&result));
         // The next question arrives as a new message (typed answers) or as the pressed message
         // edited into it (button answers): either ends a tap-to-next measurement.
         if result.is_ok()
@@ -124,7 +124,7 @@ impl TelegramTransport {
                 messages::SEND_MESSAGE | messages::EDIT_MESSAGE
             )
         {
-            crate::metrics::replied(super::CHANNEL, &row.chat_id);
+            crate::settings::metrics::replied(super::CHANNEL, &row.chat_id);
         }
         classify(result)
     }

@@ -10,7 +10,7 @@ use super::events::Feedback;
 use super::messages::{OutboundMessage, cs_body};
 use super::phone::PhoneNumber;
 use super::settings::ZaloSettings;
-use crate::config::Secret;
+use crate::settings::config::Secret;
 use serde_json::{Value, json};
 use std::time::Duration;
 

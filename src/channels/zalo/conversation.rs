@@ -13,13 +13,13 @@ use super::messages::{
     OutboundMessage, QueryButton, from_prompt, parse_query_payload, query_payload,
 };
 use super::transport::{KIND_REPLY, payload};
-use crate::conversation::{ConversationError, Conversations};
-use crate::flow::{Flow, Lang};
-use crate::i18n::Locales;
-use crate::prompt;
+use crate::core::flow::{Flow, Lang};
+use crate::core::i18n::Locales;
+use crate::core::prompt;
+use crate::core::survey::{Input, Reply};
+use crate::services::conversation::{ConversationError, Conversations};
 use crate::storage::zalo::{AttemptLimit, ReceiptCodeError, normalize_receipt_code};
 use crate::storage::{Effects, Outgoing, Progress, Session, SessionOpenError, StorageError};
-use crate::survey::{Input, Reply};
 use chrono::{DateTime, Duration, Utc};
 use std::sync::Arc;
 use tokio::sync::Notify;

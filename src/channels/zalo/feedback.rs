@@ -12,9 +12,9 @@ use super::conversation::{Zalo, ZaloHandleError};
 use super::errors::ZaloError;
 use super::events::Feedback;
 use super::token::TokenManager;
-use crate::flow::{Flow, Question, QuestionKind};
+use crate::core::flow::{Flow, Question, QuestionKind};
+use crate::core::survey::{self, Button, Input};
 use crate::storage::{Effects, InvitationStatus, SessionOpenError};
-use crate::survey::{self, Button, Input};
 use chrono::{DateTime, Duration, Utc};
 
 /// The factor whose question the stars answer.

@@ -8,9 +8,9 @@
 use super::conversation::Zalo;
 use super::events::{EventError, ZaloEvent};
 use super::signature::{SignatureError, verify};
-use crate::clock::Clock;
-use crate::config::Secret;
-use crate::health::{Heartbeat, Heartbeats};
+use crate::core::clock::Clock;
+use crate::settings::config::Secret;
+use crate::settings::health::{Heartbeat, Heartbeats};
 use crate::storage::StorageError;
 use chrono::Duration;
 use std::sync::Arc;

@@ -12,8 +12,8 @@ use super::conversation::start_button;
 use super::messages::OutboundMessage;
 use super::phone::PhoneNumber;
 use super::transport::{KIND_INVITE_PHONE, KIND_INVITE_USER, payload};
-use crate::flow::Lang;
-use crate::i18n::Locales;
+use crate::core::flow::Lang;
+use crate::core::i18n::Locales;
 use crate::storage::{Invitation, Outgoing};
 use serde_json::{Value, json};
 

@@ -1,4 +1,4 @@
-//! Outbound consultation messages: a question from [`crate::prompt`] (channel-neutral text and
+//! Outbound consultation messages: a question from [`crate::core::prompt`] (channel-neutral text and
 //! buttons) becomes a text with query buttons (`oa.query.show`). Pressing one makes the
 //! citizen's client send the button's payload as an ordinary text message, which
 //! [`parse_query_payload`] reads back.
@@ -7,10 +7,10 @@
 //! answers keep the buttons first and the rest are offered as typed keys in one extra line, from
 //! the locales. The JSON shape of the buttons is not confirmed: it lives in [`cs_body`] alone.
 
-use crate::flow::Lang;
-use crate::i18n::Locales;
-use crate::prompt::{Prompt, PromptButton, parse_callback};
-use crate::survey::Button;
+use crate::core::flow::Lang;
+use crate::core::i18n::Locales;
+use crate::core::prompt::{Prompt, PromptButton, parse_callback};
+use crate::core::survey::Button;
 use serde_json::{Value, json};
 
 /// The most query buttons one message carries.
@@ -143,8 +143,8 @@ pub fn cs_body(user_id: &str, message: &OutboundMessage) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::flow::Flow;
-    use crate::survey::SurveyState;
+    use crate::core::flow::Flow;
+    use crate::core::survey::SurveyState;
 
     fn flow() -> Flow {
         Flow::from_toml("short", include_str!("../../../flows/sipas-short.toml")).unwrap()
@@ -155,7 +155,8 @@ mod tests {
         let locales = Locales::load();
         let flow = flow();
         let prompt =
-            crate::prompt::question(&locales, Lang::Vi, &flow, &SurveyState::new(&flow)).unwrap();
+            crate::core::prompt::question(&locales, Lang::Vi, &flow, &SurveyState::new(&flow))
+                .unwrap();
         let message = from_prompt(&locales, Lang::Vi, &prompt);
         assert_eq!(message.buttons.len(), MAX_BUTTONS);
         assert_eq!(message.buttons[0].title, "Rất hài lòng");

@@ -2,7 +2,7 @@
 //! and are invited by template messages (by Zalo user id or by phone number).
 //!
 //! The protocol: settings ([`settings`]), the webhook's signature ([`signature`]) and events
-//! ([`events`]), phone numbers ([`phone`]), outbound messages built from [`crate::prompt`]
+//! ([`events`]), phone numbers ([`phone`]), outbound messages built from [`crate::core::prompt`]
 //! ([`messages`]), what an error code means for delivery ([`errors`]), the HTTP client ([`api`])
 //! and the token's lifecycle ([`token`]). The wiring: the webhook inbox and its worker
 //! ([`inbox`]), the conversation in the OA chat ([`conversation`]), ratings from the rating

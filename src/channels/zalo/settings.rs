@@ -2,7 +2,7 @@
 //! every other setting. The channel runs only when it is configured: with no `ZALO_APP_ID`,
 //! [`ZaloSettings::from_lookup`] answers `None`. Secrets are [`Secret`]s, so they never print.
 
-use crate::config::{Secret, SettingError};
+use crate::settings::config::{Secret, SettingError};
 
 pub const DEFAULT_API_URL: &str = "https://openapi.zalo.me";
 pub const DEFAULT_OAUTH_URL: &str = "https://oauth.zaloapp.com";

@@ -1,0 +1,167 @@
+//! The period's data as an XLSX workbook for officials who want to work on it: a sheet of the
+//! summary's figures, a sheet of every answer (no identities; free text masked), and the full
+//! tables the message shortens: every unit and every procedure.
+
+use super::{AnswerRow, WeeklySummary, mask};
+use crate::core::flow::Lang;
+use crate::core::i18n::Locales;
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
+
+pub fn workbook(
+    locales: &Locales,
+    lang: Lang,
+    summary: &WeeklySummary,
+    rows: &[AnswerRow],
+) -> Result<Vec<u8>, XlsxError> {
+    let t = |id: &str| locales.text(lang, id, &[]);
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let percent = Format::new().set_num_format("0.00%");
+
+    let sheet = book.add_worksheet();
+    sheet.set_name(t("xlsx-sheet-summary"))?;
+    sheet.set_column_width(0, 60)?;
+    sheet.set_column_width(1, 14)?;
+    let mut line = 0u32;
+    let mut put = |label: String, value: Option<f64>, as_percent: bool| -> Result<(), XlsxError> {
+        sheet.write_string(line, 0, label)?;
+        if let Some(value) = value {
+            if as_percent {
+                sheet.write_number_with_format(line, 1, value, &percent)?;
+            } else {
+                sheet.write_number(line, 1, value)?;
+            }
+        }
+        line += 1;
+        Ok(())
+    };
+    put(
+        format!(
+            "{} {} — {}",
+            t("xlsx-week"),
+            summary.week,
+            summary.agency_name
+        ),
+        None,
+        false,
+    )?;
+    put(
+        t("xlsx-invitations"),
+        Some(summary.counts.invitations as f64),
+        false,
+    )?;
+    put(
+        t("xlsx-responses"),
+        Some(summary.counts.responses as f64),
+        false,
+    )?;
+    put(t("xlsx-response-rate"), summary.response_rate, true)?;
+    put(t("xlsx-overall"), summary.overall.value, true)?;
+    for factor in &summary.factors {
+        put(factor.name.clone(), factor.figure.value, true)?;
+    }
+    for unit in summary.units.iter().chain(&summary.small_units) {
+        put(unit.name.clone(), unit.index, true)?;
+    }
+
+    let answers = book.add_worksheet();
+    answers.set_name(t("xlsx-sheet-answers"))?;
+    for (column, id) in [
+        "xlsx-response",
+        "xlsx-agency",
+        "xlsx-submitted",
+        "xlsx-question",
+        "xlsx-kind",
+        "xlsx-answer",
+    ]
+    .iter()
+    .enumerate()
+    {
+        answers.write_string_with_format(0, column as u16, t(id), &bold)?;
+    }
+    for (index, row) in rows.iter().enumerate() {
+        let at = (index + 1) as u32;
+        let local = row
+            .submitted_at
+            .with_timezone(&crate::core::clock::vietnam());
+        answers.write_number(at, 0, row.response_id as f64)?;
+        answers.write_string(at, 1, &row.agency_code)?;
+        answers.write_string(at, 2, local.format("%d/%m/%Y %H:%M").to_string())?;
+        answers.write_string(at, 3, &row.question_id)?;
+        answers.write_string(at, 4, &row.kind)?;
+        let value = if row.kind == "text" {
+            mask(&row.value)
+        } else {
+            row.value.clone()
+        };
+        match row.level {
+            Some(level) => answers.write_number(at, 5, f64::from(level))?,
+            None => answers.write_string(at, 5, value)?,
+        };
+    }
+
+    let units = book.add_worksheet();
+    units.set_name(t("xlsx-sheet-units"))?;
+    units.set_column_width(1, 50)?;
+    for (column, id) in [
+        "xlsx-code",
+        "xlsx-name",
+        "xlsx-index",
+        "xlsx-responses",
+        "xlsx-rank",
+        "xlsx-points",
+        "xlsx-change",
+    ]
+    .iter()
+    .enumerate()
+    {
+        units.write_string_with_format(0, column as u16, t(id), &bold)?;
+    }
+    for (index, unit) in summary.units.iter().chain(&summary.small_units).enumerate() {
+        let at = (index + 1) as u32;
+        units.write_string(at, 0, &unit.code)?;
+        units.write_string(at, 1, &unit.name)?;
+        if let Some(value) = unit.index {
+            units.write_number_with_format(at, 2, value, &percent)?;
+        }
+        units.write_number(at, 3, unit.responses as f64)?;
+        if let Some((rank, of)) = unit.rank {
+            units.write_string(at, 4, format!("{rank}/{of}"))?;
+        }
+        if let Some(points) = unit.points {
+            units.write_number(at, 5, (points * 100.0).round() / 100.0)?;
+        }
+        if let Some(change) = unit.change {
+            units.write_number(at, 6, (change * 100.0).round() / 100.0)?;
+        }
+    }
+
+    let procedures = book.add_worksheet();
+    procedures.set_name(t("xlsx-sheet-procedures"))?;
+    procedures.set_column_width(1, 60)?;
+    for (column, id) in [
+        "xlsx-code",
+        "xlsx-name",
+        "xlsx-responses",
+        "xlsx-index",
+        "xlsx-margin",
+    ]
+    .iter()
+    .enumerate()
+    {
+        procedures.write_string_with_format(0, column as u16, t(id), &bold)?;
+    }
+    for (index, procedure) in summary.procedures.all.iter().enumerate() {
+        let at = (index + 1) as u32;
+        procedures.write_string(at, 0, &procedure.code)?;
+        procedures.write_string(at, 1, &procedure.name)?;
+        procedures.write_number(at, 2, procedure.responses as f64)?;
+        if let Some(value) = procedure.index {
+            procedures.write_number_with_format(at, 3, value, &percent)?;
+        }
+        if let Some(margin) = procedure.margin {
+            procedures.write_number_with_format(at, 4, margin, &percent)?;
+        }
+    }
+    book.save_to_buffer()
+}

@@ -1,0 +1,139 @@
+//! Summaries on demand: the scope of an agency, the summary of a week for it, the messages that
+//! carry a summary (its text and its chart), and `/report` for a subscribed chat.
+
+use super::{OfficialMessage, Officials, OfficialsError};
+use crate::core::summary::{self, Options, Period, Scope, Week, WeeklySummary};
+use chrono::{DateTime, Utc};
+
+impl Officials {
+    /// An agency and every unit under it.
+    pub async fn scope(&self, agency_code: &str) -> Result<Scope, OfficialsError> {
+        let tree = self.db.agency_tree().await?;
+        let agency = tree
+            .get(agency_code)
+            .ok_or_else(|| OfficialsError::UnknownAgency(agency_code.to_string()))?;
+        let subtree = |root: &str| -> Vec<String> {
+            tree.subtree(root).into_iter().map(str::to_string).collect()
+        };
+        Ok(Scope {
+            code: agency.code.clone(),
+            name: agency.name.clone(),
+            codes: subtree(&agency.code),
+            units: (tree.children(&agency.code).into_iter())
+                .map(|a| (a.code.clone(), a.name.clone(), subtree(&a.code)))
+                .collect(),
+        })
+    }
+
+    /// The summary of `week` for an agency's scope.
+    pub async fn summary(
+        &self,
+        agency_code: &str,
+        week: Week,
+        points_max: Option<f64>,
+    ) -> Result<WeeklySummary, OfficialsError> {
+        self.period_summary(agency_code, week.into(), self.options(points_max))
+            .await
+    }
+
+    /// The summary of any period for an agency's scope, from the running totals: its cost
+    /// depends on the number of agencies and days, not on the number of answers.
+    pub async fn period_summary(
+        &self,
+        agency_code: &str,
+        period: Period,
+        options: Options,
+    ) -> Result<WeeklySummary, OfficialsError> {
+        let flow = self.flow().await?;
+        let scope = self.scope(agency_code).await?;
+        let totals = self.db.period_totals(&scope.code, period).await?;
+        let counts = self
+            .db
+            .period_invitation_counts(&scope.code, period)
+            .await?;
+        Ok(summary::build_totals(
+            &flow, self.lang, &scope, period, &totals, counts, options,
+        ))
+    }
+
+    /// The summary and the week's answer rows, for the XLSX export of every answer (the only
+    /// summary path that reads answer rows, and only when a subscription asks for the file).
+    pub async fn summary_with_rows(
+        &self,
+        agency_code: &str,
+        week: Week,
+        points_max: Option<f64>,
+    ) -> Result<(WeeklySummary, Vec<summary::AnswerRow>), OfficialsError> {
+        self.period_summary_with_rows(agency_code, week.into(), points_max)
+            .await
+    }
+
+    /// The summary of any period (a week, month, quarter or year) for an agency's scope, with
+    /// the answer rows of that period (for the XLSX and CSV), computed with the service's
+    /// summary settings.
+    pub async fn period_summary_with_rows(
+        &self,
+        agency_code: &str,
+        period: Period,
+        points_max: Option<f64>,
+    ) -> Result<(WeeklySummary, Vec<summary::AnswerRow>), OfficialsError> {
+        let summary = self
+            .period_summary(agency_code, period, self.options(points_max))
+            .await?;
+        let rows = self.db.period_answer_rows(agency_code, period).await?;
+        Ok((summary, rows))
+    }
+
+    /// The summary options of this service's settings (`SUMMARY_PROCEDURE_MIN_RESPONSES`).
+    pub fn options(&self, points_max: Option<f64>) -> Options {
+        Options {
+            points_max,
+            procedure_min_responses: self.summary.procedure_min_responses,
+        }
+    }
+
+    /// The chart of a summary as a PNG, with the service's target line.
+    pub fn chart(&self, summary: &WeeklySummary) -> Vec<u8> {
+        summary::chart::png_with_target(&self.locales, self.lang, summary, self.summary.target)
+    }
+
+    /// The message and the chart of a summary.
+    pub fn summary_messages(&self, summary: &WeeklySummary) -> Vec<OfficialMessage> {
+        let png = self.chart(summary);
+        let caption = summary::render::caption(&self.locales, self.lang, summary);
+        let mut messages: Vec<OfficialMessage> =
+            summary::render::messages(&self.locales, self.lang, summary)
+                .into_iter()
+                .map(|text| OfficialMessage::Text { text })
+                .collect();
+        messages.push(OfficialMessage::Chart { png, caption });
+        messages
+    }
+
+    /// `/report`: this week so far, for each subscription of the chat; `None` when the chat
+    /// has none. A subscription whose agency or flow is gone is left out (and logged).
+    pub async fn report(
+        &self,
+        channel: &str,
+        chat_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Vec<OfficialMessage>>, OfficialsError> {
+        let subscriptions = self.db.chat_subscriptions(channel, chat_id).await?;
+        if subscriptions.is_empty() {
+            return Ok(None);
+        }
+        let week = Week::containing(now);
+        let mut messages = Vec::new();
+        for subscription in &subscriptions {
+            match self
+                .summary(&subscription.agency_code, week, subscription.points_max)
+                .await
+            {
+                Ok(summary) => messages.extend(self.summary_messages(&summary)),
+                Err(OfficialsError::Storage(err)) => return Err(err.into()),
+                Err(err) => tracing::warn!(%err, "no summary for a subscription"),
+            }
+        }
+        Ok(Some(messages))
+    }
+}

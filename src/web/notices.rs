@@ -1,0 +1,135 @@
+//! `POST /api/v1/notices` and `GET /api/v1/invitations/{token}/qr.png`.
+
+use super::{ApiState, HttpError, TokenPath, constant_time_eq};
+use crate::services::intake::{self, IntakeFailure, NoticeError};
+use crate::services::intake_clients::{self, Client};
+use crate::storage::NoticeOutcome;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::FromRequest;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+pub async fn submit(
+    State(state): State<ApiState>,
+    request: axum::extract::Request,
+) -> Result<Response, HttpError> {
+    let limits = state.intake_limits.clone();
+    let deadline = tokio::time::Instant::now() + limits.timeout;
+    let client = tokio::time::timeout_at(deadline, authenticate(&state, request.headers()))
+        .await
+        .map_err(|_| HttpError::TimedOut(StatusCode::SERVICE_UNAVAILABLE))??;
+    limits.admit(&client.name).map_err(HttpError::RateLimited)?;
+    // A client that stops sending its body holds nothing for longer than the time-out. The
+    // extractor keeps the body limit (413) as before.
+    let body = match tokio::time::timeout_at(deadline, Bytes::from_request(request, &())).await {
+        Err(_) => return Err(HttpError::TimedOut(StatusCode::REQUEST_TIMEOUT)),
+        Ok(Err(rejection)) => return Ok(rejection.into_response()),
+        Ok(Ok(body)) => body,
+    };
+    tokio::time::timeout_at(deadline, answer(state, client, body))
+        .await
+        .map_err(|_| HttpError::TimedOut(StatusCode::SERVICE_UNAVAILABLE))?
+}
+
+/// The client a request's bearer token names: `INTAKE_TOKEN` (compared in constant time) for
+/// every agency, else an unrevoked named client, read from the database on every request so a
+/// revocation holds at once on every instance. Anything else is 401.
+async fn authenticate(state: &ApiState, headers: &HeaderMap) -> Result<Client, HttpError> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if let Some(shared) = &state.intake_token
+        && constant_time_eq(bearer.as_bytes(), shared.expose().as_bytes())
+    {
+        return Ok(Client::shared());
+    }
+    intake_clients::named(&state.db, bearer)
+        .await?
+        .ok_or(HttpError::Unauthorized)
+}
+
+async fn answer(state: ApiState, client: Client, body: Bytes) -> Result<Response, HttpError> {
+    let notice = intake::parse_notice(&body).map_err(|err| match err {
+        NoticeError::Syntax(detail) => HttpError::InvalidJson(detail),
+        NoticeError::Fields(errors) => HttpError::InvalidNotice(errors),
+    })?;
+    // A client with a subtree posts only for its root or an agency under it (an unknown code is
+    // under nothing); nothing of a refused notice is stored.
+    if let Some(scope) = &client.scope
+        && !state.db.agency_within(&notice.agency_code, scope).await?
+    {
+        tracing::warn!(client = %client.name, agency = %notice.agency_code, "notice refused: agency outside the client's subtree");
+        return Err(HttpError::AgencyNotAllowed(
+            notice.agency_code,
+            scope.clone(),
+        ));
+    }
+    // Only when Zalo runs: a notice naming a Zalo recipient is still stored without it.
+    let zalo_recipient = match &state.zalo {
+        Some(_) => intake::zalo_recipient(
+            &serde_json::from_slice(&body)
+                .map_err(|err| HttpError::InvalidJson(err.to_string()))?,
+        )
+        .map_err(HttpError::InvalidNotice)?,
+        None => None,
+    };
+    let zalo = state
+        .zalo
+        .as_ref()
+        .zip(zalo_recipient.as_ref())
+        .map(|(inbox, recipient)| (inbox.zalo(), recipient));
+    let outcome = intake::submit(
+        &state.db,
+        state.telegram.as_ref(),
+        zalo,
+        &state.flow,
+        state.invitation_ttl,
+        &notice,
+        state.clock.now(),
+    )
+    .await
+    .map_err(|err| match err {
+        IntakeFailure::UnknownFlow(flow) => HttpError::UnknownFlow(flow),
+        IntakeFailure::Storage(err) => HttpError::Storage(err),
+    })?;
+    let (status, counted) = match outcome {
+        NoticeOutcome::Created(_) => (StatusCode::CREATED, "created"),
+        NoticeOutcome::Existing(_) => (StatusCode::OK, "existing"),
+    };
+    crate::settings::metrics::notice_received(counted);
+    if outcome.invitation().unknown_agency {
+        tracing::warn!(agency = %notice.agency_code, "notice for an unknown agency accepted and flagged");
+    }
+    let mut view = state.links.view(outcome.invitation());
+    if state.zalo.is_some() {
+        // One code per invitation: a repeated notice gets the same one.
+        let invitation = outcome.invitation();
+        view.zalo_receipt_code = Some(
+            state
+                .db
+                .create_receipt_code(&invitation.token, invitation.expires_at, state.clock.now())
+                .await?,
+        );
+    }
+    Ok((status, Json(view)).into_response())
+}
+
+pub async fn qr_code(
+    State(state): State<ApiState>,
+    token: TokenPath,
+) -> Result<Response, HttpError> {
+    let token = token.0;
+    let known = token.len() == 32 && token.chars().all(|c| c.is_ascii_hexdigit());
+    let invitation = match known {
+        true => state.db.invitation(&token).await?,
+        false => None,
+    };
+    let invitation = invitation.ok_or(HttpError::NotFound("invitation-unknown"))?;
+    let png =
+        crate::core::qr::png(&state.links.deep_link(&invitation.token)).ok_or(HttpError::Qr)?;
+    Ok(([(header::CONTENT_TYPE, "image/png")], png).into_response())
+}
