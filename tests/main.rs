@@ -8,6 +8,8 @@ mod common;
 
 mod admin;
 mod browser;
+mod citizens_telegram;
+mod citizens_zalo;
 mod cli;
 mod delivery;
 mod fake_telegram;

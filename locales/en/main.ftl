@@ -456,3 +456,16 @@ demo-files =
     Workbook written to: { $workbook }
 demo-explore = Explore the simulated data next (each command carries the right DATABASE_URL):
 demo-console = The console: create an account with “admin add” above, run “serve” (needs a Telegram bot token), then open http://127.0.0.1:8080/admin/results
+
+# Citizens' service on Zalo (issue 16): the same choices as on Telegram
+zalo-help =
+    Answer by pressing a button, typing a number (5 is Very satisfied, 1 is Very dissatisfied) or typing words such as “satisfied”, “skip”, “back”.
+    /cancel: pause; send the survey code again to continue.
+    /xoa: delete the answers you sent.
+    /help: show this help.
+zalo-paused = Paused, and your answers are saved. When convenient, send the survey code printed on your receipt again or press “Start the survey” to continue.
+zalo-later-no-reminder = Certainly. When convenient, press “Start the survey” or send the survey code printed on your receipt to answer.
+zalo-stale-choice = This choice is no longer open; nothing was changed.
+# Citizens' service: a press on a superseded question (issue 16)
+citizen-superseded-open = (Please answer this question in the newest message below.)
+citizen-moved-on = Please answer in the newest message; nothing was changed.

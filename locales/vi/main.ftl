@@ -456,3 +456,16 @@ demo-files =
     Đã ghi bảng tính: { $workbook }
 demo-explore = Xem tiếp dữ liệu vừa mô phỏng (mỗi lệnh đã kèm đúng DATABASE_URL):
 demo-console = Trang quản trị: tạo tài khoản bằng lệnh “admin add” ở trên, chạy “serve” (cần mã bot Telegram), rồi mở http://127.0.0.1:8080/admin/results
+
+# Citizens' service on Zalo (issue 16): the same choices as on Telegram
+zalo-help =
+    Ông/Bà trả lời bằng cách bấm nút, gõ số (5 là Rất hài lòng, 1 là Rất không hài lòng) hoặc gõ chữ như “hài lòng”, “bỏ qua”, “quay lại”.
+    /cancel: tạm dừng, gửi lại mã khảo sát để tiếp tục.
+    /xoa: xóa các câu trả lời Ông/Bà đã gửi.
+    /help: xem hướng dẫn này.
+zalo-paused = Đã tạm dừng và lưu các câu trả lời. Khi thuận tiện, Ông/Bà gửi lại mã khảo sát in trên phiếu hẹn hoặc bấm “Bắt đầu khảo sát” để tiếp tục.
+zalo-later-no-reminder = Dạ, khi thuận tiện Ông/Bà bấm “Bắt đầu khảo sát” hoặc gửi mã khảo sát in trên phiếu hẹn để trả lời.
+zalo-stale-choice = Lựa chọn này không còn hiệu lực, không thay đổi gì.
+# Citizens' service: a press on a superseded question (issue 16)
+citizen-superseded-open = (Mời Ông/Bà trả lời câu này ở tin nhắn mới nhất bên dưới.)
+citizen-moved-on = Mời Ông/Bà trả lời ở tin nhắn mới nhất, không thay đổi gì.

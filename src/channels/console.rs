@@ -3,9 +3,10 @@
 //! channel stores them, through [`Conversations`].
 
 use crate::core::flow::{Flow, Lang};
-use crate::core::i18n::{self, Locales};
+use crate::core::i18n::Locales;
 use crate::core::prompt;
 use crate::core::survey::{Input, Reply, SurveyState};
+use crate::services::citizens::dossier;
 use crate::services::conversation::{ConversationError, Conversations, Opened};
 use chrono::{DateTime, Utc};
 use std::io::Write;
@@ -44,18 +45,7 @@ where
         let _ = writeln!(output, "{text}\n");
         let _ = output.flush();
     };
-    say(locales.text(
-        lang,
-        "invitation-dossier",
-        &[
-            ("procedure", invitation.procedure_name.clone()),
-            ("agency", invitation.agency_label().to_string()),
-            (
-                "date",
-                i18n::date(invitation.completed_at.date_naive(), lang),
-            ),
-        ],
-    ));
+    say(dossier::dossier_line(locales, lang, invitation));
     if opened.resumed {
         say(locales.text(lang, "survey-resumed", &[]));
     } else {

@@ -91,15 +91,32 @@ impl Conversations {
         lang: Lang,
         now: DateTime<Utc>,
     ) -> Result<Opened, SessionOpenError> {
+        self.open_on(token, channel, chat_ref, lang, None, now)
+            .await
+    }
+
+    /// Like [`Conversations::open`]; a new session answers `flow_version_id` instead of the
+    /// invitation's flow (see `services::citizens::rating`).
+    pub async fn open_on(
+        &self,
+        token: &str,
+        channel: &str,
+        chat_ref: &str,
+        lang: Lang,
+        flow_version_id: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<Opened, SessionOpenError> {
         let invitation = self
             .db
             .invitation(token)
             .await?
             .ok_or(SessionOpenError::UnknownToken)?;
-        let flow = self.flow(invitation.flow_version_id).await?;
+        let flow = self
+            .flow(flow_version_id.unwrap_or(invitation.flow_version_id))
+            .await?;
         let (opened, invitation) = self
             .db
-            .open_session(token, channel, chat_ref, lang, &flow, now)
+            .open_session_on(token, channel, chat_ref, lang, &flow, flow_version_id, now)
             .await?;
         let resumed = matches!(opened, OpenSession::Resumed(_));
         let session = match opened {

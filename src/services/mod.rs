@@ -2,6 +2,7 @@
 //! once for every channel. They know storage and the core, never a channel or HTTP.
 
 pub mod admin;
+pub mod citizens;
 pub mod conversation;
 pub mod delivery;
 pub mod intake;

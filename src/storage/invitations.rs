@@ -44,7 +44,13 @@ pub struct Invitation {
     pub submission_channel: SubmissionChannel,
     #[sqlx(try_from = "Stamp")]
     pub completed_at: DateTime<Utc>,
+    /// The Telegram chat the notice named. Private: never exported.
     pub recipient_chat_id: Option<String>,
+    /// The Zalo follower the notice named. Private: never exported.
+    pub recipient_zalo_user_id: Option<String>,
+    /// The notice named a phone number (reached through Zalo's template by phone).
+    #[sqlx(try_from = "Flag")]
+    pub recipient_by_phone: bool,
 }
 
 impl Invitation {
@@ -68,7 +74,8 @@ pub fn new_token() -> String {
 const INVITATION_SELECT: &str =
     "SELECT i.token, i.flow_version_id, i.status, i.expires_at, n.dossier_code,
     n.agency_code, n.unknown_agency, n.procedure_code, n.procedure_name, n.submission_channel,
-    n.completed_at, n.recipient_chat_id, a.name AS agency_name
+    n.completed_at, n.recipient_chat_id, n.recipient_zalo_user_id, n.recipient_by_phone,
+    a.name AS agency_name
     FROM invitations i JOIN notices n ON n.dossier_code = i.dossier_code
     LEFT JOIN agencies a ON a.code = n.agency_code";
 
@@ -92,6 +99,21 @@ impl Db {
                 .fetch_optional(&self.pool)
                 .await?,
         )
+    }
+
+    /// The invitation a receipt code opens, read without redeeming it (no attempt is counted,
+    /// nothing is marked used): whoever may not open it is refused before anything changes.
+    pub async fn receipt_code_invitation(
+        &self,
+        code: &str,
+    ) -> Result<Option<Invitation>, StorageError> {
+        Ok(sqlx::query_as(&format!(
+            "{INVITATION_SELECT} JOIN zalo_receipt_codes c ON c.invitation_token = i.token
+             WHERE c.code = $1"
+        ))
+        .bind(code)
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     /// Sets an invitation's status, unless it is already completed (a completed response is final).

@@ -32,6 +32,15 @@ pub struct NewNotice {
     pub recipient_chat_id: Option<String>,
 }
 
+/// Who on Zalo a notice names: a follower's user id, or a phone number (kept only as "by phone":
+/// the number travels in the invitation's outbox row alone). With the notice's Telegram chat it
+/// binds the invitation to its recipient (see `services::citizens::binding`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ZaloBinding {
+    pub user_id: Option<String>,
+    pub by_phone: bool,
+}
+
 /// What submitting a notice did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NoticeOutcome {
@@ -78,6 +87,31 @@ impl Db {
     where
         F: FnOnce(&Invitation) -> Effects,
     {
+        self.submit_bound_notice(
+            notice,
+            &ZaloBinding::default(),
+            flow_version_id,
+            valid_for,
+            now,
+            effects_for,
+        )
+        .await
+    }
+
+    /// Like [`Db::submit_notice_with`], with the Zalo recipient the notice names stored beside
+    /// its Telegram chat (the invitation's binding).
+    pub async fn submit_bound_notice<F>(
+        &self,
+        notice: &NewNotice,
+        zalo: &ZaloBinding,
+        flow_version_id: i64,
+        valid_for: Duration,
+        now: DateTime<Utc>,
+        effects_for: F,
+    ) -> Result<NoticeOutcome, StorageError>
+    where
+        F: FnOnce(&Invitation) -> Effects,
+    {
         let mut tx = self.pool.begin().await?;
         // The write comes first: on SQLite a transaction that reads first holds a snapshot it
         // cannot upgrade once another writer commits, and two identical notices at once then get
@@ -86,9 +120,10 @@ impl Db {
         // the first to commit and then does nothing, and we read the row the first one wrote.
         let inserted = sqlx::query(
             "INSERT INTO notices (dossier_code, agency_code, unknown_agency, procedure_code, procedure_name,
-             submission_channel, completed_at, recipient_chat_id, received_at)
+             submission_channel, completed_at, recipient_chat_id, received_at,
+             recipient_zalo_user_id, recipient_by_phone)
              VALUES ($1, $2, CASE WHEN EXISTS (SELECT 1 FROM agencies WHERE code = $2) THEN 0 ELSE 1 END,
-                     $3, $4, $5, $6, $7, $8)
+                     $3, $4, $5, $6, $7, $8, $9, $10)
              ON CONFLICT (dossier_code) DO NOTHING",
         )
         .bind(&notice.dossier_code)
@@ -99,6 +134,8 @@ impl Db {
         .bind(timestamp(notice.completed_at))
         .bind(notice.recipient_chat_id.as_deref())
         .bind(timestamp(now))
+        .bind(zalo.user_id.as_deref())
+        .bind(i64::from(zalo.by_phone))
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -149,6 +186,8 @@ impl Db {
             submission_channel: notice.submission_channel,
             completed_at: parse_timestamp(&timestamp(notice.completed_at))?,
             recipient_chat_id: notice.recipient_chat_id.clone(),
+            recipient_zalo_user_id: zalo.user_id.clone(),
+            recipient_by_phone: zalo.by_phone,
         };
         apply_effects(&mut tx, &effects_for(&invitation), now).await?;
         tx.commit().await?;

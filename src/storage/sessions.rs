@@ -37,6 +37,10 @@ pub struct Session {
     pub status: SessionStatus,
     /// Bumped by every save; a save from a stale read is refused (see [`Progress::Conflict`]).
     pub revision: i64,
+    /// The message that shows the live question, when the channel knows it (Telegram: the
+    /// message a press edited into the next question). `None` after a question was drawn on a
+    /// new message, until a press on it names it.
+    pub live_message_id: Option<String>,
 }
 
 /// The result of opening an invitation's survey.
@@ -88,7 +92,7 @@ pub enum Progress {
 
 const SESSION_SELECT: &str =
     "SELECT id, invitation_token, channel, chat_ref, lang, flow_version_id, state,
-    status, revision FROM survey_sessions";
+    status, revision, live_message_id FROM survey_sessions";
 
 impl Db {
     /// Opens (or resumes) the survey of invitation `token` for a chat.
@@ -99,6 +103,24 @@ impl Db {
         chat_ref: &str,
         lang: Lang,
         flow: &Flow,
+        now: DateTime<Utc>,
+    ) -> Result<(OpenSession, Invitation), SessionOpenError> {
+        self.open_session_on(token, channel, chat_ref, lang, flow, None, now)
+            .await
+    }
+
+    /// Like [`Db::open_session`]; a new session answers `flow_version_id` (the flow `flow` is a
+    /// version of) instead of the invitation's own flow: a rating from Zalo's template is stored
+    /// on a flow that has the overall question.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn open_session_on(
+        &self,
+        token: &str,
+        channel: &str,
+        chat_ref: &str,
+        lang: Lang,
+        flow: &Flow,
+        flow_version_id: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<(OpenSession, Invitation), SessionOpenError> {
         let invitation = self
@@ -146,7 +168,7 @@ impl Db {
         .bind(channel)
         .bind(chat_ref)
         .bind(lang.code())
-        .bind(invitation.flow_version_id)
+        .bind(flow_version_id.unwrap_or(invitation.flow_version_id))
         .bind(state.to_json())
         .bind(SessionStatus::Active)
         .bind(timestamp(now))
@@ -200,6 +222,20 @@ impl Db {
         .bind(SessionStatus::Active)
         .fetch_optional(&self.pool)
         .await?)
+    }
+
+    /// Records which message shows the session's live question (`None`: not known).
+    pub async fn set_live_message(
+        &self,
+        id: i64,
+        message: Option<&str>,
+    ) -> Result<(), StorageError> {
+        sqlx::query("UPDATE survey_sessions SET live_message_id = $1 WHERE id = $2")
+            .bind(message)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// Pauses a session: the same link resumes it later.

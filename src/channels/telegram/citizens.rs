@@ -9,7 +9,8 @@ use crate::core::flow::{Flow, Lang};
 use crate::core::i18n::Locales;
 use crate::core::prompt;
 use crate::core::survey::{Button, Input, Reply};
-use crate::storage::{Effects, InvitationStatus, Progress, Session, SessionOpenError};
+use crate::services::citizens::{CitizenRenderer, Decision, Notice, Origin, live};
+use crate::storage::{Effects, Progress, Session};
 use chrono::{DateTime, Utc};
 use teloxide::types::{CallbackQuery, CallbackQueryId, Message};
 
@@ -24,135 +25,105 @@ impl Telegram {
         now: DateTime<Utc>,
     ) -> Result<Handled, HandleError> {
         let chat = message.chat.id.0;
-        self.conversations
-            .db()
-            .remember_chat(CHANNEL, &chat.to_string(), now)
-            .await?;
-        match parsed {
+        let chat_ref = chat.to_string();
+        let own = message.id.0.to_string();
+        self.citizens.remember_chat(CHANNEL, &chat_ref, now).await?;
+        let citizens = &self.citizens;
+        let renderer = &self.renderer;
+        let done = match parsed {
             Parsed::Command(Command::Start(token)) if token.is_empty() => {
-                self.reply(inbound, chat, "tg-welcome", now).await
+                citizens
+                    .reply(renderer, &chat_ref, inbound, Notice::Welcome, now)
+                    .await?
             }
             Parsed::Command(Command::Start(token)) => {
-                self.on_start(inbound, chat, &token, now).await
+                citizens
+                    .open_link(
+                        renderer,
+                        &chat_ref,
+                        inbound,
+                        &token,
+                        Origin::message(&own),
+                        now,
+                    )
+                    .await?
             }
-            Parsed::Command(Command::Xoa) => self.ask_withdrawal(inbound, chat, now).await,
-            Parsed::Command(Command::Cancel) => match self.active_session(chat).await? {
-                Some(session) => {
-                    self.conversations
-                        .db()
-                        .pause_session(session.id, now)
-                        .await?;
-                    self.reply(inbound, chat, "tg-paused", now).await
-                }
-                None => self.reply(inbound, chat, "tg-no-survey", now).await,
-            },
+            Parsed::Command(Command::Xoa) => {
+                citizens
+                    .ask_withdrawal(renderer, &chat_ref, inbound, now)
+                    .await?
+            }
+            Parsed::Command(Command::Cancel) => {
+                citizens.cancel(renderer, &chat_ref, inbound, now).await?
+            }
             // Meant for another bot: whatever it is, not ours to answer.
-            Parsed::OtherBot => self.ignore(inbound, now).await,
-            Parsed::Command(_) | Parsed::Unknown => self.reply(inbound, chat, "tg-help", now).await,
+            Parsed::OtherBot => return self.ignore(inbound, now).await,
+            Parsed::Command(_) | Parsed::Unknown => {
+                citizens
+                    .reply(renderer, &chat_ref, inbound, Notice::Help, now)
+                    .await?
+            }
             Parsed::Text => match self.active_session(chat).await? {
                 Some(session) => {
                     let input = Input::Text(text.to_string());
-                    self.survey_input(inbound, chat, None, session, input, now)
-                        .await
+                    return self
+                        .survey_input(inbound, chat, None, Some(message.id.0), session, input, now)
+                        .await;
                 }
-                None => self.reply(inbound, chat, "tg-no-survey", now).await,
+                None => {
+                    citizens
+                        .reply(renderer, &chat_ref, inbound, Notice::NoSurvey, now)
+                        .await?
+                }
             },
-        }
-    }
-
-    /// `/start <token>`: the deep link from the notice or the QR code.
-    async fn on_start(
-        &self,
-        inbound: &str,
-        chat: i64,
-        token: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Handled, HandleError> {
-        let db = self.conversations.db();
-        let Some(invitation) = db.invitation(token).await? else {
-            return self.reply(inbound, chat, "invitation-unknown", now).await;
         };
-        if addressed_elsewhere(&invitation, chat) {
-            return self.reply(inbound, chat, "invitation-not-yours", now).await;
-        }
-        if invitation.status == InvitationStatus::Completed {
-            return self.reply(inbound, chat, "invitation-completed", now).await;
-        }
-        if db.session_for_token(token).await?.is_some() {
-            return self.begin(inbound, chat, token, None, now).await;
-        }
-        if invitation.is_expired(now) {
-            return self.reply(inbound, chat, "invitation-expired", now).await;
-        }
-        let message = messages::invitation(
-            &self.locales,
-            self.lang,
-            chat,
-            &invitation,
-            "tg-invitation-opened",
-        );
-        let fresh = self.record(inbound, vec![message], now).await?;
-        Ok(Handled {
-            callback_answer: None,
-            duplicate: !fresh,
-        })
+        Ok(self.done(done))
     }
 
-    /// Opens or resumes the survey and sends the current question.
-    pub(super) async fn begin(
+    /// A press of the invitation's own buttons: start (the pressed invitation loses its
+    /// buttons), later or decline.
+    pub(super) async fn on_invitation_button(
         &self,
         inbound: &str,
         chat: i64,
+        message_id: i32,
+        action: &str,
         token: &str,
-        pressed: Option<i32>,
         now: DateTime<Utc>,
     ) -> Result<Handled, HandleError> {
-        let opened = match self
-            .conversations
-            .open(token, CHANNEL, &chat.to_string(), self.lang, now)
-            .await
-        {
-            Ok(opened) => opened,
-            Err(SessionOpenError::Storage(err)) => return Err(err.into()),
-            Err(refusal) => {
-                let id = match refusal {
-                    SessionOpenError::UnknownToken => "invitation-unknown",
-                    SessionOpenError::Expired => "invitation-expired",
-                    SessionOpenError::AlreadyCompleted => "invitation-completed",
-                    _ => "invitation-in-use",
-                };
-                return self.reply(inbound, chat, id, now).await;
+        let chat_ref = chat.to_string();
+        let pressed = message_id.to_string();
+        let decision = match action {
+            messages::INVITE_START => {
+                let done = self
+                    .citizens
+                    .begin(
+                        &self.renderer,
+                        &chat_ref,
+                        inbound,
+                        token,
+                        Origin::press(&pressed),
+                        now,
+                    )
+                    .await?;
+                return Ok(self.done(done));
             }
+            messages::INVITE_LATER => Decision::Later,
+            _ => Decision::Decline,
         };
-        let mut outgoing = Vec::new();
-        let lead = if opened.resumed {
-            self.text("survey-resumed", &[])
-        } else {
-            opened.flow.intro.get(self.lang).to_string()
-        };
-        match prompt::question(
-            &self.locales,
-            self.lang,
-            &opened.flow,
-            &opened.session.state,
-        ) {
-            Some(question) => outgoing.push(messages::prompt(chat, Some(lead), &question, token)),
-            None => outgoing.push(messages::text(
-                chat,
-                self.text("invitation-completed", &[]),
-                None,
-            )),
-        }
-        // The invitation's keyboard goes after the question: a cosmetic edit must not hold the
-        // first question back behind the chat's pace.
-        if let Some(message_id) = pressed {
-            outgoing.push(messages::replace_keyboard(chat, message_id, &[]));
-        }
-        let fresh = self.record(inbound, outgoing, now).await?;
-        Ok(Handled {
-            callback_answer: None,
-            duplicate: !fresh,
-        })
+        let done = self
+            .citizens
+            .decide(
+                &self.renderer,
+                &chat_ref,
+                inbound,
+                token,
+                decision,
+                Some(&pressed),
+                now,
+            )
+            .await?;
+        Ok(self.done(done))
     }
 
     pub(super) async fn on_callback(
@@ -198,9 +169,28 @@ impl Telegram {
             let fresh = self.record(inbound, Vec::new(), now).await?;
             return Ok(answer(Some(self.text("tg-no-survey", &[])), !fresh));
         };
+        if live::is_superseded(&session, &message_id.to_string()) {
+            let done = self
+                .citizens
+                .superseded_press(
+                    &self.renderer,
+                    &chat.to_string(),
+                    inbound,
+                    &session,
+                    &question,
+                    &message_id.to_string(),
+                    now,
+                )
+                .await?;
+            let handled = self.done(done);
+            return Ok(answer(
+                handled.callback_answer.and_then(|(_, text)| text),
+                handled.duplicate,
+            ));
+        }
         let input = Input::Button { question, button };
         let mut handled = self
-            .survey_input(inbound, chat, Some(message_id), session, input, now)
+            .survey_input(inbound, chat, Some(message_id), None, session, input, now)
             .await?;
         handled.callback_answer = Some((
             query.id.clone(),
@@ -209,12 +199,15 @@ impl Telegram {
         Ok(handled)
     }
 
-    /// One answer (typed or pressed) to the survey in progress in `chat`.
+    /// One answer (typed or pressed) to the survey in progress in `chat`: `pressed` is the
+    /// message whose button was pressed, `typed` the citizen's own message.
+    #[allow(clippy::too_many_arguments)]
     async fn survey_input(
         &self,
         inbound: &str,
         chat: i64,
         pressed: Option<i32>,
+        typed: Option<i32>,
         session: Session,
         input: Input,
         now: DateTime<Utc>,
@@ -226,8 +219,20 @@ impl Telegram {
             Input::Button { question, button } => Some((question.clone(), button.clone())),
             _ => None,
         };
+        // A typed answer draws what comes next on a new message: the message that showed the
+        // question until now loses its buttons.
+        let superseded = match pressed {
+            None => live::known(&session)
+                .and_then(|message| self.renderer.clear_keyboard(&chat.to_string(), message)),
+            Some(_) => None,
+        };
         let effects_for = |after: &Session, flow: &Flow, reply: &Reply| -> Effects {
             let mut effects = Effects::from_inbound(CHANNEL, inbound);
+            if !matches!(reply, Reply::StaleButton { .. } | Reply::AlreadyFinished)
+                && let Some(clear) = &superseded
+            {
+                effects.push(clear.clone());
+            }
             let question_prompt = || prompt::question(&locales, lang, flow, &after.state);
             match reply {
                 Reply::Ask { question, hint } => {
@@ -296,7 +301,9 @@ impl Telegram {
                         _ => effects.push(messages::text_with_buttons(chat, outro, offer)),
                     }
                 }
-                Reply::AlreadyFinished | Reply::StaleButton { .. } => {}
+                // A stale press on the live message (an old client's keyboard): the message
+                // shows the live question, so it stays; the press gets its notice.
+                Reply::StaleButton { .. } | Reply::AlreadyFinished => {}
             }
             effects
         };
@@ -304,6 +311,22 @@ impl Telegram {
             .conversations
             .input_with(&session, &input, now, effects_for)
             .await?;
+        if turn.progress != Progress::Duplicate
+            && !matches!(
+                turn.reply,
+                Reply::StaleButton { .. } | Reply::AlreadyFinished
+            )
+        {
+            // The pressed message now shows the next question; a new message's id is not known
+            // until a press on it names it, but it is newer than the citizen's message.
+            let live = match pressed {
+                Some(id) => Some(id.to_string()),
+                None => live::drawn_after(typed.map(|id| id.to_string()).as_deref()),
+            };
+            self.citizens
+                .set_live(&turn.session, live.as_deref())
+                .await?;
+        }
         let notice = match (&turn.reply, pressed) {
             (Reply::StaleButton { .. }, _) => Some(self.text("tg-stale-button", &[])),
             (Reply::AlreadyFinished, _) => Some(self.text("invitation-completed", &[])),
@@ -323,15 +346,6 @@ impl Telegram {
 }
 
 /// The answered question and the answer chosen, shown on top of the pressed message.
-/// Whether the notice named a recipient chat other than `chat`: only the citizen the one-stop
-/// system names may answer, so whoever prints or sees the receipt cannot answer in their place.
-pub(super) fn addressed_elsewhere(invitation: &crate::storage::Invitation, chat: i64) -> bool {
-    invitation
-        .recipient_chat_id
-        .as_deref()
-        .is_some_and(|recipient| recipient != chat.to_string())
-}
-
 fn answered(locales: &Locales, lang: Lang, flow: &Flow, question: &str, button: &Button) -> String {
     let question_text = flow
         .question(question)

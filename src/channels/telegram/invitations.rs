@@ -1,132 +1,131 @@
-//! Invitations on Telegram: the invitation message's own buttons (Bắt đầu / Để sau / Không
-//! tham gia), the reminder of a postponed invitation when its time comes, and the invitation a
-//! notice sends to a citizen who already talks to the bot.
+//! The citizens' service rendered for Telegram ([`TelegramCitizens`]): its notices, the
+//! invitation with Bắt đầu / Để sau / Không tham gia, questions with inline keyboards, the
+//! withdrawal's confirmation, and edits of sent messages. The rules are the service's
+//! ([`crate::services::citizens`]); this file only knows how Telegram shows them.
 
-use super::{CHANNEL, HandleError, Handled, Telegram, messages};
-use crate::core::clock::outside_quiet_hours;
-use crate::core::i18n;
-use crate::storage::{Effects, InvitationStatus, Outgoing, Reminder, ReminderStatus};
+use super::{CHANNEL, HandleError, Telegram, messages};
+use crate::core::flow::Lang;
+use crate::core::i18n::Locales;
+use crate::core::prompt::Prompt;
+use crate::services::citizens::{CitizenRenderer, Citizens, InvitationLead, Notice};
+use crate::storage::{Invitation, Outgoing, StorageError};
 use chrono::{DateTime, Utc};
-use teloxide::types::CallbackQueryId;
+use futures::future::BoxFuture;
+use std::sync::Arc;
 
-impl Telegram {
-    pub(super) async fn on_invitation_button(
+/// The Telegram renderer of the citizens' service.
+#[derive(Debug, Clone)]
+pub struct TelegramCitizens {
+    pub locales: Arc<Locales>,
+    pub lang: Lang,
+}
+
+fn chat_id(chat: &str) -> i64 {
+    chat.parse().unwrap_or_default()
+}
+
+impl TelegramCitizens {
+    fn invitation_row(
         &self,
-        inbound: &str,
-        chat: i64,
-        message_id: i32,
-        action: &str,
-        token: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Handled, HandleError> {
-        let db = self.conversations.db();
-        let notice = |text: String, duplicate: bool| Handled {
-            callback_answer: Some((CallbackQueryId(String::new()), Some(text))),
-            duplicate,
-        };
-        let Some(invitation) = db.invitation(token).await? else {
-            return self.reply(inbound, chat, "invitation-unknown", now).await;
-        };
-        if super::citizens::addressed_elsewhere(&invitation, chat) {
-            return self.reply(inbound, chat, "invitation-not-yours", now).await;
-        }
-        if action == messages::INVITE_START {
-            return self
-                .begin(inbound, chat, token, Some(message_id), now)
-                .await;
-        }
-        let decided = matches!(
-            invitation.status,
-            InvitationStatus::Started | InvitationStatus::Completed | InvitationStatus::Withdrawn
-        );
-        if decided || invitation.is_expired(now) {
-            let fresh = self.record(inbound, Vec::new(), now).await?;
-            return Ok(notice(self.text("tg-stale-button", &[]), !fresh));
-        }
-        let mut effects = Effects::from_inbound(CHANNEL, inbound);
-        effects.push(messages::replace_keyboard(chat, message_id, &[]));
-        let (status, reminder) = if action == messages::INVITE_LATER {
-            let due = outside_quiet_hours(now + self.reminder_delay);
-            let already = db.reminder(token).await?.is_some();
-            let text = if already || due >= invitation.expires_at {
-                self.text("tg-later-no-reminder", &[])
-            } else {
-                let local = due.with_timezone(&crate::core::clock::vietnam());
-                self.text(
-                    "tg-later-ack",
-                    &[
-                        ("time", local.format("%H:%M").to_string()),
-                        ("date", i18n::date(local.date_naive(), self.lang)),
-                    ],
-                )
-            };
-            effects.push(messages::text(chat, text, Some(token)));
-            let reminder = (due < invitation.expires_at).then(|| Reminder {
-                invitation_token: token.to_string(),
-                channel: CHANNEL.to_string(),
-                chat_id: chat.to_string(),
-                due_at: due,
-            });
-            (InvitationStatus::Postponed, reminder)
-        } else {
-            effects.push(messages::text(chat, self.text("tg-decline-ack", &[]), None));
-            (InvitationStatus::Declined, None)
-        };
-        let fresh = db
-            .decide_invitation(token, status, reminder.as_ref(), &effects, now)
-            .await?;
-        Ok(Handled {
-            callback_answer: None,
-            duplicate: !fresh,
-        })
+        chat: &str,
+        invitation: &Invitation,
+        lead: InvitationLead,
+    ) -> Outgoing {
+        messages::invitation(&self.locales, self.lang, chat_id(chat), invitation, lead)
+    }
+}
+
+impl CitizenRenderer for TelegramCitizens {
+    fn channel(&self) -> &'static str {
+        CHANNEL
     }
 
+    fn notice_text(&self, notice: &Notice) -> String {
+        let (id, args): (&str, Vec<(&str, String)>) = match notice {
+            Notice::Welcome => ("tg-welcome", vec![]),
+            Notice::Help => ("tg-help", vec![]),
+            Notice::NoSurvey => ("tg-no-survey", vec![]),
+            Notice::Paused => ("tg-paused", vec![]),
+            Notice::Unknown => ("invitation-unknown", vec![]),
+            Notice::NotYours => ("invitation-not-yours", vec![]),
+            Notice::Completed => ("invitation-completed", vec![]),
+            Notice::Expired => ("invitation-expired", vec![]),
+            Notice::InUse => ("invitation-in-use", vec![]),
+            Notice::LaterAck { time, date } => (
+                "tg-later-ack",
+                vec![("time", time.clone()), ("date", date.clone())],
+            ),
+            Notice::LaterNoReminder => ("tg-later-no-reminder", vec![]),
+            Notice::DeclineAck => ("tg-decline-ack", vec![]),
+            Notice::WithdrawDone => ("tg-withdraw-done", vec![]),
+            Notice::WithdrawNothing => ("tg-withdraw-nothing", vec![]),
+            Notice::WithdrawKept => ("tg-withdraw-kept", vec![]),
+            Notice::StaleButton => ("tg-stale-button", vec![]),
+            Notice::MovedOn => ("citizen-moved-on", vec![]),
+            Notice::CodeUnknown => ("zalo-code-unknown", vec![]),
+            Notice::CodeExpired => ("zalo-code-expired", vec![]),
+            Notice::CodeUsed => ("zalo-code-used", vec![]),
+            Notice::CodeTooMany => ("zalo-code-too-many", vec![]),
+        };
+        self.locales.text(self.lang, id, &args)
+    }
+
+    fn text(&self, chat: &str, text: String, token: Option<&str>) -> Outgoing {
+        messages::text(chat_id(chat), text, token)
+    }
+
+    fn invitation(&self, chat: &str, invitation: &Invitation, lead: InvitationLead) -> Outgoing {
+        self.invitation_row(chat, invitation, lead)
+    }
+
+    fn question(&self, chat: &str, lead: String, prompt: &Prompt, token: &str) -> Outgoing {
+        messages::prompt(chat_id(chat), Some(lead), prompt, token)
+    }
+
+    fn withdraw_confirm(&self, chat: &str) -> Outgoing {
+        let text = |id: &str| self.locales.text(self.lang, id, &[]);
+        messages::text_with_buttons(
+            chat_id(chat),
+            text("tg-withdraw-confirm"),
+            vec![
+                (text("tg-withdraw-yes"), messages::WITHDRAW_YES),
+                (text("tg-withdraw-no"), messages::WITHDRAW_NO),
+            ],
+        )
+    }
+
+    fn clear_keyboard(&self, chat: &str, message: &str) -> Option<Outgoing> {
+        let message = message.parse().ok()?;
+        Some(messages::replace_keyboard(chat_id(chat), message, &[]))
+    }
+
+    fn replace_text(&self, chat: &str, message: &str, text: String) -> Option<Outgoing> {
+        let message = message.parse().ok()?;
+        Some(messages::replace_text(chat_id(chat), message, text))
+    }
+
+    fn reminder<'a>(
+        &'a self,
+        chat: &'a str,
+        invitation: &'a Invitation,
+        _now: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<Option<Outgoing>, StorageError>> {
+        Box::pin(async move {
+            Ok(chat
+                .parse::<i64>()
+                .is_ok()
+                .then(|| self.invitation_row(chat, invitation, InvitationLead::Reminder)))
+        })
+    }
+}
+
+impl Telegram {
     /// Sends the reminder of every invitation whose "Để sau" time has come, once.
     pub async fn send_due_reminders(&self, now: DateTime<Utc>) -> Result<usize, HandleError> {
-        let db = self.conversations.db();
-        let mut sent = 0;
-        for reminder in db.due_reminders(CHANNEL, now).await? {
-            let Ok(chat) = reminder.chat_id.parse::<i64>() else {
-                continue;
-            };
-            let invitation = db.invitation(&reminder.invitation_token).await?;
-            let still_wanted = invitation.as_ref().is_some_and(|i| {
-                matches!(
-                    i.status,
-                    InvitationStatus::Postponed | InvitationStatus::Pending
-                ) && !i.is_expired(now)
-            });
-            let (status, effects) = match (&invitation, still_wanted) {
-                (Some(invitation), true) => {
-                    // The quiet hours apply at sending time too: a reminder found late waits.
-                    if outside_quiet_hours(now) != now {
-                        continue;
-                    }
-                    let message = messages::invitation(
-                        &self.locales,
-                        self.lang,
-                        chat,
-                        invitation,
-                        "tg-reminder",
-                    );
-                    (
-                        ReminderStatus::Sent,
-                        Effects {
-                            inbound: None,
-                            outgoing: vec![message],
-                        },
-                    )
-                }
-                _ => (ReminderStatus::Skipped, Effects::default()),
-            };
-            if db
-                .finish_reminder(&reminder.invitation_token, status, &effects, now)
-                .await?
-                && status == ReminderStatus::Sent
-            {
-                sent += 1;
-            }
-        }
+        let sent = self
+            .citizens
+            .send_due_reminders(&self.renderer, now)
+            .await?;
         if sent > 0 {
             self.outbox_ready.notify_one();
         }
@@ -134,7 +133,7 @@ impl Telegram {
     }
 
     /// The invitation message for a notice whose citizen already talks to us.
-    pub fn notice_message(&self, invitation: &crate::storage::Invitation, chat: i64) -> Outgoing {
-        messages::invitation(&self.locales, self.lang, chat, invitation, "tg-notice")
+    pub fn notice_message(&self, invitation: &Invitation, chat: i64) -> Outgoing {
+        Citizens::notice_invitation(&self.renderer, &chat.to_string(), invitation)
     }
 }

@@ -2,8 +2,10 @@
 //! text (no parse mode), so nothing a citizen or a flow writes needs escaping.
 
 use crate::core::flow::Lang;
-use crate::core::i18n::{self, Locales};
+use crate::core::i18n::Locales;
 use crate::core::prompt::{Prompt, PromptButton};
+use crate::services::citizens::InvitationLead;
+use crate::services::citizens::dossier;
 use crate::storage::{Invitation, Outgoing};
 use serde::{Deserialize, Serialize};
 
@@ -226,38 +228,15 @@ pub fn replace_keyboard(chat_id: i64, message_id: i32, buttons: &[Vec<PromptButt
 }
 
 /// The invitation: the dossier, a short polite request, and Bắt đầu / Để sau / Không tham gia.
-/// `lead_id` picks the opening: a link opened, a completion notice sent by us, or a reminder.
+/// `lead` picks the opening: a link opened, a completion notice sent by us, or a reminder.
 pub fn invitation(
     locales: &Locales,
     lang: Lang,
     chat_id: i64,
     invitation: &Invitation,
-    lead_id: &str,
+    lead: InvitationLead,
 ) -> Outgoing {
-    let dossier = locales.text(
-        lang,
-        "invitation-dossier",
-        &[
-            ("procedure", invitation.procedure_name.clone()),
-            ("agency", invitation.agency_label().to_string()),
-            (
-                "date",
-                i18n::date(
-                    invitation
-                        .completed_at
-                        .with_timezone(&crate::core::clock::vietnam())
-                        .date_naive(),
-                    lang,
-                ),
-            ),
-        ],
-    );
-    let text = format!(
-        "{}\n\n{}\n\n{}",
-        locales.text(lang, lead_id, &[]),
-        dossier,
-        locales.text(lang, "tg-invitation-ask", &[])
-    );
+    let text = dossier::invitation_text(locales, lang, invitation, lead);
     let button = |label_id: &str, action: &str| Button {
         label: locales.text(lang, label_id, &[]),
         data: format!("inv|{action}|{}", invitation.token),

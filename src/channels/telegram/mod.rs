@@ -21,9 +21,10 @@ mod withdrawal;
 
 use crate::core::flow::Lang;
 use crate::core::i18n::Locales;
+use crate::services::citizens::{Citizens, CitizensError, Done, Notice};
 use crate::services::conversation::{ConversationError, Conversations};
 use crate::services::officials::{Officials, OfficialsError};
-use crate::storage::{Effects, Outgoing, Session, SessionOpenError, StorageError};
+use crate::storage::{Outgoing, Session, SessionOpenError, StorageError};
 use chrono::{DateTime, Duration, Utc};
 use commands::{Command, Parsed};
 use futures::future::BoxFuture;
@@ -72,6 +73,15 @@ impl HandleError {
     }
 }
 
+impl From<CitizensError> for HandleError {
+    fn from(err: CitizensError) -> Self {
+        match err {
+            CitizensError::Storage(err) => HandleError::Storage(err),
+            CitizensError::Conversation(err) => HandleError::Conversation(err),
+        }
+    }
+}
+
 impl From<SessionOpenError> for HandleError {
     fn from(err: SessionOpenError) -> Self {
         match err {
@@ -106,11 +116,13 @@ impl ChatAdmins for BotAdmins {
 #[derive(Debug, Clone)]
 pub struct Telegram {
     conversations: Conversations,
+    /// The citizens' rules, shared with every channel, and how Telegram renders them.
+    citizens: Citizens,
+    renderer: invitations::TelegramCitizens,
     officials: Officials,
     admins: Arc<dyn ChatAdmins>,
     locales: Arc<Locales>,
     lang: Lang,
-    reminder_delay: Duration,
     /// Commands addressed to another bot (`/help@other_bot`) are not ours.
     bot_username: String,
     /// Woken whenever rows are added to the outbox.
@@ -135,13 +147,20 @@ impl Telegram {
         settings: TelegramSettings,
         outbox_ready: Arc<Notify>,
     ) -> Telegram {
+        let citizens = Citizens::new(conversations.clone(), locales.clone(), settings.lang)
+            .with_reminder_delay(settings.reminder_delay);
+        let renderer = invitations::TelegramCitizens {
+            locales: locales.clone(),
+            lang: settings.lang,
+        };
         Telegram {
             conversations,
+            citizens,
+            renderer,
             officials,
             admins,
             locales,
             lang: settings.lang,
-            reminder_delay: settings.reminder_delay,
             bot_username: settings.bot_username,
             outbox_ready,
         }
@@ -205,14 +224,9 @@ impl Telegram {
         outgoing: Vec<Outgoing>,
         now: DateTime<Utc>,
     ) -> Result<bool, HandleError> {
-        let effects = Effects {
-            inbound: Some((CHANNEL.to_string(), inbound.to_string())),
-            outgoing,
-        };
         Ok(self
-            .conversations
-            .db()
-            .record_effects(&effects, now)
+            .citizens
+            .record(CHANNEL, inbound, outgoing, now)
             .await?)
     }
 
@@ -261,10 +275,26 @@ impl Telegram {
     }
 
     async fn active_session(&self, chat: i64) -> Result<Option<Session>, StorageError> {
-        self.conversations
-            .db()
+        self.citizens
             .active_session(CHANNEL, &chat.to_string())
             .await
+    }
+
+    /// What the citizens' service did, as this channel's answer: its notice shown on the press
+    /// (when the update was a press).
+    fn done(&self, done: Done) -> Handled {
+        Handled {
+            callback_answer: done.toast.map(|notice: Notice| {
+                (
+                    CallbackQueryId(String::new()),
+                    Some(crate::services::citizens::CitizenRenderer::notice_text(
+                        &self.renderer,
+                        &notice,
+                    )),
+                )
+            }),
+            duplicate: done.duplicate,
+        }
     }
 
     pub fn outbox_ready(&self) -> Arc<Notify> {

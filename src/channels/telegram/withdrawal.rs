@@ -1,9 +1,8 @@
 //! A citizen's withdrawal on Telegram: `/xoa`, or the "Xóa câu trả lời" button under the
-//! survey's closing message, asks for a confirmation; "yes" deletes every answer sent from the
-//! chat and its link to the dossiers ([`crate::storage::Db::withdraw_chat`]), "no" keeps them.
+//! survey's closing message, and the confirmation's two buttons. The rule is the citizens'
+//! service's ([`crate::services::citizens::Citizens::withdraw`]).
 
-use super::{CHANNEL, HandleError, Handled, Telegram, messages};
-use crate::storage::Effects;
+use super::{HandleError, Handled, Telegram, messages};
 use chrono::{DateTime, Utc};
 use teloxide::types::CallbackQueryId;
 
@@ -15,19 +14,11 @@ impl Telegram {
         chat: i64,
         now: DateTime<Utc>,
     ) -> Result<Handled, HandleError> {
-        let confirm = messages::text_with_buttons(
-            chat,
-            self.text("tg-withdraw-confirm", &[]),
-            vec![
-                (self.text("tg-withdraw-yes", &[]), messages::WITHDRAW_YES),
-                (self.text("tg-withdraw-no", &[]), messages::WITHDRAW_NO),
-            ],
-        );
-        let fresh = self.record(inbound, vec![confirm], now).await?;
-        Ok(Handled {
-            callback_answer: None,
-            duplicate: !fresh,
-        })
+        let done = self
+            .citizens
+            .ask_withdrawal(&self.renderer, &chat.to_string(), inbound, now)
+            .await?;
+        Ok(self.done(done))
     }
 
     /// A press of a withdrawal button (`data` is one of `messages::WITHDRAW_*`); `None` when
@@ -41,47 +32,30 @@ impl Telegram {
         data: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<Handled>, HandleError> {
-        let pressed = |duplicate: bool| Handled {
-            callback_answer: Some((query.clone(), None)),
-            duplicate,
-        };
-        match data {
+        let confirmed = match data {
             messages::WITHDRAW_ASK => {
                 let mut handled = self.ask_withdrawal(inbound, chat, now).await?;
-                handled.callback_answer = Some((query.clone(), None));
-                Ok(Some(handled))
+                handled.callback_answer = Some((query, None));
+                return Ok(Some(handled));
             }
-            messages::WITHDRAW_NO => {
-                let mut effects = Effects::from_inbound(CHANNEL, inbound);
-                effects.push(messages::replace_keyboard(chat, message_id, &[]));
-                effects.push(messages::text(
-                    chat,
-                    self.text("tg-withdraw-kept", &[]),
-                    None,
-                ));
-                let fresh = self
-                    .conversations
-                    .db()
-                    .record_effects(&effects, now)
-                    .await?;
-                Ok(Some(pressed(!fresh)))
-            }
-            messages::WITHDRAW_YES => {
-                let db = self.conversations.db();
-                let reply = if db.chat_has_surveys(CHANNEL, &chat.to_string()).await? {
-                    "tg-withdraw-done"
-                } else {
-                    "tg-withdraw-nothing"
-                };
-                let mut effects = Effects::from_inbound(CHANNEL, inbound);
-                effects.push(messages::replace_keyboard(chat, message_id, &[]));
-                effects.push(messages::text(chat, self.text(reply, &[]), None));
-                let withdrawn = db
-                    .withdraw_chat(CHANNEL, &chat.to_string(), &effects, now)
-                    .await?;
-                Ok(Some(pressed(withdrawn.is_none())))
-            }
-            _ => Ok(None),
-        }
+            messages::WITHDRAW_YES => true,
+            messages::WITHDRAW_NO => false,
+            _ => return Ok(None),
+        };
+        let done = self
+            .citizens
+            .withdraw(
+                &self.renderer,
+                &chat.to_string(),
+                inbound,
+                confirmed,
+                Some(&message_id.to_string()),
+                now,
+            )
+            .await?;
+        Ok(Some(Handled {
+            callback_answer: Some((query, None)),
+            duplicate: done.duplicate,
+        }))
     }
 }

@@ -1,34 +1,34 @@
-//! The citizens' conversation in the OA chat: one stored webhook event becomes engine inputs,
-//! receipt codes or follower changes, and its replies become `zalo` outbox rows written in the
-//! same transaction as the state (the event's dedup key is the inbound id, so an event processed
-//! twice changes nothing). No network call here: [`super::transport`] sends the rows.
+//! The citizens' conversation in the OA chat: one stored webhook event becomes a call to the
+//! citizens' service (opening, later, decline, `/cancel`, withdrawal, receipt codes), an engine
+//! input, or a follower change; the replies are rendered by [`ZaloCitizens`] as `zalo` outbox
+//! rows written in the same transaction as the state (the event's dedup key is the inbound id,
+//! so an event processed twice changes nothing). No network call here: [`super::transport`]
+//! sends the rows.
 //!
 //! A typed answer works as on Telegram (digits, the labels with or without diacritics, "bỏ qua",
 //! "quay lại"); a pressed query button arrives as text and is read with
-//! [`parse_query_payload`]. A citizen with no survey in progress may send the short code printed
-//! on the receipt; wrong codes are counted per Zalo user.
+//! [`parse_query_payload`] (answers) or [`parse_action`] (the invitation's and the withdrawal's
+//! buttons). `/cancel`, `/xoa` and `/help` are typed as on Telegram. A citizen with no survey in
+//! progress may send the short code printed on the receipt; wrong codes are counted per Zalo
+//! user.
 
 use super::events::ZaloEvent;
-use super::messages::{
-    OutboundMessage, QueryButton, from_prompt, parse_query_payload, query_payload,
+use super::invitations::{
+    DECLINE, LATER, START, WITHDRAW_ASK, WITHDRAW_NO, WITHDRAW_YES, ZaloCitizens, parse_action,
+    with_lead, withdraw_offer,
 };
+use super::messages::{OutboundMessage, from_prompt, parse_query_payload};
 use super::transport::{KIND_REPLY, payload};
 use crate::core::flow::{Flow, Lang};
 use crate::core::i18n::Locales;
 use crate::core::prompt;
 use crate::core::survey::{Input, Reply};
+use crate::services::citizens::{Citizens, CitizensError, Decision, Notice, Origin};
 use crate::services::conversation::{ConversationError, Conversations};
-use crate::storage::zalo::{AttemptLimit, ReceiptCodeError, normalize_receipt_code};
 use crate::storage::{Effects, Outgoing, Progress, Session, SessionOpenError, StorageError};
 use chrono::{DateTime, Duration, Utc};
 use std::sync::Arc;
 use tokio::sync::Notify;
-
-/// How many wrong receipt codes a Zalo user may send in an hour.
-pub const CODE_ATTEMPTS: AttemptLimit = AttemptLimit {
-    max_failures: 5,
-    window: Duration::hours(1),
-};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ZaloHandleError {
@@ -47,28 +47,34 @@ impl From<SessionOpenError> for ZaloHandleError {
     }
 }
 
-/// The Zalo side of the conversation service.
+impl From<CitizensError> for ZaloHandleError {
+    fn from(err: CitizensError) -> Self {
+        match err {
+            CitizensError::Storage(err) => ZaloHandleError::Storage(err),
+            CitizensError::Conversation(err) => ZaloHandleError::Conversation(err),
+        }
+    }
+}
+
+/// The Zalo side of the citizens' service.
 #[derive(Debug, Clone)]
 pub struct Zalo {
+    /// The survey service (the inbox worker reads the database through it).
     pub(super) conversations: Conversations,
+    pub(super) citizens: Citizens,
+    pub(super) renderer: ZaloCitizens,
     pub(super) locales: Arc<Locales>,
     pub(super) lang: Lang,
     /// Woken whenever rows are added to the outbox.
     outbox_ready: Arc<Notify>,
 }
 
-/// The payload of the invitation's start button: `Bắt đầu khảo sát [start|<token>]`.
-pub fn start_payload(label: &str, token: &str) -> String {
-    query_payload(label, &format!("start|{token}"))
-}
-
-/// Reads the token back from a pressed start button.
-pub fn parse_start(text: &str) -> Option<String> {
-    let inner = text.trim().strip_suffix(']')?;
-    let (_, data) = inner.rsplit_once('[')?;
-    let token = data.strip_prefix("start|")?;
-    (!token.is_empty() && token.chars().all(|c| c.is_ascii_alphanumeric()))
-        .then(|| token.to_string())
+/// A command typed in the OA chat, as on Telegram.
+fn command(text: &str) -> Option<&'static str> {
+    let word = text.trim().to_lowercase();
+    ["/cancel", "/xoa", "/help", "/start"]
+        .into_iter()
+        .find(|command| *command == word)
 }
 
 impl Zalo {
@@ -78,31 +84,36 @@ impl Zalo {
         lang: Lang,
         outbox_ready: Arc<Notify>,
     ) -> Zalo {
+        let renderer = ZaloCitizens {
+            locales: locales.clone(),
+            lang,
+            db: conversations.db().clone(),
+            billable_replies: false,
+        };
         Zalo {
+            citizens: Citizens::new(conversations.clone(), locales.clone(), lang),
             conversations,
+            renderer,
             locales,
             lang,
             outbox_ready,
         }
     }
 
+    /// `ZALO_BILLABLE_REPLIES`: a reminder may go as a billed consultation message.
+    pub fn with_billable_replies(mut self, billable: bool) -> Zalo {
+        self.renderer.billable_replies = billable;
+        self
+    }
+
+    /// How long "Để sau" waits (`REMINDER_DELAY_HOURS`).
+    pub fn with_reminder_delay(mut self, delay: Duration) -> Zalo {
+        self.citizens = self.citizens.with_reminder_delay(delay);
+        self
+    }
+
     pub fn outbox_ready(&self) -> Arc<Notify> {
         self.outbox_ready.clone()
-    }
-
-    pub(super) fn text(&self, id: &str, args: &[(&str, String)]) -> String {
-        self.locales.text(self.lang, id, args)
-    }
-
-    /// A consultation message to `user` as an outbox row.
-    pub(super) fn row(user: &str, message: &OutboundMessage, token: Option<&str>) -> Outgoing {
-        Outgoing {
-            channel: super::CHANNEL.to_string(),
-            chat_id: user.to_string(),
-            kind: KIND_REPLY.to_string(),
-            payload: payload(message),
-            invitation_token: token.map(str::to_string),
-        }
     }
 
     /// Handles one event. Safe to call twice with the same event: the second time does nothing.
@@ -112,6 +123,7 @@ impl Zalo {
         now: DateTime<Utc>,
     ) -> Result<(), ZaloHandleError> {
         let inbound = event.dedup_key();
+        // The follower rows are Zalo's own (the messaging window reads them).
         let db = self.conversations.db();
         match event {
             ZaloEvent::UserSendText { user_id, text, .. } => {
@@ -120,8 +132,8 @@ impl Zalo {
             }
             ZaloEvent::Follow { user_id, .. } => {
                 db.touch_zalo_user(user_id, Some(true), now).await?;
-                let welcome = OutboundMessage::text(self.text("zalo-welcome", &[]));
-                self.record(&inbound, vec![Zalo::row(user_id, &welcome, None)], now)
+                self.citizens
+                    .reply(&self.renderer, user_id, &inbound, Notice::Welcome, now)
                     .await?;
             }
             ZaloEvent::Unfollow { user_id, .. } => {
@@ -149,24 +161,9 @@ impl Zalo {
         outgoing: Vec<Outgoing>,
         now: DateTime<Utc>,
     ) -> Result<bool, StorageError> {
-        let effects = Effects {
-            inbound: Some((super::CHANNEL.to_string(), inbound.to_string())),
-            outgoing,
-        };
-        self.conversations.db().record_effects(&effects, now).await
-    }
-
-    async fn reply(
-        &self,
-        inbound: &str,
-        user: &str,
-        id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(), StorageError> {
-        let message = OutboundMessage::text(self.text(id, &[]));
-        self.record(inbound, vec![Zalo::row(user, &message, None)], now)
-            .await?;
-        Ok(())
+        self.citizens
+            .record(super::CHANNEL, inbound, outgoing, now)
+            .await
     }
 
     async fn on_text(
@@ -176,79 +173,66 @@ impl Zalo {
         text: &str,
         now: DateTime<Utc>,
     ) -> Result<(), ZaloHandleError> {
-        if let Some(token) = parse_start(text) {
-            return self.begin(inbound, user, &token, now).await;
+        let (citizens, renderer) = (&self.citizens, &self.renderer);
+        if let Some((action, token)) = parse_action(text) {
+            let decide =
+                |decision| citizens.decide(renderer, user, inbound, &token, decision, None, now);
+            match action {
+                START => {
+                    citizens
+                        .begin(renderer, user, inbound, &token, Origin::NONE, now)
+                        .await?
+                }
+                LATER => decide(Decision::Later).await?,
+                DECLINE => decide(Decision::Decline).await?,
+                WITHDRAW_ASK => {
+                    citizens
+                        .ask_withdrawal(renderer, user, inbound, now)
+                        .await?
+                }
+                WITHDRAW_YES | WITHDRAW_NO => {
+                    let confirmed = action == WITHDRAW_YES;
+                    citizens
+                        .withdraw(renderer, user, inbound, confirmed, None, now)
+                        .await?
+                }
+                _ => {
+                    citizens
+                        .reply(renderer, user, inbound, Notice::Help, now)
+                        .await?
+                }
+            };
+            return Ok(());
         }
-        let db = self.conversations.db();
-        if let Some(session) = db.active_session(super::CHANNEL, user).await? {
+        match command(text) {
+            Some("/cancel") => {
+                citizens.cancel(renderer, user, inbound, now).await?;
+                return Ok(());
+            }
+            Some("/xoa") => {
+                citizens
+                    .ask_withdrawal(renderer, user, inbound, now)
+                    .await?;
+                return Ok(());
+            }
+            Some(_) => {
+                citizens
+                    .reply(renderer, user, inbound, Notice::Help, now)
+                    .await?;
+                return Ok(());
+            }
+            None => {}
+        }
+        if let Some(session) = citizens.active_session(super::CHANNEL, user).await? {
             let input = match parse_query_payload(text) {
                 Some((question, button)) => Input::Button { question, button },
                 None => Input::Text(text.trim().to_string()),
             };
             return self.survey_input(inbound, user, session, input, now).await;
         }
-        if normalize_receipt_code(text).is_none() {
-            self.reply(inbound, user, "zalo-no-survey", now).await?;
-            return Ok(());
-        }
         // Only a text shaped like a code counts as an attempt: a greeting is not a guess.
-        match db.redeem_receipt_code(text, user, CODE_ATTEMPTS, now).await {
-            Ok(token) => self.begin(inbound, user, &token, now).await,
-            Err(ReceiptCodeError::Storage(err)) => Err(err.into()),
-            Err(refusal) => {
-                let id = match refusal {
-                    ReceiptCodeError::Expired => "zalo-code-expired",
-                    ReceiptCodeError::Used => "zalo-code-used",
-                    ReceiptCodeError::TooManyAttempts => "zalo-code-too-many",
-                    _ => "zalo-code-unknown",
-                };
-                self.reply(inbound, user, id, now).await?;
-                Ok(())
-            }
-        }
-    }
-
-    /// Opens or resumes the survey of `token` in `user`'s chat and sends its current question.
-    async fn begin(
-        &self,
-        inbound: &str,
-        user: &str,
-        token: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(), ZaloHandleError> {
-        let opened = match self
-            .conversations
-            .open(token, super::CHANNEL, user, self.lang, now)
-            .await
-        {
-            Ok(opened) => opened,
-            Err(SessionOpenError::Storage(err)) => return Err(err.into()),
-            Err(refusal) => {
-                let id = match refusal {
-                    SessionOpenError::UnknownToken => "invitation-unknown",
-                    SessionOpenError::Expired => "invitation-expired",
-                    SessionOpenError::AlreadyCompleted => "invitation-completed",
-                    _ => "invitation-in-use",
-                };
-                self.reply(inbound, user, id, now).await?;
-                return Ok(());
-            }
-        };
-        let lead = if opened.resumed {
-            self.text("survey-resumed", &[])
-        } else {
-            opened.flow.intro.get(self.lang).to_string()
-        };
-        let message = match prompt::question(
-            &self.locales,
-            self.lang,
-            &opened.flow,
-            &opened.session.state,
-        ) {
-            Some(question) => with_lead(lead, from_prompt(&self.locales, self.lang, &question)),
-            None => OutboundMessage::text(self.text("invitation-completed", &[])),
-        };
-        self.record(inbound, vec![Zalo::row(user, &message, Some(token))], now)
+        citizens
+            .receipt_code(renderer, user, inbound, text, now)
             .await?;
         Ok(())
     }
@@ -276,7 +260,11 @@ impl Zalo {
                         None => message,
                     }
                 }),
-                Reply::Finished => Some(OutboundMessage::text(flow.outro.get(lang).to_string())),
+                // The closing words offer the withdrawal, as on Telegram.
+                Reply::Finished => Some(OutboundMessage {
+                    text: flow.outro.get(lang).to_string(),
+                    buttons: vec![withdraw_offer(&locales, lang)],
+                }),
                 Reply::AlreadyFinished => Some(OutboundMessage::text(locales.text(
                     lang,
                     "invitation-completed",
@@ -290,7 +278,13 @@ impl Zalo {
                 }),
             };
             if let Some(message) = message {
-                effects.push(Zalo::row(user, &message, Some(&token)));
+                effects.push(Outgoing {
+                    channel: super::CHANNEL.to_string(),
+                    chat_id: user.to_string(),
+                    kind: KIND_REPLY.to_string(),
+                    payload: payload(&message),
+                    invitation_token: Some(token.clone()),
+                });
             }
             effects
         };
@@ -303,35 +297,17 @@ impl Zalo {
         }
         Ok(())
     }
-}
 
-/// `lead`, a blank line, then the message's text; buttons kept.
-pub(super) fn with_lead(lead: String, message: OutboundMessage) -> OutboundMessage {
-    OutboundMessage {
-        text: format!("{lead}\n\n{}", message.text),
-        buttons: message.buttons,
-    }
-}
-
-/// The start button of an invitation sent as a consultation message.
-pub(super) fn start_button(locales: &Locales, lang: Lang, token: &str) -> QueryButton {
-    let label = locales.text(lang, "zalo-button-start", &[]);
-    QueryButton {
-        payload: start_payload(&label, token),
-        title: label,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_start_button_carries_the_token() {
-        let payload = start_payload("Bắt đầu khảo sát", "0123abcd");
-        assert_eq!(payload, "Bắt đầu khảo sát [start|0123abcd]");
-        assert_eq!(parse_start(&payload).as_deref(), Some("0123abcd"));
-        assert_eq!(parse_start("Rất hài lòng [a|access|5]"), None);
-        assert_eq!(parse_start("[start|x y]"), None);
+    /// Sends the reminder of every Zalo invitation whose "Để sau" time has come, once, as the
+    /// messaging window allows (see [`ZaloCitizens`]'s reminder).
+    pub async fn send_due_reminders(&self, now: DateTime<Utc>) -> Result<usize, ZaloHandleError> {
+        let sent = self
+            .citizens
+            .send_due_reminders(&self.renderer, now)
+            .await?;
+        if sent > 0 {
+            self.outbox_ready.notify_one();
+        }
+        Ok(sent)
     }
 }

@@ -1,6 +1,7 @@
 //! Ratings from the rating template ("Đánh giá dịch vụ"): a `user_feedback` event, or an item of
-//! the daily reconciliation through the rating query, becomes a response to the invitation's
-//! flow through the same engine as the chat: the stars answer the overall question, the chosen
+//! the daily reconciliation through the rating query, becomes a response through the same engine
+//! as the chat, on a flow with the overall question (the citizens' service picks it:
+//! [`crate::services::citizens::rating`]): the stars answer the overall question, the chosen
 //! reasons and the note answer the comment, every other question is skipped.
 //!
 //! The invitation is found by the tracking id (our invitation token) or by the template's
@@ -17,8 +18,7 @@ use crate::core::survey::{self, Button, Input};
 use crate::storage::{Effects, InvitationStatus, SessionOpenError};
 use chrono::{DateTime, Duration, Utc};
 
-/// The factor whose question the stars answer.
-pub const OVERALL_FACTOR: &str = "overall";
+pub use crate::services::citizens::rating::OVERALL_FACTOR;
 
 /// Ratings read per page of the rating query.
 const PAGE: u32 = 100;
@@ -113,9 +113,10 @@ impl Zalo {
             .user_id
             .clone()
             .unwrap_or_else(|| format!("rating:{token}"));
+        // A flow with the overall question, whatever the agency's flow: the stars are kept.
         let opened = match self
-            .conversations
-            .open(&token, super::CHANNEL, &chat_ref, self.lang, now)
+            .citizens
+            .open_rating(super::CHANNEL, &token, &chat_ref, now)
             .await
         {
             Ok(opened) => opened,

@@ -1,21 +1,30 @@
-//! Invitations through Zalo, queued by intake in the notice's transaction:
-//! - to a follower (`recipient.zalo_user_id`): a consultation message with a start button while
-//!   the window is open, else the invitation template by user id (decided when sent, by
-//!   [`super::transport`]);
+//! Invitations through Zalo and the citizens' service rendered for Zalo ([`ZaloCitizens`]).
+//!
+//! Invitations are queued by intake in the notice's transaction:
+//! - to a follower (`recipient.zalo_user_id`): a consultation message with Bắt đầu / Để sau /
+//!   Không tham gia while the window is open, else the invitation template by user id (decided
+//!   when sent, by [`super::transport`]);
 //! - by phone (`recipient.phone`): the invitation template by phone (ZBS), whose tracking id is
 //!   the invitation's token, so the rating it carries comes back matched to the invitation.
 //!
 //! The template's parameters depend on the template Zalo approved for the OA: they are built in
-//! [`template_data`] alone.
+//! [`template_data`] alone. Zalo cannot edit a sent message, so the service's edits render as
+//! nothing, and a press's notice (Telegram's toast) is sent as a message.
 
-use super::conversation::start_button;
-use super::messages::OutboundMessage;
+use super::messages::{OutboundMessage, QueryButton, from_prompt, query_payload};
 use super::phone::PhoneNumber;
-use super::transport::{KIND_INVITE_PHONE, KIND_INVITE_USER, payload};
+use super::transport::{KIND_INVITE_PHONE, KIND_INVITE_USER, KIND_REMINDER, KIND_REPLY, payload};
+use super::window::Window;
 use crate::core::flow::Lang;
 use crate::core::i18n::Locales;
-use crate::storage::{Invitation, Outgoing};
+use crate::core::prompt::Prompt;
+use crate::services::citizens::dossier;
+use crate::services::citizens::{CitizenRenderer, InvitationLead, Notice};
+use crate::storage::{Db, Invitation, Outgoing, StorageError};
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
 use serde_json::{Value, json};
+use std::sync::Arc;
 
 /// Where a notice asks us to invite the citizen on Zalo.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,14 +33,67 @@ pub enum ZaloRecipient {
     Phone(PhoneNumber),
 }
 
+/// The data of the invitation's buttons and of the withdrawal's: `[start|<token>]` and so on.
+pub const START: &str = "start";
+pub const LATER: &str = "later";
+pub const DECLINE: &str = "decline";
+pub const WITHDRAW_ASK: &str = "wd|ask";
+pub const WITHDRAW_YES: &str = "wd|yes";
+pub const WITHDRAW_NO: &str = "wd|no";
+
 /// The parameters of the invitation template. **Unconfirmed**: they must match the names of the
-/// template approved for the OA; dossier codes and phone numbers are never among them.
+/// template approved for the OA; dossier codes and phone numbers are never among them. The date
+/// is the day in Vietnam.
 pub fn template_data(invitation: &Invitation) -> Value {
     json!({
         "procedure_name": invitation.procedure_name,
         "agency_name": invitation.agency_label(),
-        "completed_date": invitation.completed_at.format("%d/%m/%Y").to_string(),
+        "completed_date": dossier::completed_day(invitation).format("%d/%m/%Y").to_string(),
     })
+}
+
+/// A query button whose press sends `[data]` back.
+fn button(locales: &Locales, lang: Lang, label_id: &str, data: &str) -> QueryButton {
+    let title = locales.text(lang, label_id, &[]);
+    QueryButton {
+        payload: query_payload(&title, data),
+        title,
+    }
+}
+
+/// The invitation as a consultation message: the lead, the dossier, the request, and Bắt đầu
+/// khảo sát / Để sau / Không tham gia.
+pub fn invitation_message(
+    locales: &Locales,
+    lang: Lang,
+    invitation: &Invitation,
+    lead: InvitationLead,
+) -> OutboundMessage {
+    let token = &invitation.token;
+    let text = dossier::invitation_text(locales, lang, invitation, lead);
+    OutboundMessage {
+        text,
+        buttons: vec![
+            button(
+                locales,
+                lang,
+                "zalo-button-start",
+                &format!("{START}|{token}"),
+            ),
+            button(
+                locales,
+                lang,
+                "tg-button-later",
+                &format!("{LATER}|{token}"),
+            ),
+            button(
+                locales,
+                lang,
+                "tg-button-decline",
+                &format!("{DECLINE}|{token}"),
+            ),
+        ],
+    }
 }
 
 /// The outbox row that invites the citizen of `invitation` on Zalo.
@@ -44,17 +106,7 @@ pub fn invitation_row(
     let token = &invitation.token;
     let (chat_id, kind, payload) = match recipient {
         ZaloRecipient::User(user) => {
-            let message = OutboundMessage {
-                text: locales.text(
-                    lang,
-                    "zalo-invitation",
-                    &[
-                        ("procedure", invitation.procedure_name.clone()),
-                        ("agency", invitation.agency_label().to_string()),
-                    ],
-                ),
-                buttons: vec![start_button(locales, lang, token)],
-            };
+            let message = invitation_message(locales, lang, invitation, InvitationLead::Notice);
             let mut payload = payload(&message);
             payload["template_data"] = template_data(invitation);
             (user.clone(), KIND_INVITE_USER, payload)
@@ -75,9 +127,201 @@ pub fn invitation_row(
     }
 }
 
+/// The Zalo renderer of the citizens' service.
+#[derive(Debug, Clone)]
+pub struct ZaloCitizens {
+    pub locales: Arc<Locales>,
+    pub lang: Lang,
+    /// Reads the citizen's last interaction, for the messaging window of a reminder.
+    pub db: Db,
+    /// `ZALO_BILLABLE_REPLIES`: a reminder may go in the billed window (48 hours to 7 days).
+    pub billable_replies: bool,
+}
+
 impl super::Zalo {
     /// The invitation's row in this channel's language.
     pub fn invitation_row(&self, invitation: &Invitation, recipient: &ZaloRecipient) -> Outgoing {
         invitation_row(&self.locales, self.lang, invitation, recipient)
+    }
+}
+
+impl ZaloCitizens {
+    fn row(
+        &self,
+        chat: &str,
+        kind: &str,
+        message: &OutboundMessage,
+        token: Option<&str>,
+    ) -> Outgoing {
+        Outgoing {
+            channel: super::CHANNEL.to_string(),
+            chat_id: chat.to_string(),
+            kind: kind.to_string(),
+            payload: payload(message),
+            invitation_token: token.map(str::to_string),
+        }
+    }
+
+    fn text_id(&self, id: &str) -> String {
+        self.locales.text(self.lang, id, &[])
+    }
+}
+
+impl CitizenRenderer for ZaloCitizens {
+    fn channel(&self) -> &'static str {
+        super::CHANNEL
+    }
+
+    fn notice_text(&self, notice: &Notice) -> String {
+        let (id, args): (&str, Vec<(&str, String)>) = match notice {
+            Notice::Welcome => ("zalo-welcome", vec![]),
+            Notice::Help => ("zalo-help", vec![]),
+            Notice::NoSurvey => ("zalo-no-survey", vec![]),
+            Notice::Paused => ("zalo-paused", vec![]),
+            Notice::Unknown => ("invitation-unknown", vec![]),
+            Notice::NotYours => ("invitation-not-yours", vec![]),
+            Notice::Completed => ("invitation-completed", vec![]),
+            Notice::Expired => ("invitation-expired", vec![]),
+            Notice::InUse => ("invitation-in-use", vec![]),
+            Notice::LaterAck { time, date } => (
+                "tg-later-ack",
+                vec![("time", time.clone()), ("date", date.clone())],
+            ),
+            Notice::LaterNoReminder => ("zalo-later-no-reminder", vec![]),
+            Notice::DeclineAck => ("tg-decline-ack", vec![]),
+            Notice::WithdrawDone => ("tg-withdraw-done", vec![]),
+            Notice::WithdrawNothing => ("tg-withdraw-nothing", vec![]),
+            Notice::WithdrawKept => ("tg-withdraw-kept", vec![]),
+            Notice::StaleButton => ("zalo-stale-choice", vec![]),
+            Notice::MovedOn => ("citizen-moved-on", vec![]),
+            Notice::CodeUnknown => ("zalo-code-unknown", vec![]),
+            Notice::CodeExpired => ("zalo-code-expired", vec![]),
+            Notice::CodeUsed => ("zalo-code-used", vec![]),
+            Notice::CodeTooMany => ("zalo-code-too-many", vec![]),
+        };
+        self.locales.text(self.lang, id, &args)
+    }
+
+    fn shows_toasts(&self) -> bool {
+        false
+    }
+
+    fn text(&self, chat: &str, text: String, token: Option<&str>) -> Outgoing {
+        self.row(chat, KIND_REPLY, &OutboundMessage::text(text), token)
+    }
+
+    fn invitation(&self, chat: &str, invitation: &Invitation, lead: InvitationLead) -> Outgoing {
+        let message = invitation_message(&self.locales, self.lang, invitation, lead);
+        self.row(chat, KIND_REPLY, &message, Some(&invitation.token))
+    }
+
+    fn question(&self, chat: &str, lead: String, prompt: &Prompt, token: &str) -> Outgoing {
+        let message = with_lead(lead, from_prompt(&self.locales, self.lang, prompt));
+        self.row(chat, KIND_REPLY, &message, Some(token))
+    }
+
+    fn withdraw_confirm(&self, chat: &str) -> Outgoing {
+        let message = OutboundMessage {
+            text: self.text_id("tg-withdraw-confirm"),
+            buttons: vec![
+                button(&self.locales, self.lang, "tg-withdraw-yes", WITHDRAW_YES),
+                button(&self.locales, self.lang, "tg-withdraw-no", WITHDRAW_NO),
+            ],
+        };
+        self.row(chat, KIND_REPLY, &message, None)
+    }
+
+    fn clear_keyboard(&self, _chat: &str, _message: &str) -> Option<Outgoing> {
+        None
+    }
+
+    fn replace_text(&self, _chat: &str, _message: &str, _text: String) -> Option<Outgoing> {
+        None
+    }
+
+    /// A consultation message while the free 48-hour window is open; in the billed window only
+    /// when billed replies are enabled; else none (a template is not a reminder).
+    fn reminder<'a>(
+        &'a self,
+        chat: &'a str,
+        invitation: &'a Invitation,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<Option<Outgoing>, StorageError>> {
+        Box::pin(async move {
+            let last = self
+                .db
+                .zalo_user(chat)
+                .await?
+                .map(|u| u.last_interaction_at);
+            let message = invitation_message(
+                &self.locales,
+                self.lang,
+                invitation,
+                InvitationLead::Reminder,
+            );
+            let kind = match Window::at(last, now) {
+                Window::Free => KIND_REMINDER,
+                Window::Billed if self.billable_replies => KIND_REPLY,
+                Window::Billed | Window::Closed => return Ok(None),
+            };
+            Ok(Some(self.row(
+                chat,
+                kind,
+                &message,
+                Some(&invitation.token),
+            )))
+        })
+    }
+}
+
+/// `lead`, a blank line, then the message's text; buttons kept.
+pub(super) fn with_lead(lead: String, message: OutboundMessage) -> OutboundMessage {
+    OutboundMessage {
+        text: format!("{lead}\n\n{}", message.text),
+        buttons: message.buttons,
+    }
+}
+
+/// The offer under the survey's closing words: one button, "Xóa câu trả lời".
+pub(super) fn withdraw_offer(locales: &Locales, lang: Lang) -> QueryButton {
+    button(locales, lang, "tg-withdraw-offer", WITHDRAW_ASK)
+}
+
+/// Reads the data of a pressed invitation or withdrawal button: `(action, token)`; the token is
+/// empty for the withdrawal's buttons.
+pub fn parse_action(text: &str) -> Option<(&'static str, String)> {
+    let inner = text.trim().strip_suffix(']')?;
+    let (_, data) = inner.rsplit_once('[')?;
+    for action in [WITHDRAW_ASK, WITHDRAW_YES, WITHDRAW_NO] {
+        if data == action {
+            return Some((action, String::new()));
+        }
+    }
+    let (action, token) = data.split_once('|')?;
+    let action = [START, LATER, DECLINE].into_iter().find(|a| *a == action)?;
+    (!token.is_empty() && token.chars().all(|c| c.is_ascii_alphanumeric()))
+        .then(|| (action, token.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_buttons_carry_their_action() {
+        let payload = query_payload("Bắt đầu khảo sát", "start|0123abcd");
+        assert_eq!(payload, "Bắt đầu khảo sát [start|0123abcd]");
+        assert_eq!(parse_action(&payload), Some((START, "0123abcd".into())));
+        assert_eq!(
+            parse_action("Để sau [later|ab12]"),
+            Some((LATER, "ab12".into()))
+        );
+        assert_eq!(
+            parse_action("Xóa câu trả lời [wd|yes]"),
+            Some((WITHDRAW_YES, String::new()))
+        );
+        assert_eq!(parse_action("Rất hài lòng [a|access|5]"), None);
+        assert_eq!(parse_action("[start|x y]"), None);
+        assert_eq!(parse_action("[other|abc]"), None);
     }
 }

@@ -50,7 +50,8 @@ impl ZaloRunning {
             locales.clone(),
             lang,
             Arc::new(Notify::new()),
-        );
+        )
+        .with_billable_replies(settings.billable_replies);
         let inbox = ZaloInbox::new(
             zalo,
             settings.app_id.clone(),
@@ -110,6 +111,9 @@ impl ZaloRunning {
                 tracing::error!(%err, "Zalo token rotation failed");
             }
             let now = self.clock.now();
+            if let Err(err) = self.inbox.zalo().send_due_reminders(now).await {
+                tracing::error!(%err, "Zalo reminder pass failed");
+            }
             let due = last_reconciled.is_none_or(|at| now - at >= Duration::days(1));
             if let (true, Some(template)) = (due, &self.settings.invitation_template_id) {
                 let from = now - feedback::RECONCILE_LOOKBACK;

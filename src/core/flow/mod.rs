@@ -203,6 +203,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "flows/sipas-short.toml",
         include_str!("../../../flows/sipas-short.toml"),
     ),
+    (
+        "flows/sipas-rating.toml",
+        include_str!("../../../flows/sipas-rating.toml"),
+    ),
 ];
 
 /// The shipped flows, parsed. They are checked by tests, so a failure here is a bug.

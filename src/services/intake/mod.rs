@@ -4,7 +4,7 @@
 use crate::channels::telegram::{self, Telegram};
 use crate::channels::zalo::{PhoneNumber, Zalo, ZaloRecipient};
 use crate::storage::{
-    Db, Effects, Invitation, NewNotice, NoticeOutcome, StorageError, SubmissionChannel,
+    Db, Effects, Invitation, NewNotice, NoticeOutcome, StorageError, SubmissionChannel, ZaloBinding,
 };
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -259,8 +259,20 @@ pub async fn submit(
         (Some(chat), Some(_)) => db.knows_chat(telegram::CHANNEL, chat).await?,
         _ => false,
     };
+    // The Zalo recipient binds the invitation beside the Telegram chat (services::citizens).
+    let binding = match zalo {
+        Some((_, ZaloRecipient::User(user))) => ZaloBinding {
+            user_id: Some(user.clone()),
+            by_phone: false,
+        },
+        Some((_, ZaloRecipient::Phone(_))) => ZaloBinding {
+            user_id: None,
+            by_phone: true,
+        },
+        None => ZaloBinding::default(),
+    };
     let outcome = db
-        .submit_notice_with(notice, flow.id, valid_for, now, |invitation| {
+        .submit_bound_notice(notice, &binding, flow.id, valid_for, now, |invitation| {
             let mut effects = Effects::default();
             if let (true, Some(telegram), Some(chat)) = (
                 known_chat,

@@ -1,0 +1,106 @@
+//! What the citizens' service says, channel-neutral, and the renderer each channel gives it
+//! (the pattern of the officials' `OfficialsRenderer`): outbox rows are in each channel's own
+//! vocabulary and are written in the same transaction as the state they follow, so the service
+//! renders them with the chat's channel renderer just before it writes.
+
+use crate::core::prompt::Prompt;
+use crate::storage::{Invitation, Outgoing, StorageError};
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
+
+/// A sentence for the citizen. Each channel words it (Telegram says "open the link", Zalo
+/// "send the code").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// `/start` with no invitation, or a Zalo follow.
+    Welcome,
+    Help,
+    /// Nothing in progress to answer, cancel or withdraw from.
+    NoSurvey,
+    /// `/cancel`: the answers are kept, the link resumes.
+    Paused,
+    /// Refusals to open an invitation.
+    Unknown,
+    NotYours,
+    Completed,
+    Expired,
+    InUse,
+    /// "Để sau": the reminder's time (`HH:MM`, date), or no reminder.
+    LaterAck {
+        time: String,
+        date: String,
+    },
+    LaterNoReminder,
+    DeclineAck,
+    WithdrawDone,
+    WithdrawNothing,
+    WithdrawKept,
+    /// A press on something already answered or decided.
+    StaleButton,
+    /// A press on a superseded message whose question is still open: it is answered on the
+    /// newest message.
+    MovedOn,
+    /// Receipt codes typed in a chat.
+    CodeUnknown,
+    CodeExpired,
+    CodeUsed,
+    CodeTooMany,
+}
+
+/// How an invitation message opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvitationLead {
+    /// The citizen opened the link or the code.
+    Opened,
+    /// The dossier's notice, sent by us.
+    Notice,
+    /// The reminder of a postponed invitation.
+    Reminder,
+}
+
+/// One channel's way of saying what the service decided, as outbox rows.
+pub trait CitizenRenderer: Send + Sync + std::fmt::Debug {
+    /// The channel's name in sessions, inbound ids and outbox rows.
+    fn channel(&self) -> &'static str;
+
+    /// The sentence of `notice` in this channel's words.
+    fn notice_text(&self, notice: &Notice) -> String;
+
+    /// Whether a press can carry a short notice of its own (Telegram's toast). When it cannot,
+    /// the service sends the notice as a message.
+    fn shows_toasts(&self) -> bool {
+        true
+    }
+
+    /// A plain message (serving invitation `token`, if any).
+    fn text(&self, chat: &str, text: String, token: Option<&str>) -> Outgoing;
+
+    /// The invitation with its choices: start, later, decline.
+    fn invitation(&self, chat: &str, invitation: &Invitation, lead: InvitationLead) -> Outgoing;
+
+    /// The current question drawn on a new message, `lead` above it.
+    fn question(&self, chat: &str, lead: String, prompt: &Prompt, token: &str) -> Outgoing;
+
+    /// The confirmation a withdrawal asks for, with "yes" and "no".
+    fn withdraw_confirm(&self, chat: &str) -> Outgoing;
+
+    /// Takes the buttons off a sent message; `None` on a channel that cannot edit.
+    fn clear_keyboard(&self, chat: &str, message: &str) -> Option<Outgoing>;
+
+    /// Rewrites a sent message into `text` with no buttons; `None` on a channel that cannot edit.
+    fn replace_text(&self, chat: &str, message: &str, text: String) -> Option<Outgoing>;
+
+    /// The reminder of a postponed invitation, or `None` when the channel cannot reach the
+    /// citizen now (Zalo's messaging window).
+    fn reminder<'a>(
+        &'a self,
+        chat: &'a str,
+        invitation: &'a Invitation,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<Option<Outgoing>, StorageError>>;
+
+    /// `notice` as a message.
+    fn notice(&self, chat: &str, notice: &Notice, token: Option<&str>) -> Outgoing {
+        self.text(chat, self.notice_text(notice), token)
+    }
+}
