@@ -38,6 +38,7 @@ impl ZaloRunning {
         lang: Lang,
         settings: &ZaloSettings,
         clock: &Arc<dyn Clock>,
+        outbox_wake: Arc<Notify>,
     ) -> ZaloRunning {
         let tokens = Arc::new(TokenManager::new(
             db.clone(),
@@ -49,7 +50,8 @@ impl ZaloRunning {
             Conversations::new(db.clone()),
             locales.clone(),
             lang,
-            Arc::new(Notify::new()),
+            // The Zalo outbox worker's own signal: every path that queues a Zalo row wakes it.
+            outbox_wake,
         );
         let inbox = ZaloInbox::new(
             zalo,
@@ -85,13 +87,14 @@ impl ZaloRunning {
     ) {
         let (inbox, inbox_shutdown, heartbeats) =
             (self.inbox.clone(), shutdown.clone(), heartbeats.clone());
-        supervise(tasks, INBOX_WORKER, shutdown.clone(), move || {
+        let beats = heartbeats.clone();
+        supervise(tasks, INBOX_WORKER, shutdown.clone(), &beats, move || {
             inbox
                 .clone()
                 .run(tick, inbox_shutdown.clone(), heartbeats.clone())
         });
         let (zalo, upkeep_shutdown) = (self.clone(), shutdown.clone());
-        supervise(tasks, "zalo_upkeep", shutdown, move || {
+        supervise(tasks, "zalo_upkeep", shutdown, &beats, move || {
             zalo.clone().upkeep(tick, upkeep_shutdown.clone())
         });
     }
