@@ -124,6 +124,8 @@ impl ZaloRunning {
                 {
                     Ok(read) => {
                         tracing::info!(read, "Zalo ratings reconciled");
+                        // Whatever the ratings queued goes out now, not at the worker's next look.
+                        self.inbox.zalo().outbox_ready().notify_one();
                         last_reconciled = Some(now);
                     }
                     Err(err) => tracing::error!(%err, "Zalo rating reconciliation failed"),
