@@ -334,19 +334,27 @@ async fn two_instances_lose_no_answer_when_one_is_killed() {
     let db = test_db.open().await;
     let killer = async {
         half_answered.notified().await;
-        // SIGKILL: no shutdown, no release, requests in flight cut off.
-        first.child.kill().expect("kill the first instance");
-        first.child.wait().unwrap();
+        // Frozen first (SIGSTOP: it still holds its locks, so nothing of it is taken over yet),
+        // so the window below is read as it stands at the kill.
+        let pid = first.child.id().to_string();
+        let stopped = std::process::Command::new("kill")
+            .args(["-STOP", &pid])
+            .status()
+            .unwrap();
+        assert!(stopped.success());
         // The at-least-once window: rows held under a lease when the instance died (claimed,
-        // sent perhaps, but not recorded as sent). The dead instance's rows are taken over
-        // after their lease; a row of the survivor in flight at that moment, on a machine
-        // loaded enough to miss a lease renewal, may be taken over too. Only these may ever
-        // go out twice.
+        // sent perhaps, but not recorded as sent). The dead instance's rows are taken over as
+        // soon as its liveness lock is gone; a row of the survivor in flight at that moment,
+        // on a machine loaded enough to miss a lease renewal, may be taken over too. Only these
+        // may ever go out twice.
         let in_flight: Vec<(String, String)> =
             sqlx::query_as("SELECT chat_id, payload FROM outbox WHERE status = 'sending'")
                 .fetch_all(db.pool())
                 .await
                 .unwrap();
+        // SIGKILL: no shutdown, no release, requests in flight cut off.
+        first.child.kill().expect("kill the first instance");
+        first.child.wait().unwrap();
         in_flight
             .into_iter()
             .map(|(chat, payload)| {
@@ -406,7 +414,7 @@ async fn two_instances_lose_no_answer_when_one_is_killed() {
         );
     }
     // Every message is delivered: the survivor takes the dead instance's leased rows over once
-    // their lease runs out, and sends everything else. Waits on the fake's calls, re-reading
+    // its liveness lock is gone, and sends everything else. Waits on the fake's calls, re-reading
     // the outbox after each (and at least every second, for the lease to run out).
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(75);
     loop {
@@ -452,10 +460,16 @@ async fn two_instances_lose_no_answer_when_one_is_killed() {
     let mut sent = std::collections::HashSet::new();
     for call in fake.calls_of("sendMessage") {
         let key = (call.chat_id(), call.str("text").map(str::to_string));
-        assert!(
-            sent.insert(key.clone()) || window.contains(&key),
-            "sent twice, and not in flight at the kill: {key:?}"
-        );
+        if !sent.insert(key.clone()) && !window.contains(&key) {
+            let rows: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+                "SELECT attempts, status, last_error FROM outbox WHERE chat_id = $1 ORDER BY id",
+            )
+            .bind(key.0.map(|c| c.to_string()).unwrap_or_default())
+            .fetch_all(db.pool())
+            .await
+            .unwrap();
+            panic!("sent twice, and not in flight at the kill: {key:?}; its chat's rows: {rows:?}");
+        }
     }
     assert!(!sent.is_empty());
 

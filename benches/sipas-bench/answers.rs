@@ -95,6 +95,18 @@ async fn citizen(
     token: String,
     patience: Duration,
 ) -> (Vec<Duration>, usize, bool) {
+    human(fake, chat, token, patience, None).await
+}
+
+/// [`citizen`], reading each message for `think` (a human pace: each pause drawn between 0.75
+/// and 1.25 of it, so a crowd does not tap in step) before answering it.
+async fn human(
+    fake: Fake,
+    chat: i64,
+    token: String,
+    patience: Duration,
+    think: Option<Duration>,
+) -> (Vec<Duration>, usize, bool) {
     let mut rx = fake.citizen(chat);
     let mut latencies = Vec::new();
     let mut answers = 0;
@@ -104,6 +116,9 @@ async fn citizen(
     };
     let mut started = false;
     loop {
+        if let Some(think) = think {
+            tokio::time::sleep(think.mul_f64(0.75 + rand::random::<f64>() * 0.5)).await;
+        }
         let tapped = Instant::now();
         // An answer button ("a|question|value"), never "Quay lại" nor "Bỏ qua"; a typed
         // comment on the text question; the invitation's first button (Bắt đầu).
@@ -219,6 +234,83 @@ pub async fn answers(backend: &str, citizens: usize) -> anyhow::Result<AnswerFig
         p50: util::percentile(&latencies, 0.5),
         p95: util::percentile(&latencies, 0.95),
         stalled,
+    })
+}
+
+pub struct TapFigures {
+    pub answers: usize,
+    pub p50: Duration,
+    pub p95: Duration,
+    pub stalled: usize,
+    /// The bot's own per-stage histograms (`sipas_reply_stage_seconds{channel="telegram"}`):
+    /// received → committed, committed → claimed, claimed → sent; and its tap-to-next.
+    pub stages: Vec<(&'static str, util::Histogram)>,
+}
+
+/// (f) The tap at human pace: `citizens` citizens each read every message for about `think`
+/// before they answer, against the real `sipas-bot serve` with Telegram's default limits (30
+/// messages a second, 1 a chat): tap → next question, at the fake and in the bot's metrics.
+pub async fn tap(backend: &str, citizens: usize, think: Duration) -> anyhow::Result<TapFigures> {
+    let bench = BenchDb::new(backend).await?;
+    let fake = Fake::start(None).await;
+    let bot = BotProcess::start_with(Some(&fake), &bench.url, "sipas-short", &[], false).await?;
+    let http = reqwest::Client::new();
+    let mut tokens = Vec::new();
+    for i in 0..citizens {
+        let body = notice(&format!("BENCH-T-{i}"), "T14.H02", None);
+        tokens.push(post_notice(&http, &bot.base, &body).await);
+    }
+    let tasks: Vec<_> = tokens
+        .into_iter()
+        .enumerate()
+        .map(|(i, token)| {
+            let fake = fake.clone();
+            async move {
+                // Citizens arrive over one pause, not all at once.
+                tokio::time::sleep(think.mul_f64(rand::random::<f64>())).await;
+                let patience = Duration::from_secs(30);
+                human(fake, 810_000 + i as i64, token, patience, Some(think)).await
+            }
+        })
+        .map(tokio::spawn)
+        .collect();
+    let (mut latencies, mut answers, mut stalled) = (Vec::new(), 0, 0);
+    for task in tasks {
+        let (l, a, s) = task.await?;
+        latencies.extend(l);
+        answers += a;
+        stalled += usize::from(s);
+    }
+    let page = bot.metrics().await?;
+    let stage = |stage| {
+        util::histogram(
+            &page,
+            "sipas_reply_stage_seconds",
+            &[("channel", "telegram"), ("stage", stage)],
+        )
+    };
+    let stages = vec![
+        ("received→committed", stage("committed")),
+        ("committed→claimed", stage("claimed")),
+        ("claimed→sent", stage("sent")),
+        (
+            "tap→next (bot)",
+            util::histogram(
+                &page,
+                "sipas_tap_to_next_seconds",
+                &[("channel", "telegram")],
+            ),
+        ),
+    ];
+    bot.stop().await?;
+    bench.cleanup().await;
+    latencies.sort();
+    Ok(TapFigures {
+        answers,
+        p50: util::percentile(&latencies, 0.5),
+        p95: util::percentile(&latencies, 0.95),
+        stalled,
+        stages,
     })
 }
 

@@ -18,6 +18,19 @@ impl BotProcess {
     /// health check answers. Its logs go where the harness's go when `RUST_LOG` is set, else
     /// nowhere (it still writes them, at its usual level, as in production).
     pub async fn start(fake: &Fake, db_url: &str, flow: &str) -> anyhow::Result<BotProcess> {
+        let raised = fake.limits().is_none();
+        BotProcess::start_with(Some(fake), db_url, flow, &[], raised).await
+    }
+
+    /// [`BotProcess::start`] with more settings: `telegram` (none: Zalo alone, from `env`),
+    /// extra variables, and whether our own pace is raised (1000/s; else the defaults).
+    pub async fn start_with(
+        telegram: Option<&Fake>,
+        db_url: &str,
+        flow: &str,
+        env: &[(&str, String)],
+        raise_pace: bool,
+    ) -> anyhow::Result<BotProcess> {
         // A free port now; the bot binds it a moment later.
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
@@ -26,8 +39,6 @@ impl BotProcess {
         command
             .arg("serve")
             .env_remove("SIPAS_CONFIG")
-            .env("TELEGRAM_BOT_TOKEN", TOKEN)
-            .env("TELEGRAM_API_URL", fake.api_url())
             .env("HTTP_ADDR", format!("127.0.0.1:{port}"))
             .env("INTAKE_TOKEN", INTAKE_TOKEN)
             .env("DATABASE_URL", db_url)
@@ -37,7 +48,15 @@ impl BotProcess {
         if std::env::var_os("RUST_LOG").is_none() {
             command.stderr(Stdio::null());
         }
-        if fake.limits().is_none() {
+        if let Some(fake) = telegram {
+            command
+                .env("TELEGRAM_BOT_TOKEN", TOKEN)
+                .env("TELEGRAM_API_URL", fake.api_url());
+        }
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        if raise_pace {
             // As in-process (see `answers::start_serve`): our own pace is not measured here.
             command
                 .env("TELEGRAM_MESSAGES_PER_SECOND", "1000")
@@ -64,6 +83,21 @@ impl BotProcess {
 
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// SIGKILL: no shutdown, nothing released by the bot itself.
+    pub fn kill(mut self) -> anyhow::Result<()> {
+        self.child.kill()?;
+        self.child.wait()?;
+        Ok(())
+    }
+
+    /// The bot's `/metrics` page.
+    pub async fn metrics(&self) -> anyhow::Result<String> {
+        Ok(reqwest::get(format!("{}/metrics", self.base))
+            .await?
+            .text()
+            .await?)
     }
 
     /// Asks it to stop (SIGTERM, as a service manager would) and waits; kills it after 30 s.

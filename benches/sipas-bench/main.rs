@@ -9,8 +9,10 @@ mod bulk;
 mod child;
 mod fake;
 mod memory;
+mod restart;
 mod summary;
 mod util;
+mod zalo;
 
 use clap::{Parser, ValueEnum};
 use std::collections::HashMap;
@@ -23,6 +25,12 @@ enum Part {
     Summary,
     Memory,
     Outbound,
+    /// (f) The tap at human pace, default Telegram limits.
+    Tap,
+    /// (g) Zalo at human pace: server-side stored → sent, and end to end.
+    Zalo,
+    /// (h) Back after a SIGKILL: kill → the next reply.
+    Restart,
     #[value(hide = true)]
     MemoryChild,
     #[value(hide = true)]
@@ -76,6 +84,14 @@ struct Args {
     outbound_chats: usize,
     #[arg(long, default_value_t = 3)]
     outbound_per_chat: usize,
+    /// (f) and (g) Citizens at human pace, and the pause each takes to read a message.
+    #[arg(long, default_value_t = 20)]
+    human_citizens: usize,
+    #[arg(long, default_value_t = 1500)]
+    think_ms: u64,
+    /// (h) Kills and restarts.
+    #[arg(long, default_value_t = 3)]
+    restarts: usize,
     /// Seconds spent measuring each database's raw insert limit.
     #[arg(long, default_value_t = 3.0)]
     raw_seconds: f64,
@@ -137,7 +153,7 @@ fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let Some(part) = args.part else {
         println!(
-            "usage: cargo bench --bench sipas-bench -- <all|answers|intake|summary|memory|outbound> [--help]"
+            "usage: cargo bench --bench sipas-bench -- <all|answers|intake|summary|memory|outbound|tap|zalo|restart> [--help]"
         );
         return Ok(());
     };
@@ -312,6 +328,72 @@ async fn run(part: Part, args: Args) -> anyhow::Result<()> {
                 args.outbound_chats
             );
             table.add("(e) outbound", backend, figure, "≥28.5/s, zero 429");
+        }
+    }
+    let think = std::time::Duration::from_millis(args.think_ms);
+    if wants(Part::Tap) {
+        for backend in &backends {
+            let f = answers::tap(backend, args.human_citizens, think).await?;
+            let stages: Vec<String> = f
+                .stages
+                .iter()
+                .map(|(name, h)| format!("{name} {}", util::show(h)))
+                .collect();
+            let figure = format!(
+                "tap→next p50 {} ms p95 {} ms ({} citizens, {} ms pauses, {} answers, {} stalled); in the bot: {}",
+                util::ms(f.p50),
+                util::ms(f.p95),
+                args.human_citizens,
+                args.think_ms,
+                f.answers,
+                f.stalled,
+                stages.join("; ")
+            );
+            table.add("(f) tap, human pace", backend, figure, "p95 ≤50 ms");
+        }
+    }
+    if wants(Part::Zalo) {
+        for backend in &backends {
+            let f = zalo::run(backend, args.human_citizens, think).await?;
+            let server: Vec<String> = f
+                .server
+                .iter()
+                .map(|(name, h)| format!("{name} {}", util::show(h)))
+                .collect();
+            let figure = format!(
+                "end to end p50 {} ms p95 {} ms ({} citizens, {} ms pauses, {} replies, {} stalled); in the bot: {}",
+                util::ms(f.p50),
+                util::ms(f.p95),
+                args.human_citizens,
+                args.think_ms,
+                f.answers,
+                f.stalled,
+                server.join("; ")
+            );
+            table.add(
+                "(g) Zalo, human pace",
+                backend,
+                figure,
+                "stored→sent ≤50 ms, p95 ≤500 ms",
+            );
+        }
+    }
+    if wants(Part::Restart) {
+        for backend in &backends {
+            let f = restart::restart(backend, args.restarts).await?;
+            let rounds: Vec<String> = f
+                .rounds
+                .iter()
+                .map(|(killed, started)| {
+                    format!(
+                        "{} ms ({} ms after the start)",
+                        util::ms(*killed),
+                        util::ms(*started)
+                    )
+                })
+                .collect();
+            let figure = format!("kill → next reply: {}", rounds.join(", "));
+            table.add("(h) restart after SIGKILL", backend, figure, "≤3 s");
         }
     }
     table.print();

@@ -171,3 +171,81 @@ pub fn backends(postgres: bool) -> Vec<&'static str> {
         vec!["sqlite"]
     }
 }
+
+/// A histogram of the bot's `/metrics` page: its observations, mean, and p50/p95 read from the
+/// buckets (linear within a bucket, as Prometheus's `histogram_quantile` does).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Histogram {
+    pub count: f64,
+    pub mean: Duration,
+    pub p50: Duration,
+    pub p95: Duration,
+}
+
+/// Reads the histogram `name` whose labels include every pair of `labels` from a Prometheus page.
+pub fn histogram(page: &str, name: &str, labels: &[(&str, &str)]) -> Histogram {
+    let matches = |line: &str, suffix: &str| -> Option<(HashMap<String, String>, f64)> {
+        let rest = line.strip_prefix(name)?.strip_prefix(suffix)?;
+        let (label_text, value) = match rest.strip_prefix('{') {
+            Some(rest) => rest.split_once("} ")?,
+            None => ("", rest.trim_start()),
+        };
+        let found: HashMap<String, String> = label_text
+            .split(',')
+            .filter_map(|pair| pair.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.trim_matches('"').to_string()))
+            .collect();
+        labels
+            .iter()
+            .all(|(k, v)| found.get(*k).is_some_and(|f| f == v))
+            .then(|| Some((found, value.trim().parse::<f64>().ok()?)))
+            .flatten()
+    };
+    let mut buckets: Vec<(f64, f64)> = Vec::new();
+    let (mut sum, mut count) = (0.0, 0.0);
+    for line in page.lines() {
+        if let Some((found, value)) = matches(line, "_bucket") {
+            let le = found.get("le").map_or(f64::INFINITY, |le| {
+                le.parse::<f64>().unwrap_or(f64::INFINITY)
+            });
+            buckets.push((le, value));
+        } else if let Some((_, value)) = matches(line, "_sum") {
+            sum += value;
+        } else if let Some((_, value)) = matches(line, "_count") {
+            count += value;
+        }
+    }
+    buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let quantile = |q: f64| -> Duration {
+        let rank = q * count;
+        let mut below = (0.0, 0.0);
+        for (le, cumulative) in &buckets {
+            if *cumulative >= rank && *cumulative > below.1 {
+                let upper = if le.is_finite() { *le } else { below.0 };
+                let share = (rank - below.1) / (cumulative - below.1);
+                return Duration::from_secs_f64(
+                    below.0 + (upper - below.0) * share.clamp(0.0, 1.0),
+                );
+            }
+            below = (*le, *cumulative);
+        }
+        Duration::ZERO
+    };
+    Histogram {
+        count,
+        mean: Duration::from_secs_f64(if count > 0.0 { sum / count } else { 0.0 }),
+        p50: quantile(0.5),
+        p95: quantile(0.95),
+    }
+}
+
+/// One histogram in a table cell: `p50 3 ms, p95 9 ms, mean 4.1 ms (n 300)`.
+pub fn show(h: &Histogram) -> String {
+    format!(
+        "p50 {:.1} ms, p95 {:.1} ms, mean {:.1} ms (n {})",
+        h.p50.as_secs_f64() * 1000.0,
+        h.p95.as_secs_f64() * 1000.0,
+        h.mean.as_secs_f64() * 1000.0,
+        h.count
+    )
+}

@@ -8,8 +8,9 @@
 //!
 //! [`supervise`] runs a worker's loop in a task of its own and starts it again, after a short
 //! pause, when it panics: the panic is logged with the worker's name and counted
-//! (`sipas_worker_restarts_total{worker}`). A loop that returns (shutdown) ends it. A restart
-//! keeps the worker's last tick, so a loop that panics on every pass turns stale.
+//! (`sipas_worker_restarts_total{worker}`) and in the registry, which `/healthz` reports
+//! ([`Heartbeats::restarts`]). A loop that returns (shutdown) ends it. A restart keeps the
+//! worker's last tick, so a loop that panics on every pass turns stale.
 //!
 //! Times are tokio's monotonic instants, never the application clock (tests drive that one by
 //! hand, and a stalled worker is a matter of real time).
@@ -37,6 +38,8 @@ struct Beat {
 #[derive(Debug, Clone)]
 pub struct Heartbeats {
     workers: Arc<Mutex<BTreeMap<&'static str, Beat>>>,
+    /// Restarts after a panic, per worker, since the instance started.
+    restarts: Arc<Mutex<BTreeMap<&'static str, u64>>>,
     ticks: Arc<watch::Sender<u64>>,
 }
 
@@ -50,6 +53,7 @@ impl Heartbeats {
     pub fn new() -> Heartbeats {
         Heartbeats {
             workers: Arc::default(),
+            restarts: Arc::default(),
             ticks: Arc::new(watch::channel(0).0),
         }
     }
@@ -102,6 +106,38 @@ impl Heartbeats {
         self.stale_at(Instant::now())
     }
 
+    /// `worker` panicked and was started again: counted here (for `/healthz`) and in the
+    /// metrics.
+    pub fn restarted(&self, worker: &'static str) {
+        *self
+            .restarts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(worker)
+            .or_default() += 1;
+        crate::settings::metrics::worker_restarted(worker);
+        self.ticks.send_modify(|n| *n += 1);
+    }
+
+    /// The workers started again after a panic, with how many times, by name.
+    pub fn restarts(&self) -> Vec<(&'static str, u64)> {
+        self.restarts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|(worker, count)| (*worker, *count))
+            .collect()
+    }
+
+    /// What `/healthz` says after its status line: the restarts, one worker a line
+    /// (`restarted telegram_lane: 2`), or nothing when no worker was restarted.
+    pub fn restart_report(&self) -> String {
+        self.restarts()
+            .iter()
+            .map(|(worker, count)| format!("\nrestarted {worker}: {count}"))
+            .collect()
+    }
+
     /// Changes on every tick of any worker, so tests and operators can wait for one.
     pub fn subscribe(&self) -> watch::Receiver<u64> {
         self.ticks.subscribe()
@@ -130,18 +166,21 @@ impl Heartbeat {
     }
 }
 
-/// Spawns `start`'s loop onto `tasks` under [`supervised`], restarting after [`RESTART_PAUSE`].
+/// Spawns `start`'s loop onto `tasks` under [`supervised`], restarting after [`RESTART_PAUSE`];
+/// each restart is counted in `heartbeats`.
 pub fn supervise<F, Fut>(
     tasks: &mut JoinSet<()>,
     worker: &'static str,
     shutdown: watch::Receiver<bool>,
+    heartbeats: &Heartbeats,
     start: F,
 ) where
     F: FnMut() -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    let heartbeats = heartbeats.clone();
     tasks.spawn(async move {
-        supervised(worker, shutdown, RESTART_PAUSE, start).await;
+        supervised_counted(worker, shutdown, RESTART_PAUSE, Some(&heartbeats), start).await;
     });
 }
 
@@ -159,8 +198,23 @@ impl Drop for AbortOnDrop {
 /// Returns how many times the loop was started again.
 pub async fn supervised<F, Fut>(
     worker: &'static str,
+    shutdown: watch::Receiver<bool>,
+    pause: Duration,
+    start: F,
+) -> u32
+where
+    F: FnMut() -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    supervised_counted(worker, shutdown, pause, None, start).await
+}
+
+/// [`supervised`], counting each restart in `heartbeats` too (for `/healthz`).
+pub async fn supervised_counted<F, Fut>(
+    worker: &'static str,
     mut shutdown: watch::Receiver<bool>,
     pause: Duration,
+    heartbeats: Option<&Heartbeats>,
     mut start: F,
 ) -> u32
 where
@@ -189,7 +243,10 @@ where
             _ = shutdown.wait_for(|stop| *stop) => return restarts,
         }
         restarts += 1;
-        crate::settings::metrics::worker_restarted(worker);
+        match heartbeats {
+            Some(heartbeats) => heartbeats.restarted(worker),
+            None => crate::settings::metrics::worker_restarted(worker),
+        }
     }
 }
 
@@ -292,6 +349,29 @@ mod tests {
             .unwrap();
         assert_eq!(restarts, 1);
         assert_eq!(starts.load(Ordering::SeqCst), 2, "a normal return ends it");
+    }
+
+    #[tokio::test]
+    async fn restarts_are_counted_in_the_registry_for_healthz() {
+        let beats = Heartbeats::new();
+        assert_eq!(beats.restart_report(), "");
+        let (_stop, shutdown) = watch::channel(false);
+        let starts = Arc::new(AtomicU32::new(0));
+        let restarts = supervised_counted("twice", shutdown, Duration::ZERO, Some(&beats), {
+            let starts = starts.clone();
+            move || {
+                let n = starts.fetch_add(1, Ordering::SeqCst);
+                async move {
+                    if n < 2 {
+                        panic!("pass {n} fails");
+                    }
+                }
+            }
+        })
+        .await;
+        assert_eq!(restarts, 2);
+        assert_eq!(beats.restarts(), [("twice", 2)]);
+        assert_eq!(beats.restart_report(), "\nrestarted twice: 2");
     }
 
     #[tokio::test]

@@ -4,6 +4,14 @@
 //!
 //! Values are process-wide: with no recorder installed (the CLI) every call is a no-op. Labels
 //! never carry a chat id or a phone number; the tap-to-next map keys on the chat only in memory.
+//!
+//! **A reply's stages.** A citizen's input is followed from its arrival to the reply that answers
+//! it: [`received`] (the update reached the bot), [`stored`] (the webhook event is durably stored:
+//! Zalo's inbox), [`committed`] (the transaction holding the state and the reply's outbox rows
+//! committed), [`claimed`] (the delivery worker took the reply's row) and [`replied`] (the reply
+//! was sent). Each stage is recorded in `sipas_reply_stage_seconds{channel, stage}` as the time
+//! since the previous mark of that chat (a mark a channel does not have is skipped), and the
+//! whole in `sipas_tap_to_next_seconds{channel}`.
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::collections::HashMap;
@@ -19,6 +27,7 @@ pub const WORKER_HEARTBEAT: &str = "sipas_worker_heartbeat_timestamp_seconds";
 pub const WORKER_RESTARTS: &str = "sipas_worker_restarts_total";
 pub const TAP_TO_NEXT: &str = "sipas_tap_to_next_seconds";
 pub const UPDATES_GIVEN_UP: &str = "sipas_updates_given_up_total";
+pub const REPLY_STAGE: &str = "sipas_reply_stage_seconds";
 
 /// Latency buckets in seconds: fine below 100 ms, where the answer path should be.
 const LATENCY_BUCKETS: &[f64] = &[
@@ -30,7 +39,14 @@ const LATENCY_BUCKETS: &[f64] = &[
 const MAX_PENDING_TAPS: usize = 100_000;
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
-static TAPS: OnceLock<Mutex<HashMap<String, Instant>>> = OnceLock::new();
+static TAPS: OnceLock<Mutex<HashMap<String, Trace>>> = OnceLock::new();
+
+/// One input on its way to its reply: when it arrived, and the last stage it passed.
+#[derive(Debug, Clone, Copy)]
+struct Trace {
+    received: Instant,
+    last: Instant,
+}
 
 /// Installs the process-wide recorder once (later calls reuse it: tests start several servers).
 pub fn install() -> &'static PrometheusHandle {
@@ -39,6 +55,9 @@ pub fn install() -> &'static PrometheusHandle {
             .set_buckets_for_metric(Matcher::Full(SEND_DURATION.into()), LATENCY_BUCKETS)
             .and_then(|b| {
                 b.set_buckets_for_metric(Matcher::Full(TAP_TO_NEXT.into()), LATENCY_BUCKETS)
+            })
+            .and_then(|b| {
+                b.set_buckets_for_metric(Matcher::Full(REPLY_STAGE.into()), LATENCY_BUCKETS)
             })
             .expect("static buckets are valid");
         let recorder = builder.build_recorder();
@@ -101,14 +120,19 @@ pub fn worker_restarted(worker: &'static str) {
     metrics::counter!(WORKER_RESTARTS, "worker" => worker).increment(1);
 }
 
-fn taps() -> std::sync::MutexGuard<'static, HashMap<String, Instant>> {
+fn taps() -> std::sync::MutexGuard<'static, HashMap<String, Trace>> {
     TAPS.get_or_init(Default::default)
         .lock()
         .unwrap_or_else(|e| e.into_inner())
 }
 
-/// A citizen's input arrived from `chat` (the clock starts for tap-to-next).
-pub fn tap(chat: &str) {
+fn key(channel: &str, chat: &str) -> String {
+    format!("{channel}:{chat}")
+}
+
+/// A citizen's input arrived on `channel` from `chat`: the clock starts for its reply (an input
+/// already waiting for one keeps its start).
+pub fn received(channel: &'static str, chat: &str) {
     if HANDLE.get().is_none() {
         return;
     }
@@ -116,15 +140,61 @@ pub fn tap(chat: &str) {
     if taps.len() >= MAX_PENDING_TAPS {
         taps.clear();
     }
-    taps.entry(chat.to_string()).or_insert_with(Instant::now);
+    let now = Instant::now();
+    taps.entry(key(channel, chat)).or_insert(Trace {
+        received: now,
+        last: now,
+    });
 }
 
-/// A new message reached `chat`: if a tap was waiting for it, that is its tap-to-next time.
+/// A Telegram input arrived from `chat` ([`received`] on Telegram).
+pub fn tap(chat: &str) {
+    received("telegram", chat);
+}
+
+/// Records `stage` for the input waiting in `chat`, if one is.
+fn mark(channel: &'static str, chat: &str, stage: &'static str) {
+    if HANDLE.get().is_none() {
+        return;
+    }
+    let now = Instant::now();
+    let since = taps().get_mut(&key(channel, chat)).map(|trace| {
+        let since = now.saturating_duration_since(trace.last);
+        trace.last = now;
+        since
+    });
+    if let Some(since) = since {
+        metrics::histogram!(REPLY_STAGE, "channel" => channel, "stage" => stage)
+            .record(since.as_secs_f64());
+    }
+}
+
+/// The input from `chat` is stored durably (a webhook event, before it is handled); starts
+/// its clock when nothing did.
+pub fn stored(channel: &'static str, chat: &str) {
+    received(channel, chat);
+    mark(channel, chat, "stored");
+}
+
+/// The transaction handling the input from `chat` committed, with its reply's outbox rows.
+pub fn committed(channel: &'static str, chat: &str) {
+    mark(channel, chat, "committed");
+}
+
+/// The delivery worker claimed a row to `chat`.
+pub fn claimed(channel: &'static str, chat: &str) {
+    mark(channel, chat, "claimed");
+}
+
+/// A reply reached `chat`: if an input was waiting for it, its last stage and its whole time
+/// (tap to next) are recorded.
 pub fn replied(channel: &'static str, chat: &str) {
     if HANDLE.get().is_none() {
         return;
     }
-    if let Some(at) = taps().remove(chat) {
-        metrics::histogram!(TAP_TO_NEXT, "channel" => channel).record(at.elapsed().as_secs_f64());
+    mark(channel, chat, "sent");
+    if let Some(trace) = taps().remove(&key(channel, chat)) {
+        metrics::histogram!(TAP_TO_NEXT, "channel" => channel)
+            .record(trace.received.elapsed().as_secs_f64());
     }
 }

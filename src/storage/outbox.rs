@@ -245,23 +245,81 @@ impl Db {
         Ok(claimed)
     }
 
-    /// Extends the leases `owner` holds, so a slow send is not taken over while it runs.
+    /// Takes over at once the rows of `channel` leased by delivery workers known to be dead (their
+    /// liveness lock is gone: [`Db::hold_liveness`]), instead of waiting for their leases to run
+    /// out: their lease ends now, so the next claim takes them. `me` is the caller's own worker,
+    /// never judged. Returns how many rows were freed. A worker the database cannot judge (an
+    /// in-memory SQLite) keeps its lease.
+    pub async fn free_dead_leases(
+        &self,
+        channel: &str,
+        me: &str,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StorageError> {
+        let holders: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT lease_owner FROM outbox
+             WHERE channel = $1 AND status = $2 AND lease_until >= $3 AND lease_owner IS NOT NULL",
+        )
+        .bind(channel)
+        .bind(OutboxStatus::Sending)
+        .bind(timestamp(now))
+        .fetch_all(&self.pool)
+        .await?;
+        // A lease is `{worker}/{claim}`: one check per worker.
+        let mut workers: Vec<&str> = holders
+            .iter()
+            .map(|lease| lease.rsplit_once('/').map_or(lease.as_str(), |(w, _)| w))
+            .filter(|worker| *worker != me)
+            .collect();
+        workers.sort_unstable();
+        workers.dedup();
+        let mut freed = 0;
+        for worker in workers {
+            if self.owner_alive(worker).await? == Some(false) {
+                let rows = self.free_leases_of(channel, worker).await?;
+                tracing::info!(worker, rows, "outbox rows of a dead worker taken over");
+                freed += rows;
+            }
+        }
+        Ok(freed)
+    }
+
+    /// Ends now the leases of every row of `channel` that `worker` holds (a dead worker's, or a
+    /// worker's own from a run that panicked): the next claim takes them.
+    pub async fn free_leases_of(&self, channel: &str, worker: &str) -> Result<u64, StorageError> {
+        if !super::locks::plain_owner(worker) {
+            return Ok(0);
+        }
+        Ok(sqlx::query(
+            "UPDATE outbox SET lease_until = NULL
+             WHERE channel = $1 AND status = $2 AND lease_owner LIKE $3",
+        )
+        .bind(channel)
+        .bind(OutboxStatus::Sending)
+        .bind(format!("{worker}/%"))
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
+    /// Extends the leases `owner` holds (the lease `owner` itself, and each of its claims,
+    /// `{owner}/{claim}`), so a slow send is not taken over while it runs.
     pub async fn renew_outbox_leases(
         &self,
         owner: &str,
         lease_until: DateTime<Utc>,
     ) -> Result<u64, StorageError> {
-        Ok(
-            sqlx::query(
-                "UPDATE outbox SET lease_until = $1 WHERE lease_owner = $2 AND status = $3",
-            )
-            .bind(timestamp(lease_until))
-            .bind(owner)
-            .bind(OutboxStatus::Sending)
-            .execute(&self.pool)
-            .await?
-            .rows_affected(),
+        Ok(sqlx::query(
+            "UPDATE outbox SET lease_until = $1
+                 WHERE (lease_owner = $2 OR lease_owner LIKE $4) AND status = $3",
         )
+        .bind(timestamp(lease_until))
+        .bind(owner)
+        .bind(OutboxStatus::Sending)
+        .bind(format!("{owner}/%"))
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
     }
 
     /// Records how a batch of claimed rows ended, in one transaction. A row whose lease ran out

@@ -92,21 +92,23 @@ async fn openapi() -> impl IntoResponse {
 }
 
 /// `200 ok` when the database answers and every background worker ticked within three of its
-/// intervals; `503` otherwise, saying which (worker names only).
+/// intervals; `503` otherwise, saying which (worker names only). Either way a line per worker
+/// restarted after a panic follows (`restarted telegram_lane: 1`).
 async fn healthz(State(state): State<ApiState>) -> Response {
     if let Err(err) = state.db.ping().await {
         tracing::error!(%err, "health check: database unreachable");
         return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response();
     }
     let stale = state.heartbeats.stale();
+    let restarts = state.heartbeats.restart_report();
     if stale.is_empty() {
-        return (StatusCode::OK, "ok").into_response();
+        return (StatusCode::OK, format!("ok{restarts}")).into_response();
     }
     let stale = stale.join(", ");
     tracing::warn!(workers = %stale, "health check: workers stopped ticking");
     (
         StatusCode::SERVICE_UNAVAILABLE,
-        format!("stale workers: {stale}"),
+        format!("stale workers: {stale}{restarts}"),
     )
         .into_response()
 }

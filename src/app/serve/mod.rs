@@ -35,6 +35,23 @@ use teloxide::prelude::*;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 
+/// The outbox workers' wake signals, one per transport: whatever queues a row for a channel
+/// wakes that channel's worker at once (a `Notify` has one waiter each: two workers sharing one
+/// would take turns at its wake-ups).
+#[derive(Debug, Clone, Default)]
+pub struct Wakes {
+    pub telegram: Arc<Notify>,
+    pub zalo: Arc<Notify>,
+}
+
+impl Wakes {
+    /// Wakes every transport's worker (rows may have been queued for any channel).
+    pub fn all(&self) {
+        self.telegram.notify_one();
+        self.zalo.notify_one();
+    }
+}
+
 /// A started server: its address, its Telegram side, and the handle to stop it.
 pub struct Running {
     pub http_addr: SocketAddr,
@@ -48,8 +65,8 @@ pub struct Running {
     pub weekly: Officials,
     /// The worker delivering Telegram's outbox, when Telegram runs.
     pub sender: Option<Worker>,
-    /// Woken whenever rows are added to the outbox.
-    outbox_ready: Arc<Notify>,
+    /// The outbox workers' wake signals, one per transport.
+    pub wakes: Wakes,
     /// The Zalo channel, when configured.
     pub zalo: Option<ZaloRunning>,
     /// The worker delivering Zalo's outbox, when Zalo runs.
@@ -75,24 +92,23 @@ impl Running {
     /// Sends the weekly summaries due now (the scheduler does this every minute).
     pub async fn run_due_summaries(&self) -> Result<usize, OfficialsError> {
         let sent = self.weekly.run_due(self.clock.now()).await?;
-        self.outbox_ready.notify_one();
+        self.wakes.all();
         Ok(sent)
     }
 
     /// Sends the alerts of new responses (the alert worker does this every 30 seconds).
     pub async fn run_alerts(&self) -> Result<usize, OfficialsError> {
         let sent = self.weekly.run_alerts(self.clock.now()).await?;
-        self.outbox_ready.notify_one();
+        self.wakes.all();
         Ok(sent)
     }
 
-    /// Stops taking updates, lets the workers finish what is in flight, and waits for them.
-    /// Wakes the outbox workers (rows were queued outside a channel's own path).
+    /// Wakes every outbox worker (rows were queued outside a channel's own path).
     pub fn notify_outbox(&self) {
-        self.outbox_ready.notify_waiters();
-        self.outbox_ready.notify_one();
+        self.wakes.all();
     }
 
+    /// Stops taking updates, lets the workers finish what is in flight, and waits for them.
     pub async fn shutdown(mut self) {
         let _ = self.shutdown.send(true);
         while self.tasks.join_next().await.is_some() {}
@@ -179,7 +195,7 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
         .map(|(_, username)| username.clone())
         .unwrap_or_default();
 
-    let outbox_ready = Arc::new(Notify::new());
+    let wakes = Wakes::default();
     let weekly = Officials::new(
         db.clone(),
         locales.clone(),
@@ -199,7 +215,7 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
                 reminder_delay: settings.reminder_delay,
                 bot_username: username.clone(),
             },
-            outbox_ready.clone(),
+            wakes.telegram.clone(),
         )
     });
     let sender = bot.as_ref().map(|(bot, _)| {
@@ -210,18 +226,21 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
             WorkerSettings {
                 counts_per_chat: sender::counts_per_chat,
                 slower_chat: sender::slower_chat,
-                ..settings.delivery.worker()
+                answers_input: sender::answers_input,
+                ..settings.delivery.telegram_worker()
             },
         )
     });
+    // Every background loop ticks here; `/healthz` answers 503 naming a loop that stopped.
+    let heartbeats = Heartbeats::new();
     let poller = bot
         .as_ref()
         .zip(telegram.as_ref())
-        .map(|((bot, _), telegram)| Poller::new(bot.clone(), telegram.clone(), clock.clone()));
+        .map(|((bot, _), telegram)| {
+            Poller::new(bot.clone(), telegram.clone(), clock.clone(), &heartbeats)
+        });
     let (shutdown, shutdown_rx) = watch::channel(false);
     let mut tasks = JoinSet::new();
-    // Every background loop ticks here; `/healthz` answers 503 naming a loop that stopped.
-    let heartbeats = Heartbeats::new();
 
     let listener = bind(settings.http_addr).await?;
     let http_addr = local_addr(&listener, settings.http_addr)?;
@@ -258,7 +277,14 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
         )),
     };
     let zalo = settings.zalo.as_ref().map(|zalo_settings| {
-        ZaloRunning::new(&db, &locales, settings.base.lang, zalo_settings, &clock)
+        ZaloRunning::new(
+            &db,
+            &locales,
+            settings.base.lang,
+            zalo_settings,
+            &clock,
+            wakes.zalo.clone(),
+        )
     });
     let state = ApiState {
         zalo: zalo.as_ref().map(|z| z.inbox.clone()),
@@ -299,11 +325,18 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
             &mut tasks,
             crate::channels::telegram::poller::HEARTBEAT_NAME,
             shutdown_rx.clone(),
+            &heartbeats,
             move || poller.clone().run(stop.clone(), beats.clone()),
         );
     }
     if let Some(sender) = &sender {
-        supervise_sender(&mut tasks, sender, &outbox_ready, &shutdown_rx, &heartbeats);
+        supervise_sender(
+            &mut tasks,
+            sender,
+            &wakes.telegram,
+            &shutdown_rx,
+            &heartbeats,
+        );
     }
     workers::spawn(
         &mut tasks,
@@ -311,7 +344,7 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
             telegram: telegram.clone(),
             weekly: weekly.clone(),
             clock: clock.clone(),
-            outbox_ready: outbox_ready.clone(),
+            wakes: wakes.clone(),
             tick: settings.worker_tick,
             db: db.clone(),
             retention: settings.retention,
@@ -319,7 +352,8 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
         },
         &shutdown_rx,
     );
-    // Zalo's outbox goes through the same delivery core, at the same pace settings.
+    // Zalo's outbox goes through the same delivery core, at Zalo's own pace, woken by its own
+    // signal.
     let zalo_sender = zalo.as_ref().map(|zalo| {
         zalo.spawn(
             &mut tasks,
@@ -331,15 +365,9 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
             db.clone(),
             Arc::new(zalo.transport.clone()),
             clock.clone(),
-            settings.delivery.worker(),
+            settings.delivery.zalo_worker(),
         );
-        supervise_sender(
-            &mut tasks,
-            &worker,
-            &outbox_ready,
-            &shutdown_rx,
-            &heartbeats,
-        );
+        supervise_sender(&mut tasks, &worker, &wakes.zalo, &shutdown_rx, &heartbeats);
         worker
     });
     tracing::info!(%http_addr, bot = %bot_username, zalo = zalo.is_some(), "serving");
@@ -352,7 +380,7 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
         telegram,
         weekly,
         sender,
-        outbox_ready,
+        wakes,
         heartbeats,
         clock,
         shutdown,
@@ -379,6 +407,7 @@ fn supervise_sender(
         tasks,
         worker.heartbeat_name(),
         shutdown.clone(),
+        heartbeats,
         move || run.clone().run(ready.clone(), stop.clone(), beats.clone()),
     );
 }

@@ -5,6 +5,7 @@
 //! after three ticks missed), and stops when shutdown is signalled. The outbox senders and the
 //! Zalo inbox run their own loops (`delivery::Worker`, `ZaloRunning::spawn`).
 
+use super::Wakes;
 use crate::channels::telegram::Telegram;
 use crate::core::clock::Clock;
 use crate::services::officials::Officials;
@@ -12,7 +13,7 @@ use crate::settings::health::{Heartbeats, supervise};
 use crate::storage::Db;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 /// What the loops need: the services they drive and how often.
@@ -21,7 +22,8 @@ pub(super) struct Loops {
     pub telegram: Option<Telegram>,
     pub weekly: Officials,
     pub clock: Arc<dyn Clock>,
-    pub outbox_ready: Arc<Notify>,
+    /// The outbox workers' wake signals, one per transport.
+    pub wakes: Wakes,
     pub tick: Duration,
     pub db: Db,
     /// `RETENTION_DAYS`.
@@ -34,14 +36,23 @@ pub(super) struct Loops {
 pub(super) fn spawn(tasks: &mut JoinSet<()>, loops: Loops, shutdown_rx: &watch::Receiver<bool>) {
     if let Some(reminders) = loops.telegram.clone() {
         let (loops, shutdown) = (loops.clone(), shutdown_rx.clone());
-        supervise(tasks, "reminders", shutdown_rx.clone(), move || {
-            remind(reminders.clone(), loops.clone(), shutdown.clone())
-        });
+        let heartbeats = loops.heartbeats.clone();
+        supervise(
+            tasks,
+            "reminders",
+            shutdown_rx.clone(),
+            &heartbeats,
+            move || remind(reminders.clone(), loops.clone(), shutdown.clone()),
+        );
     }
-    let shutdown = shutdown_rx.clone();
-    supervise(tasks, "officials", shutdown_rx.clone(), move || {
-        officials(loops.clone(), shutdown.clone())
-    });
+    let (shutdown, heartbeats) = (shutdown_rx.clone(), loops.heartbeats.clone());
+    supervise(
+        tasks,
+        "officials",
+        shutdown_rx.clone(),
+        &heartbeats,
+        move || officials(loops.clone(), shutdown.clone()),
+    );
 }
 
 /// The first tick one period after the start, then every period.
@@ -55,8 +66,10 @@ async fn remind(reminders: Telegram, loops: Loops, mut shutdown: watch::Receiver
     loop {
         tokio::select! {
             _ = tick.tick() => {
-                if let Err(err) = reminders.send_due_reminders(loops.clock.now()).await {
-                    tracing::error!(%err, "reminder pass failed");
+                match reminders.send_due_reminders(loops.clock.now()).await {
+                    Ok(0) => {}
+                    Ok(_) => loops.wakes.telegram.notify_one(),
+                    Err(err) => tracing::error!(%err, "reminder pass failed"),
                 }
                 heartbeat.tick();
             }
@@ -89,7 +102,8 @@ async fn officials(loops: Loops, mut shutdown: watch::Receiver<bool>) {
                     }
                 round += 1;
                 heartbeat.tick();
-                loops.outbox_ready.notify_one();
+                // Alerts and summaries go to officials on any channel.
+                loops.wakes.all();
             }
             _ = shutdown.changed() => return,
         }

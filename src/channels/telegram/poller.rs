@@ -3,7 +3,15 @@
 //! Every update (polled or posted to the webhook) goes to one of [`LANES`] worker tasks chosen by
 //! its chat, so different chats are handled at the same time and one chat's updates in the order
 //! they came. A button press is answered (`answerCallbackQuery`) by a task of its own once the
-//! update is stored, so a slow answer never holds up the next update.
+//! update is stored, so a slow answer never holds up the next update; it is not an outbox row
+//! and goes through no pacer (Telegram's limits count messages sent, and a callback answer is
+//! not one).
+//!
+//! The lanes run supervised, like the other workers: a lane whose handling panics is started
+//! again on the same queue (counted as [`LANE_NAME`] in `sipas_worker_restarts_total` and on
+//! `/healthz`), and the update it held counts as a failure of that update, so one that panics
+//! every time is given up on its [`GIVE_UP_AFTER`]th delivery like any update that keeps
+//! failing.
 //!
 //! Long polling confirms a batch (moves the offset) only once every update of it is stored. An
 //! update handled but not yet confirmed when the process stops comes again and is recognised by
@@ -13,8 +21,9 @@
 
 use super::{HandleError, Handled, Telegram};
 use crate::core::clock::Clock;
-use crate::settings::health::{Heartbeat, Heartbeats};
+use crate::settings::health::{Heartbeat, Heartbeats, supervised_counted};
 use crate::storage::{Db, PollerLock};
+use futures::future::BoxFuture;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use teloxide::prelude::*;
@@ -37,6 +46,10 @@ pub const HEARTBEAT_EVERY: std::time::Duration =
     std::time::Duration::from_secs(POLL_TIMEOUT_SECONDS as u64 + 5);
 /// The poller's name in `/healthz` and the metrics.
 pub const HEARTBEAT_NAME: &str = "telegram_poller";
+/// The lanes' name in the restart counts (`/healthz`, `sipas_worker_restarts_total`).
+pub const LANE_NAME: &str = "telegram_lane";
+/// How long a lane that panicked waits before it takes the next update.
+const LANE_RESTART_PAUSE: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Chats whose update failed in the current batch: their later updates wait for the next fetch,
 /// so one chat's order holds even when the database fails half-way.
@@ -72,8 +85,24 @@ struct Handler {
 
 impl Handler {
     /// Handles `update`, retrying passing failures at once; an update that keeps failing for a
-    /// lasting reason is given up on its [`GIVE_UP_AFTER`]th delivery.
+    /// lasting reason is given up on its [`GIVE_UP_AFTER`]th delivery (a panic counts as one).
     async fn handle(&self, update: &Update) -> Result<Handled, HandleError> {
+        let panicked = self
+            .failures
+            .lock()
+            .unwrap()
+            .get(&update.id.0)
+            .is_some_and(|failures| *failures >= GIVE_UP_AFTER);
+        if panicked {
+            tracing::error!(
+                update = update.id.0,
+                "giving up an update whose handling panicked"
+            );
+            crate::settings::metrics::update_given_up();
+            let handled = self.telegram.give_up(update, self.clock.now()).await?;
+            self.failures.lock().unwrap().remove(&update.id.0);
+            return Ok(handled);
+        }
         let mut tries = 0;
         let err = loop {
             match self.telegram.handle_update(update, self.clock.now()).await {
@@ -116,6 +145,9 @@ impl Handler {
             crate::settings::metrics::tap(&chat.id.0.to_string());
         }
         let handled = self.handle(update).await?;
+        if let Some(chat) = update.chat() {
+            crate::settings::metrics::committed(super::CHANNEL, &chat.id.0.to_string());
+        }
         if let Some((id, text)) = handled.callback_answer.clone() {
             // Every press is answered, a repeated one too (Telegram may refuse a second answer).
             // The press is already stored; a lost answer only leaves a spinner for a moment.
@@ -131,6 +163,87 @@ impl Handler {
         }
         Ok(handled)
     }
+}
+
+/// What a lane does with an update; [`Handler`] in `serve`, something that fails on purpose in
+/// the tests of the lanes.
+trait LaneWork: Send + Sync + 'static {
+    fn process<'a>(&'a self, update: &'a Update) -> BoxFuture<'a, Result<Handled, HandleError>>;
+    /// The lane panicked while handling `update`: one more failure of it.
+    fn panicked(&self, update: u32);
+}
+
+impl LaneWork for Handler {
+    fn process<'a>(&'a self, update: &'a Update) -> BoxFuture<'a, Result<Handled, HandleError>> {
+        Box::pin(Handler::process(self, update))
+    }
+
+    fn panicked(&self, update: u32) {
+        let mut failures = self.failures.lock().unwrap();
+        if failures.len() >= REMEMBERED_FAILURES {
+            failures.clear();
+        }
+        *failures.entry(update).or_default() += 1;
+    }
+}
+
+/// Starts one lane: a supervised task taking `jobs` in order, started again on the same queue
+/// when it panics. It ends when every sender of its queue is gone.
+fn spawn_lane(work: Arc<dyn LaneWork>, jobs: mpsc::Receiver<Job>, heartbeats: Heartbeats) {
+    let jobs = Arc::new(tokio::sync::Mutex::new(jobs));
+    // The update in hand, so a restarted lane knows which one its predecessor died on.
+    let current: Arc<Mutex<Option<u32>>> = Arc::default();
+    tokio::spawn(async move {
+        // A lane stops with its queue, never on a signal: the sender stays here, unused.
+        let (_never, stop) = watch::channel(false);
+        supervised_counted(
+            LANE_NAME,
+            stop,
+            LANE_RESTART_PAUSE,
+            Some(&heartbeats),
+            move || {
+                let (work, jobs, current) = (work.clone(), jobs.clone(), current.clone());
+                async move {
+                    if let Some(update) = current.lock().unwrap().take() {
+                        work.panicked(update);
+                    }
+                    let mut jobs = jobs.lock().await;
+                    while let Some(job) = jobs.recv().await {
+                        let skip = job
+                            .failed
+                            .as_ref()
+                            .is_some_and(|failed| failed.lock().unwrap().contains(&job.chat));
+                        let result = if skip {
+                            None
+                        } else {
+                            *current.lock().unwrap() = Some(job.update.id.0);
+                            let result = work.process(&job.update).await;
+                            *current.lock().unwrap() = None;
+                            if result.is_err()
+                                && let Some(failed) = &job.failed
+                            {
+                                failed.lock().unwrap().insert(job.chat);
+                            }
+                            Some(result)
+                        };
+                        let _ = job.reply.send(result);
+                    }
+                }
+            },
+        )
+        .await;
+    });
+}
+
+/// The lanes' queues: [`LANES`] supervised lanes doing `work`.
+fn spawn_lanes(work: Arc<dyn LaneWork>, heartbeats: &Heartbeats) -> Vec<mpsc::Sender<Job>> {
+    (0..LANES)
+        .map(|_| {
+            let (sender, jobs) = mpsc::channel::<Job>(64);
+            spawn_lane(work.clone(), jobs, heartbeats.clone());
+            sender
+        })
+        .collect()
 }
 
 /// The chat an update belongs to (its sender for the rare kinds without a chat).
@@ -159,8 +272,14 @@ impl std::fmt::Debug for Job {
 }
 
 impl Poller {
-    /// Starts the lanes (on the current runtime). They stop when the last clone is dropped.
-    pub fn new(bot: Bot, telegram: Telegram, clock: Arc<dyn Clock>) -> Poller {
+    /// Starts the lanes (on the current runtime), each supervised: a panicking lane is started
+    /// again and counted in `heartbeats`. They stop when the last clone is dropped.
+    pub fn new(
+        bot: Bot,
+        telegram: Telegram,
+        clock: Arc<dyn Clock>,
+        heartbeats: &Heartbeats,
+    ) -> Poller {
         let db = telegram.conversations.db().clone();
         let handler = Handler {
             bot: bot.clone(),
@@ -168,38 +287,11 @@ impl Poller {
             clock: clock.clone(),
             failures: Arc::default(),
         };
-        let lanes = (0..LANES)
-            .map(|_| {
-                let (sender, mut jobs) = mpsc::channel::<Job>(64);
-                let handler = handler.clone();
-                tokio::spawn(async move {
-                    while let Some(job) = jobs.recv().await {
-                        let skip = job
-                            .failed
-                            .as_ref()
-                            .is_some_and(|failed| failed.lock().unwrap().contains(&job.chat));
-                        let result = if skip {
-                            None
-                        } else {
-                            let result = handler.process(&job.update).await;
-                            if result.is_err()
-                                && let Some(failed) = &job.failed
-                            {
-                                failed.lock().unwrap().insert(job.chat);
-                            }
-                            Some(result)
-                        };
-                        let _ = job.reply.send(result);
-                    }
-                });
-                sender
-            })
-            .collect();
         Poller {
             bot,
             db,
             clock,
-            lanes: Arc::new(lanes),
+            lanes: Arc::new(spawn_lanes(Arc::new(handler), heartbeats)),
         }
     }
 
@@ -353,5 +445,89 @@ impl Poller {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Panics on update 1, handles every other.
+    #[derive(Default)]
+    struct Flaky {
+        handled: Mutex<Vec<u32>>,
+        panicked: Mutex<Vec<u32>>,
+    }
+
+    impl LaneWork for Flaky {
+        fn process<'a>(
+            &'a self,
+            update: &'a Update,
+        ) -> BoxFuture<'a, Result<Handled, HandleError>> {
+            Box::pin(async move {
+                if update.id.0 == 1 {
+                    panic!("a fault in the lane");
+                }
+                self.handled.lock().unwrap().push(update.id.0);
+                Ok(Handled::default())
+            })
+        }
+
+        fn panicked(&self, update: u32) {
+            self.panicked.lock().unwrap().push(update);
+        }
+    }
+
+    fn text(update_id: u32, chat: i64) -> Update {
+        serde_json::from_value(serde_json::json!({
+            "update_id": update_id,
+            "message": {
+                "message_id": update_id, "date": 1_763_262_000, "text": "xin chào",
+                "chat": { "id": chat, "type": "private", "first_name": "Dân" },
+                "from": { "id": chat, "is_bot": false, "first_name": "Dân" },
+            }
+        }))
+        .expect("an update")
+    }
+
+    async fn send(
+        lane: &mpsc::Sender<Job>,
+        update: Update,
+    ) -> Result<Option<Result<Handled, HandleError>>, oneshot::error::RecvError> {
+        let (reply, answer) = oneshot::channel();
+        let chat = chat_of(&update);
+        lane.send(Job {
+            update,
+            chat,
+            failed: None,
+            reply,
+        })
+        .await
+        .expect("the lane takes jobs");
+        answer.await
+    }
+
+    #[tokio::test]
+    async fn a_panicking_lane_is_started_again_counted_and_takes_the_next_update() {
+        let beats = Heartbeats::new();
+        let work = Arc::new(Flaky::default());
+        let (lane, jobs) = mpsc::channel(8);
+        spawn_lane(work.clone(), jobs, beats.clone());
+        assert!(
+            send(&lane, text(1, 42)).await.is_err(),
+            "the update the lane died on is not answered as handled"
+        );
+        let next = send(&lane, text(2, 42)).await;
+        assert!(matches!(next, Ok(Some(Ok(_)))), "{next:?}");
+        assert_eq!(*work.handled.lock().unwrap(), [2]);
+        assert_eq!(
+            *work.panicked.lock().unwrap(),
+            [1],
+            "the update counts one failure"
+        );
+        assert_eq!(beats.restarts(), [(LANE_NAME, 1)]);
+        assert_eq!(beats.restart_report(), "\nrestarted telegram_lane: 1");
+        // Its queue gone, the lane ends instead of being started again.
+        drop(lane);
     }
 }

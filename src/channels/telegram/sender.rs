@@ -30,6 +30,16 @@ pub fn counts_per_chat(row: &OutboxRow) -> bool {
     )
 }
 
+/// Whether a row is the reply an input waits for: the next question arrives as a new message
+/// (typed answers) or as the pressed message edited into it (button answers); a keyboard's
+/// removal is not a reply.
+pub fn answers_input(row: &OutboxRow) -> bool {
+    matches!(
+        row.kind.as_str(),
+        messages::SEND_MESSAGE | messages::EDIT_MESSAGE
+    )
+}
+
 /// Telegram holds groups and channels (negative chat ids) to about 20 messages a minute.
 pub fn slower_chat(row: &OutboxRow) -> Option<f64> {
     row.chat_id.starts_with('-').then_some(20.0 / 60.0)
@@ -116,16 +126,6 @@ impl TelegramTransport {
             (kind, _) => return Outcome::MessageFailed(format!("unknown outbox kind {kind}")),
         };
         crate::settings::metrics::sent(super::CHANNEL, started.elapsed(), error_kind(&result));
-        // The next question arrives as a new message (typed answers) or as the pressed message
-        // edited into it (button answers): either ends a tap-to-next measurement.
-        if result.is_ok()
-            && matches!(
-                row.kind.as_str(),
-                messages::SEND_MESSAGE | messages::EDIT_MESSAGE
-            )
-        {
-            crate::settings::metrics::replied(super::CHANNEL, &row.chat_id);
-        }
         classify(result)
     }
 }

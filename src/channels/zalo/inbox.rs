@@ -97,6 +97,9 @@ impl ZaloInbox {
             .db()
             .store_zalo_event(&event.dedup_key(), event.event_name(), &text, now)
             .await?;
+        if let (true, ZaloEvent::UserSendText { user_id, .. }) = (fresh, &event) {
+            crate::settings::metrics::stored(super::CHANNEL, user_id);
+        }
         self.ready.notify_one();
         Ok(fresh)
     }

@@ -38,6 +38,7 @@ impl ZaloRunning {
         lang: Lang,
         settings: &ZaloSettings,
         clock: &Arc<dyn Clock>,
+        outbox_wake: Arc<Notify>,
     ) -> ZaloRunning {
         let tokens = Arc::new(TokenManager::new(
             db.clone(),
@@ -49,7 +50,8 @@ impl ZaloRunning {
             Conversations::new(db.clone()),
             locales.clone(),
             lang,
-            Arc::new(Notify::new()),
+            // The Zalo outbox worker's own signal: every path that queues a Zalo row wakes it.
+            outbox_wake,
         )
         .with_billable_replies(settings.billable_replies);
         let inbox = ZaloInbox::new(
@@ -86,13 +88,14 @@ impl ZaloRunning {
     ) {
         let (inbox, inbox_shutdown, heartbeats) =
             (self.inbox.clone(), shutdown.clone(), heartbeats.clone());
-        supervise(tasks, INBOX_WORKER, shutdown.clone(), move || {
+        let beats = heartbeats.clone();
+        supervise(tasks, INBOX_WORKER, shutdown.clone(), &beats, move || {
             inbox
                 .clone()
                 .run(tick, inbox_shutdown.clone(), heartbeats.clone())
         });
         let (zalo, upkeep_shutdown) = (self.clone(), shutdown.clone());
-        supervise(tasks, "zalo_upkeep", shutdown, move || {
+        supervise(tasks, "zalo_upkeep", shutdown, &beats, move || {
             zalo.clone().upkeep(tick, upkeep_shutdown.clone())
         });
     }
@@ -125,6 +128,8 @@ impl ZaloRunning {
                 {
                     Ok(read) => {
                         tracing::info!(read, "Zalo ratings reconciled");
+                        // Whatever the ratings queued goes out now, not at the worker's next look.
+                        self.inbox.zalo().outbox_ready().notify_one();
                         last_reconciled = Some(now);
                     }
                     Err(err) => tracing::error!(%err, "Zalo rating reconciliation failed"),

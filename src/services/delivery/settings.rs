@@ -1,5 +1,6 @@
-//! The delivery settings of `serve`, read once at start-up: the Telegram outbox's pace, how long
-//! a claimed row stays an instance's, and how long a message is retried through outages.
+//! The delivery settings of `serve`, read once at start-up: each channel's pace (Telegram's and
+//! Zalo's limits differ), how long a claimed row stays an instance's, and how long a message is
+//! retried through outages.
 
 use super::pacing::Pace;
 use super::worker::WorkerSettings;
@@ -10,6 +11,12 @@ use std::ops::RangeInclusive;
 /// Telegram's limits for a bot: about 30 messages a second overall, 1 a second in one chat.
 pub const DEFAULT_TELEGRAM_MESSAGES_PER_SECOND: f64 = 30.0;
 pub const DEFAULT_TELEGRAM_CHAT_MESSAGES_PER_SECOND: f64 = 1.0;
+/// Zalo's published limit is about 4,000 API calls a minute per app (~66 a second, error -32
+/// beyond); 50 a second leaves room for the token refreshes and the rating queries. Zalo states
+/// no per-user limit; 10 a second keeps one citizen's burst (an answer's acknowledgement and the
+/// next question) immediate.
+pub const DEFAULT_ZALO_MESSAGES_PER_SECOND: f64 = 50.0;
+pub const DEFAULT_ZALO_CHAT_MESSAGES_PER_SECOND: f64 = 10.0;
 pub const DEFAULT_OUTBOX_LEASE_SECONDS: i64 = 30;
 pub const DEFAULT_OUTBOX_MAX_AGE_DAYS: i64 = 7;
 
@@ -18,6 +25,9 @@ pub struct DeliverySettings {
     /// `TELEGRAM_MESSAGES_PER_SECOND` (overall, 1–1000) and `TELEGRAM_CHAT_MESSAGES_PER_SECOND`
     /// (per chat). Per instance: with N instances, give each the bot's limit divided by N.
     pub telegram_pace: Pace,
+    /// `ZALO_MESSAGES_PER_SECOND` (overall, 1–1000) and `ZALO_CHAT_MESSAGES_PER_SECOND` (per
+    /// user, 0.05–30). Per instance, like Telegram's.
+    pub zalo_pace: Pace,
     /// `OUTBOX_LEASE_SECONDS`: a dead instance's rows are taken over this long after its last
     /// renewal.
     pub lease: Duration,
@@ -31,6 +41,10 @@ impl Default for DeliverySettings {
             telegram_pace: Pace {
                 overall_per_second: DEFAULT_TELEGRAM_MESSAGES_PER_SECOND,
                 chat_per_second: DEFAULT_TELEGRAM_CHAT_MESSAGES_PER_SECOND,
+            },
+            zalo_pace: Pace {
+                overall_per_second: DEFAULT_ZALO_MESSAGES_PER_SECOND,
+                chat_per_second: DEFAULT_ZALO_CHAT_MESSAGES_PER_SECOND,
             },
             lease: Duration::seconds(DEFAULT_OUTBOX_LEASE_SECONDS),
             max_age: Duration::days(DEFAULT_OUTBOX_MAX_AGE_DAYS),
@@ -77,6 +91,20 @@ impl DeliverySettings {
                 "setting-expect-chat-messages-per-second",
             )?,
         };
+        let zalo_pace = Pace {
+            overall_per_second: number(
+                "ZALO_MESSAGES_PER_SECOND",
+                defaults.zalo_pace.overall_per_second,
+                1.0..=1000.0,
+                "setting-expect-messages-per-second",
+            )?,
+            chat_per_second: number(
+                "ZALO_CHAT_MESSAGES_PER_SECOND",
+                defaults.zalo_pace.chat_per_second,
+                0.05..=30.0,
+                "setting-expect-chat-messages-per-second",
+            )?,
+        };
         let lease = number(
             "OUTBOX_LEASE_SECONDS",
             DEFAULT_OUTBOX_LEASE_SECONDS as f64,
@@ -98,18 +126,34 @@ impl DeliverySettings {
         }
         Ok(DeliverySettings {
             telegram_pace,
+            zalo_pace,
             lease: Duration::milliseconds((lease * 1000.0) as i64),
             max_age: Duration::seconds((max_age * 86_400.0) as i64),
         })
     }
 
-    /// The worker settings these give (the caller adds its channel's per-chat rule).
-    pub fn worker(&self) -> WorkerSettings {
+    /// The worker settings these give at `pace` (the caller adds its channel's per-chat rule).
+    pub fn worker_at(&self, pace: Pace) -> WorkerSettings {
         WorkerSettings {
             lease: self.lease,
             max_age: self.max_age,
-            ..WorkerSettings::new(self.telegram_pace)
+            ..WorkerSettings::new(pace)
         }
+    }
+
+    /// Telegram's worker settings (its pace).
+    pub fn telegram_worker(&self) -> WorkerSettings {
+        self.worker_at(self.telegram_pace)
+    }
+
+    /// Zalo's worker settings (its pace).
+    pub fn zalo_worker(&self) -> WorkerSettings {
+        self.worker_at(self.zalo_pace)
+    }
+
+    /// [`DeliverySettings::telegram_worker`].
+    pub fn worker(&self) -> WorkerSettings {
+        self.telegram_worker()
     }
 }
 
@@ -134,6 +178,22 @@ mod tests {
         assert_eq!(settings.telegram_pace.chat_per_second, 1.0);
         assert_eq!(settings.lease, Duration::seconds(30));
         assert_eq!(settings.max_age, Duration::days(7));
+        assert_eq!(settings.zalo_pace.overall_per_second, 50.0);
+        assert_eq!(settings.zalo_pace.chat_per_second, 10.0);
+    }
+
+    #[test]
+    fn zalo_has_a_pace_of_its_own() {
+        let settings = read(&[
+            ("ZALO_MESSAGES_PER_SECOND", "20"),
+            ("ZALO_CHAT_MESSAGES_PER_SECOND", "2"),
+        ])
+        .unwrap();
+        assert_eq!(settings.zalo_worker().pace.overall_per_second, 20.0);
+        assert_eq!(settings.zalo_worker().pace.chat_per_second, 2.0);
+        assert_eq!(settings.telegram_worker().pace.overall_per_second, 30.0);
+        let err = read(&[("ZALO_MESSAGES_PER_SECOND", "0")]).unwrap_err();
+        assert_eq!(err.name, "ZALO_MESSAGES_PER_SECOND");
     }
 
     #[test]

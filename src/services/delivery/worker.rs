@@ -4,10 +4,14 @@
 //!
 //! It runs as a pipeline, not in passes: each chat's claimed rows are a task of their own, sent
 //! in order, so a slow chat holds up nobody; the worker claims again when a finished chat has
-//! rows waiting, when a row is queued, or when one falls due. While rows are in flight their
-//! leases are renewed; a worker that dies stops renewing, and any instance takes its rows over
-//! once the lease runs out. A send that succeeded just before the death is sent again then:
-//! the one at-least-once window, chosen over losing a message.
+//! rows waiting, when its channel's wake signal fires (a row was queued), or when one falls due.
+//! While rows are in flight their leases are renewed. Before its first claim a worker takes its
+//! liveness lock ([`Db::hold_liveness`]), which ends with its process; every second a running
+//! worker looks for rows leased by workers whose lock is gone and takes them over at once
+//! ([`Db::free_dead_leases`]), so a SIGKILLed instance's rows move within about a second, not
+//! after `OUTBOX_LEASE_SECONDS` (the lease still decides where liveness cannot be told: an
+//! in-memory SQLite). A send that succeeded just before the death is sent again then: the one
+//! at-least-once window, chosen over losing a message.
 //!
 //! Transactions: one per claim (any number of chats, each with its head and the due rows right
 //! behind it) and one per batch of results (those finishing within two send slots of each
@@ -18,7 +22,7 @@ use super::retry::finish_of;
 use super::{Outcome, Transport};
 use crate::core::clock::Clock;
 use crate::settings::health::Heartbeats;
-use crate::storage::{Claimed, Db, Finish, OutboxRow, StorageError};
+use crate::storage::{Claimed, Db, Finish, Liveness, OutboxRow, StorageError};
 use futures::FutureExt;
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
@@ -44,6 +48,9 @@ pub struct WorkerSettings {
     /// A lower rate, in messages per second, the row's chat is held to (Telegram groups: 20 a
     /// minute); `None` for the usual per-chat pace.
     pub slower_chat: fn(&OutboxRow) -> Option<f64>,
+    /// Whether a row, once sent, is the reply a citizen's input waits for (it ends the input's
+    /// timing in the metrics: Telegram's new messages and text edits, not a keyboard's removal).
+    pub answers_input: fn(&OutboxRow) -> bool,
 }
 
 /// A wait the platform asks for that is at most this long is waited out in place, holding the
@@ -60,6 +67,8 @@ const FLUSH_WINDOW: Duration = Duration::from_millis(5);
 const FLUSH_BATCH: usize = 256;
 /// After a database error, the worker waits this long before it tries again.
 const DB_RETRY: Duration = Duration::from_millis(500);
+/// How often a running worker looks for rows held by dead workers.
+pub const DEAD_CHECK: Duration = Duration::from_secs(1);
 
 impl WorkerSettings {
     pub fn new(pace: Pace) -> WorkerSettings {
@@ -70,6 +79,7 @@ impl WorkerSettings {
             pace,
             counts_per_chat: |_| true,
             slower_chat: |_| None,
+            answers_input: |_| true,
         }
     }
 }
@@ -100,6 +110,12 @@ struct Inner {
     claims: AtomicU64,
     /// The last [`RECENT_OUTCOMES`] send outcomes, oldest first, for operators and tests.
     recent: Mutex<std::collections::VecDeque<Outcome>>,
+    /// Held from the first claim on: while it is, the rows this worker leased are its own.
+    liveness: tokio::sync::Mutex<Option<Liveness>>,
+    /// Wake-ups received from the channel's signal, and rows claimed by the claim that followed
+    /// one: tests count them (a reply leaves on a wake-up, not on a look at a timer).
+    wakeups: AtomicU64,
+    claimed_on_wake: AtomicU64,
 }
 
 /// How many send outcomes [`Worker::take_recent_outcomes`] keeps.
@@ -140,6 +156,9 @@ impl Worker {
                 passes: watch::channel(0).0,
                 claims: AtomicU64::new(0),
                 recent: Mutex::new(std::collections::VecDeque::new()),
+                liveness: tokio::sync::Mutex::new(None),
+                wakeups: AtomicU64::new(0),
+                claimed_on_wake: AtomicU64::new(0),
             }),
         }
     }
@@ -160,9 +179,30 @@ impl Worker {
         &self.inner.owner
     }
 
-    /// One deterministic step, for tests and tools: claims what is claimable now, sends it all,
-    /// records the results.
+    /// How many times the channel's wake signal woke this worker.
+    pub fn wakeups(&self) -> u64 {
+        self.inner.wakeups.load(Ordering::SeqCst)
+    }
+
+    /// How many rows this worker claimed in a claim that a wake-up asked for.
+    pub fn claimed_on_wake(&self) -> u64 {
+        self.inner.claimed_on_wake.load(Ordering::SeqCst)
+    }
+
+    /// Takes over the rows held by dead workers of this channel (their liveness lock is gone);
+    /// how many rows were freed for the next claim.
+    pub async fn take_over_dead(&self) -> Result<u64, StorageError> {
+        let inner = &self.inner;
+        inner
+            .db
+            .free_dead_leases(inner.transport.channel(), &inner.owner, inner.clock.now())
+            .await
+    }
+
+    /// One deterministic step, for tests and tools: takes over dead workers' rows, claims what
+    /// is claimable now, sends it all, records the results.
     pub async fn deliver_due(&self) -> Result<Pass, StorageError> {
+        self.take_over_dead().await?;
         let chats = self.claim(self.inner.settings.max_in_flight).await?;
         let mut pass = Pass {
             claimed: chats.iter().map(Vec::len).sum(),
@@ -208,7 +248,20 @@ impl Worker {
             .unwrap_or(Duration::from_secs(10))
             .max(Duration::from_millis(100));
         let mut renew = tokio::time::interval(renew_every);
+        let mut dead_check = tokio::time::interval(DEAD_CHECK);
+        dead_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // A run that starts again after a panic: the rows the last run held are nobody's now
+        // (its tasks went with it), so they are claimable at once.
+        if let Err(err) = inner
+            .db
+            .free_leases_of(inner.transport.channel(), &inner.owner)
+            .await
+        {
+            tracing::error!(%err, "cannot free this worker's earlier leases");
+        }
         let mut stopping = false;
+        // Whether the claim wanted now was asked for by a wake-up.
+        let mut woken = false;
         // Claim when something may have become claimable: at start, after results are recorded
         // (a chat's next row), on a new row, at the next due time.
         let mut want_claim = true;
@@ -245,6 +298,12 @@ impl Worker {
                 want_claim = false;
                 next_look = match self.claim(room).await {
                     Ok(chats) => {
+                        if std::mem::take(&mut woken) {
+                            let rows: usize = chats.iter().map(Vec::len).sum();
+                            inner
+                                .claimed_on_wake
+                                .fetch_add(rows as u64, Ordering::SeqCst);
+                        }
                         for rows in chats {
                             in_flight.spawn(inner.clone().send_chat(rows));
                         }
@@ -273,7 +332,18 @@ impl Worker {
                     }
                 }
                 _ = tokio::time::sleep_until(flush_at.unwrap_or(next_look)), if flush_at.is_some() => {}
-                _ = ready.notified(), if !stopping => want_claim = true,
+                _ = ready.notified(), if !stopping => {
+                    inner.wakeups.fetch_add(1, Ordering::SeqCst);
+                    want_claim = true;
+                    woken = true;
+                }
+                _ = dead_check.tick(), if !stopping => {
+                    match self.take_over_dead().await {
+                        Ok(0) => {}
+                        Ok(_) => want_claim = true,
+                        Err(err) => tracing::error!(%err, "cannot look for dead workers' rows"),
+                    }
+                }
                 // Not while a claim is already wanted: with no room for it (every slot in
                 // flight) a past `next_look` would fire at once, again and again, a busy loop
                 // until a chat finished. A finishing chat wakes the loop through `join_next`.
@@ -296,6 +366,13 @@ impl Worker {
     /// Claims under a lease of its own (`{worker}/{claim}`), grouped by chat in order.
     async fn claim(&self, limit: usize) -> Result<Vec<Vec<Claimed>>, StorageError> {
         let inner = &self.inner;
+        {
+            // No row is ever leased without the liveness lock that vouches for it.
+            let mut liveness = inner.liveness.lock().await;
+            if liveness.is_none() {
+                *liveness = Some(inner.db.hold_liveness(&inner.owner).await?);
+            }
+        }
         let now = inner.clock.now();
         let claim = inner.claims.fetch_add(1, Ordering::Relaxed);
         let claimed = inner
@@ -316,6 +393,12 @@ impl Worker {
                 chats.len() - 1
             });
             chats[slot].push(row);
+        }
+        let channel = inner.transport.channel();
+        for rows in &chats {
+            if let Some(first) = rows.first() {
+                crate::settings::metrics::claimed(channel, &first.row.chat_id);
+            }
         }
         Ok(chats)
     }
@@ -392,6 +475,9 @@ impl Inner {
                     after: None,
                     error: "the transport panicked".into(),
                 });
+            if outcome == Outcome::Sent && (self.settings.answers_input)(row) {
+                crate::settings::metrics::replied(self.transport.channel(), &row.chat_id);
+            }
             {
                 let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
                 if recent.len() == RECENT_OUTCOMES {
