@@ -456,3 +456,8 @@ demo-files =
     Workbook written to: { $workbook }
 demo-explore = Explore the simulated data next (each command carries the right DATABASE_URL):
 demo-console = The console: create an account with “admin add” above, run “serve” (needs a Telegram bot token), then open http://127.0.0.1:8080/admin/results
+
+# Zalo: go-live check, pause, settings (Zalo protocol engineer)
+setting-expect-zalo-url = it must be an https address (plain http only for a loopback host, 127.0.0.1/localhost).
+setting-expect-zalo-template-mode = it must be “development” (sent only to the OA's admins) or “production”.
+setting-expect-zalo-event-age = it must be a number of hours from 1 to 168.

@@ -456,3 +456,8 @@ demo-files =
     Đã ghi bảng tính: { $workbook }
 demo-explore = Xem tiếp dữ liệu vừa mô phỏng (mỗi lệnh đã kèm đúng DATABASE_URL):
 demo-console = Trang quản trị: tạo tài khoản bằng lệnh “admin add” ở trên, chạy “serve” (cần mã bot Telegram), rồi mở http://127.0.0.1:8080/admin/results
+
+# Zalo: go-live check, pause, settings (Zalo protocol engineer)
+setting-expect-zalo-url = cần là địa chỉ https (http chỉ được dùng cho máy cục bộ 127.0.0.1/localhost).
+setting-expect-zalo-template-mode = cần là “development” (chỉ gửi cho quản trị viên OA) hoặc “production”.
+setting-expect-zalo-event-age = cần là số giờ từ 1 đến 168.
