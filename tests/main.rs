@@ -24,4 +24,5 @@ mod telegram;
 mod totals;
 mod withdrawal;
 mod zalo;
+mod zalo_errors;
 mod zalo_flow;

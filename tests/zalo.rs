@@ -65,6 +65,7 @@ fn the_webhook_signature_is_checked_on_the_raw_body_and_the_timestamp() {
             fake_zalo::APP_ID,
             fake_zalo::OA_SECRET_KEY,
             now,
+            chrono::Duration::hours(24),
         )
     };
     assert_eq!(verify(Some(&header), &body, sent), Ok(()));
@@ -93,13 +94,20 @@ fn the_webhook_signature_is_checked_on_the_raw_body_and_the_timestamp() {
         verify(None, &body, sent),
         Err(SignatureError::MissingHeader)
     );
-    // Stale: a correct signature more than five minutes away, either side.
-    for skew in [6, -6] {
-        assert_eq!(
-            verify(Some(&header), &body, sent + chrono::Duration::minutes(skew)),
-            Err(SignatureError::Stale)
-        );
-    }
+    // Zalo retries for hours: a correct signature 15 minutes late is accepted, one older than
+    // ZALO_EVENT_MAX_AGE_HOURS is not; more than five minutes in the future is refused.
+    assert_eq!(
+        verify(Some(&header), &body, sent + chrono::Duration::minutes(15)),
+        Ok(())
+    );
+    assert_eq!(
+        verify(Some(&header), &body, sent + chrono::Duration::hours(25)),
+        Err(SignatureError::Stale)
+    );
+    assert_eq!(
+        verify(Some(&header), &body, sent - chrono::Duration::minutes(6)),
+        Err(SignatureError::Future)
+    );
 }
 
 #[test]

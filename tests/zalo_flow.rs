@@ -15,9 +15,9 @@ use sipas_bot::services::delivery::Outcome;
 use sipas_bot::storage::{InvitationStatus, OutboxStatus};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-const CS: &str = "/v3.0/oa/message/cs";
-const TEMPLATE_BY_PHONE: &str = "/message/template";
-const TEMPLATE_ID: &str = "tpl-rating-1";
+pub(crate) const CS: &str = "/v3.0/oa/message/cs";
+pub(crate) const TEMPLATE_BY_PHONE: &str = "/message/template";
+pub(crate) const TEMPLATE_ID: &str = "tpl-rating-1";
 
 static NEXT_MSG: AtomicU64 = AtomicU64::new(1);
 
@@ -25,7 +25,7 @@ async fn start() -> (Harness, FakeZalo) {
     start_on(TestDb::sqlite()).await
 }
 
-async fn start_on(test_db: TestDb) -> (Harness, FakeZalo) {
+pub(crate) async fn start_on(test_db: TestDb) -> (Harness, FakeZalo) {
     let fake = FakeZalo::start().await;
     let mut env: Vec<(String, String)> = fake.env().into_iter().collect();
     env.push(("ZALO_INVITATION_TEMPLATE_ID".into(), TEMPLATE_ID.into()));
@@ -34,12 +34,12 @@ async fn start_on(test_db: TestDb) -> (Harness, FakeZalo) {
     (harness, fake)
 }
 
-fn zalo(h: &Harness) -> &ZaloRunning {
+pub(crate) fn zalo(h: &Harness) -> &ZaloRunning {
     h.running().zalo.as_ref().expect("Zalo is configured")
 }
 
 /// Posts `body` to the webhook, signed as Zalo signs it (or with `signature` when given).
-async fn post_raw(h: &Harness, body: &str, signature: Option<String>) -> u16 {
+pub(crate) async fn post_raw(h: &Harness, body: &str, signature: Option<String>) -> u16 {
     let signature = signature.unwrap_or_else(|| {
         zalo::signature_header(fake_zalo::APP_ID, body.as_bytes(), fake_zalo::OA_SECRET_KEY)
             .unwrap()
@@ -56,11 +56,11 @@ async fn post_raw(h: &Harness, body: &str, signature: Option<String>) -> u16 {
         .as_u16()
 }
 
-fn now_ms(h: &Harness) -> String {
+pub(crate) fn now_ms(h: &Harness) -> String {
     h.clock.now().timestamp_millis().to_string()
 }
 
-fn text_event(h: &Harness, user: &str, text: &str) -> String {
+pub(crate) fn text_event(h: &Harness, user: &str, text: &str) -> String {
     let msg_id = format!("msg-{}", NEXT_MSG.fetch_add(1, Ordering::SeqCst));
     json!({
         "app_id": fake_zalo::APP_ID,
@@ -74,7 +74,7 @@ fn text_event(h: &Harness, user: &str, text: &str) -> String {
 }
 
 /// Waits until the inbox worker has processed every stored event.
-async fn inbox_settled(h: &Harness) {
+pub(crate) async fn inbox_settled(h: &Harness) {
     let mut passes = zalo(h).inbox.subscribe();
     let wait = async {
         loop {
@@ -91,7 +91,7 @@ async fn inbox_settled(h: &Harness) {
 
 /// Wakes the delivery core's Zalo worker, waits until every due Zalo row is tried, and returns
 /// the outcomes of the sends since the last call.
-async fn deliver(h: &Harness) -> Vec<Outcome> {
+pub(crate) async fn deliver(h: &Harness) -> Vec<Outcome> {
     let worker = h.running().zalo_sender.clone().expect("Zalo's worker runs");
     let mut passes = worker.subscribe();
     h.running().notify_outbox();
@@ -111,14 +111,14 @@ async fn deliver(h: &Harness) -> Vec<Outcome> {
 }
 
 /// Posts a signed event, lets the worker process it and delivers the replies.
-async fn say(h: &Harness, body: String) -> Vec<Outcome> {
+pub(crate) async fn say(h: &Harness, body: String) -> Vec<Outcome> {
     assert_eq!(post_raw(h, &body, None).await, 200);
     inbox_settled(h).await;
     deliver(h).await
 }
 
 /// The consultation messages sent to `user`, oldest first.
-fn sent_to(fake: &FakeZalo, user: &str) -> Vec<Value> {
+pub(crate) fn sent_to(fake: &FakeZalo, user: &str) -> Vec<Value> {
     fake.calls(CS)
         .into_iter()
         .filter(|c| c.error == 0 && c.body["recipient"]["user_id"] == user)
@@ -211,11 +211,17 @@ async fn bad_signatures_and_stale_events_are_refused_and_a_repeat_changes_nothin
         zalo::signature_header(fake_zalo::APP_ID, body.as_bytes(), "not-the-oa-key").unwrap();
     assert_eq!(post_raw(&h, &body, Some(wrong)).await, 401);
     assert_eq!(post_raw(&h, &body, Some("mac=".into())).await, 401);
-    let stale = json!({"app_id": fake_zalo::APP_ID, "sender": {"id": "2002"}, "event_name": "user_send_text",
-        "message": {"text": "x", "msg_id": "old-1"},
-        "timestamp": (h.clock.now() - chrono::Duration::minutes(6)).timestamp_millis().to_string()})
-    .to_string();
-    assert_eq!(post_raw(&h, &stale, None).await, 401);
+    // Older than ZALO_EVENT_MAX_AGE_HOURS (24), or two hours in the future: refused.
+    for (id, at) in [
+        ("old-1", h.clock.now() - chrono::Duration::hours(25)),
+        ("future-1", h.clock.now() + chrono::Duration::hours(2)),
+    ] {
+        let refused = json!({"app_id": fake_zalo::APP_ID, "sender": {"id": "2002"},
+            "event_name": "user_send_text", "message": {"text": "x", "msg_id": id},
+            "timestamp": at.timestamp_millis().to_string()})
+        .to_string();
+        assert_eq!(post_raw(&h, &refused, None).await, 401, "{id}");
+    }
     assert_eq!(h.db.zalo_events_unprocessed().await.unwrap(), 0);
     // The same event twice: stored once, answered once.
     assert_eq!(post_raw(&h, &body, None).await, 200);

@@ -461,3 +461,6 @@ demo-console = The console: create an account with “admin add” above, run �
 setting-expect-zalo-url = it must be an https address (plain http only for a loopback host, 127.0.0.1/localhost).
 setting-expect-zalo-template-mode = it must be “development” (sent only to the OA's admins) or “production”.
 setting-expect-zalo-event-age = it must be a number of hours from 1 to 168.
+admin-zalo-paused = The Zalo channel has been paused since { $since } by a configuration error ({ $host } { $code }: { $reason }). Messages are kept and will go once resumed. Fix the cause (OA package, app permissions, template, balance, re-authorize the OA), then press “Resume Zalo sending”.
+admin-zalo-resume = Resume Zalo sending
+admin-zalo-resume-hint = An admin can resume with the button on this page or with “sipas-bot zalo resume”.

@@ -15,7 +15,8 @@ use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
 /// How often a paused sender looks again at a waiting row (a database read, no call to Zalo).
-pub const PAUSE_RECHECK: std::time::Duration = std::time::Duration::from_secs(300);
+/// Short, so a row whose pass was under way when an operator resumed waits at most this long.
+pub const PAUSE_RECHECK: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Counts the errors that paused the sender, by host and code.
 pub const CONFIGURATION_ERRORS: &str = "sipas_zalo_configuration_errors_total";

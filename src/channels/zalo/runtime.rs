@@ -56,7 +56,8 @@ impl ZaloRunning {
             settings.app_id.clone(),
             settings.oa_secret_key.clone(),
             clock.clone(),
-        );
+        )
+        .with_max_age(settings.event_max_age);
         let pause =
             super::pause::PauseSwitch::new(db.clone(), settings.oa_id.clone(), clock.clone());
         let transport = ZaloTransport::new(
