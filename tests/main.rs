@@ -26,3 +26,4 @@ mod withdrawal;
 mod zalo;
 mod zalo_errors;
 mod zalo_flow;
+mod zalo_token;

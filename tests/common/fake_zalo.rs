@@ -65,6 +65,8 @@ struct Inner {
     queued_errors: HashMap<String, VecDeque<i64>>,
     ratings: Vec<Value>,
     hold_refresh: Option<Duration>,
+    /// Every refresh token is refused, answered with this HTTP status.
+    revoked: Option<u16>,
     next_message: u64,
     answered_message_ids: Vec<String>,
 }
@@ -191,6 +193,13 @@ impl FakeZalo {
         self.lock().answered_message_ids.clone()
     }
 
+    /// The OA's authorization is withdrawn: every refresh token is refused from now on, with
+    /// `{"error": -14014, "error_name": "invalid_grant"}` and HTTP `status` (Zalo's OAuth server
+    /// may answer a refusal with a 4xx).
+    pub fn revoke_authorization(&self, status: u16) {
+        self.lock().revoked = Some(status);
+    }
+
     /// What the rating query returns.
     pub fn set_ratings(&self, ratings: Vec<Value>) {
         self.lock().ratings = ratings;
@@ -201,13 +210,17 @@ async fn refresh(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
     body: Bytes,
-) -> Json<Value> {
+) -> (axum::http::StatusCode, Json<Value>) {
     let form: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
     let secret_ok = headers.get("secret_key").and_then(|v| v.to_str().ok()) == Some(APP_SECRET);
     let presented = form.get("refresh_token").cloned().unwrap_or_default();
-    let (answer, hold) = {
+    let (answer, hold, status) = {
         let mut inner = shared.inner.lock().unwrap();
-        let answer = if !secret_ok
+        let status = inner.revoked.unwrap_or(200);
+        let answer = if inner.revoked.is_some() {
+            json!({"error": -14014, "error_name": "invalid_grant",
+                   "error_reason": "Refresh token is invalid or expired"})
+        } else if !secret_ok
             || form.get("app_id").map(String::as_str) != Some(APP_ID)
             || form.get("grant_type").map(String::as_str) != Some("refresh_token")
         {
@@ -235,14 +248,15 @@ async fn refresh(
             body: json!(form),
             error,
         });
-        (answer, inner.hold_refresh)
+        (answer, inner.hold_refresh, status)
     };
     shared.refresh_arrived.notify_waiters();
     shared.changed.notify_waiters();
     if let Some(hold) = hold {
         let _ = tokio::time::timeout(hold, shared.refresh_arrived.notified()).await;
     }
-    Json(answer)
+    let status = axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::OK);
+    (status, Json(answer))
 }
 
 async fn api_call(

@@ -44,6 +44,10 @@ pub const CLAIM: Duration = Duration::seconds(30);
 const CLAIM_POLL: std::time::Duration = std::time::Duration::from_millis(100);
 const CLAIM_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
 
+/// After a refresh that could not reach OAuth (time-out, refused connection), other sends fail
+/// at once for this long instead of each waiting out its own time-out in turn.
+pub const REFRESH_BACKOFF: std::time::Duration = std::time::Duration::from_secs(30);
+
 pub struct TokenManager {
     db: Db,
     api: ZaloApi,
@@ -52,6 +56,8 @@ pub struct TokenManager {
     clock: Arc<dyn Clock>,
     /// This instance's name in refresh claims.
     owner: String,
+    /// When a refresh last failed to reach OAuth (tokio's monotonic time).
+    unreachable_since: std::sync::Mutex<Option<tokio::time::Instant>>,
     /// The last pair seen. The mutex also keeps this process to one refresh at a time, so its
     /// tasks queue here rather than on the database lock.
     current: tokio::sync::Mutex<Option<ZaloTokenRow>>,
@@ -74,6 +80,7 @@ impl TokenManager {
             seed_refresh_token: settings.refresh_token.clone(),
             clock,
             owner: format!("zalo-token-{}", crate::storage::new_token()),
+            unreachable_since: std::sync::Mutex::new(None),
             current: tokio::sync::Mutex::new(None),
         }
     }
@@ -195,6 +202,16 @@ impl TokenManager {
         needed: impl Fn(&ZaloTokenRow, DateTime<Utc>) -> bool,
     ) -> Result<(Secret, bool), ZaloError> {
         let started = tokio::time::Instant::now();
+        let recently_failed = self
+            .unreachable_since
+            .lock()
+            .map(|at| at.is_some_and(|at| at.elapsed() < REFRESH_BACKOFF))
+            .unwrap_or(false);
+        if recently_failed {
+            return Err(ZaloError::Transport(
+                "the OAuth server could not be reached moments ago".into(),
+            ));
+        }
         let row = loop {
             let now = self.clock.now();
             let claim = self
@@ -247,11 +264,16 @@ impl TokenManager {
                         generation = row.generation,
                         "Zalo refused the refresh token; the OA must be authorized again"
                     ),
-                    other => tracing::error!(
-                        error = %other,
-                        generation = row.generation,
-                        "Zalo token refresh failed"
-                    ),
+                    other => {
+                        tracing::error!(
+                            error = %other,
+                            generation = row.generation,
+                            "Zalo token refresh failed"
+                        );
+                        if let Ok(mut since) = self.unreachable_since.lock() {
+                            *since = Some(tokio::time::Instant::now());
+                        }
+                    }
                 }
                 self.db.release_zalo_claim(&self.oa_id, &self.owner).await?;
                 return Err(err);
