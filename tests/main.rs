@@ -28,4 +28,6 @@ mod totals;
 mod wakes;
 mod withdrawal;
 mod zalo;
+mod zalo_errors;
 mod zalo_flow;
+mod zalo_token;

@@ -65,6 +65,7 @@ fn the_webhook_signature_is_checked_on_the_raw_body_and_the_timestamp() {
             fake_zalo::APP_ID,
             fake_zalo::OA_SECRET_KEY,
             now,
+            chrono::Duration::hours(24),
         )
     };
     assert_eq!(verify(Some(&header), &body, sent), Ok(()));
@@ -93,13 +94,20 @@ fn the_webhook_signature_is_checked_on_the_raw_body_and_the_timestamp() {
         verify(None, &body, sent),
         Err(SignatureError::MissingHeader)
     );
-    // Stale: a correct signature more than five minutes away, either side.
-    for skew in [6, -6] {
-        assert_eq!(
-            verify(Some(&header), &body, sent + chrono::Duration::minutes(skew)),
-            Err(SignatureError::Stale)
-        );
-    }
+    // Zalo retries for hours: a correct signature 15 minutes late is accepted, one older than
+    // ZALO_EVENT_MAX_AGE_HOURS is not; more than five minutes in the future is refused.
+    assert_eq!(
+        verify(Some(&header), &body, sent + chrono::Duration::minutes(15)),
+        Ok(())
+    );
+    assert_eq!(
+        verify(Some(&header), &body, sent + chrono::Duration::hours(25)),
+        Err(SignatureError::Stale)
+    );
+    assert_eq!(
+        verify(Some(&header), &body, sent - chrono::Duration::minutes(6)),
+        Err(SignatureError::Future)
+    );
 }
 
 #[test]
@@ -434,18 +442,25 @@ async fn template_messages_and_the_rating_query_use_the_business_api() {
         .unwrap();
     assert_eq!(sent.message_id.as_deref(), Some("tmid-1"));
     let call = &fake.calls("/message/template")[0];
+    // Development mode (the default) marks every template.
     assert_eq!(
         call.body,
         json!({"phone": "84912345678", "template_id": "tpl-7", "template_data": data,
-               "tracking_id": "inv-1"})
+               "tracking_id": "inv-1", "mode": "development"})
     );
-    tokens
-        .send_template_to_user("u1", "tpl-7", &data, "inv-2")
+    // By user id: a top-level user_id, no recipient wrapper, no tracking id; the answer's
+    // data.message_id is the id.
+    let sent = tokens
+        .send_template_to_user("u1", "tpl-7", &data)
         .await
         .unwrap();
+    assert_eq!(sent.message_id.as_deref(), Some("tmid-2"));
+    let call = &fake.calls("/v3.0/oa/message/template")[0];
+    assert_eq!(call.error, 0, "{call:?}");
     assert_eq!(
-        fake.calls("/v3.0/oa/message/template")[0].body["recipient"]["user_id"],
-        "u1"
+        call.body,
+        json!({"user_id": "u1", "template_id": "tpl-7", "template_data": data,
+               "mode": "development"})
     );
     fake.set_ratings(vec![json!({"rate": 5, "note": "", "feedbacks": ["Nhanh"],
         "msgId": "tmid-1", "trackingId": "inv-1", "submitDate": "1763870400000"})]);
@@ -454,7 +469,7 @@ async fn template_messages_and_the_rating_query_use_the_business_api() {
         from_time: 0,
         to_time: 1_763_870_400_000,
         offset: 0,
-        limit: 100,
+        limit: 100_000,
     };
     let ratings = tokens
         .call(|token| {
@@ -467,7 +482,126 @@ async fn template_messages_and_the_rating_query_use_the_business_api() {
     assert_eq!(ratings.len(), 1);
     assert_eq!(ratings[0].rate, Some(5));
     assert_eq!(ratings[0].tracking_id.as_deref(), Some("inv-1"));
+    assert_eq!(ratings[0].msg_id.as_deref(), Some("tmid-1"));
     assert_eq!(ratings[0].note, None);
+    let call = &fake.calls("/rating/get")[0];
+    assert_eq!((call.method.as_str(), call.error), ("GET", 0));
+    assert_eq!(call.query["template_id"], "tpl-7");
+    assert_eq!(call.query["to_time"], "1763870400000");
+    // The page never asks for more than Zalo's 10,000.
+    assert_eq!(call.query["limit"], "10000");
+    db.close().await;
+    test_db.cleanup().await;
+}
+
+#[tokio::test]
+async fn production_mode_sends_templates_without_the_development_flag() {
+    let fake = FakeZalo::start().await;
+    let test_db = TestDb::sqlite();
+    let db = test_db.open().await;
+    let clock = clock();
+    let mut env = fake.env();
+    env.insert("ZALO_TEMPLATE_MODE".into(), "production".into());
+    let settings = ZaloSettings::from_lookup(|name| env.get(name).cloned())
+        .unwrap()
+        .unwrap();
+    let tokens = TokenManager::new(
+        db.clone(),
+        ZaloApi::new(&settings),
+        &settings,
+        Arc::new(clock.clone()),
+    );
+    let phone = PhoneNumber::parse("0912345678").unwrap();
+    tokens
+        .send_template_to_phone(&phone, "tpl-7", &json!({"ma": "X"}), "inv-1")
+        .await
+        .unwrap();
+    tokens
+        .send_template_to_user("u1", "tpl-7", &json!({"ma": "X"}))
+        .await
+        .unwrap();
+    for path in ["/message/template", "/v3.0/oa/message/template"] {
+        let call = &fake.calls(path)[0];
+        assert_eq!(call.error, 0, "{call:?}");
+        assert!(call.body.get("mode").is_none(), "{path}: {}", call.body);
+    }
+    db.close().await;
+    test_db.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_fake_refuses_what_zalo_refuses() {
+    let fake = FakeZalo::start().await;
+    let http = reqwest::Client::new();
+    let test_db = TestDb::sqlite();
+    let db = test_db.open().await;
+    let clock = clock();
+    let token = manager(&fake, &db, &clock).access_token().await.unwrap();
+    let answer = |request: reqwest::RequestBuilder| async move {
+        let value: serde_json::Value = request.send().await.unwrap().json().await.unwrap();
+        value["error"].as_i64().unwrap()
+    };
+    // A JSON body on rating/get.
+    let body = json!({"template_id": "t", "from_time": 0, "to_time": 1, "offset": 0, "limit": 10});
+    let url = format!("{}/rating/get", fake.url());
+    assert_eq!(
+        answer(
+            http.post(&url)
+                .header("access_token", token.expose())
+                .json(&body)
+        )
+        .await,
+        -201
+    );
+    // A recipient wrapper on a template by user id.
+    let url = format!("{}/v3.0/oa/message/template", fake.url());
+    let body = json!({"recipient": {"user_id": "u1"}, "template_id": "t", "template_data": {}});
+    assert_eq!(
+        answer(
+            http.post(&url)
+                .header("access_token", token.expose())
+                .json(&body)
+        )
+        .await,
+        -201
+    );
+    // No access_token header (a Bearer header is not it).
+    let body = json!({"user_id": "u1", "template_id": "t", "template_data": {}});
+    assert_eq!(
+        answer(http.post(&url).bearer_auth(token.expose()).json(&body)).await,
+        -216
+    );
+    // Any code on either host.
+    fake.fail_next("/message/template", -124);
+    fake.fail_next("/v3.0/oa/message/template", -124);
+    let phone = json!({"phone": "84912345678", "template_id": "t", "template_data": {}});
+    let business = format!("{}/message/template", fake.url());
+    assert_eq!(
+        answer(
+            http.post(&business)
+                .header("access_token", token.expose())
+                .json(&phone)
+        )
+        .await,
+        -124
+    );
+    assert_eq!(
+        answer(
+            http.post(&url)
+                .header("access_token", token.expose())
+                .json(&body)
+        )
+        .await,
+        -124
+    );
+    assert_eq!(
+        zalo::ErrorClass::of(zalo::Host::Business, -124),
+        ErrorClass::Token
+    );
+    assert_eq!(
+        zalo::ErrorClass::of(zalo::Host::Oa, -124),
+        ErrorClass::Permanent
+    );
     db.close().await;
     test_db.cleanup().await;
 }

@@ -469,3 +469,10 @@ zalo-stale-choice = This choice is no longer open; nothing was changed.
 # Citizens' service: a press on a superseded question (issue 16)
 citizen-superseded-open = (Please answer this question in the newest message below.)
 citizen-moved-on = Please answer in the newest message; nothing was changed.
+# Zalo: go-live check, pause, settings (Zalo protocol engineer)
+setting-expect-zalo-url = it must be an https address (plain http only for a loopback host, 127.0.0.1/localhost).
+setting-expect-zalo-template-mode = it must be “development” (sent only to the OA's admins) or “production”.
+setting-expect-zalo-event-age = it must be a number of hours from 1 to 168.
+admin-zalo-paused = The Zalo channel has been paused since { $since } by a configuration error ({ $host } { $code }: { $reason }). Messages are kept and will go once resumed. Fix the cause (OA package, app permissions, template, balance, re-authorize the OA), then press “Resume Zalo sending”.
+admin-zalo-resume = Resume Zalo sending
+admin-zalo-resume-hint = An admin can resume with the button on this page or with “sipas-bot zalo resume”.

@@ -469,3 +469,10 @@ zalo-stale-choice = Lựa chọn này không còn hiệu lực, không thay đ�
 # Citizens' service: a press on a superseded question (issue 16)
 citizen-superseded-open = (Mời Ông/Bà trả lời câu này ở tin nhắn mới nhất bên dưới.)
 citizen-moved-on = Mời Ông/Bà trả lời ở tin nhắn mới nhất, không thay đổi gì.
+# Zalo: go-live check, pause, settings (Zalo protocol engineer)
+setting-expect-zalo-url = cần là địa chỉ https (http chỉ được dùng cho máy cục bộ 127.0.0.1/localhost).
+setting-expect-zalo-template-mode = cần là “development” (chỉ gửi cho quản trị viên OA) hoặc “production”.
+setting-expect-zalo-event-age = cần là số giờ từ 1 đến 168.
+admin-zalo-paused = Kênh Zalo đang tạm dừng gửi từ { $since } do lỗi cấu hình ({ $host } { $code }: { $reason }). Tin nhắn vẫn được giữ lại và sẽ gửi khi tiếp tục. Hãy khắc phục nguyên nhân (gói OA, quyền ứng dụng, mẫu tin, số dư, ủy quyền lại OA) rồi bấm “Tiếp tục gửi”.
+admin-zalo-resume = Tiếp tục gửi qua Zalo
+admin-zalo-resume-hint = Quản trị viên có thể tiếp tục bằng nút trên trang này hoặc lệnh “sipas-bot zalo resume”.

@@ -33,7 +33,9 @@ mod totals;
 mod users;
 mod withdrawal;
 pub mod zalo;
+mod zalo_pause;
 mod zalo_reach;
+pub mod zalo_tokens;
 
 pub use agencies::{Agency, AgencyLevel};
 pub use audit::AuditEntry;
@@ -57,6 +59,7 @@ pub use subscriptions::{
 pub use summaries::ResponseFacts;
 pub use totals::TotalsSnapshot;
 pub use users::{Account, LiveSession, Role, User};
+pub use zalo_pause::ZaloPause;
 pub use zalo_reach::ZaloUser;
 
 use chrono::{DateTime, SecondsFormat, Utc};

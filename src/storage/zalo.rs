@@ -1,40 +1,12 @@
-//! The Zalo channel's rows: the OA's token pair and the webhook inbox.
-//!
-//! The refresh token is single-use: whoever refreshes must hold the token row's lock from reading
-//! the old refresh token until the new one is committed, so two instances never spend the same
-//! one. [`Db::lock_zalo_token`] takes that lock — `SELECT … FOR UPDATE` on PostgreSQL; on SQLite
-//! the transaction's first statement is a write, which takes the database's single writer lock —
-//! and [`ZaloTokenLock::store`] commits the new pair before anyone can use it.
+//! The Zalo channel's rows: the webhook inbox (the token pair is in `zalo_tokens.rs`).
 //!
 //! Receipt codes ([`Db::create_receipt_code`], [`Db::redeem_receipt_code`]) let a citizen holding
 //! the paper receipt start in the OA chat; wrong codes are counted per Zalo user.
 
 use super::{Backend, Db, StorageError, parse_timestamp, timestamp};
-use crate::settings::config::Secret;
 use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
-use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
-
-/// The stored token pair of an OA.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ZaloTokenRow {
-    pub access_token: Option<Secret>,
-    pub access_expires_at: Option<DateTime<Utc>>,
-    pub refresh_token: Secret,
-    /// When the current refresh token was issued (it lasts 3 months).
-    pub refresh_issued_at: DateTime<Utc>,
-    /// How many refreshes this row has seen: 0 for the seeded token.
-    pub generation: i64,
-}
-
-/// The token row, locked until [`ZaloTokenLock::store`] or [`ZaloTokenLock::release`] (or drop,
-/// which rolls back).
-pub struct ZaloTokenLock {
-    tx: Transaction<'static, Any>,
-    oa_id: String,
-    pub row: ZaloTokenRow,
-}
+use sqlx::Row;
 
 /// An event waiting in the inbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,60 +72,7 @@ pub fn normalize_receipt_code(text: &str) -> Option<String> {
     (plain.len() == 8 && only_separators).then(|| format!("{}-{}", &plain[..4], &plain[4..]))
 }
 
-const TOKEN_COLUMNS: &str =
-    "access_token, access_expires_at, refresh_token, refresh_issued_at, generation";
-
 impl Db {
-    /// The token pair of `oa_id`, read without a lock (to use the access token).
-    pub async fn zalo_token(&self, oa_id: &str) -> Result<Option<ZaloTokenRow>, StorageError> {
-        let row = sqlx::query(&format!(
-            "SELECT {TOKEN_COLUMNS} FROM zalo_tokens WHERE oa_id = $1"
-        ))
-        .bind(oa_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|row| token_row(&row)).transpose()
-    }
-
-    /// Locks the token row of `oa_id` for a refresh, creating it from `seed_refresh_token` (the
-    /// first token, from the settings) when the OA has none yet. Waits while another instance
-    /// holds the lock.
-    pub async fn lock_zalo_token(
-        &self,
-        oa_id: &str,
-        seed_refresh_token: &Secret,
-        now: DateTime<Utc>,
-    ) -> Result<ZaloTokenLock, StorageError> {
-        let mut tx = self.pool.begin().await?;
-        // A write first: on SQLite it takes the writer lock for the whole transaction, so the
-        // read below cannot be stale; on PostgreSQL a concurrent first seeding waits here.
-        sqlx::query(
-            "INSERT INTO zalo_tokens (oa_id, refresh_token, refresh_issued_at, generation, updated_at)
-             VALUES ($1, $2, $3, 0, $3) ON CONFLICT (oa_id) DO NOTHING",
-        )
-        .bind(oa_id)
-        .bind(seed_refresh_token.expose())
-        .bind(timestamp(now))
-        .execute(&mut *tx)
-        .await?;
-        let lock = match self.backend {
-            Backend::Postgres => " FOR UPDATE",
-            Backend::Sqlite => "",
-        };
-        let row = sqlx::query(&format!(
-            "SELECT {TOKEN_COLUMNS} FROM zalo_tokens WHERE oa_id = $1{lock}"
-        ))
-        .bind(oa_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        let row = token_row(&row)?;
-        Ok(ZaloTokenLock {
-            tx,
-            oa_id: oa_id.to_string(),
-            row,
-        })
-    }
-
     /// Stores a webhook event; `true` the first time its key is seen, `false` for a repeat.
     pub async fn store_zalo_event(
         &self,
@@ -246,6 +165,19 @@ impl Db {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// Deletes processed events received before `before`. Callers pass a horizon no shorter than
+    /// `ZALO_EVENT_MAX_AGE_HOURS`: a late retry of an event still finds its key and changes
+    /// nothing. How many were deleted.
+    pub async fn purge_zalo_events(&self, before: DateTime<Utc>) -> Result<u64, StorageError> {
+        let done = sqlx::query(
+            "DELETE FROM zalo_events WHERE processed_at IS NOT NULL AND received_at < $1",
+        )
+        .bind(timestamp(before))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
     }
 }
 
@@ -377,62 +309,4 @@ impl Db {
         tx.commit().await?;
         result
     }
-}
-
-impl ZaloTokenLock {
-    /// Stores a new pair and commits, which releases the lock. Only after this returns may the
-    /// new access token be used: the new refresh token is then durable.
-    pub async fn store(
-        mut self,
-        access_token: &Secret,
-        access_expires_at: DateTime<Utc>,
-        refresh_token: &Secret,
-        now: DateTime<Utc>,
-    ) -> Result<ZaloTokenRow, StorageError> {
-        sqlx::query(
-            "UPDATE zalo_tokens SET access_token = $2, access_expires_at = $3, refresh_token = $4,
-             refresh_issued_at = $5, generation = generation + 1, updated_at = $5
-             WHERE oa_id = $1",
-        )
-        .bind(&self.oa_id)
-        .bind(access_token.expose())
-        .bind(timestamp(access_expires_at))
-        .bind(refresh_token.expose())
-        .bind(timestamp(now))
-        .execute(&mut *self.tx)
-        .await?;
-        self.tx.commit().await?;
-        Ok(ZaloTokenRow {
-            access_token: Some(access_token.clone()),
-            access_expires_at: Some(access_expires_at),
-            refresh_token: refresh_token.clone(),
-            refresh_issued_at: now,
-            generation: self.row.generation + 1,
-        })
-    }
-
-    /// Releases the lock without a change (another instance had already refreshed, or the
-    /// refresh failed).
-    pub async fn release(self) -> Result<(), StorageError> {
-        // Commit, not roll back: a token row seeded by this transaction is worth keeping.
-        self.tx.commit().await?;
-        Ok(())
-    }
-}
-
-fn token_row(row: &AnyRow) -> Result<ZaloTokenRow, StorageError> {
-    let access_token: Option<String> = row.try_get("access_token")?;
-    let access_expires_at: Option<String> = row.try_get("access_expires_at")?;
-    let refresh_token: String = row.try_get("refresh_token")?;
-    let refresh_issued_at: String = row.try_get("refresh_issued_at")?;
-    Ok(ZaloTokenRow {
-        access_token: access_token.map(Secret::new),
-        access_expires_at: access_expires_at
-            .as_deref()
-            .map(parse_timestamp)
-            .transpose()?,
-        refresh_token: Secret::new(refresh_token),
-        refresh_issued_at: parse_timestamp(&refresh_issued_at)?,
-        generation: row.try_get("generation")?,
-    })
 }

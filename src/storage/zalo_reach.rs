@@ -15,8 +15,10 @@ pub struct ZaloUser {
 }
 
 impl Db {
-    /// Records an interaction of `user_id` (a message, a button press, a follow): the free
-    /// window starts again from `now`. `following` is set when the event says so.
+    /// Records an interaction of `user_id` (a message, a button press, a follow) that happened
+    /// at `now` (the event's own time): the free window starts again from it, unless a later
+    /// interaction is already known (late events arrive out of order). `following` is set when
+    /// the event says so.
     pub async fn touch_zalo_user(
         &self,
         user_id: &str,
@@ -27,7 +29,10 @@ impl Db {
         sqlx::query(
             "INSERT INTO zalo_users (user_id, last_interaction_at, following, updated_at)
              VALUES ($1, $2, COALESCE($3, 1), $2)
-             ON CONFLICT (user_id) DO UPDATE SET last_interaction_at = $2, updated_at = $2,
+             ON CONFLICT (user_id) DO UPDATE SET
+               last_interaction_at = CASE WHEN zalo_users.last_interaction_at < $2 THEN $2
+                                          ELSE zalo_users.last_interaction_at END,
+               updated_at = $2,
                following = COALESCE($3, zalo_users.following)",
         )
         .bind(user_id)
@@ -152,6 +157,68 @@ impl Db {
         .bind(msg_id)
         .fetch_optional(&self.pool)
         .await?)
+    }
+
+    /// Records a delivery receipt (`user_received_message`): the invitation whose message
+    /// `msg_id` names (or whose token is `tracking_id`) reached the citizen's phone at `at`. The
+    /// first receipt counts; `true` when this one was new.
+    pub async fn record_zalo_delivery(
+        &self,
+        msg_id: Option<&str>,
+        tracking_id: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StorageError> {
+        let done = sqlx::query(
+            "UPDATE zalo_invitations SET delivered_at = $3, updated_at = $3
+             WHERE delivered_at IS NULL
+               AND (template_msg_id = $1 OR invitation_token = $2)",
+        )
+        .bind(msg_id)
+        .bind(tracking_id)
+        .bind(timestamp(at))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Invitations through Zalo whose delivery receipt came, per agency code, among those sent
+    /// between `from` and `to` (the invitation's creation): the numerator of the delivered
+    /// rate beside the response rate. Telegram has no receipts: a sent message counts as
+    /// delivered there.
+    pub async fn zalo_delivered_by_agency(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<(String, i64)>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT n.agency_code AS agency_code, COUNT(*) AS delivered
+             FROM zalo_invitations z
+             JOIN invitations i ON i.token = z.invitation_token
+             JOIN notices n ON n.dossier_code = i.dossier_code
+             WHERE z.delivered_at IS NOT NULL AND i.created_at >= $1 AND i.created_at < $2
+             GROUP BY n.agency_code ORDER BY n.agency_code",
+        )
+        .bind(timestamp(from))
+        .bind(timestamp(to))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("agency_code")?, row.try_get("delivered")?)))
+            .collect()
+    }
+
+    /// When an invitation's Zalo message reached the phone, if a receipt said so.
+    pub async fn zalo_delivered_at(
+        &self,
+        invitation_token: &str,
+    ) -> Result<Option<DateTime<Utc>>, StorageError> {
+        let at: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT delivered_at FROM zalo_invitations WHERE invitation_token = $1",
+        )
+        .bind(invitation_token)
+        .fetch_optional(&self.pool)
+        .await?;
+        at.flatten().as_deref().map(parse_timestamp).transpose()
     }
 
     /// Webhook events stored and not yet processed (for health checks and tests).

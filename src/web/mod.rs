@@ -91,24 +91,42 @@ async fn openapi() -> impl IntoResponse {
     )
 }
 
-/// `200 ok` when the database answers and every background worker ticked within three of its
-/// intervals; `503` otherwise, saying which (worker names only). Either way a line per worker
+/// `200 ok` when the database answers, every background worker ticked within three of its
+/// intervals and no Zalo sender is paused; `503` otherwise, saying which (worker names, and
+/// `zalo` with the host and code that paused it: never a token). Either way a line per worker
 /// restarted after a panic follows (`restarted telegram_lane: 1`).
 async fn healthz(State(state): State<ApiState>) -> Response {
     if let Err(err) = state.db.ping().await {
         tracing::error!(%err, "health check: database unreachable");
         return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response();
     }
+    let mut problems = Vec::new();
     let stale = state.heartbeats.stale();
+    if !stale.is_empty() {
+        let stale = stale.join(", ");
+        tracing::warn!(workers = %stale, "health check: workers stopped ticking");
+        problems.push(format!("stale workers: {stale}"));
+    }
+    match state.db.any_zalo_pause().await {
+        Ok(Some(pause)) => problems.push(format!(
+            "zalo: paused by {} error {} since {} (sipas-bot zalo resume)",
+            pause.host,
+            pause.code,
+            pause.paused_at.to_rfc3339()
+        )),
+        Ok(None) => {}
+        Err(err) => {
+            tracing::error!(%err, "health check: cannot read the Zalo pause");
+            problems.push("zalo: pause unreadable".into());
+        }
+    }
     let restarts = state.heartbeats.restart_report();
-    if stale.is_empty() {
+    if problems.is_empty() {
         return (StatusCode::OK, format!("ok{restarts}")).into_response();
     }
-    let stale = stale.join(", ");
-    tracing::warn!(workers = %stale, "health check: workers stopped ticking");
     (
         StatusCode::SERVICE_UNAVAILABLE,
-        format!("stale workers: {stale}{restarts}"),
+        format!("{}{restarts}", problems.join("; ")),
     )
         .into_response()
 }

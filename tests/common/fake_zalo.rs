@@ -5,7 +5,14 @@
 //! HTTP 200 with `{"error": <negative>, "message"}`, the refresh as a form body with the
 //! `secret_key` header and a string `expires_in`. Refresh tokens are single-use and rotate: a
 //! spent one is refused and counted ([`FakeZalo::reused_refresh_tokens`]), so a test sees a
-//! broken chain. Error codes can be queued per path, and the access tokens can be expired.
+//! broken chain. Error codes can be queued per path (so on either host: the OA host's paths
+//! start with `/v3.0/oa/`, the business host's are `/message/template` and `/rating/get`), and
+//! the access tokens can be expired.
+//!
+//! It refuses what the real API refuses: a call without the `access_token` header (-216), a JSON
+//! body or missing query parameters on `rating/get` (-201; `limit` at most 10,000), a template by
+//! user id with a `recipient` wrapper or a `tracking_id` (-201). A template by user id answers
+//! `data.message_id`, one by phone `data.msg_id`, as Zalo does.
 //!
 //! Include it with `#[path = "common/fake_zalo.rs"] mod fake_zalo;`.
 #![allow(dead_code)]
@@ -13,7 +20,7 @@
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, Uri};
+use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Json;
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -37,6 +44,9 @@ const MAX_TEXT_CHARS: usize = 2000;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Call {
     pub path: String,
+    pub method: String,
+    /// The query string's parameters.
+    pub query: HashMap<String, String>,
     pub access_token: Option<String>,
     /// The JSON body, or the form fields as a JSON object.
     pub body: Value,
@@ -55,7 +65,10 @@ struct Inner {
     queued_errors: HashMap<String, VecDeque<i64>>,
     ratings: Vec<Value>,
     hold_refresh: Option<Duration>,
+    /// Every refresh token is refused, answered with this HTTP status.
+    revoked: Option<u16>,
     next_message: u64,
+    answered_message_ids: Vec<String>,
 }
 
 struct Shared {
@@ -82,7 +95,7 @@ impl FakeZalo {
         });
         let app = Router::new()
             .route("/v4/oa/access_token", axum::routing::post(refresh))
-            .fallback(axum::routing::post(api_call))
+            .fallback(axum::routing::any(api_call))
             .with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -175,6 +188,18 @@ impl FakeZalo {
         self.lock().hold_refresh = Some(hold);
     }
 
+    /// The message ids answered to templates sent by user id, oldest first.
+    pub fn template_message_ids(&self) -> Vec<String> {
+        self.lock().answered_message_ids.clone()
+    }
+
+    /// The OA's authorization is withdrawn: every refresh token is refused from now on, with
+    /// `{"error": -14014, "error_name": "invalid_grant"}` and HTTP `status` (Zalo's OAuth server
+    /// may answer a refusal with a 4xx).
+    pub fn revoke_authorization(&self, status: u16) {
+        self.lock().revoked = Some(status);
+    }
+
     /// What the rating query returns.
     pub fn set_ratings(&self, ratings: Vec<Value>) {
         self.lock().ratings = ratings;
@@ -185,13 +210,17 @@ async fn refresh(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
     body: Bytes,
-) -> Json<Value> {
+) -> (axum::http::StatusCode, Json<Value>) {
     let form: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
     let secret_ok = headers.get("secret_key").and_then(|v| v.to_str().ok()) == Some(APP_SECRET);
     let presented = form.get("refresh_token").cloned().unwrap_or_default();
-    let (answer, hold) = {
+    let (answer, hold, status) = {
         let mut inner = shared.inner.lock().unwrap();
-        let answer = if !secret_ok
+        let status = inner.revoked.unwrap_or(200);
+        let answer = if inner.revoked.is_some() {
+            json!({"error": -14014, "error_name": "invalid_grant",
+                   "error_reason": "Refresh token is invalid or expired"})
+        } else if !secret_ok
             || form.get("app_id").map(String::as_str) != Some(APP_ID)
             || form.get("grant_type").map(String::as_str) != Some("refresh_token")
         {
@@ -213,32 +242,40 @@ async fn refresh(
         let error = answer.get("error").and_then(Value::as_i64).unwrap_or(0);
         inner.calls.push(Call {
             path: "/v4/oa/access_token".into(),
+            method: "POST".into(),
+            query: HashMap::new(),
             access_token: None,
             body: json!(form),
             error,
         });
-        (answer, inner.hold_refresh)
+        (answer, inner.hold_refresh, status)
     };
     shared.refresh_arrived.notify_waiters();
     shared.changed.notify_waiters();
     if let Some(hold) = hold {
         let _ = tokio::time::timeout(hold, shared.refresh_arrived.notified()).await;
     }
-    Json(answer)
+    let status = axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::OK);
+    (status, Json(answer))
 }
 
 async fn api_call(
     State(shared): State<Arc<Shared>>,
+    method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    raw_body: Bytes,
 ) -> Json<Value> {
     let path = uri.path().to_string();
+    let query: HashMap<String, String> =
+        url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect();
     let token = headers
         .get("access_token")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let body: Value = serde_json::from_slice(&raw_body).unwrap_or(Value::Null);
     let answer = {
         let mut inner = shared.inner.lock().unwrap();
         let queued = inner
@@ -252,6 +289,8 @@ async fn api_call(
             json!({"error": -216, "message": "Access token is invalid"})
         } else if let Some(code) = queued {
             json!({"error": code, "message": format!("queued error {code}")})
+        } else if let Err(problem) = check_shape(&path, &method, &query, &raw_body, &body) {
+            json!({"error": -201, "message": problem})
         } else {
             match path.as_str() {
                 "/v3.0/oa/message/cs" => match check_cs(&body) {
@@ -264,7 +303,16 @@ async fn api_call(
                             "sent_time": "1763870400000"}})
                     }
                 },
-                "/v3.0/oa/message/template" | "/message/template" => {
+                "/v3.0/oa/message/template" => {
+                    inner.next_message += 1;
+                    let id = format!("tmid-{}", inner.next_message);
+                    inner.answered_message_ids.push(id.clone());
+                    json!({"error": 0, "message": "Success", "data": {
+                        "message_id": id,
+                        "user_id": body["user_id"],
+                        "sent_time": "1763870400000"}})
+                }
+                "/message/template" => {
                     inner.next_message += 1;
                     json!({"error": 0, "message": "Success", "data": {
                         "msg_id": format!("tmid-{}", inner.next_message),
@@ -278,6 +326,8 @@ async fn api_call(
         };
         inner.calls.push(Call {
             path: path.clone(),
+            method: method.to_string(),
+            query,
             access_token: token,
             body,
             error: answer["error"].as_i64().unwrap_or(0),
@@ -286,6 +336,67 @@ async fn api_call(
     };
     shared.changed.notify_waiters();
     Json(answer)
+}
+
+/// The shapes the real API insists on, per endpoint.
+fn check_shape(
+    path: &str,
+    method: &Method,
+    query: &HashMap<String, String>,
+    raw_body: &[u8],
+    body: &Value,
+) -> Result<(), String> {
+    match path {
+        "/rating/get" => {
+            if !raw_body.is_empty() {
+                return Err(
+                    "rating/get takes its parameters in the query string, not a body".into(),
+                );
+            }
+            if method != Method::GET && method != Method::POST {
+                return Err("rating/get is a GET".into());
+            }
+            for name in ["template_id", "from_time", "to_time", "offset", "limit"] {
+                if !query.contains_key(name) {
+                    return Err(format!("missing query parameter {name}"));
+                }
+            }
+            let limit: u64 = query["limit"].parse().map_err(|_| "bad limit")?;
+            if limit == 0 || limit > 10_000 {
+                return Err("limit must be 1 to 10000".into());
+            }
+            Ok(())
+        }
+        "/v3.0/oa/message/template" => {
+            if body.get("recipient").is_some() || body.get("tracking_id").is_some() {
+                return Err("a template by user id takes user_id at the top level, no recipient and no tracking_id".into());
+            }
+            if !body["user_id"].is_string()
+                || !body["template_id"].is_string()
+                || !body["template_data"].is_object()
+            {
+                return Err("user_id, template_id and template_data are required".into());
+            }
+            Ok(())
+        }
+        "/message/template" => {
+            if !body["phone"].is_string()
+                || !body["template_id"].is_string()
+                || !body["template_data"].is_object()
+            {
+                return Err("phone, template_id and template_data are required".into());
+            }
+            if body["tracking_id"]
+                .as_str()
+                .is_some_and(|t| t.chars().count() > 48)
+            {
+                return Err("tracking_id is longer than 48 characters".into());
+            }
+            Ok(())
+        }
+        _ if method != Method::POST => Err(format!("{path} is a POST")),
+        _ => Ok(()),
+    }
 }
 
 /// The checks Zalo makes on a consultation message, as far as they are known.

@@ -299,6 +299,7 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
         secure_cookies: settings.public_base_url.starts_with("https://"),
         throttle: Default::default(),
         officials: weekly.clone(),
+        zalo_banner: Default::default(),
     };
     let console = crate::web::console::router(console);
     let admin_addr = match settings.admin_http_addr {

@@ -2,21 +2,31 @@
 //! phone), the rating query and the OAuth refresh. It knows the wire formats and nothing of
 //! tokens' lifecycle ([`super::token`]) or of the survey.
 //!
-//! Zalo answers errors with HTTP 200 and a negative `error`; those become [`ZaloError::Api`].
-//! Shapes marked unconfirmed are each kept in one function.
+//! Zalo answers errors with HTTP 200 and a negative `error`; those become [`ZaloError::Api`],
+//! tagged with the [`Host`] that answered (the same code means different things on the OA host
+//! and the business host). An error body is read whatever the HTTP status, so a refusal that
+//! comes with a 4xx is still understood. Shapes marked unconfirmed are each kept in one place.
 
-use super::errors::ZaloError;
+use super::errors::{Host, ZaloError};
 use super::events::Feedback;
 use super::messages::{OutboundMessage, cs_body};
 use super::phone::PhoneNumber;
-use super::settings::ZaloSettings;
+use super::settings::{TemplateMode, ZaloSettings};
 use crate::settings::config::Secret;
 use serde_json::{Value, json};
 use std::time::Duration;
 
-/// A whole call, connection included. Kept under SQLite's 10-second busy timeout, since the
-/// token refresh runs while holding the token row's lock.
+/// A whole call, connection included. No database lock or transaction is held across a call
+/// (the token refresh holds only a claim row, see [`super::token`]).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(8);
+
+/// How the rating query is sent. Every working public client sends its parameters in the query
+/// string, most with GET; should a live OA want POST with the same query string, this is the
+/// one line to change.
+pub const RATING_METHOD: reqwest::Method = reqwest::Method::GET;
+
+/// The most ratings one page of the rating query may ask for.
+pub const MAX_RATING_PAGE: u32 = 10_000;
 
 #[derive(Debug, Clone)]
 pub struct ZaloApi {
@@ -26,6 +36,7 @@ pub struct ZaloApi {
     business_url: String,
     app_id: String,
     app_secret: Secret,
+    template_mode: TemplateMode,
 }
 
 /// A message Zalo accepted.
@@ -68,6 +79,7 @@ impl ZaloApi {
             business_url: settings.business_api_url.clone(),
             app_id: settings.app_id.clone(),
             app_secret: settings.app_secret.clone(),
+            template_mode: settings.template_mode,
         }
     }
 
@@ -80,33 +92,34 @@ impl ZaloApi {
     ) -> Result<Sent, ZaloError> {
         let url = format!("{}/v3.0/oa/message/cs", self.api_url);
         let data = self
-            .post_json(&url, access_token, &cs_body(user_id, message))
+            .post_json(Host::Oa, &url, access_token, &cs_body(user_id, message))
             .await?;
         Ok(Sent {
             message_id: text(&data, "message_id").or_else(|| text(&data, "msg_id")),
         })
     }
 
-    /// Sends an approved template to a follower by user id. **Unconfirmed** body shape (the same
-    /// fields as by phone, with `recipient.user_id`): kept here alone.
+    /// Sends an approved template to a follower by user id: a top-level `user_id` beside
+    /// `template_id` and `template_data`, no `recipient` wrapper and no `tracking_id` (this path
+    /// takes none). The answer's `data.message_id` is what a rating names, so the caller records
+    /// it. -249 means the template cannot go by user id: a configuration error.
     pub async fn send_template_to_user(
         &self,
         access_token: &Secret,
         user_id: &str,
         template_id: &str,
         template_data: &Value,
-        tracking_id: &str,
     ) -> Result<Sent, ZaloError> {
         let url = format!("{}/v3.0/oa/message/template", self.api_url);
-        let body = json!({
-            "recipient": {"user_id": user_id},
+        let mut body = json!({
+            "user_id": user_id,
             "template_id": template_id,
             "template_data": template_data,
-            "tracking_id": tracking_id,
         });
-        let data = self.post_json(&url, access_token, &body).await?;
+        self.template_mode.mark(&mut body);
+        let data = self.post_json(Host::Oa, &url, access_token, &body).await?;
         Ok(Sent {
-            message_id: text(&data, "msg_id").or_else(|| text(&data, "message_id")),
+            message_id: text(&data, "message_id").or_else(|| text(&data, "msg_id")),
         })
     }
 
@@ -121,34 +134,50 @@ impl ZaloApi {
         tracking_id: &str,
     ) -> Result<Sent, ZaloError> {
         let url = format!("{}/message/template", self.business_url);
-        let body = json!({
+        let mut body = json!({
             "phone": phone.as_str(),
             "template_id": template_id,
             "template_data": template_data,
             "tracking_id": tracking_id,
         });
-        let data = self.post_json(&url, access_token, &body).await?;
+        self.template_mode.mark(&mut body);
+        let data = self
+            .post_json(Host::Business, &url, access_token, &body)
+            .await?;
         Ok(Sent {
             message_id: text(&data, "msg_id"),
         })
     }
 
-    /// The ratings citizens gave through a rating template, one page. The answer's layout is
-    /// read leniently (`data` as the list, or `data.data` / `data.items`).
+    /// The ratings citizens gave through a rating template, one page: `template_id`,
+    /// `from_time`, `to_time` (epoch milliseconds), `offset` and `limit` (at most
+    /// [`MAX_RATING_PAGE`]) in the query string, never a JSON body. The answer is
+    /// `data: {total, data: [{msgId, trackingId, rate, note, feedbacks, submitDate}]}`; the
+    /// list is also looked for as `data` itself or `data.items`, leniently.
     pub async fn ratings(
         &self,
         access_token: &Secret,
         query: &RatingQuery,
     ) -> Result<Vec<Feedback>, ZaloError> {
         let url = format!("{}/rating/get", self.business_url);
-        let body = json!({
-            "template_id": query.template_id,
-            "from_time": query.from_time,
-            "to_time": query.to_time,
-            "offset": query.offset,
-            "limit": query.limit,
-        });
-        let data = self.post_json(&url, access_token, &body).await?;
+        let params = [
+            ("template_id", query.template_id.clone()),
+            ("from_time", query.from_time.to_string()),
+            ("to_time", query.to_time.to_string()),
+            ("offset", query.offset.to_string()),
+            ("limit", query.limit.min(MAX_RATING_PAGE).to_string()),
+        ];
+        let response = self
+            .http
+            .request(RATING_METHOD, &url)
+            .header("access_token", access_token.expose())
+            .query(&params)
+            .send()
+            .await
+            .map_err(transport)?;
+        let value = read_json(response).await?;
+        check_error(Host::Business, &value)?;
+        let data = value.get("data").cloned().unwrap_or(Value::Null);
         let items = match &data {
             Value::Array(items) => items.clone(),
             _ => ["data", "items"]
@@ -182,11 +211,33 @@ impl ZaloApi {
             .send()
             .await
             .map_err(transport)?;
-        let value = read_json(response).await?;
-        check_error(&value).map_err(|err| match err {
-            ZaloError::Api { code, message } => ZaloError::Refresh { code, message },
-            other => other,
-        })?;
+        // The OAuth server may refuse with a 4xx and a JSON body: read it either way. A 4xx
+        // (other than 408 and 429) is a refusal even without a readable body, so it is never
+        // retried for ever.
+        let status = response.status();
+        let body = response.json::<Value>().await.unwrap_or(Value::Null);
+        let refused = status.is_client_error()
+            && status != reqwest::StatusCode::REQUEST_TIMEOUT
+            && status != reqwest::StatusCode::TOO_MANY_REQUESTS;
+        let code = error_code(&body);
+        if code != 0 || refused || body.get("error_name").is_some() {
+            return Err(ZaloError::Refresh {
+                code: if code != 0 {
+                    code
+                } else {
+                    -i64::from(status.as_u16())
+                },
+                error_name: text(&body, "error_name").unwrap_or_default(),
+                message: text(&body, "message")
+                    .or_else(|| text(&body, "error_description"))
+                    .or_else(|| text(&body, "error_reason"))
+                    .unwrap_or_else(|| format!("HTTP {status}")),
+            });
+        }
+        if !status.is_success() {
+            return Err(ZaloError::Transport(format!("HTTP {status}")));
+        }
+        let value = body;
         let access = text(&value, "access_token");
         let refresh = text(&value, "refresh_token");
         let expires_in = text(&value, "expires_in").and_then(|s| s.trim().parse::<i64>().ok());
@@ -205,6 +256,7 @@ impl ZaloApi {
     /// POSTs JSON with the bare `access_token` header and returns `data` of a success.
     async fn post_json(
         &self,
+        host: Host,
         url: &str,
         access_token: &Secret,
         body: &Value,
@@ -218,35 +270,49 @@ impl ZaloApi {
             .await
             .map_err(transport)?;
         let value = read_json(response).await?;
-        check_error(&value)?;
+        check_error(host, &value)?;
         Ok(value.get("data").cloned().unwrap_or(Value::Null))
     }
 }
 
+/// The answer's JSON, whatever the HTTP status: Zalo's error body says more than the status.
+/// A non-2xx answer without an `error` field is a transport failure.
 async fn read_json(response: reqwest::Response) -> Result<Value, ZaloError> {
     let status = response.status();
-    if !status.is_success() {
-        return Err(ZaloError::Transport(format!("HTTP {status}")));
+    let value = response.json::<Value>().await;
+    match value {
+        Ok(value) if status.is_success() || value.get("error").is_some() => {
+            if !status.is_success() && error_code(&value) == 0 {
+                return Err(ZaloError::Transport(format!("HTTP {status}")));
+            }
+            Ok(value)
+        }
+        Ok(_) => Err(ZaloError::Transport(format!("HTTP {status}"))),
+        Err(_) if !status.is_success() => Err(ZaloError::Transport(format!("HTTP {status}"))),
+        Err(err) => Err(ZaloError::Transport(format!("unreadable answer: {err}"))),
     }
-    response
-        .json::<Value>()
-        .await
-        .map_err(|err| ZaloError::Transport(format!("unreadable answer: {err}")))
 }
 
-/// `{"error": <non-zero>, "message"}` is a failure whatever the HTTP status.
-fn check_error(value: &Value) -> Result<(), ZaloError> {
-    let code = match value.get("error") {
+fn error_code(value: &Value) -> i64 {
+    match value.get("error") {
         Some(Value::Number(n)) => n.as_i64().unwrap_or(-1),
         Some(Value::String(s)) => s.trim().parse().unwrap_or(-1),
         _ => 0,
-    };
+    }
+}
+
+/// `{"error": <non-zero>, "message"}` is a failure whatever the HTTP status.
+fn check_error(host: Host, value: &Value) -> Result<(), ZaloError> {
+    let code = error_code(value);
     if code == 0 {
         return Ok(());
     }
     Err(ZaloError::Api {
+        host,
         code,
-        message: text(value, "message").unwrap_or_default(),
+        message: text(value, "message")
+            .or_else(|| text(value, "error_description"))
+            .unwrap_or_default(),
     })
 }
 

@@ -125,13 +125,16 @@ impl Zalo {
         let inbound = event.dedup_key();
         // The follower rows are Zalo's own (the messaging window reads them).
         let db = self.conversations.db();
+        // The window opens from when the citizen acted (the event's time), not from now.
+        let now_or_event = event.interaction(now).map_or(now, |(_, at)| at);
         match event {
             ZaloEvent::UserSendText { user_id, text, .. } => {
-                db.touch_zalo_user(user_id, None, now).await?;
+                db.touch_zalo_user(user_id, None, now_or_event).await?;
                 self.on_text(&inbound, user_id, text, now).await?;
             }
             ZaloEvent::Follow { user_id, .. } => {
-                db.touch_zalo_user(user_id, Some(true), now).await?;
+                db.touch_zalo_user(user_id, Some(true), now_or_event)
+                    .await?;
                 self.citizens
                     .reply(&self.renderer, user_id, &inbound, Notice::Welcome, now)
                     .await?;
@@ -142,7 +145,7 @@ impl Zalo {
             }
             ZaloEvent::UserFeedback(feedback) => {
                 if let Some(user) = &feedback.user_id {
-                    db.touch_zalo_user(user, None, now).await?;
+                    db.touch_zalo_user(user, None, now_or_event).await?;
                 }
                 self.store_feedback(&inbound, feedback, now).await?;
             }

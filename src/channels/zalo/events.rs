@@ -26,11 +26,34 @@ pub enum ZaloEvent {
         timestamp: String,
     },
     UserFeedback(Feedback),
-    /// Any other event (delivery receipts, stickers, images…): kept, not acted on.
+    /// Any other event (delivery receipts, stickers, images…): kept; the inbox opens the
+    /// messaging window for those that are interactions ([`is_interaction`]) and records
+    /// delivery receipts (`user_received_message`).
     Unknown {
         event_name: String,
+        /// `sender.id`, `follower.id` or `user_id`, when the event names the citizen.
+        user_id: Option<String>,
+        /// `message.msg_id`, when there is one.
+        msg_id: Option<String>,
+        /// `message.tracking_id` (a delivery receipt of a template by phone carries ours).
+        tracking_id: Option<String>,
         timestamp: String,
     },
+}
+
+/// The delivery receipt of a template or consultation message.
+pub const RECEIVED_MESSAGE: &str = "user_received_message";
+
+/// Whether Zalo counts `event_name` as an interaction of the citizen, which opens the 48-hour
+/// window from the event's own time: every message the citizen sends (text, image, sticker,
+/// GIF, audio, video, file, location, link, business card), submitting info, tapping the chat
+/// button, following.
+pub fn is_interaction(event_name: &str) -> bool {
+    event_name.starts_with("user_send_")
+        || matches!(
+            event_name,
+            "user_submit_info" | "user_click_chatnow" | "follow" | "user_feedback"
+        )
 }
 
 /// A citizen's answer to a rating template ("Đánh giá dịch vụ").
@@ -98,10 +121,42 @@ impl ZaloEvent {
             },
             "user_feedback" => ZaloEvent::UserFeedback(Feedback::from_value(&value, timestamp)),
             _ => ZaloEvent::Unknown {
+                user_id: text(&value, &["sender", "id"])
+                    .or_else(|| text(&value, &["follower", "id"]))
+                    .or_else(|| text(&value, &["user_id"])),
+                msg_id: text(&value, &["message", "msg_id"]).or_else(|| text(&value, &["msg_id"])),
+                tracking_id: text(&value, &["message", "tracking_id"])
+                    .or_else(|| text(&value, &["tracking_id"])),
                 event_name,
                 timestamp,
             },
         })
+    }
+
+    /// The citizen whose interaction this event is, and when it happened: the event's own
+    /// timestamp, never later than `now` (a clock ahead of ours does not stretch the window).
+    /// `None` for events that are not interactions.
+    pub fn interaction(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Option<(&str, chrono::DateTime<chrono::Utc>)> {
+        let (user, timestamp) = match self {
+            ZaloEvent::UserSendText {
+                user_id, timestamp, ..
+            }
+            | ZaloEvent::Follow { user_id, timestamp } => (user_id.as_str(), timestamp),
+            ZaloEvent::UserFeedback(feedback) => {
+                (feedback.user_id.as_deref()?, &feedback.timestamp)
+            }
+            ZaloEvent::Unknown {
+                event_name,
+                user_id,
+                timestamp,
+                ..
+            } if is_interaction(event_name) => (user_id.as_deref()?, timestamp),
+            _ => return None,
+        };
+        Some((user, event_time(timestamp).map_or(now, |at| at.min(now))))
     }
 
     /// The key that makes a repeated delivery of the same event recognisable: the message id
@@ -124,8 +179,17 @@ impl ZaloEvent {
             }
             ZaloEvent::Unknown {
                 event_name,
+                user_id,
+                msg_id,
                 timestamp,
-            } => format!("{event_name}:{timestamp}"),
+                ..
+            } => match msg_id {
+                Some(msg_id) => format!("{event_name}:{msg_id}"),
+                None => format!(
+                    "{event_name}:{}:{timestamp}",
+                    user_id.as_deref().unwrap_or_default()
+                ),
+            },
         }
     }
 
@@ -173,6 +237,12 @@ impl Feedback {
             timestamp,
         }
     }
+}
+
+/// An event's `timestamp` (epoch milliseconds, as a string) as a time.
+pub fn event_time(timestamp: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    let millis: i64 = timestamp.trim().parse().ok()?;
+    chrono::DateTime::from_timestamp_millis(millis)
 }
 
 /// A string or number at `path`, as text.

@@ -6,13 +6,13 @@
 //! twice changes nothing (its key is recorded with its effects).
 
 use super::conversation::Zalo;
-use super::events::{EventError, ZaloEvent};
+use super::events::{EventError, RECEIVED_MESSAGE, ZaloEvent, event_time};
 use super::signature::{SignatureError, verify};
 use crate::core::clock::Clock;
 use crate::settings::config::Secret;
 use crate::settings::health::{Heartbeat, Heartbeats};
 use crate::storage::StorageError;
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use std::sync::Arc;
 use tokio::sync::{Notify, watch};
 
@@ -43,6 +43,8 @@ pub struct ZaloInbox {
     app_id: String,
     oa_secret_key: Secret,
     clock: Arc<dyn Clock>,
+    /// How old a signed event may be (`ZALO_EVENT_MAX_AGE_HOURS`).
+    max_age: Duration,
     /// Woken when an event is stored.
     ready: Arc<Notify>,
     /// This instance's name in leases.
@@ -63,10 +65,17 @@ impl ZaloInbox {
             app_id,
             oa_secret_key,
             clock,
+            max_age: super::signature::DEFAULT_MAX_AGE,
             ready: Arc::new(Notify::new()),
             owner: format!("zalo-{}", crate::storage::new_token()),
             passes: watch::channel(0).0,
         }
+    }
+
+    /// Accepts signed events up to `max_age` old (`ZALO_EVENT_MAX_AGE_HOURS`).
+    pub fn with_max_age(mut self, max_age: Duration) -> ZaloInbox {
+        self.max_age = max_age;
+        self
     }
 
     pub fn zalo(&self) -> &Zalo {
@@ -87,6 +96,7 @@ impl ZaloInbox {
             &self.app_id,
             self.oa_secret_key.expose(),
             now,
+            self.max_age,
         )?;
         let event = ZaloEvent::parse(body)?;
         // The signature covers the raw bytes; they are kept as they came.
@@ -125,11 +135,14 @@ impl ZaloInbox {
             for stored in events {
                 let now = self.clock.now();
                 let result = match ZaloEvent::parse(stored.body.as_bytes()) {
-                    Ok(event) => self
-                        .zalo
-                        .handle_event(&event, now)
-                        .await
-                        .map_err(|err| err.to_string()),
+                    Ok(event) => match self.observe(&event, now).await {
+                        Ok(()) => self
+                            .zalo
+                            .handle_event(&event, now)
+                            .await
+                            .map_err(|err| err.to_string()),
+                        Err(err) => Err(err.to_string()),
+                    },
                     Err(err) => Err(err.to_string()),
                 };
                 match result {
@@ -152,6 +165,32 @@ impl ZaloInbox {
         }
         self.passes.send_modify(|passes| *passes += 1);
         Ok(handled)
+    }
+
+    /// What every event says about reach, before the conversation handles it: an interaction
+    /// the conversation does not act on (a sticker, an image, a tap on the chat button…) opens
+    /// the window from its own time, and a delivery receipt is recorded. Both are idempotent, so
+    /// an event handled twice changes nothing.
+    async fn observe(&self, event: &ZaloEvent, now: DateTime<Utc>) -> Result<(), StorageError> {
+        let db = self.zalo.conversations.db();
+        if let ZaloEvent::Unknown {
+            event_name,
+            msg_id,
+            tracking_id,
+            timestamp,
+            ..
+        } = event
+        {
+            if let Some((user, at)) = event.interaction(now) {
+                db.touch_zalo_user(user, None, at).await?;
+            }
+            if event_name == RECEIVED_MESSAGE {
+                let at = event_time(timestamp).map_or(now, |at| at.min(now));
+                db.record_zalo_delivery(msg_id.as_deref(), tracking_id.as_deref(), at)
+                    .await?;
+            }
+        }
+        Ok(())
     }
 
     /// Processes events as they are stored (and every `tick`, for leases that ran out and

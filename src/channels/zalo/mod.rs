@@ -20,8 +20,10 @@ pub mod feedback;
 pub mod inbox;
 pub mod invitations;
 pub mod messages;
+pub mod pause;
 pub mod phone;
 pub mod runtime;
+pub mod schedule;
 pub mod settings;
 pub mod signature;
 pub mod token;
@@ -30,7 +32,7 @@ pub mod window;
 
 pub use api::{RatingQuery, Sent, TokenGrant, ZaloApi};
 pub use conversation::{Zalo, ZaloHandleError};
-pub use errors::{ErrorClass, ZaloError};
+pub use errors::{ErrorClass, Host, ZaloError};
 pub use events::{EventError, Feedback, ZaloEvent};
 pub use inbox::{AcceptError, ZaloInbox};
 pub use invitations::ZaloRecipient;
@@ -38,8 +40,9 @@ pub use messages::{
     MAX_BUTTONS, OutboundMessage, QueryButton, cs_body, from_prompt, parse_query_payload,
     query_payload,
 };
+pub use pause::PauseSwitch;
 pub use phone::{PhoneError, PhoneNumber};
-pub use settings::ZaloSettings;
+pub use settings::{TemplateMode, ZaloSettings};
 pub use signature::{SIGNATURE_HEADER, SignatureError, expected_mac, signature_header, verify};
 pub use token::TokenManager;
 pub use transport::ZaloTransport;

@@ -59,13 +59,17 @@ impl ZaloRunning {
             settings.app_id.clone(),
             settings.oa_secret_key.clone(),
             clock.clone(),
-        );
+        )
+        .with_max_age(settings.event_max_age);
+        let pause =
+            super::pause::PauseSwitch::new(db.clone(), settings.oa_id.clone(), clock.clone());
         let transport = ZaloTransport::new(
             tokens.clone(),
             db.clone(),
             clock.clone(),
             settings.invitation_template_id.clone(),
             settings.billable_replies,
+            pause,
         );
         ZaloRunning {
             inbox,
@@ -110,8 +114,14 @@ impl ZaloRunning {
                 _ = ticker.tick() => {}
                 _ = shutdown.changed() => return,
             }
-            if let Err(err) = self.tokens.rotate_if_due().await {
+            // A paused sender does not spend its refresh token again: a refused one stays
+            // refused until an operator authorizes the OA and resumes.
+            let paused = matches!(self.transport.pause_switch().paused().await, Ok(Some(_)));
+            if !paused && let Err(err) = self.tokens.rotate_if_due().await {
                 tracing::error!(%err, "Zalo token rotation failed");
+                if err.class().pauses() {
+                    self.transport.pause_switch().pause(&err).await;
+                }
             }
             let now = self.clock.now();
             if let Err(err) = self.inbox.zalo().send_due_reminders(now).await {

@@ -29,6 +29,60 @@ pub struct ZaloSettings {
     pub invitation_template_id: Option<String>,
     /// Whether consultation replies may be sent in the billed window (48 hours to 7 days).
     pub billable_replies: bool,
+    /// `ZALO_TEMPLATE_MODE`: development (the default) sends templates only to the OA's admins.
+    pub template_mode: TemplateMode,
+    /// `ZALO_EVENT_MAX_AGE_HOURS` (default 24): how old a correctly signed event may be and still
+    /// be accepted (Zalo retries an unanswered event for hours); dedup keys are kept as long.
+    pub event_max_age: chrono::Duration,
+}
+
+/// How template messages are sent: Zalo's development mode delivers only to the OA's and the
+/// app's admins, on the development wallet, so a staging server never pays for or reaches real
+/// citizens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TemplateMode {
+    Development,
+    Production,
+}
+
+impl TemplateMode {
+    pub fn parse(text: &str) -> Option<TemplateMode> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "development" => Some(TemplateMode::Development),
+            "production" => Some(TemplateMode::Production),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            TemplateMode::Development => "development",
+            TemplateMode::Production => "production",
+        }
+    }
+
+    /// Adds `"mode": "development"` to a template message's body in development mode. The one
+    /// place that knows the flag's shape.
+    pub fn mark(self, body: &mut serde_json::Value) {
+        if self == TemplateMode::Development {
+            body["mode"] = serde_json::Value::from("development");
+        }
+    }
+}
+
+/// Whether `url` may be used for Zalo's APIs: https, or plain http to a loopback address (the
+/// tests' fake server). Tokens and secrets travel in these requests' headers.
+fn acceptable_url(url: &url::Url) -> bool {
+    match url.scheme() {
+        "https" => url.host().is_some(),
+        "http" => match url.host() {
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+            None => false,
+        },
+        _ => false,
+    }
 }
 
 impl ZaloSettings {
@@ -76,12 +130,12 @@ impl ZaloSettings {
             let text = get(name).unwrap_or_else(|| default.to_string());
             url::Url::parse(&text)
                 .ok()
-                .filter(|u| matches!(u.scheme(), "http" | "https"))
+                .filter(acceptable_url)
                 .map(|_| text.trim_end_matches('/').to_string())
                 .ok_or(SettingError {
                     name,
                     value: text.clone(),
-                    expected: "setting-expect-url",
+                    expected: "setting-expect-zalo-url",
                 })
         };
         let billable_replies = match get("ZALO_BILLABLE_REPLIES") {
@@ -98,6 +152,27 @@ impl ZaloSettings {
                 }
             },
         };
+        let template_mode = match get("ZALO_TEMPLATE_MODE") {
+            None => TemplateMode::Development,
+            Some(text) => TemplateMode::parse(&text).ok_or(SettingError {
+                name: "ZALO_TEMPLATE_MODE",
+                value: text,
+                expected: "setting-expect-zalo-template-mode",
+            })?,
+        };
+        let event_max_age = match get("ZALO_EVENT_MAX_AGE_HOURS") {
+            None => chrono::Duration::hours(24),
+            Some(text) => text
+                .parse::<i64>()
+                .ok()
+                .filter(|hours| (1..=24 * 7).contains(hours))
+                .map(chrono::Duration::hours)
+                .ok_or(SettingError {
+                    name: "ZALO_EVENT_MAX_AGE_HOURS",
+                    value: text,
+                    expected: "setting-expect-zalo-event-age",
+                })?,
+        };
         Ok(Some(ZaloSettings {
             app_id,
             app_secret,
@@ -109,6 +184,8 @@ impl ZaloSettings {
             business_api_url: url("ZALO_BUSINESS_API_URL", DEFAULT_BUSINESS_API_URL)?,
             invitation_template_id: get("ZALO_INVITATION_TEMPLATE_ID"),
             billable_replies,
+            template_mode,
+            event_max_age,
         }))
     }
 }
@@ -160,5 +237,36 @@ mod tests {
         env.insert("ZALO_API_URL", "ftp://x");
         let err = ZaloSettings::from_lookup(|n| env.get(n).map(|v| v.to_string())).unwrap_err();
         assert_eq!(err.name, "ZALO_API_URL");
+        let mut env = full();
+        env.insert("ZALO_TEMPLATE_MODE", "live");
+        let err = ZaloSettings::from_lookup(|n| env.get(n).map(|v| v.to_string())).unwrap_err();
+        assert_eq!(err.name, "ZALO_TEMPLATE_MODE");
+        let mut env = full();
+        env.insert("ZALO_EVENT_MAX_AGE_HOURS", "0");
+        let err = ZaloSettings::from_lookup(|n| env.get(n).map(|v| v.to_string())).unwrap_err();
+        assert_eq!(err.name, "ZALO_EVENT_MAX_AGE_HOURS");
+    }
+
+    #[test]
+    fn zalo_urls_are_https_unless_loopback() {
+        for (url, ok) in [
+            ("https://openapi.zalo.me", true),
+            ("http://openapi.zalo.me", false),
+            ("http://127.0.0.1:8080", true),
+            ("http://[::1]:8080", true),
+            ("http://localhost:9", true),
+            ("http://10.0.0.1", false),
+        ] {
+            let mut env = full();
+            env.insert("ZALO_OAUTH_URL", url);
+            let result = ZaloSettings::from_lookup(|n| env.get(n).map(|v| v.to_string()));
+            assert_eq!(result.is_ok(), ok, "{url}");
+        }
+        let env = full();
+        let settings = ZaloSettings::from_lookup(|n| env.get(n).map(|v| v.to_string()))
+            .unwrap()
+            .unwrap();
+        assert_eq!(settings.template_mode, TemplateMode::Development);
+        assert_eq!(settings.event_max_age, chrono::Duration::hours(24));
     }
 }

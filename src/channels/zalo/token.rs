@@ -1,11 +1,15 @@
 //! The OA's access token, kept fresh. The access token lives 25 hours; the refresh token lives
 //! 3 months, is single-use and rotates on every refresh. So:
 //!
-//! * a refresh happens with the token row locked in the database (one at a time across
-//!   instances); under the lock we look again, and use what another instance just stored
-//!   instead of refreshing twice;
-//! * the new pair is committed before the new access token is used, so a crash right after a
-//!   refresh keeps the chain;
+//! * one refresh at a time: in this process behind a mutex, across instances behind a short
+//!   claim on the token row ([`Db::claim_zalo_refresh`]). No transaction or database lock is
+//!   held during the OAuth call, so a hanging OAuth host delays only the Zalo sends that need a
+//!   token, never the notices or webhooks that write to the database; an instance that finds
+//!   the row claimed waits for the other's result and uses it instead of refreshing twice;
+//! * the new pair is stored (one short statement) before the new access token is used, so a
+//!   crash right after a refresh keeps the chain;
+//! * a refresh token the OAuth server refuses pauses the Zalo sender (see
+//!   [`super::pause`]); it is never retried in a loop, and only Zalo's `error_name` is logged;
 //! * an access token is refreshed [`REFRESH_MARGIN`] before it expires, and the refresh token is
 //!   rotated when [`ROTATE_REFRESH_AFTER`] old even if the OA sends nothing ([`rotate_if_due`]);
 //! * a call refused with -216/-220 refreshes and retries once, never more ([`TokenManager::call`]).
@@ -20,7 +24,7 @@ use super::settings::ZaloSettings;
 use crate::core::clock::Clock;
 use crate::settings::config::Secret;
 use crate::storage::Db;
-use crate::storage::zalo::ZaloTokenRow;
+use crate::storage::zalo_tokens::{RefreshClaim, ZaloTokenRow};
 use chrono::{DateTime, Duration, Utc};
 use std::future::Future;
 use std::sync::Arc;
@@ -31,12 +35,29 @@ pub const REFRESH_MARGIN: Duration = Duration::hours(1);
 /// A refresh token is rotated when this old, well before its 3 months run out.
 pub const ROTATE_REFRESH_AFTER: Duration = Duration::days(30);
 
+/// How long a refresh claim lasts: well over one OAuth call ([`super::api::REQUEST_TIMEOUT`]),
+/// so a live claim is never taken over; a dead instance's claim runs out after it.
+pub const CLAIM: Duration = Duration::seconds(30);
+
+/// How often an instance waiting on another's claim looks at the row again, and for how long
+/// (real time) it waits before answering a transient failure.
+const CLAIM_POLL: std::time::Duration = std::time::Duration::from_millis(100);
+const CLAIM_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// After a refresh that could not reach OAuth (time-out, refused connection), other sends fail
+/// at once for this long instead of each waiting out its own time-out in turn.
+pub const REFRESH_BACKOFF: std::time::Duration = std::time::Duration::from_secs(30);
+
 pub struct TokenManager {
     db: Db,
     api: ZaloApi,
     oa_id: String,
     seed_refresh_token: Secret,
     clock: Arc<dyn Clock>,
+    /// This instance's name in refresh claims.
+    owner: String,
+    /// When a refresh last failed to reach OAuth (tokio's monotonic time).
+    unreachable_since: std::sync::Mutex<Option<tokio::time::Instant>>,
     /// The last pair seen. The mutex also keeps this process to one refresh at a time, so its
     /// tasks queue here rather than on the database lock.
     current: tokio::sync::Mutex<Option<ZaloTokenRow>>,
@@ -58,6 +79,8 @@ impl TokenManager {
             oa_id: settings.oa_id.clone(),
             seed_refresh_token: settings.refresh_token.clone(),
             clock,
+            owner: format!("zalo-token-{}", crate::storage::new_token()),
+            unreachable_since: std::sync::Mutex::new(None),
             current: tokio::sync::Mutex::new(None),
         }
     }
@@ -145,11 +168,10 @@ impl TokenManager {
         user_id: &str,
         template_id: &str,
         template_data: &serde_json::Value,
-        tracking_id: &str,
     ) -> Result<Sent, ZaloError> {
         self.call(|token| async move {
             self.api
-                .send_template_to_user(&token, user_id, template_id, template_data, tracking_id)
+                .send_template_to_user(&token, user_id, template_id, template_data)
                 .await
         })
         .await
@@ -171,44 +193,119 @@ impl TokenManager {
         .await
     }
 
-    /// Locks the token row, and refreshes if `needed` still says so under the lock. The token,
-    /// and whether this call refreshed it.
+    /// Claims the refresh, and refreshes if `needed` still says so once claimed; waits for
+    /// another instance's claim to end and uses its result. The token, and whether this call
+    /// refreshed it.
     async fn refresh_locked(
         &self,
         current: &mut Option<ZaloTokenRow>,
         needed: impl Fn(&ZaloTokenRow, DateTime<Utc>) -> bool,
     ) -> Result<(Secret, bool), ZaloError> {
+        let started = tokio::time::Instant::now();
+        let recently_failed = self
+            .unreachable_since
+            .lock()
+            .map(|at| at.is_some_and(|at| at.elapsed() < REFRESH_BACKOFF))
+            .unwrap_or(false);
+        if recently_failed {
+            return Err(ZaloError::Transport(
+                "the OAuth server could not be reached moments ago".into(),
+            ));
+        }
+        let row = loop {
+            let now = self.clock.now();
+            let claim = self
+                .db
+                .claim_zalo_refresh(
+                    &self.oa_id,
+                    &self.seed_refresh_token,
+                    &self.owner,
+                    now,
+                    now + CLAIM,
+                )
+                .await?;
+            match claim {
+                RefreshClaim::Claimed(row) => break row,
+                RefreshClaim::Busy(row) => {
+                    if !needed(&row, now)
+                        && let Some(token) = usable(&row, now)
+                    {
+                        // Another instance refreshed while we waited.
+                        *current = Some(row);
+                        return Ok((token, false));
+                    }
+                    if started.elapsed() >= CLAIM_WAIT {
+                        return Err(ZaloError::Transport(
+                            "another instance is still refreshing the Zalo token".into(),
+                        ));
+                    }
+                    tokio::time::sleep(CLAIM_POLL).await;
+                }
+            }
+        };
         let now = self.clock.now();
-        let lock = self
-            .db
-            .lock_zalo_token(&self.oa_id, &self.seed_refresh_token, now)
-            .await?;
-        if !needed(&lock.row, now)
-            && let Some(token) = usable(&lock.row, now)
+        if !needed(&row, now)
+            && let Some(token) = usable(&row, now)
         {
-            // Another instance refreshed while we waited for the lock.
-            *current = Some(lock.row.clone());
-            lock.release().await?;
+            *current = Some(row);
+            self.db.release_zalo_claim(&self.oa_id, &self.owner).await?;
             return Ok((token, false));
         }
-        let grant = match self.api.refresh(&lock.row.refresh_token).await {
+        // Outside any transaction: the claim row is all that is held.
+        let grant = match self.api.refresh(&row.refresh_token).await {
             Ok(grant) => grant,
             Err(err) => {
-                tracing::error!(
-                    error = %err,
-                    generation = lock.row.generation,
-                    "Zalo token refresh failed"
-                );
-                lock.release().await?;
+                match &err {
+                    ZaloError::Refresh {
+                        code, error_name, ..
+                    } => tracing::error!(
+                        code,
+                        error_name = %error_name,
+                        generation = row.generation,
+                        "Zalo refused the refresh token; the OA must be authorized again"
+                    ),
+                    other => {
+                        tracing::error!(
+                            error = %other,
+                            generation = row.generation,
+                            "Zalo token refresh failed"
+                        );
+                        if let Ok(mut since) = self.unreachable_since.lock() {
+                            *since = Some(tokio::time::Instant::now());
+                        }
+                    }
+                }
+                self.db.release_zalo_claim(&self.oa_id, &self.owner).await?;
                 return Err(err);
             }
         };
         let expires_at = now + Duration::seconds(grant.expires_in);
-        // The refresh token Zalo just issued is the only one alive: commit it before anything
-        // uses the new access token.
-        let row = lock
-            .store(&grant.access_token, expires_at, &grant.refresh_token, now)
-            .await?;
+        // The refresh token Zalo just issued is the only one alive: store it before anything
+        // uses the new access token. A passing storage failure is tried again a few times,
+        // since losing this token loses the OA's authorization.
+        let mut tries = 0;
+        let row = loop {
+            match self
+                .db
+                .store_zalo_refresh(
+                    &self.oa_id,
+                    &self.owner,
+                    &grant.access_token,
+                    expires_at,
+                    &grant.refresh_token,
+                    now,
+                )
+                .await
+            {
+                Ok(row) => break row,
+                Err(err) if err.is_transient() && tries < 5 => {
+                    tries += 1;
+                    tracing::warn!(%err, "storing the new Zalo token failed; trying again");
+                    tokio::time::sleep(std::time::Duration::from_millis(200 * tries)).await;
+                }
+                Err(err) => return Err(err.into()),
+            }
+        };
         tracing::info!(generation = row.generation, "Zalo token refreshed");
         *current = Some(row);
         Ok((grant.access_token, true))

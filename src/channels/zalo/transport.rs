@@ -11,10 +11,19 @@
 //! - `invite_phone`: the invitation template by phone number (ZBS); `chat_id` is
 //!   `invitation:<token>`, so the number is only in the payload, never in a key or a log, and it
 //!   is dropped from the payload once the row will not be sent again.
+//!
+//! Before anything is sent the sender's pause is read ([`PauseSwitch`]): while paused, every row
+//! waits (`Retry`) and no call reaches Zalo. An answer whose class pauses
+//! ([`ErrorClass::pauses`]) pauses the sender and the row waits too. A template refused at night
+//! waits until 06:00 Vietnam time, one refused for quota until 06:00 the next day
+//! ([`super::schedule`]). A citizen Zalo cannot reach is recorded out of reach for the
+//! invitation, so another channel can take over.
 
 use super::errors::{ErrorClass, ZaloError};
 use super::messages::{OutboundMessage, QueryButton};
+use super::pause::{PAUSE_RECHECK, PauseSwitch};
 use super::phone::PhoneNumber;
+use super::schedule;
 use super::token::TokenManager;
 use super::window::Window;
 use crate::core::clock::Clock;
@@ -38,6 +47,7 @@ pub struct ZaloTransport {
     /// The approved invitation template, when there is one.
     template_id: Option<String>,
     billable_replies: bool,
+    pause: PauseSwitch,
 }
 
 /// The payload of a consultation message row.
@@ -78,6 +88,7 @@ impl ZaloTransport {
         clock: Arc<dyn Clock>,
         template_id: Option<String>,
         billable_replies: bool,
+        pause: PauseSwitch,
     ) -> ZaloTransport {
         ZaloTransport {
             tokens,
@@ -85,7 +96,13 @@ impl ZaloTransport {
             clock,
             template_id,
             billable_replies,
+            pause,
         }
+    }
+
+    /// The sender's pause switch (shared with the upkeep loop).
+    pub fn pause_switch(&self) -> &PauseSwitch {
+        &self.pause
     }
 
     async fn window(&self, user_id: &str) -> Result<Window, Outcome> {
@@ -101,6 +118,19 @@ impl ZaloTransport {
     }
 
     async fn send_row(&self, row: &OutboxRow) -> Outcome {
+        match self.pause.paused().await {
+            Ok(None) => {}
+            Ok(Some(pause)) => {
+                return Outcome::Retry {
+                    after: Some(PAUSE_RECHECK),
+                    error: format!(
+                        "the Zalo sender is paused ({} {}): waiting for an operator",
+                        pause.host, pause.code
+                    ),
+                };
+            }
+            Err(err) => return retry(&ZaloError::from(err)),
+        }
         match row.kind.as_str() {
             KIND_REPLY | KIND_REMINDER => {
                 let Some(message) = message_of(&row.payload) else {
@@ -128,13 +158,13 @@ impl ZaloTransport {
                     match self.tokens.send_consultation(&row.chat_id, &message).await {
                         // Zalo knows better than our record: fall back on the template.
                         Err(err) if err.class() == ErrorClass::WindowClosed => {}
-                        sent => return self.outcome(row, sent.map(|_| ())).await,
+                        // Its message id matches the delivery receipt back to the invitation.
+                        sent => return self.template_outcome(row, sent).await,
                     }
                 }
                 let Some(template_id) = &self.template_id else {
                     return self.outside_window(row, Window::Closed).await;
                 };
-                let token = row.invitation_token.clone().unwrap_or_default();
                 let data = row
                     .payload
                     .get("template_data")
@@ -142,7 +172,7 @@ impl ZaloTransport {
                     .unwrap_or(json!({}));
                 let sent = self
                     .tokens
-                    .send_template_to_user(&row.chat_id, template_id, &data, &token)
+                    .send_template_to_user(&row.chat_id, template_id, &data)
                     .await;
                 self.template_outcome(row, sent).await
             }
@@ -196,25 +226,39 @@ impl ZaloTransport {
         }
     }
 
+    /// A sent invitation counts as done only once its message id is stored: by user id, a
+    /// rating and a delivery receipt name the invitation only by that id. A passing storage
+    /// failure is tried again a few times; sending again would bill the citizen's OA twice.
     async fn template_outcome(
         &self,
         row: &OutboxRow,
         sent: Result<super::Sent, ZaloError>,
     ) -> Outcome {
-        match sent {
-            Ok(sent) => {
-                if let Some(token) = &row.invitation_token
-                    && let Err(err) = self
-                        .db
-                        .record_zalo_template(token, sent.message_id.as_deref(), self.clock.now())
-                        .await
-                {
-                    // Sent already: the rating still matches by tracking id (the token).
-                    tracing::warn!(%err, "could not record the template's message id");
+        let sent = match sent {
+            Ok(sent) => sent,
+            Err(err) => return self.outcome(row, Err(err)).await,
+        };
+        let Some(token) = &row.invitation_token else {
+            return Outcome::Sent;
+        };
+        let mut tries = 0u32;
+        loop {
+            match self
+                .db
+                .record_zalo_template(token, sent.message_id.as_deref(), self.clock.now())
+                .await
+            {
+                Ok(()) => return Outcome::Sent,
+                Err(err) if err.is_transient() && tries < 5 => {
+                    tries += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(200 * u64::from(tries)))
+                        .await;
                 }
-                Outcome::Sent
+                Err(err) => {
+                    tracing::error!(%err, "could not record a Zalo template's message id");
+                    return Outcome::Sent;
+                }
             }
-            Err(err) => self.outcome(row, Err(err)).await,
         }
     }
 
@@ -224,13 +268,26 @@ impl ZaloTransport {
             Ok(()) => return Outcome::Sent,
             Err(err) => err,
         };
-        match err.class() {
-            ErrorClass::WindowClosed => {
+        let class = err.class();
+        let now = self.clock.now();
+        match class {
+            ErrorClass::WindowClosed | ErrorClass::Undeliverable => {
                 self.record_out_of_reach(row, &err.to_string()).await;
                 Outcome::ChatUnreachable(err.to_string())
             }
-            ErrorClass::Undeliverable => Outcome::ChatUnreachable(err.to_string()),
             ErrorClass::Permanent => Outcome::MessageFailed(err.to_string()),
+            ErrorClass::NightTime => Outcome::Retry {
+                after: Some(schedule::until(now, schedule::next_morning(now))),
+                error: err.to_string(),
+            },
+            ErrorClass::NextDay => Outcome::Retry {
+                after: Some(schedule::until(now, schedule::next_day_morning(now))),
+                error: err.to_string(),
+            },
+            class if class.pauses() => {
+                self.pause.pause(&err).await;
+                retry(&err)
+            }
             // The token manager has already refreshed and retried once: a second refusal waits
             // for the next attempt rather than looping here.
             _ => retry(&err),

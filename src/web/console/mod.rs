@@ -18,10 +18,12 @@ mod results;
 mod scope;
 mod signed;
 mod throttle;
+mod zalo;
 
 pub use scope::Scope;
 pub use signed::{Acting, NoFields, Posted, Signed};
 pub use throttle::Throttle;
+pub use zalo::ZaloBanner;
 
 use crate::core::clock::Clock;
 use crate::core::flow::Lang;
@@ -53,6 +55,8 @@ pub struct Console {
     pub throttle: Arc<Throttle>,
     /// Computes the results page's summaries, as the officials' groups get them.
     pub officials: Officials,
+    /// The Zalo sender's pause, shown as a banner on every page.
+    pub zalo_banner: ZaloBanner,
 }
 
 pub fn router(console: Console) -> Router {
@@ -111,6 +115,11 @@ pub fn router(console: Console) -> Router {
         .route("/admin/results/chart.png", get(results::chart))
         .route("/admin/results/export.xlsx", get(results::xlsx))
         .route("/admin/results/export.csv", get(results::csv))
+        .route("/admin/zalo/resume", post(zalo::resume))
+        .layer(axum::middleware::from_fn_with_state(
+            console.clone(),
+            zalo::refresh,
+        ))
         .layer(map_response_with_state(console.clone(), error_page))
         .layer(map_response(crate::web::headers::console_headers))
         .with_state(console)
@@ -161,6 +170,13 @@ impl Console {
                                 button { (self.text("admin-sign-out")) }
                             }
                         }
+                    }
+                    @if let Some(signed) = signed {
+                        (zalo::banner(
+                            self,
+                            Some(&signed.csrf),
+                            signed.user.role == crate::storage::Role::Admin,
+                        ))
                     }
                     main {
                         h1 { (title) }
