@@ -21,6 +21,7 @@ mod locales;
 mod officials;
 mod storage;
 mod telegram;
+mod tenants;
 mod totals;
 mod withdrawal;
 mod zalo;

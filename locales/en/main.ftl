@@ -456,3 +456,13 @@ demo-files =
     Workbook written to: { $workbook }
 demo-explore = Explore the simulated data next (each command carries the right DATABASE_URL):
 demo-console = The console: create an account with “admin add” above, run “serve” (needs a Telegram bot token), then open http://127.0.0.1:8080/admin/results
+
+# Security (issue 18): tenant rules, intake content, sign-in
+http-error-dossier-exists = This dossier code was posted before, within another system's scope.
+http-error-dossier-differs = This dossier code was posted before with different content; nothing changed.
+http-error-dossier-field-differs = differs from the stored dossier; nothing changed.
+intake-error-code-chars = must be printable ASCII letters, digits and signs, without spaces.
+intake-error-hidden-chars = contains a control or text-direction character.
+intake-error-name-too-long = is longer than 200 characters.
+intake-error-name-link = must not contain a link, a domain name or an account name (@…).
+intake-error-time-range = must lie between the year 2000 and one day from now.

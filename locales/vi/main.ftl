@@ -456,3 +456,13 @@ demo-files =
     Đã ghi bảng tính: { $workbook }
 demo-explore = Xem tiếp dữ liệu vừa mô phỏng (mỗi lệnh đã kèm đúng DATABASE_URL):
 demo-console = Trang quản trị: tạo tài khoản bằng lệnh “admin add” ở trên, chạy “serve” (cần mã bot Telegram), rồi mở http://127.0.0.1:8080/admin/results
+
+# Security (issue 18): tenant rules, intake content, sign-in
+http-error-dossier-exists = Mã hồ sơ này đã được gửi trước đó, thuộc phạm vi của hệ thống khác.
+http-error-dossier-differs = Mã hồ sơ này đã được gửi với nội dung khác; không có gì thay đổi.
+http-error-dossier-field-differs = khác với hồ sơ đã lưu; không có gì thay đổi.
+intake-error-code-chars = chỉ gồm chữ cái, chữ số và ký hiệu ASCII in được, không có khoảng trắng.
+intake-error-hidden-chars = có ký tự điều khiển hoặc ký tự đổi chiều văn bản.
+intake-error-name-too-long = dài quá 200 ký tự.
+intake-error-name-link = không được chứa đường dẫn, tên miền hay tên tài khoản (@…).
+intake-error-time-range = phải nằm trong khoảng từ năm 2000 đến không quá một ngày sau thời điểm hiện tại.
