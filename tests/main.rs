@@ -19,6 +19,7 @@ mod lanes;
 mod layering;
 mod locales;
 mod officials;
+mod sign_in;
 mod storage;
 mod telegram;
 mod tenants;

@@ -466,3 +466,4 @@ intake-error-hidden-chars = có ký tự điều khiển hoặc ký tự đổi 
 intake-error-name-too-long = dài quá 200 ký tự.
 intake-error-name-link = không được chứa đường dẫn, tên miền hay tên tài khoản (@…).
 intake-error-time-range = phải nằm trong khoảng từ năm 2000 đến không quá một ngày sau thời điểm hiện tại.
+setting-expect-idle-minutes = cần là số phút từ 1 đến 1440.

@@ -149,7 +149,12 @@ pub struct Settings {
     /// (`INTEGRITY_MAX_DOSSIERS_PER_CHAT`, default 5).
     pub integrity_max_dossiers_per_chat: u32,
     pub summary: SummarySettings,
+    /// A console session unused this long ends (`ADMIN_SESSION_IDLE_MINUTES`, default 60).
+    pub admin_session_idle_minutes: i64,
 }
+
+/// A console session unused this many minutes ends.
+pub const DEFAULT_ADMIN_SESSION_IDLE_MINUTES: i64 = 60;
 
 impl Settings {
     /// Reads the settings from the process environment.
@@ -219,7 +224,21 @@ impl Settings {
                     })?
             }
         };
+        let admin_session_idle_minutes = match get("ADMIN_SESSION_IDLE_MINUTES") {
+            None => DEFAULT_ADMIN_SESSION_IDLE_MINUTES,
+            Some(text) => text
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|minutes| (1..=24 * 60).contains(minutes))
+                .ok_or(SettingError {
+                    name: "ADMIN_SESSION_IDLE_MINUTES",
+                    value: text.clone(),
+                    expected: "setting-expect-idle-minutes",
+                })?,
+        };
         Ok(Settings {
+            admin_session_idle_minutes,
             database_url: Secret::new(database_url),
             lang,
             flow: get("SIPAS_FLOW").unwrap_or_else(|| DEFAULT_FLOW.to_string()),
@@ -246,6 +265,14 @@ mod tests {
         assert_eq!(settings.invitation_ttl_days, 7);
         assert_eq!(settings.integrity_max_dossiers_per_chat, 5);
         assert_eq!(settings.summary, SummarySettings::default());
+        assert_eq!(settings.admin_session_idle_minutes, 60);
+        for bad in ["0", "-5", "1441", "một giờ"] {
+            let err = Settings::from_lookup(|name| {
+                (name == "ADMIN_SESSION_IDLE_MINUTES").then(|| bad.into())
+            })
+            .unwrap_err();
+            assert_eq!(err.name, "ADMIN_SESSION_IDLE_MINUTES", "{bad}");
+        }
     }
 
     #[test]

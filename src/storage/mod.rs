@@ -26,6 +26,7 @@ mod outbox;
 mod reminders;
 mod retention;
 mod sessions;
+mod sign_in;
 mod stats;
 mod subscriptions;
 mod summaries;

@@ -272,6 +272,7 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
         default_flow: settings.base.flow.clone(),
         secure_cookies: settings.public_base_url.starts_with("https://"),
         throttle: Default::default(),
+        session_idle: chrono::Duration::minutes(settings.base.admin_session_idle_minutes),
         officials: weekly.clone(),
     };
     let console = crate::web::console::router(console);
