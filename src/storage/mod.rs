@@ -16,6 +16,7 @@ mod columns;
 mod export;
 mod flags;
 mod flows;
+mod health;
 mod inbound;
 mod intake_clients;
 mod invitations;

@@ -29,6 +29,9 @@ use std::sync::Arc;
 /// Notices larger than this are refused with 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// How long `/healthz` waits for its heartbeat write before answering 503.
+pub const HEALTH_WRITE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// What the handlers share.
 #[derive(Clone)]
 pub struct ApiState {
@@ -91,12 +94,27 @@ async fn openapi() -> impl IntoResponse {
     )
 }
 
-/// `200 ok` when the database answers and every background worker ticked within three of its
-/// intervals; `503` otherwise, saying which (worker names only).
+/// `200 ok` when the database answers, takes a write (a heartbeat row) within
+/// [`HEALTH_WRITE_TIMEOUT`], and every background worker ticked within three of its intervals;
+/// `503` otherwise, saying which (`database unreachable`, `database not writable`, worker names).
 async fn healthz(State(state): State<ApiState>) -> Response {
     if let Err(err) = state.db.ping().await {
         tracing::error!(%err, "health check: database unreachable");
         return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response();
+    }
+    // A database that reads but does not take a write (a held write lock, a full disk) is not
+    // healthy: a heartbeat row is written, within a bound.
+    let write = state.db.write_heartbeat("healthz", state.clock.now());
+    match tokio::time::timeout(HEALTH_WRITE_TIMEOUT, write).await {
+        Ok(Ok(())) => {}
+        Ok(Err(err)) => {
+            tracing::error!(%err, "health check: database refuses writes");
+            return (StatusCode::SERVICE_UNAVAILABLE, "database not writable").into_response();
+        }
+        Err(_) => {
+            tracing::error!("health check: database write timed out");
+            return (StatusCode::SERVICE_UNAVAILABLE, "database not writable").into_response();
+        }
     }
     let stale = state.heartbeats.stale();
     if stale.is_empty() {
