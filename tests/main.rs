@@ -18,6 +18,7 @@ mod intake;
 mod intake_clients;
 mod lanes;
 mod layering;
+mod listener;
 mod locales;
 mod officials;
 mod retention_reach;

@@ -6,6 +6,7 @@ pub mod console;
 pub mod error;
 pub mod headers;
 pub mod limits;
+pub mod listener;
 mod notices;
 mod zalo;
 
