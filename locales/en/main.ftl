@@ -467,3 +467,4 @@ intake-error-name-too-long = is longer than 200 characters.
 intake-error-name-link = must not contain a link, a domain name or an account name (@…).
 intake-error-time-range = must lie between the year 2000 and one day from now.
 setting-expect-idle-minutes = it must be a number of minutes from 1 to 1440.
+report-cooldown = A report was just sent. Please try again in { $seconds } seconds.

@@ -467,3 +467,4 @@ intake-error-name-too-long = dài quá 200 ký tự.
 intake-error-name-link = không được chứa đường dẫn, tên miền hay tên tài khoản (@…).
 intake-error-time-range = phải nằm trong khoảng từ năm 2000 đến không quá một ngày sau thời điểm hiện tại.
 setting-expect-idle-minutes = cần là số phút từ 1 đến 1440.
+report-cooldown = Báo cáo vừa được gửi. Vui lòng thử lại sau { $seconds } giây.

@@ -1,5 +1,6 @@
 //! Console sign-in state every instance shares: attempts counted before a password is checked,
-//! devices that signed in before, and the deletion of expired sessions.
+//! devices that signed in before, and the deletion of expired sessions. The attempt windows
+//! also keep `/report`'s cooldown per chat (key `report:<channel>:<chat>`).
 //!
 //! An attempt is counted with one upsert that returns the new count, so forty guesses at once
 //! get forty distinct counts and only those within the limit go on to argon2. A count lives in
@@ -12,7 +13,7 @@ impl Db {
     /// Counts one attempt under `key` (say `account:admin` or `address:203.0.113.9`) and
     /// returns the count within the current window, this attempt included. A window older
     /// than `window` is restarted by this attempt.
-    pub async fn count_sign_in_attempt(
+    pub async fn count_attempt(
         &self,
         key: &str,
         window: Duration,

@@ -52,14 +52,14 @@ impl Throttle {
         now: DateTime<Utc>,
     ) -> Result<Admission, StorageError> {
         let account = db
-            .count_sign_in_attempt(&account_key(login), self.window(), now)
+            .count_attempt(&account_key(login), self.window(), now)
             .await?;
         if account > SIGN_IN_LIMIT {
             return Ok(Admission::Locked);
         }
         if !known_device {
             let from_address = db
-                .count_sign_in_attempt(&format!("address:{address}"), self.window(), now)
+                .count_attempt(&format!("address:{address}"), self.window(), now)
                 .await?;
             if from_address > ADDRESS_LIMIT {
                 return Ok(Admission::Locked);
