@@ -286,6 +286,10 @@ async fn without_intake_token_only_named_clients_post() {
             "1.001612",
             "--procedure-name",
             "Đăng ký khai sinh",
+            // The server's clock is the harness's (16/11/2026): a completion after it by more
+            // than a day is refused.
+            "--completed-at",
+            "2026-11-16T09:30:00+07:00",
             "--api",
             harness.base.as_str(),
         ]

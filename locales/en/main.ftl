@@ -476,3 +476,14 @@ setting-expect-zalo-event-age = it must be a number of hours from 1 to 168.
 admin-zalo-paused = The Zalo channel has been paused since { $since } by a configuration error ({ $host } { $code }: { $reason }). Messages are kept and will go once resumed. Fix the cause (OA package, app permissions, template, balance, re-authorize the OA), then press “Resume Zalo sending”.
 admin-zalo-resume = Resume Zalo sending
 admin-zalo-resume-hint = An admin can resume with the button on this page or with “sipas-bot zalo resume”.
+# Security (issue 18): tenant rules, intake content, sign-in
+http-error-dossier-exists = This dossier code was posted before, within another system's scope.
+http-error-dossier-differs = This dossier code was posted before with different content; nothing changed.
+http-error-dossier-field-differs = differs from the stored dossier; nothing changed.
+intake-error-code-chars = must be printable ASCII letters, digits and signs, without spaces.
+intake-error-hidden-chars = contains a control or text-direction character.
+intake-error-name-too-long = is longer than 200 characters.
+intake-error-name-link = must not contain a link, a domain name or an account name (@…).
+intake-error-time-range = must lie between the year 2000 and one day from now.
+setting-expect-idle-minutes = it must be a number of minutes from 1 to 1440.
+report-cooldown = A report was just sent. Please try again in { $seconds } seconds.

@@ -476,3 +476,14 @@ setting-expect-zalo-event-age = cần là số giờ từ 1 đến 168.
 admin-zalo-paused = Kênh Zalo đang tạm dừng gửi từ { $since } do lỗi cấu hình ({ $host } { $code }: { $reason }). Tin nhắn vẫn được giữ lại và sẽ gửi khi tiếp tục. Hãy khắc phục nguyên nhân (gói OA, quyền ứng dụng, mẫu tin, số dư, ủy quyền lại OA) rồi bấm “Tiếp tục gửi”.
 admin-zalo-resume = Tiếp tục gửi qua Zalo
 admin-zalo-resume-hint = Quản trị viên có thể tiếp tục bằng nút trên trang này hoặc lệnh “sipas-bot zalo resume”.
+# Security (issue 18): tenant rules, intake content, sign-in
+http-error-dossier-exists = Mã hồ sơ này đã được gửi trước đó, thuộc phạm vi của hệ thống khác.
+http-error-dossier-differs = Mã hồ sơ này đã được gửi với nội dung khác; không có gì thay đổi.
+http-error-dossier-field-differs = khác với hồ sơ đã lưu; không có gì thay đổi.
+intake-error-code-chars = chỉ gồm chữ cái, chữ số và ký hiệu ASCII in được, không có khoảng trắng.
+intake-error-hidden-chars = có ký tự điều khiển hoặc ký tự đổi chiều văn bản.
+intake-error-name-too-long = dài quá 200 ký tự.
+intake-error-name-link = không được chứa đường dẫn, tên miền hay tên tài khoản (@…).
+intake-error-time-range = phải nằm trong khoảng từ năm 2000 đến không quá một ngày sau thời điểm hiện tại.
+setting-expect-idle-minutes = cần là số phút từ 1 đến 1440.
+report-cooldown = Báo cáo vừa được gửi. Vui lòng thử lại sau { $seconds } giây.

@@ -149,7 +149,18 @@ pub struct Settings {
     /// (`INTEGRITY_MAX_DOSSIERS_PER_CHAT`, default 5).
     pub integrity_max_dossiers_per_chat: u32,
     pub summary: SummarySettings,
+    /// A console session unused this long ends (`ADMIN_SESSION_IDLE_MINUTES`, default 60).
+    pub admin_session_idle_minutes: i64,
+    /// Every listener closes a connection whose request headers are not in within this
+    /// (`HTTP_HEADER_TIMEOUT_SECONDS`, default 10).
+    pub http_header_timeout_seconds: u64,
+    /// Every listener serves at most this many connections at once (`HTTP_MAX_CONNECTIONS`,
+    /// default 1024); more wait to be accepted.
+    pub http_max_connections: usize,
 }
+
+/// A console session unused this many minutes ends.
+pub const DEFAULT_ADMIN_SESSION_IDLE_MINUTES: i64 = 60;
 
 impl Settings {
     /// Reads the settings from the process environment.
@@ -219,7 +230,38 @@ impl Settings {
                     })?
             }
         };
+        let admin_session_idle_minutes = match get("ADMIN_SESSION_IDLE_MINUTES") {
+            None => DEFAULT_ADMIN_SESSION_IDLE_MINUTES,
+            Some(text) => text
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|minutes| (1..=24 * 60).contains(minutes))
+                .ok_or(SettingError {
+                    name: "ADMIN_SESSION_IDLE_MINUTES",
+                    value: text.clone(),
+                    expected: "setting-expect-idle-minutes",
+                })?,
+        };
+        let positive = |name: &'static str, default: u64, max: u64| match get(name) {
+            None => Ok(default),
+            Some(text) => text
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| (1..=max).contains(n))
+                .ok_or(SettingError {
+                    name,
+                    value: text.clone(),
+                    expected: "setting-expect-positive-count",
+                }),
+        };
+        let http_header_timeout_seconds = positive("HTTP_HEADER_TIMEOUT_SECONDS", 10, 300)?;
+        let http_max_connections = positive("HTTP_MAX_CONNECTIONS", 1024, 1_000_000)? as usize;
         Ok(Settings {
+            admin_session_idle_minutes,
+            http_header_timeout_seconds,
+            http_max_connections,
             database_url: Secret::new(database_url),
             lang,
             flow: get("SIPAS_FLOW").unwrap_or_else(|| DEFAULT_FLOW.to_string()),
@@ -246,6 +288,26 @@ mod tests {
         assert_eq!(settings.invitation_ttl_days, 7);
         assert_eq!(settings.integrity_max_dossiers_per_chat, 5);
         assert_eq!(settings.summary, SummarySettings::default());
+        assert_eq!(settings.admin_session_idle_minutes, 60);
+        assert_eq!(
+            (
+                settings.http_header_timeout_seconds,
+                settings.http_max_connections
+            ),
+            (10, 1024)
+        );
+        for name in ["HTTP_HEADER_TIMEOUT_SECONDS", "HTTP_MAX_CONNECTIONS"] {
+            let err =
+                Settings::from_lookup(|asked| (asked == name).then(|| "0".into())).unwrap_err();
+            assert_eq!(err.name, name);
+        }
+        for bad in ["0", "-5", "1441", "một giờ"] {
+            let err = Settings::from_lookup(|name| {
+                (name == "ADMIN_SESSION_IDLE_MINUTES").then(|| bad.into())
+            })
+            .unwrap_err();
+            assert_eq!(err.name, "ADMIN_SESSION_IDLE_MINUTES", "{bad}");
+        }
     }
 
     #[test]

@@ -13,6 +13,9 @@ pub struct StoredFlow {
     pub flow: Flow,
 }
 
+/// The audit log's actor for what the binary's shipped flows change at start-up.
+pub const SHIPPED_ACTOR: &str = "sipas-bot";
+
 impl Db {
     /// Publishes a flow file as is (`sipas-bot flow publish`): stored, put in force, audited.
     pub async fn publish_flow_file(
@@ -84,10 +87,27 @@ impl Db {
             Some(id) => {
                 // A newly stored version newer than the one in force replaces it (an upgrade
                 // shipping a new flow version); a rollback is kept, since that version is not new.
-                let current = current_version(&self.pool, &flow.id).await?;
+                // Replacing a version in force (perhaps one an admin published or rolled back
+                // to) is audited, in the same transaction, so the console's history says why the
+                // flow changed.
+                let mut tx = self.pool.begin().await?;
+                let current = current_version(&mut *tx, &flow.id).await?;
                 if current.is_none_or(|version| version < flow.version) {
-                    put_in_force(&self.pool, &flow.id, id, now).await?;
+                    put_in_force(&mut *tx, &flow.id, id, now).await?;
+                    if let Some(before) = current {
+                        super::audit::audit(
+                            &mut tx,
+                            SHIPPED_ACTOR,
+                            "flow.shipped_in_force",
+                            &format!("{} v{}", flow.id, flow.version),
+                            Some(&format!("v{before}")),
+                            Some(&format!("v{}", flow.version)),
+                            now,
+                        )
+                        .await?;
+                    }
                 }
+                tx.commit().await?;
                 Ok(id)
             }
             // Another process stored the same version between our read and write: check again.

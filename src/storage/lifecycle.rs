@@ -264,6 +264,14 @@ impl Db {
             FlowStatus::Draft => return Err(LifecycleError::NotValidated(id)),
             FlowStatus::Validated => {}
         }
+        // Validated once is not enough: the stored source is checked again as it is now, so a
+        // version marked validated by a path that did not check (or under older rules) cannot go
+        // in force.
+        let stored = self.flow_version(id).await?;
+        let file = format!("{} v{}", info.flow_id, info.version);
+        if !crate::core::flow::validate(&file, &stored.flow).is_empty() {
+            return Err(LifecycleError::NotValidated(id));
+        }
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "UPDATE flow_versions SET status = $1, published_at = $2 WHERE id = $3 AND status = $4",

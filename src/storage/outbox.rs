@@ -371,6 +371,9 @@ impl Db {
                 chat_unreachable(&mut tx, row, error, now).await?;
             }
         }
+        // A row that is done keeps no phone number (issue 18; `retention.rs`).
+        let ids: Vec<i64> = finished.iter().map(|(c, _)| c.row.id).collect();
+        super::retention::scrub_finished_phones(&mut tx, &ids).await?;
         let mut chats: Vec<&str> = finished
             .iter()
             .map(|(c, _)| c.row.chat_id.as_str())

@@ -37,6 +37,9 @@ struct WebSession {
     csrf_token: String,
     #[sqlx(try_from = "Stamp")]
     expires_at: DateTime<Utc>,
+    /// When the session was last used (its creation until then).
+    #[sqlx(try_from = "Stamp")]
+    last_seen: DateTime<Utc>,
 }
 
 /// A user with the state of their account, for the sign-in and the users page.
@@ -57,6 +60,8 @@ pub struct LiveSession {
     pub user: User,
     pub csrf: String,
     pub must_change_password: bool,
+    /// When the session was last used: the console ends it after `ADMIN_SESSION_IDLE_MINUTES`.
+    pub last_seen: DateTime<Utc>,
 }
 
 const ACCOUNT_SELECT: &str = "SELECT login, password_hash, role, agency_code, failed_attempts,
@@ -142,7 +147,8 @@ impl Db {
         now: DateTime<Utc>,
     ) -> Result<Option<LiveSession>, StorageError> {
         let session: Option<WebSession> = sqlx::query_as(
-            "SELECT login, csrf_token, expires_at FROM web_sessions WHERE token_hash = $1",
+            "SELECT login, csrf_token, expires_at, COALESCE(last_seen_at, created_at) AS last_seen
+             FROM web_sessions WHERE token_hash = $1",
         )
         .bind(token_hash)
         .fetch_optional(&self.pool)
@@ -158,7 +164,22 @@ impl Db {
                 user: account.user,
                 csrf: session.csrf_token,
                 must_change_password: account.must_change_password,
+                last_seen: session.last_seen,
             }))
+    }
+
+    /// Records that a session was used at `now`.
+    pub async fn touch_web_session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        sqlx::query("UPDATE web_sessions SET last_seen_at = $1 WHERE token_hash = $2")
+            .bind(timestamp(now))
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     pub async fn delete_web_session(&self, token_hash: &str) -> Result<(), StorageError> {

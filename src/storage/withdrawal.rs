@@ -83,6 +83,10 @@ impl Db {
                 .execute(&mut *tx)
                 .await?;
         }
+        // Issue 18: the finished outbox rows, receipt codes and Zalo message ids go too.
+        let tokens: Vec<String> = sessions.iter().map(|(_, token, _)| token.clone()).collect();
+        super::retention::cut_invitation_links(&mut tx, &tokens).await?;
+        super::retention::cut_chat_links(&mut tx, channel, chat_ref).await?;
         tx.commit().await?;
         Ok(Some(sessions.len() as u64))
     }

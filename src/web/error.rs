@@ -33,6 +33,14 @@ pub enum HttpError {
     /// An intake client posted a notice for an agency outside its subtree: (agency, subtree).
     #[error("agency {0} outside the client's subtree {1}")]
     AgencyNotAllowed(String, String),
+    /// A notice for a stored dossier code from a client whose scope does not cover the stored
+    /// dossier's agency: 409, no invitation data.
+    #[error("dossier exists")]
+    DossierExists,
+    /// A notice for a stored dossier code whose content differs in these fields: 409, nothing
+    /// changed.
+    #[error("dossier differs in {0:?}")]
+    DossierDiffers(Vec<&'static str>),
     /// Signed in, but not allowed; the locale message id says why.
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
@@ -160,6 +168,7 @@ impl HttpError {
             HttpError::Unauthorized => StatusCode::UNAUTHORIZED,
             HttpError::Forbidden(_) | HttpError::AgencyNotAllowed(..) => StatusCode::FORBIDDEN,
             HttpError::NotFound(_) => StatusCode::NOT_FOUND,
+            HttpError::DossierExists | HttpError::DossierDiffers(_) => StatusCode::CONFLICT,
             HttpError::Form(rejection) => rejection.status(),
             HttpError::InvalidJson(_) | HttpError::InvalidUpdate(_) => StatusCode::BAD_REQUEST,
             HttpError::InvalidNotice(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -186,6 +195,14 @@ impl HttpError {
                 ..Failure::new("agency_not_allowed", "http-error-agency-not-allowed")
             },
             HttpError::NotFound(id) => Failure::new("not_found", id),
+            HttpError::DossierExists => Failure::new("dossier_exists", "http-error-dossier-exists"),
+            HttpError::DossierDiffers(fields) => Failure {
+                fields: fields
+                    .into_iter()
+                    .map(|field| (field.to_string(), "http-error-dossier-field-differs"))
+                    .collect(),
+                ..Failure::new("dossier_differs", "http-error-dossier-differs")
+            },
             HttpError::Form(_) => Failure::new("invalid_form", "admin-error-csrf"),
             HttpError::InvalidJson(detail) => Failure {
                 args: vec![("detail", detail)],

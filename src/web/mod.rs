@@ -6,6 +6,7 @@ pub mod console;
 pub mod error;
 pub mod headers;
 pub mod limits;
+pub mod listener;
 mod notices;
 mod zalo;
 
@@ -28,6 +29,9 @@ use std::sync::Arc;
 
 /// Notices larger than this are refused with 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// How long `/healthz` waits for its heartbeat write before answering 503.
+pub const HEALTH_WRITE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// What the handlers share.
 #[derive(Clone)]
@@ -91,14 +95,29 @@ async fn openapi() -> impl IntoResponse {
     )
 }
 
-/// `200 ok` when the database answers, every background worker ticked within three of its
-/// intervals and no Zalo sender is paused; `503` otherwise, saying which (worker names, and
-/// `zalo` with the host and code that paused it: never a token). Either way a line per worker
-/// restarted after a panic follows (`restarted telegram_lane: 1`).
+/// `200 ok` when the database answers, takes a write (a heartbeat row) within
+/// [`HEALTH_WRITE_TIMEOUT`], every background worker ticked within three of its intervals and no
+/// Zalo sender is paused; `503` otherwise, saying which (`database unreachable`, `database not
+/// writable`, worker names, and `zalo` with the host and code that paused it: never a token).
+/// Either way a line per worker restarted after a panic follows (`restarted telegram_lane: 1`).
 async fn healthz(State(state): State<ApiState>) -> Response {
     if let Err(err) = state.db.ping().await {
         tracing::error!(%err, "health check: database unreachable");
         return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response();
+    }
+    // A database that reads but does not take a write (a held write lock, a full disk) is not
+    // healthy: a heartbeat row is written, within a bound.
+    let write = state.db.write_heartbeat("healthz", state.clock.now());
+    match tokio::time::timeout(HEALTH_WRITE_TIMEOUT, write).await {
+        Ok(Ok(())) => {}
+        Ok(Err(err)) => {
+            tracing::error!(%err, "health check: database refuses writes");
+            return (StatusCode::SERVICE_UNAVAILABLE, "database not writable").into_response();
+        }
+        Err(_) => {
+            tracing::error!("health check: database write timed out");
+            return (StatusCode::SERVICE_UNAVAILABLE, "database not writable").into_response();
+        }
     }
     let mut problems = Vec::new();
     let stale = state.heartbeats.stale();

@@ -1,6 +1,7 @@
 //! `POST /api/v1/notices` and `GET /api/v1/invitations/{token}/qr.png`.
 
 use super::{ApiState, HttpError, TokenPath, constant_time_eq};
+use crate::services::intake::tenant::{self, Repost};
 use crate::services::intake::{self, IntakeFailure, NoticeError};
 use crate::services::intake_clients::{self, Client};
 use crate::storage::NoticeOutcome;
@@ -57,12 +58,19 @@ async fn answer(state: ApiState, client: Client, body: Bytes) -> Result<Response
         NoticeError::Syntax(detail) => HttpError::InvalidJson(detail),
         NoticeError::Fields(errors) => HttpError::InvalidNotice(errors),
     })?;
+    // The content rules first (intake::submit checks them again for every other path), so a
+    // code with a control character is refused before anything logs it. Codes are logged with
+    // `?` all the same: escaped, one line each.
+    if let Err(errors) = intake::content::check(&notice, state.clock.now()) {
+        tracing::warn!(client = %client.name, agency = ?notice.agency_code, dossier = ?notice.dossier_code, "notice refused: content rules");
+        return Err(HttpError::InvalidNotice(errors));
+    }
     // A client with a subtree posts only for its root or an agency under it (an unknown code is
     // under nothing); nothing of a refused notice is stored.
     if let Some(scope) = &client.scope
         && !state.db.agency_within(&notice.agency_code, scope).await?
     {
-        tracing::warn!(client = %client.name, agency = %notice.agency_code, "notice refused: agency outside the client's subtree");
+        tracing::warn!(client = %client.name, agency = ?notice.agency_code, "notice refused: agency outside the client's subtree");
         return Err(HttpError::AgencyNotAllowed(
             notice.agency_code,
             scope.clone(),
@@ -95,14 +103,35 @@ async fn answer(state: ApiState, client: Client, body: Bytes) -> Result<Response
     .map_err(|err| match err {
         IntakeFailure::UnknownFlow(flow) => HttpError::UnknownFlow(flow),
         IntakeFailure::Storage(err) => HttpError::Storage(err),
+        IntakeFailure::Invalid(errors) => HttpError::InvalidNotice(errors),
     })?;
+    // Dossiers belong to the tenant that posted them: a stored code is answered only to a client
+    // whose scope covers the stored agency, and only when the content is the same. Nothing
+    // changed in storage for an existing code.
+    if let NoticeOutcome::Existing(stored) = &outcome {
+        let covers = match &client.scope {
+            None => true,
+            Some(scope) => state.db.agency_within(&stored.agency_code, scope).await?,
+        };
+        match tenant::repost(stored, &notice, covers) {
+            Repost::Same => {}
+            Repost::Differs(fields) => {
+                tracing::warn!(client = %client.name, dossier = ?notice.dossier_code, fields = ?fields, "notice refused: differs from the stored dossier");
+                return Err(HttpError::DossierDiffers(fields));
+            }
+            Repost::Foreign => {
+                tracing::warn!(client = %client.name, dossier = ?notice.dossier_code, "notice refused: dossier belongs to another client's subtree");
+                return Err(HttpError::DossierExists);
+            }
+        }
+    }
     let (status, counted) = match outcome {
         NoticeOutcome::Created(_) => (StatusCode::CREATED, "created"),
         NoticeOutcome::Existing(_) => (StatusCode::OK, "existing"),
     };
     crate::settings::metrics::notice_received(counted);
     if outcome.invitation().unknown_agency {
-        tracing::warn!(agency = %notice.agency_code, "notice for an unknown agency accepted and flagged");
+        tracing::warn!(agency = ?notice.agency_code, "notice for an unknown agency accepted and flagged");
     }
     let mut view = state.links.view(outcome.invitation());
     if state.zalo.is_some() {

@@ -141,22 +141,16 @@ fn local_addr(
     })
 }
 
-/// Serves `router` on `listener` until shutdown. The client's address is kept for the
-/// console's sign-in throttling.
+/// Serves `router` on `listener` until shutdown, with the header-read timeout and the
+/// connection cap of every listener (`crate::web::listener`). The client's address is kept for
+/// the console's sign-in throttling.
 async fn serve_http(
     listener: tokio::net::TcpListener,
     router: axum::Router,
-    mut shutdown: watch::Receiver<bool>,
+    limits: crate::web::listener::ListenerLimits,
+    shutdown: watch::Receiver<bool>,
 ) {
-    let service = router.into_make_service_with_connect_info::<SocketAddr>();
-    let served = axum::serve(listener, service)
-        .with_graceful_shutdown(async move {
-            let _ = shutdown.wait_for(|stop| *stop).await;
-        })
-        .await;
-    if let Err(err) = served {
-        tracing::error!(%err, "HTTP server stopped");
-    }
+    crate::web::listener::serve(listener, router, limits, shutdown).await;
 }
 
 async fn wait_for_signal() {
@@ -298,25 +292,38 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
         default_flow: settings.base.flow.clone(),
         secure_cookies: settings.public_base_url.starts_with("https://"),
         throttle: Default::default(),
+        session_idle: chrono::Duration::minutes(settings.base.admin_session_idle_minutes),
         officials: weekly.clone(),
         zalo_banner: Default::default(),
     };
     let console = crate::web::console::router(console);
+    let limits = crate::web::listener::ListenerLimits {
+        header_read_timeout: std::time::Duration::from_secs(
+            settings.base.http_header_timeout_seconds,
+        ),
+        max_connections: settings.base.http_max_connections,
+    };
     let admin_addr = match settings.admin_http_addr {
         Some(addr) => {
             let admin_listener = bind(addr).await?;
             let admin_addr = local_addr(&admin_listener, addr)?;
-            tasks.spawn(serve_http(admin_listener, console, shutdown_rx.clone()));
+            tasks.spawn(serve_http(
+                admin_listener,
+                console,
+                limits,
+                shutdown_rx.clone(),
+            ));
             tasks.spawn(serve_http(
                 listener,
                 web::router(state),
+                limits,
                 shutdown_rx.clone(),
             ));
             admin_addr
         }
         None => {
             let router = web::router(state).merge(console);
-            tasks.spawn(serve_http(listener, router, shutdown_rx.clone()));
+            tasks.spawn(serve_http(listener, router, limits, shutdown_rx.clone()));
             http_addr
         }
     };

@@ -47,18 +47,22 @@ impl PeriodKind {
 }
 
 impl Period {
-    /// Reads `2026-W47`, `2026-11`, `2026-Q3` or `2026`.
+    /// Reads `2026-W47`, `2026-11`, `2026-Q3` or `2026`, of a year from 2000 to 2100: every
+    /// later step (previous, next, the last N) then stays far inside chrono's range, so a
+    /// crafted label such as `99999-W01` is refused here instead of panicking a page.
     pub fn parse(text: &str) -> Option<Period> {
+        const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
         let text = text.trim();
-        if text.contains("-W") {
-            return Week::parse(text).map(Period::Week);
-        }
         let year_of = |digits: &str| {
             (digits.len() == 4 && digits.bytes().all(|b| b.is_ascii_digit()))
                 .then(|| digits.parse::<i32>().ok())
                 .flatten()
-                .filter(|year| *year >= 1900)
+                .filter(|year| YEARS.contains(year))
         };
+        if let Some((year, _)) = text.split_once("-W") {
+            year_of(year)?;
+            return Week::parse(text).map(Period::Week);
+        }
         match text.split_once('-') {
             None => year_of(text).map(Period::Year),
             Some((year, rest)) => {
@@ -232,6 +236,27 @@ mod tests {
             "2026-",
         ] {
             assert_eq!(Period::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn labels_outside_2000_to_2100_are_refused_and_the_edges_step_safely() {
+        for bad in [
+            "99999-W01",
+            "-9999-W01",
+            "1999-W52",
+            "2101-W01",
+            "1999",
+            "2101-01",
+            "99999",
+            "+2026-W01",
+        ] {
+            assert_eq!(Period::parse(bad), None, "{bad}");
+        }
+        for edge in ["2000-W01", "2100-W52", "2100-12", "2000-Q1", "2100"] {
+            let period = Period::parse(edge).unwrap_or_else(|| panic!("{edge}"));
+            let _ = (period.previous(), period.next(), period.last(520));
+            assert!(period.start() < period.end(), "{edge}");
         }
     }
 

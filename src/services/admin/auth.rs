@@ -2,7 +2,9 @@
 //!
 //! argon2 is deliberately slow (tens of milliseconds of CPU): the web console calls it through
 //! [`hash_password_off_thread`] and [`verify_password_off_thread`], which run it on tokio's
-//! blocking pool so a burst of sign-ins does not stall the async workers serving everyone else.
+//! blocking pool so a burst of sign-ins does not stall the async workers serving everyone else,
+//! and at most one hash per core at once ([`hashing_permits`]): each hash takes about 19 MiB,
+//! so a burst waits its turn instead of taking a gigabyte.
 
 use argon2::Argon2;
 use argon2::password_hash::{
@@ -28,8 +30,21 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
     })
 }
 
+/// The permits of concurrent argon2 work: one per core the process may use.
+pub fn hashing_permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    PERMITS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::sync::Semaphore::new(cores)
+    })
+}
+
 /// Hashes on the blocking pool (see the module comment).
 pub async fn hash_password_off_thread(password: String) -> String {
+    let _permit = hashing_permits()
+        .acquire()
+        .await
+        .expect("the permits are never closed");
     tokio::task::spawn_blocking(move || hash_password(&password))
         .await
         .expect("argon2 does not panic")
@@ -39,6 +54,10 @@ pub async fn hash_password_off_thread(password: String) -> String {
 /// checked against a dummy hash, so the answer takes as long as for a real account and never
 /// matches.
 pub async fn verify_password_off_thread(password: String, hash: Option<String>) -> bool {
+    let _permit = hashing_permits()
+        .acquire()
+        .await
+        .expect("the permits are never closed");
     tokio::task::spawn_blocking(move || match hash {
         Some(hash) => verify_password(&password, &hash),
         None => {
@@ -127,6 +146,22 @@ mod tests {
             during > 1,
             "the other task ran {during} times during the hash"
         );
+    }
+
+    /// While every permit is taken, a check waits (even one that would fail at once), and
+    /// runs as soon as a permit is free.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_check_waits_for_a_hashing_permit() {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let all = hashing_permits().acquire_many(cores as u32).await.unwrap();
+        let mut check = tokio::spawn(verify_password_off_thread(
+            "x".into(),
+            Some("not a hash".into()),
+        ));
+        let waited = tokio::time::timeout(std::time::Duration::from_millis(200), &mut check).await;
+        assert!(waited.is_err(), "the check ran without a permit");
+        drop(all);
+        assert!(!check.await.unwrap());
     }
 
     #[test]

@@ -1,6 +1,9 @@
 //! Dossier-completion notices from one-stop systems: parsing with field-by-field errors, and
 //! submission (idempotent on the dossier code), shared by the HTTP API and `sipas-bot notice`.
 
+pub mod content;
+pub mod tenant;
+
 use crate::channels::telegram::{self, Telegram};
 use crate::channels::zalo::{PhoneNumber, Zalo, ZaloRecipient};
 use crate::storage::{
@@ -100,7 +103,10 @@ pub fn parse_notice(body: &[u8]) -> Result<NewNotice, NoticeError> {
         Some(Value::Object(recipient)) => match recipient.get("telegram_chat_id") {
             None | Some(Value::Null) => None,
             Some(Value::Number(n)) if n.is_i64() => Some(n.to_string()),
-            Some(Value::String(s)) if s.trim().parse::<i64>().is_ok() => Some(s.trim().to_string()),
+            // Stored as the parsed integer: `+0111` is chat 111, not another chat.
+            Some(Value::String(s)) if s.trim().parse::<i64>().is_ok() => {
+                s.trim().parse::<i64>().ok().map(|id| id.to_string())
+            }
             Some(_) => {
                 errors.push(FieldError {
                     field: "recipient.telegram_chat_id".into(),
@@ -248,6 +254,7 @@ pub async fn submit(
     notice: &NewNotice,
     now: DateTime<Utc>,
 ) -> Result<NoticeOutcome, IntakeFailure> {
+    content::check(notice, now).map_err(IntakeFailure::Invalid)?;
     // The flow assigned to the agency's subtree (or to all agencies), else the configured one;
     // its version in force now is the one this invitation keeps.
     let flow_id = db.flow_for_agency(&notice.agency_code, flow_id).await?;
@@ -305,6 +312,9 @@ pub enum IntakeFailure {
     Storage(#[from] StorageError),
     #[error("unknown flow {0}")]
     UnknownFlow(String),
+    /// The notice breaks a content rule (`content.rs`): each field named.
+    #[error("invalid notice content")]
+    Invalid(Vec<FieldError>),
 }
 
 #[cfg(test)]

@@ -5,6 +5,9 @@ use super::{OfficialMessage, Officials, OfficialsError};
 use crate::core::summary::{self, Options, Period, Scope, Week, WeeklySummary};
 use chrono::{DateTime, Utc};
 
+/// `/report` answers a chat at most once in this many seconds.
+pub const REPORT_COOLDOWN_SECONDS: i64 = 60;
+
 impl Officials {
     /// An agency and every unit under it.
     pub async fn scope(&self, agency_code: &str) -> Result<Scope, OfficialsError> {
@@ -110,7 +113,8 @@ impl Officials {
         messages
     }
 
-    /// `/report`: this week so far, for each subscription of the chat; `None` when the chat
+    /// `/report`: this week so far, for each subscription of the chat (at most once per
+    /// [`REPORT_COOLDOWN_SECONDS`] per chat); `None` when the chat
     /// has none. A subscription whose agency or flow is gone is left out (and logged).
     pub async fn report(
         &self,
@@ -118,6 +122,26 @@ impl Officials {
         chat_id: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<Vec<OfficialMessage>>, OfficialsError> {
+        // A cooldown per chat, shared by every instance: one report a minute; the first ask
+        // within the minute is told to wait, later ones get nothing (no reply spam either).
+        let asked = self
+            .db
+            .count_attempt(
+                &format!("report:{channel}:{chat_id}"),
+                chrono::Duration::seconds(REPORT_COOLDOWN_SECONDS),
+                now,
+            )
+            .await?;
+        if asked > 1 {
+            let wait = self.text(
+                "report-cooldown",
+                &[("seconds", REPORT_COOLDOWN_SECONDS.to_string())],
+            );
+            return Ok(Some(match asked {
+                2 => vec![OfficialMessage::Text { text: wait }],
+                _ => Vec::new(),
+            }));
+        }
         let subscriptions = self.db.chat_subscriptions(channel, chat_id).await?;
         if subscriptions.is_empty() {
             return Ok(None);

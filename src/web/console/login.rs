@@ -1,12 +1,16 @@
 //! Signing in and out of the console.
 //!
 //! The sign-in form has no session yet, so it carries a double-submit CSRF token (a cookie and a
-//! field that must match). Failed attempts are throttled per (login, address) and per address
-//! (see `throttle.rs`). An unknown login, a disabled account and a wrong password get the same
-//! answer after the same argon2 work (an unknown login is checked against a dummy hash), so the
-//! form does not tell which logins exist. argon2 runs on the blocking pool.
+//! field that must match). Every attempt is counted in the database before the password is
+//! checked, per account and (much higher, never for a remembered device) per address: see
+//! `throttle.rs`. An unknown login, a disabled account and a wrong password get the same answer
+//! after the same argon2 work (an unknown login is checked against a dummy hash), so the form
+//! does not tell which logins exist. argon2 runs on the blocking pool, at most one hash per core
+//! at once (`auth::verify_password_off_thread`). A failed sign-in is logged and audited
+//! (`user.sign_in_failed`); each sign-in deletes expired and idle sessions.
 
-use super::signed::{LOGIN_CSRF_COOKIE, SESSION_COOKIE, cookie};
+use super::signed::{DEVICE_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE, cookie};
+use super::throttle::{Admission, DEVICE_DAYS};
 use super::{Console, NoFields, Posted, csrf_field};
 use crate::services::admin::auth;
 use crate::web::{HttpError, constant_time_eq};
@@ -83,17 +87,53 @@ pub async fn login(
         let page = login_form(&console, &expected, Some(&console.text(id)));
         Ok((StatusCode::UNAUTHORIZED, page).into_response())
     };
-    if console.throttle.is_locked(login, address, now) {
+    let device = cookie(&headers, DEVICE_COOKIE).filter(|d| d.len() == 64);
+    let known_device = match &device {
+        Some(device) => {
+            console
+                .db
+                .is_known_sign_in_device(&auth::token_hash(device), login, now)
+                .await?
+        }
+        None => false,
+    };
+    let admission = console
+        .throttle
+        .admit(&console.db, login, address, known_device, now)
+        .await?;
+    if admission == Admission::Locked {
+        tracing::warn!(login = ?login, %address, "console sign-in refused: locked");
         return refuse("admin-error-locked");
     }
     let account = console.db.account(login).await?.filter(|a| !a.disabled);
     let hash = account.as_ref().map(|a| a.user.password_hash.clone());
     let verified = auth::verify_password_off_thread(form.password, hash).await;
     let Some(account) = account.filter(|_| verified) else {
-        console.throttle.record_failure(login, address, now);
+        // Logged escaped (`?`) and audited, never with the password; the login is cut to the
+        // longest a login may be.
+        let typed: String = login.chars().take(64).collect();
+        tracing::warn!(login = ?typed, %address, "console sign-in failed");
+        console
+            .db
+            .record_audit(
+                &typed,
+                "user.sign_in_failed",
+                &typed,
+                None,
+                Some(&address.to_string()),
+                now,
+            )
+            .await?;
         return refuse("admin-error-sign-in");
     };
-    console.throttle.record_success(login, address);
+    console.throttle.succeeded(&console.db, login).await?;
+    let purged = console
+        .db
+        .purge_sign_in_state(console.session_idle, console.throttle.window(), now)
+        .await?;
+    if purged > 0 {
+        tracing::info!(sessions = purged, "expired console sessions deleted");
+    }
     let login = account.user.login.as_str();
     let token = auth::new_token();
     let csrf = auth::new_token();
@@ -123,6 +163,21 @@ pub async fn login(
         console.cookie(SESSION_COOKIE, &token, SESSION_HOURS * 3600),
     );
     headers.append(header::SET_COOKIE, console.cookie(LOGIN_CSRF_COOKIE, "", 0));
+    // This device is remembered as one that signed in as this login: the address limit never
+    // applies to it (see `throttle.rs`).
+    let device = device.unwrap_or_else(auth::new_token);
+    console
+        .db
+        .remember_sign_in_device(
+            &auth::token_hash(&device),
+            login,
+            now + Duration::days(DEVICE_DAYS),
+        )
+        .await?;
+    headers.append(
+        header::SET_COOKIE,
+        console.cookie(DEVICE_COOKIE, &device, DEVICE_DAYS * 24 * 3600),
+    );
     Ok(response)
 }
 

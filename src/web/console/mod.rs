@@ -53,6 +53,8 @@ pub struct Console {
     /// Set when the public address is https: cookies get the `Secure` flag.
     pub secure_cookies: bool,
     pub throttle: Arc<Throttle>,
+    /// A session unused this long ends (`ADMIN_SESSION_IDLE_MINUTES`, default 60).
+    pub session_idle: chrono::Duration,
     /// Computes the results page's summaries, as the officials' groups get them.
     pub officials: Officials,
     /// The Zalo sender's pause, shown as a banner on every page.

@@ -18,6 +18,8 @@ use serde::de::DeserializeOwned;
 
 pub const SESSION_COOKIE: &str = "sipas_session";
 pub const LOGIN_CSRF_COOKIE: &str = "sipas_login_csrf";
+/// A device that signed in before (see `throttle.rs`): its token's SHA-256 is stored.
+pub const DEVICE_COOKIE: &str = "sipas_device";
 /// What a user who must change their password may still reach.
 const PASSWORD_CHANGE_PATHS: [&str; 2] = ["/admin/password", "/admin/logout"];
 
@@ -34,11 +36,22 @@ impl FromRequestParts<Console> for Signed {
 
     async fn from_request_parts(parts: &mut Parts, console: &Console) -> Result<Self, HttpError> {
         let token = cookie(&parts.headers, SESSION_COOKIE).ok_or(HttpError::SignIn)?;
+        let hash = auth::token_hash(&token);
+        let now = console.clock.now();
         let session = console
             .db
-            .web_session(&auth::token_hash(&token), console.clock.now())
+            .web_session(&hash, now)
             .await?
             .ok_or(HttpError::SignIn)?;
+        // Unused for `ADMIN_SESSION_IDLE_MINUTES`: the session ends. Otherwise its use is
+        // recorded, at most once a minute (a write per page would be wasted on SQLite).
+        if now - session.last_seen >= console.session_idle {
+            console.db.delete_web_session(&hash).await?;
+            return Err(HttpError::SignIn);
+        }
+        if now - session.last_seen >= chrono::Duration::minutes(1) {
+            console.db.touch_web_session(&hash, now).await?;
+        }
         if session.must_change_password && !PASSWORD_CHANGE_PATHS.contains(&parts.uri.path()) {
             return Err(HttpError::PasswordChange);
         }

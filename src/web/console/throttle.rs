@@ -1,131 +1,83 @@
-//! Sign-in throttling, per account and per client address, that never locks anyone out for good.
+//! Sign-in throttling, counted in the database before a password is checked, so every instance
+//! shares the count and forty guesses at once cannot all reach argon2.
 //!
-//! Failures are counted per (login, address): after [`SIGN_IN_LIMIT`] in a row that pair waits
-//! [`LOCK_MINUTES`]. An attacker elsewhere therefore cannot keep a known admin out: the admin's
-//! own address has its own count, and every lock ends by itself. An address that fails
-//! [`ADDRESS_LIMIT`] times across any logins (guessing many accounts) waits as long. Unknown
-//! logins are counted like known ones, so the "locked" answer tells nothing about which exist.
-//! The counts live in memory: a restart forgets them, which only ever shortens a wait.
+//! Each attempt is counted first (one atomic upsert returning the count, `storage/sign_in.rs`),
+//! per account: past [`SIGN_IN_LIMIT`] attempts in a window of [`LOCK_MINUTES`] the account
+//! waits until the window ends, whoever asks and from wherever. A successful sign-in clears its
+//! account's count. Per address the limit is much higher, [`ADDRESS_LIMIT`], and it never
+//! applies to a device that signed in as that login before (a remembered device cookie): behind
+//! the reverse proxy the README prescribes every user shares one address, and a spray from it
+//! must not lock out the people who work there. Unknown logins are counted like known ones, so
+//! "locked" tells nothing about which exist; every lock ends by itself.
 
+use crate::storage::{Db, StorageError};
 use chrono::{DateTime, Duration, Utc};
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
 
-/// Failed sign-ins in a row, per (login, address), before a wait of [`LOCK_MINUTES`].
-pub const SIGN_IN_LIMIT: u32 = 5;
-/// Failed sign-ins from one address, across logins, before the same wait.
-pub const ADDRESS_LIMIT: u32 = 20;
+/// Attempts per account in a window of [`LOCK_MINUTES`]; the next one waits for the window's
+/// end.
+pub const SIGN_IN_LIMIT: i64 = 5;
+/// Attempts from one address across logins in a window, for devices not remembered.
+pub const ADDRESS_LIMIT: i64 = 100;
 pub const LOCK_MINUTES: i64 = 15;
-/// Past this many tracked keys, those not locked are forgotten (a bound on memory).
-const MAX_KEYS: usize = 10_000;
+/// How long a device that signed in is remembered.
+pub const DEVICE_DAYS: i64 = 90;
 
-#[derive(Clone, PartialEq, Eq, Hash)]
-enum Key {
-    Account(String, IpAddr),
-    Address(IpAddr),
+/// What a counted attempt may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    /// Within the limits: check the password.
+    Verify,
+    /// Over a limit: refused without checking the password.
+    Locked,
 }
 
-#[derive(Default)]
-struct Count {
-    failures: u32,
-    locked_until: Option<DateTime<Utc>>,
-}
-
-#[derive(Default)]
-pub struct Throttle {
-    counts: Mutex<HashMap<Key, Count>>,
-}
+/// The sign-in throttle (its counts are in the database).
+#[derive(Debug, Default)]
+pub struct Throttle;
 
 impl Throttle {
-    /// Whether `login` from `address` must wait before trying again.
-    pub fn is_locked(&self, login: &str, address: IpAddr, now: DateTime<Utc>) -> bool {
-        let mut counts = self.counts.lock().expect("throttle lock");
-        [account(login, address), Key::Address(address)]
-            .iter()
-            .any(|key| match counts.get_mut(key) {
-                Some(count) => match count.locked_until {
-                    Some(until) if until > now => true,
-                    // A lock that has ended starts a fresh count.
-                    Some(_) => {
-                        *count = Count::default();
-                        false
-                    }
-                    None => false,
-                },
-                None => false,
-            })
+    pub fn window(&self) -> Duration {
+        Duration::minutes(LOCK_MINUTES)
     }
 
-    pub fn record_failure(&self, login: &str, address: IpAddr, now: DateTime<Utc>) {
-        let mut counts = self.counts.lock().expect("throttle lock");
-        if counts.len() >= MAX_KEYS {
-            counts.retain(|_, count| count.locked_until.is_some_and(|until| until > now));
+    /// Counts this attempt and says whether it may check a password. `known_device`: the
+    /// request carries the cookie of a device that signed in as `login` before.
+    pub async fn admit(
+        &self,
+        db: &Db,
+        login: &str,
+        address: IpAddr,
+        known_device: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Admission, StorageError> {
+        let account = db
+            .count_attempt(&account_key(login), self.window(), now)
+            .await?;
+        if account > SIGN_IN_LIMIT {
+            return Ok(Admission::Locked);
         }
-        for (key, limit) in [
-            (account(login, address), SIGN_IN_LIMIT),
-            (Key::Address(address), ADDRESS_LIMIT),
-        ] {
-            let count = counts.entry(key).or_default();
-            count.failures += 1;
-            if count.failures >= limit {
-                count.locked_until = Some(now + Duration::minutes(LOCK_MINUTES));
+        if !known_device {
+            let from_address = db
+                .count_attempt(&format!("address:{address}"), self.window(), now)
+                .await?;
+            if from_address > ADDRESS_LIMIT {
+                return Ok(Admission::Locked);
             }
         }
+        Ok(Admission::Verify)
     }
 
-    /// A successful sign-in clears its (login, address) count; the address's count stays, so
-    /// one known password does not reset a spray across other accounts.
-    pub fn record_success(&self, login: &str, address: IpAddr) {
-        let mut counts = self.counts.lock().expect("throttle lock");
-        counts.remove(&account(login, address));
+    /// A successful sign-in clears its account's count; the address's count stays, so one
+    /// known password does not reset a spray across other accounts.
+    pub async fn succeeded(&self, db: &Db, login: &str) -> Result<(), StorageError> {
+        db.clear_sign_in_attempts(&account_key(login)).await
     }
 }
 
-/// Logins are compared as typed but without case, as people type them.
-fn account(login: &str, address: IpAddr) -> Key {
-    Key::Account(login.to_lowercase(), address)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn at(minutes: i64) -> DateTime<Utc> {
-        DateTime::from_timestamp(1_800_000_000, 0).unwrap() + Duration::minutes(minutes)
-    }
-
-    #[test]
-    fn a_lock_is_per_login_and_address_and_ends_by_itself() {
-        let throttle = Throttle::default();
-        let attacker: IpAddr = "203.0.113.9".parse().unwrap();
-        let office: IpAddr = "10.0.0.7".parse().unwrap();
-        for _ in 0..SIGN_IN_LIMIT {
-            assert!(!throttle.is_locked("admin", attacker, at(0)));
-            throttle.record_failure("admin", attacker, at(0));
-        }
-        assert!(throttle.is_locked("admin", attacker, at(1)));
-        assert!(throttle.is_locked("ADMIN", attacker, at(1)));
-        assert!(
-            !throttle.is_locked("admin", office, at(1)),
-            "the admin's own address"
-        );
-        assert!(!throttle.is_locked("admin", attacker, at(LOCK_MINUTES + 1)));
-        throttle.record_failure("admin", attacker, at(LOCK_MINUTES + 1));
-        assert!(
-            !throttle.is_locked("admin", attacker, at(LOCK_MINUTES + 1)),
-            "a fresh count after the lock"
-        );
-    }
-
-    #[test]
-    fn an_address_guessing_many_logins_waits_too() {
-        let throttle = Throttle::default();
-        let sprayer: IpAddr = "203.0.113.10".parse().unwrap();
-        for n in 0..ADDRESS_LIMIT {
-            throttle.record_failure(&format!("user{n}"), sprayer, at(0));
-        }
-        assert!(throttle.is_locked("someone-else", sprayer, at(1)));
-        assert!(!throttle.is_locked("someone-else", "10.0.0.8".parse().unwrap(), at(1)));
-    }
+/// Logins are compared as typed but without case, as people type them; a key keeps at most
+/// 64 characters (no login is longer), so a megabyte-long guess stores no megabyte.
+fn account_key(login: &str) -> String {
+    let login: String = login.to_lowercase().chars().take(64).collect();
+    format!("account:{login}")
 }
