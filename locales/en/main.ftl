@@ -456,3 +456,25 @@ demo-files =
     Workbook written to: { $workbook }
 demo-explore = Explore the simulated data next (each command carries the right DATABASE_URL):
 demo-console = The console: create an account with “admin add” above, run “serve” (needs a Telegram bot token), then open http://127.0.0.1:8080/admin/results
+
+## Validity (issue 19): the index weighted to the dossiers, response rates per channel and unit.
+weekly-weighted = Overall SIPAS index (weighted to dossiers): { $index }{ $change }{ $margin }{ $unweighted }
+weekly-unweighted = {" "}(unweighted: { $index })
+weekly-weighted-why-lower = Why they differ: the { $channel } channel has the lowest response rate ({ $rate }) and its citizens are less satisfied; the unweighted index leans toward the groups that answer most, the weighted one counts each unit and channel by its own dossiers.
+weekly-weighted-why-higher = Why they differ: the { $channel } channel has the lowest response rate ({ $rate }) and its citizens are more satisfied; the unweighted index leans toward the groups that answer most, the weighted one counts each unit and channel by its own dossiers.
+weekly-no-response-units = Units with dossiers and no response (left out of the weighted index): { $units }
+weekly-reach-channels = Response rate by submission channel: { $channels }
+weekly-reach-units = Lowest response rates by unit: { $units }
+weekly-reach-item = { $name } { $rate } ({ $responses }/{ $dossiers } dossiers{ $delivered })
+weekly-reach-delivered = , delivered { $rate }
+channel-direct = Walk-in
+channel-online = Online
+channel-postal = Postal
+xlsx-weighted = Overall SIPAS index (weighted to dossiers)
+xlsx-weighted-margin = 95% margin of the weighted index
+xlsx-sheet-strata = Strata
+xlsx-channel = Channel
+xlsx-dossiers = Dossiers
+xlsx-weight = Weight
+xlsx-units-without-responses = Units with dossiers and no response
+chart-weighted = Weighted

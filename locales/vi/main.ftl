@@ -456,3 +456,25 @@ demo-files =
     Đã ghi bảng tính: { $workbook }
 demo-explore = Xem tiếp dữ liệu vừa mô phỏng (mỗi lệnh đã kèm đúng DATABASE_URL):
 demo-console = Trang quản trị: tạo tài khoản bằng lệnh “admin add” ở trên, chạy “serve” (cần mã bot Telegram), rồi mở http://127.0.0.1:8080/admin/results
+
+## Validity (issue 19): the index weighted to the dossiers, response rates per channel and unit.
+weekly-weighted = Chỉ số SIPAS chung (hiệu chỉnh theo số hồ sơ): { $index }{ $change }{ $margin }{ $unweighted }
+weekly-unweighted = {" "}(chưa hiệu chỉnh: { $index })
+weekly-weighted-why-lower = Vì sao khác: kênh { $channel } có tỷ lệ phản hồi thấp nhất ({ $rate }) và người dân ở đó hài lòng ít hơn; chỉ số chưa hiệu chỉnh nghiêng về những nhóm trả lời nhiều, chỉ số hiệu chỉnh tính mỗi đơn vị và kênh theo đúng số hồ sơ của nhóm đó.
+weekly-weighted-why-higher = Vì sao khác: kênh { $channel } có tỷ lệ phản hồi thấp nhất ({ $rate }) và người dân ở đó hài lòng hơn; chỉ số chưa hiệu chỉnh nghiêng về những nhóm trả lời nhiều, chỉ số hiệu chỉnh tính mỗi đơn vị và kênh theo đúng số hồ sơ của nhóm đó.
+weekly-no-response-units = Đơn vị có hồ sơ nhưng chưa ai trả lời (không tính vào chỉ số hiệu chỉnh): { $units }
+weekly-reach-channels = Tỷ lệ phản hồi theo kênh nộp hồ sơ: { $channels }
+weekly-reach-units = Tỷ lệ phản hồi thấp nhất theo đơn vị: { $units }
+weekly-reach-item = { $name } { $rate } ({ $responses }/{ $dossiers } hồ sơ{ $delivered })
+weekly-reach-delivered = , đã nhận tin { $rate }
+channel-direct = Trực tiếp
+channel-online = Trực tuyến
+channel-postal = Bưu chính
+xlsx-weighted = Chỉ số SIPAS chung (hiệu chỉnh theo số hồ sơ)
+xlsx-weighted-margin = Sai số 95% của chỉ số hiệu chỉnh
+xlsx-sheet-strata = Nhóm hồ sơ
+xlsx-channel = Kênh nộp
+xlsx-dossiers = Hồ sơ
+xlsx-weight = Tỷ trọng
+xlsx-units-without-responses = Đơn vị có hồ sơ nhưng chưa ai trả lời
+chart-weighted = Hiệu chỉnh
