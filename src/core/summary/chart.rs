@@ -17,7 +17,7 @@ pub const WIDTH: u32 = 1080;
 const MARGIN: f32 = 40.0;
 const TITLE_HEIGHT: f32 = 110.0;
 const PANEL_TITLE: f32 = 56.0;
-const FACTOR_ROW: f32 = 84.0;
+pub(super) const FACTOR_ROW: f32 = 84.0;
 const UNIT_ROW: f32 = 74.0;
 const TREND_HEIGHT: f32 = 330.0;
 /// Bars end here; the value is written to the right.

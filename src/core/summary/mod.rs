@@ -316,7 +316,7 @@ pub fn build_totals(
     names.push((scope.code.clone(), scope.name.clone()));
     let previous_weighted = weighted::weighted_index(flow, &totals.strata_before);
     let weighted = weighted::weighted(flow, &totals.strata, &names, previous_weighted);
-    let response_rates = weighted::response_rates(&totals.strata, &names, &|c| c.to_string());
+    let response_rates = weighted::response_rates(flow, &totals.strata, &names, &|c| c.to_string());
     let (mut units, mut small_units) = units::rank(flow, scope, totals, points_max);
     for unit in units.iter_mut().chain(small_units.iter_mut()) {
         unit.weighted_index = weighted.units.get(&unit.code).and_then(|f| f.index);

@@ -125,19 +125,28 @@ fn headline(locales: &Locales, lang: Lang, summary: &WeeklySummary) -> String {
     )
 }
 
-/// Why the two indices differ, when the plain one is shown: the channel answering least and
-/// how its respondents rate compared with the others.
+/// Why the two indices differ, when the plain one is shown: the channel most under-represented
+/// among respondents (its share of dossiers minus its share of responses), and whether its
+/// respondents rate below or above the plain index.
 fn weighted_why(locales: &Locales, lang: Lang, summary: &WeeklySummary) -> Option<String> {
     if !shows_unweighted(summary) {
         return None;
     }
-    let lowest = summary
-        .response_rates
-        .by_channel
+    let channels = &summary.response_rates.by_channel;
+    let dossiers: u64 = channels.iter().map(|r| r.dossiers).sum();
+    let responses: u64 = channels.iter().map(|r| r.responses).sum();
+    if dossiers == 0 || responses == 0 {
+        return None;
+    }
+    let gap = |r: &super::Reach| {
+        r.dossiers as f64 / dossiers as f64 - r.responses as f64 / responses as f64
+    };
+    let under = channels
         .iter()
-        .filter(|r| r.rate.is_some())
-        .min_by(|a, b| a.rate.unwrap_or(0.0).total_cmp(&b.rate.unwrap_or(0.0)))?;
-    let id = if summary.weighted.index < summary.overall.value {
+        .filter(|r| r.index.is_some())
+        .max_by(|a, b| gap(a).total_cmp(&gap(b)))?;
+    let (index, plain) = (under.index?, summary.overall.value?);
+    let id = if index < plain {
         "weekly-weighted-why-lower"
     } else {
         "weekly-weighted-why-higher"
@@ -146,8 +155,19 @@ fn weighted_why(locales: &Locales, lang: Lang, summary: &WeeklySummary) -> Optio
         lang,
         id,
         &[
-            ("channel", channel_name(locales, lang, &lowest.key)),
-            ("rate", i18n::percent(lowest.rate.unwrap_or(0.0), lang)),
+            (
+                "channel",
+                channel_name(locales, lang, &under.key).to_lowercase(),
+            ),
+            (
+                "dossiers",
+                i18n::percent(under.dossiers as f64 / dossiers as f64, lang),
+            ),
+            (
+                "responses",
+                i18n::percent(under.responses as f64 / responses as f64, lang),
+            ),
+            ("index", i18n::percent(index, lang)),
         ],
     ))
 }

@@ -101,6 +101,8 @@ pub struct Reach {
     pub dossiers: u64,
     pub responses: u64,
     pub rate: Option<f64>,
+    /// The plain index of these responses.
+    pub index: Option<f64>,
     /// Delivered invitations and their share of dossiers, where the channel reports delivery.
     pub delivered: Option<u64>,
     pub delivered_rate: Option<f64>,
@@ -317,15 +319,18 @@ pub fn weighted_index(flow: &Flow, strata: &[StratumTotals]) -> Option<f64> {
 
 /// Responses over dossiers per channel and per unit. `channel_name` gives a channel's label.
 pub fn response_rates(
+    flow: &Flow,
     strata: &[StratumTotals],
     units: &[(String, String)],
     channel_name: &dyn Fn(&str) -> String,
 ) -> ResponseRates {
     let reach = |key: &str, name: String, of: &mut dyn Iterator<Item = &StratumTotals>| {
         let (mut dossiers, mut responses, mut delivered) = (0, 0, None::<u64>);
+        let mut tally = Tally::default();
         for s in of {
             dossiers += s.dossiers;
             responses += s.tally.responses;
+            tally.add(s.tally.answers.iter().cloned());
             if let Some(d) = s.delivered {
                 delivered = Some(delivered.unwrap_or(0) + d);
             }
@@ -337,6 +342,7 @@ pub fn response_rates(
             dossiers,
             responses,
             rate: share(responses),
+            index: card(flow, &tally).overall,
             delivered,
             delivered_rate: delivered.and_then(share),
         }
