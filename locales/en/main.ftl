@@ -478,3 +478,4 @@ xlsx-dossiers = Dossiers
 xlsx-weight = Weight
 xlsx-units-without-responses = Units with dossiers and no response
 chart-weighted = Weighted
+summary-trend-plain = Trend (unweighted): { $trend }

@@ -478,3 +478,4 @@ xlsx-dossiers = Hồ sơ
 xlsx-weight = Tỷ trọng
 xlsx-units-without-responses = Đơn vị có hồ sơ nhưng chưa ai trả lời
 chart-weighted = Hiệu chỉnh
+summary-trend-plain = Xu hướng (chưa hiệu chỉnh): { $trend }

@@ -298,9 +298,9 @@ pub fn answer_chance(channel: SubmissionChannel, unit: &str) -> f64 {
 /// citizens waited at the counter and are less satisfied.
 fn channel_shift(channel: SubmissionChannel) -> f64 {
     match channel {
-        SubmissionChannel::Direct => -0.15,
-        SubmissionChannel::Online => 0.06,
-        SubmissionChannel::Postal => -0.03,
+        SubmissionChannel::Direct => -0.28,
+        SubmissionChannel::Online => 0.10,
+        SubmissionChannel::Postal => -0.05,
     }
 }
 

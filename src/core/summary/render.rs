@@ -42,7 +42,13 @@ pub fn trend(locales: &Locales, lang: Lang, summary: &WeeklySummary) -> String {
         let id = format!("summary-trend-first-{}", summary.period_kind.id());
         return locales.text(lang, &id, &[]);
     }
-    locales.text(lang, "summary-trend", &[("trend", with_data.join(" → "))])
+    // The trend is of the plain index; beside a weighted headline it says so.
+    let id = if summary.weighted.index.is_some() {
+        "summary-trend-plain"
+    } else {
+        "summary-trend"
+    };
+    locales.text(lang, id, &[("trend", with_data.join(" → "))])
 }
 
 /// A submission channel's name (`direct` → "Trực tiếp").
