@@ -477,7 +477,7 @@ pub async fn load(
                 for (question, _, at) in &given {
                     for (level, n) in by_level.iter().enumerate().filter(|(_, n)| **n > 0) {
                         let (kind, value, level) = &at[level];
-                        if kind != "scale" {
+                        if *kind != "scale" {
                             continue;
                         }
                         let level = level.map(|l| l as u8);
