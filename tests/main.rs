@@ -21,6 +21,7 @@ mod locales;
 mod officials;
 mod storage;
 mod telegram;
+mod themes;
 mod totals;
 mod withdrawal;
 mod zalo;

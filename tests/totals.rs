@@ -117,7 +117,7 @@ async fn a_summary_from_totals_equals_the_answer_row_computation() {
                     .unwrap();
                 let mut totals = summary::PeriodTotals::from_rows(&scope, period, &rows);
                 totals.add_dossiers(&scope, &dossiers, &dossiers_before);
-                let from_rows = summary::build_totals(
+                let mut from_rows = summary::build_totals(
                     &flow,
                     Lang::Vi,
                     &scope,
@@ -126,6 +126,37 @@ async fn a_summary_from_totals_equals_the_answer_row_computation() {
                     counts,
                     options,
                 );
+                // The themes from the rows' comments, newest first as storage reads them.
+                let comments_of = |p: Period| -> Vec<(String, String)> {
+                    let mut texts: Vec<&summary::AnswerRow> = rows
+                        .iter()
+                        .filter(|r| r.kind == "text" && !r.value.trim().is_empty())
+                        .filter(|r| r.submitted_at >= p.start() && r.submitted_at < p.end())
+                        .collect();
+                    texts.sort_by(|a, b| {
+                        b.submitted_at
+                            .cmp(&a.submitted_at)
+                            .then(b.response_id.cmp(&a.response_id))
+                    });
+                    texts
+                        .into_iter()
+                        .filter_map(|r| {
+                            let unit = summary::unit_of(&scope, &r.agency_code)?;
+                            Some((unit.to_string(), r.value.clone()))
+                        })
+                        .collect()
+                };
+                summary::themes::attach(
+                    &mut from_rows,
+                    &summary::themes::Lexicon::shipped(),
+                    &scope,
+                    &totals,
+                    &comments_of(period),
+                    &comments_of(period.previous()),
+                );
+                if agency == "T14" && kind == PeriodKind::Year {
+                    assert!(!from_rows.themes.is_empty(), "{}", test_db.name);
+                }
                 if agency == "T14" && kind == PeriodKind::Year {
                     assert!(from_rows.weighted.index.is_some(), "{}", test_db.name);
                     assert!(!from_rows.weighted.strata.is_empty(), "{}", test_db.name);

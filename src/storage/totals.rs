@@ -34,7 +34,7 @@ const UNITS_TREE: &str = "WITH RECURSIVE tree (code, unit) AS (
 
 /// Everything in the scope of `$1`, each row naming the direct unit it is under; the scope's own
 /// code names itself (its own dossiers are a unit of their own in the weighted index).
-const STRATA_TREE: &str = "WITH RECURSIVE tree (code, unit) AS (
+pub(super) const STRATA_TREE: &str = "WITH RECURSIVE tree (code, unit) AS (
     SELECT code, code FROM agencies WHERE parent_code = $1 OR code = $1
     UNION SELECT a.code, t.unit FROM agencies a JOIN tree t ON a.parent_code = t.code
     WHERE t.code <> $1)";

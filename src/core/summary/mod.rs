@@ -14,6 +14,7 @@ mod mask;
 mod period;
 mod procedures;
 pub mod render;
+pub mod themes;
 mod totals;
 mod units;
 mod week;
@@ -201,6 +202,11 @@ pub struct WeeklySummary {
     pub weighted: Weighted,
     /// Responses over dossiers per channel and per unit.
     pub response_rates: ResponseRates,
+    /// What citizens wrote and chose, grouped into themes, most frequent first (empty until
+    /// the officials' service attaches them with its lexicon).
+    pub themes: Vec<themes::ThemeFigure>,
+    /// The same per direct unit.
+    pub unit_themes: Vec<themes::UnitThemes>,
 }
 
 /// Builds the summary of `week` from rows covering at least the four weeks ending with it.
@@ -360,6 +366,8 @@ pub fn build_totals(
         flagged: totals.flagged,
         weighted,
         response_rates,
+        themes: Vec::new(),
+        unit_themes: Vec::new(),
     }
 }
 

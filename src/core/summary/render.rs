@@ -449,6 +449,25 @@ fn sections(locales: &Locales, lang: Lang, summary: &WeeklySummary) -> Vec<Strin
         lines.extend(summary.procedures.lowest.iter().map(procedure_line));
         sections.push(lines);
     }
+    if !summary.themes.is_empty() {
+        let top: Vec<String> = summary
+            .themes
+            .iter()
+            .take(super::SHOWN)
+            .map(|theme| {
+                t(
+                    "weekly-theme",
+                    &[
+                        ("theme", theme.name.clone()),
+                        ("count", number(theme.count)),
+                        ("share", percent(theme.share)),
+                        ("change", change(theme.change)),
+                    ],
+                )
+            })
+            .collect();
+        sections.push(vec![t("weekly-themes", &[("themes", top.join(" · "))])]);
+    }
     if !summary.expectations.is_empty() {
         let top: Vec<String> = summary
             .expectations

@@ -166,7 +166,64 @@ pub fn workbook(
         }
     }
     strata_sheet(&mut book, locales, lang, summary)?;
+    themes_sheet(&mut book, locales, lang, summary)?;
     book.save_to_buffer()
+}
+
+/// The themes of the period: the scope's first, then each unit's.
+fn themes_sheet(
+    book: &mut Workbook,
+    locales: &Locales,
+    lang: Lang,
+    summary: &WeeklySummary,
+) -> Result<(), XlsxError> {
+    let t = |id: &str| locales.text(lang, id, &[]);
+    let bold = Format::new().set_bold();
+    let percent = Format::new().set_num_format("0.00%");
+    let sheet = book.add_worksheet();
+    sheet.set_name(t("xlsx-sheet-themes"))?;
+    sheet.set_column_width(1, 40)?;
+    sheet.set_column_width(2, 36)?;
+    sheet.set_column_width(6, 80)?;
+    for (column, id) in [
+        "xlsx-code",
+        "xlsx-name",
+        "xlsx-theme",
+        "xlsx-count",
+        "xlsx-share",
+        "xlsx-change",
+        "xlsx-examples",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string_with_format(0, column as u16, t(id), &bold)?;
+    }
+    let mut at = 1u32;
+    let groups = std::iter::once((&summary.agency_code, &summary.agency_name, &summary.themes))
+        .chain(
+            summary
+                .unit_themes
+                .iter()
+                .map(|u| (&u.code, &u.name, &u.themes)),
+        );
+    for (code, name, themes) in groups {
+        for theme in themes {
+            sheet.write_string(at, 0, code)?;
+            sheet.write_string(at, 1, name)?;
+            sheet.write_string(at, 2, &theme.name)?;
+            sheet.write_number(at, 3, theme.count as f64)?;
+            if let Some(share) = theme.share {
+                sheet.write_number_with_format(at, 4, share, &percent)?;
+            }
+            if let Some(change) = theme.change {
+                sheet.write_number(at, 5, (change * 100.0).round() / 100.0)?;
+            }
+            sheet.write_string(at, 6, theme.examples.join(" | "))?;
+            at += 1;
+        }
+    }
+    Ok(())
 }
 
 /// The strata of the weighted index: unit, channel, dossiers, responses, response rate, index,

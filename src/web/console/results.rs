@@ -182,6 +182,7 @@ pub async fn page(
         img id="chart" src={ "/admin/results/chart.png?" (results.query()) }
             alt=(console.text("admin-results-chart")) style="max-width:100%";
         (strata(&console, &summary))
+        (themes(&console, &summary))
         (units(&console, &summary))
         (procedures(&console, &summary))
     };
@@ -454,6 +455,34 @@ fn strata(console: &Console, summary: &WeeklySummary) -> Markup {
             p id="units-without-responses" {
                 (console.text("xlsx-units-without-responses")) ": "
                 (summary.weighted.units_without_responses.iter().map(|u| u.name.clone()).collect::<Vec<_>>().join(", "))
+            }
+        }
+    }
+}
+
+/// The period's comment themes for the scope, with the change of their share.
+fn themes(console: &Console, summary: &WeeklySummary) -> Markup {
+    let lang = console.lang;
+    html! {
+        @if !summary.themes.is_empty() {
+            h2 { (console.text("xlsx-sheet-themes")) }
+            table id="themes" {
+                tr {
+                    th { (console.text("xlsx-theme")) }
+                    th { (console.text("xlsx-count")) }
+                    th { (console.text("xlsx-share")) }
+                    th { (console.text("xlsx-change")) }
+                    th { (console.text("xlsx-examples")) }
+                }
+                @for theme in &summary.themes {
+                    tr {
+                        td { (theme.name) }
+                        td { (i18n::integer(theme.count as i64, lang)) }
+                        td { (theme.share.map_or_else(|| "–".to_string(), |v| percent(v, lang))) }
+                        td { (theme.change.map_or_else(String::new, |c| signed_points(c, lang))) }
+                        td { (theme.examples.join(" | ")) }
+                    }
+                }
             }
         }
     }
