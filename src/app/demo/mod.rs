@@ -342,3 +342,40 @@ fn progress_bar(
     }
     bar
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_province_has_two_levels_and_no_district() {
+        let agencies = sample_agencies();
+        assert!(agencies.iter().all(|a| a.level != AgencyLevel::Huyen));
+        let province: Vec<&Agency> = agencies
+            .iter()
+            .filter(|a| a.parent_code.is_none())
+            .collect();
+        assert_eq!(province.len(), 1);
+        assert_eq!(province[0].level, AgencyLevel::Tinh);
+        for agency in agencies.iter().filter(|a| a.parent_code.is_some()) {
+            assert_eq!(
+                agency.parent_code.as_deref(),
+                Some(province[0].code.as_str())
+            );
+            assert!(matches!(agency.level, AgencyLevel::So | AgencyLevel::Xa));
+        }
+        assert!(agencies.iter().any(|a| a.name.contains("phường")));
+        assert!(agencies.iter().any(|a| a.name.starts_with("Sở ")));
+    }
+
+    #[test]
+    fn walk_in_citizens_answer_less_than_online_ones_and_rural_communes_less_than_wards() {
+        let direct = answer_chance(SubmissionChannel::Direct, "T14.P01");
+        let online = answer_chance(SubmissionChannel::Online, "T14.P01");
+        assert!(direct < online / 1.5);
+        assert!(answer_chance(SubmissionChannel::Direct, "T14.X01") < direct);
+        assert!(
+            channel_shift(SubmissionChannel::Direct) < channel_shift(SubmissionChannel::Online)
+        );
+    }
+}
