@@ -42,16 +42,25 @@ fn demo_prints_a_vietnamese_summary_on_the_embedded_default() {
     let out = sipas(dir.path(), &["demo", "--citizens", "50"], &[], "");
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
+    // The one summary engine: the year so far for the province, the week just ended after it.
+    assert!(stdout.contains("📊 BÁO CÁO SIPAS NĂM "), "{stdout}");
     assert!(
-        stdout.contains("CHỈ SỐ HÀI LÒNG (SIPAS): UBND tỉnh Sơn La"),
+        stdout.contains("UBND tỉnh Sơn La và các đơn vị trực thuộc"),
         "{stdout}"
     );
-    assert!(stdout.contains("Lời mời: 50 · Phản hồi: "), "{stdout}");
+    assert!(stdout.contains("Lời mời: "), "{stdout}");
     assert!(stdout.contains("• Tiếp cận dịch vụ: "), "{stdout}");
     assert!(
-        stdout.contains("UBND huyện Mộc Châu (T14.H02): "),
+        stdout.contains("Chỉ số SIPAS chung (hiệu chỉnh theo số hồ sơ): "),
         "{stdout}"
     );
+    assert!(
+        stdout.contains("Tỷ lệ phản hồi theo kênh nộp hồ sơ: Trực tiếp "),
+        "{stdout}"
+    );
+    // Two-level local government: wards and communes under the province, no district.
+    assert!(stdout.contains("UBND phường Mộc Châu"), "{stdout}");
+    assert!(!stdout.contains("huyện"), "{stdout}");
     assert!(dir.path().join("data/demo.db").exists());
     assert!(!stdout.contains(['\u{2068}', '\u{2069}']));
 }
@@ -440,14 +449,17 @@ fn the_demo_tells_six_weeks_and_its_printed_commands_explore_the_same_data() {
         "{stdout}"
     );
     assert!(
-        stdout.contains(&format!("Xu hướng: {}: ", weeks[3].label())),
+        stdout.contains(&format!(
+            "Xu hướng (chưa hiệu chỉnh): {}: ",
+            weeks[3].label()
+        )),
         "{stdout}"
     );
     assert!(stdout.contains("Xếp hạng đơn vị:"), "{stdout}");
     // The weak unit ranks last.
     let weak = stdout
         .lines()
-        .find(|l| l.starts_with("• Sở Tài nguyên và Môi trường: ") && l.contains("(hạng "))
+        .find(|l| l.starts_with("• Sở Nông nghiệp và Môi trường: ") && l.contains("(hạng "))
         .unwrap_or_else(|| panic!("the weak unit is ranked: {stdout}"));
     let rank = weak
         .split("(hạng ")

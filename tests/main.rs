@@ -31,6 +31,7 @@ mod sign_in;
 mod storage;
 mod telegram;
 mod tenants;
+mod themes;
 mod totals;
 mod wakes;
 mod withdrawal;

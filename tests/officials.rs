@@ -266,7 +266,9 @@ async fn the_weekly_summary_and_its_chart_arrive_on_monday_morning_once() {
     );
     // Access: 5, 2, 5 → 2/3; procedures 5, 3, 5 → 2/3; civil servants 4, 4, 4 → 1; results 5, 4, 5 → 1.
     assert!(
-        summary.text.contains("Chỉ số SIPAS chung: 83,33%"),
+        summary
+            .text
+            .contains("Chỉ số SIPAS chung (hiệu chỉnh theo số hồ sơ): 83,33%"),
         "{}",
         summary.text
     );
@@ -278,7 +280,7 @@ async fn the_weekly_summary_and_its_chart_arrive_on_monday_morning_once() {
     assert!(
         summary
             .text
-            .contains("Xu hướng: 2026-W46: 100,00% → 2026-W47: 83,33%"),
+            .contains("Xu hướng (chưa hiệu chỉnh): 2026-W46: 100,00% → 2026-W47: 83,33%"),
         "{}",
         summary.text
     );
@@ -658,11 +660,18 @@ fn the_summary_command_gives_text_json_and_a_png() {
     let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(json["week"], week);
     assert_eq!(json["factors"].as_array().unwrap().len(), 5);
-    let overall = json["overall"]["value"].as_f64().unwrap();
+    // The headline is the index weighted to the dossiers.
+    let weighted = json["weighted"]["index"].as_f64().unwrap();
     assert!(
-        text.contains(&sipas_bot::core::i18n::percent(overall, Lang::Vi)),
+        text.contains(&format!(
+            "Chỉ số SIPAS chung (hiệu chỉnh theo số hồ sơ): {}",
+            sipas_bot::core::i18n::percent(weighted, Lang::Vi)
+        )),
         "text and JSON agree"
     );
+    assert!(json["weighted"]["strata"].as_array().unwrap().len() > 9);
+    assert!(json["weighted"]["margin"].as_f64().unwrap() > 0.0);
+    assert_eq!(json["response_rates"]["by_channel"][0]["key"], "direct");
     let png = run(&[
         "summary",
         "--agency",

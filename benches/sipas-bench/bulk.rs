@@ -444,8 +444,82 @@ pub async fn load(
             },
         )
         .await?;
+    // The strata of the weighted index (migration 0015): every notice is a walk-in dossier
+    // completed when its response was submitted, so per (agency, day) the dossiers and the
+    // channel's responses are the responses, and the channel's answers the scale answers.
+    total_rows += sink
+        .table(
+            "channel_response_totals",
+            "agency_code, day, submission_channel, responses",
+            keys.len(),
+            |i, out| {
+                let (agency, day) = keys[i];
+                let n: i64 = counts[agency * DAYS as usize + day].iter().sum();
+                let day = day_text(day);
+                out.row(&[
+                    Cell::Text(leaves[agency]),
+                    Cell::Text(&day),
+                    Cell::Text("direct"),
+                    Cell::Int(n),
+                ]);
+            },
+        )
+        .await?;
+    total_rows += sink
+        .table(
+            "channel_answer_totals",
+            "agency_code, day, submission_channel, question_id, value, count",
+            keys.len(),
+            |i, out| {
+                let (agency, day) = keys[i];
+                let by_level = counts[agency * DAYS as usize + day];
+                let mut merged: BTreeMap<(&str, String), i64> = BTreeMap::new();
+                for (question, _, at) in &given {
+                    for (level, n) in by_level.iter().enumerate().filter(|(_, n)| **n > 0) {
+                        let (kind, value, level) = &at[level];
+                        if *kind != "scale" {
+                            continue;
+                        }
+                        let level = level.map(|l| l as u8);
+                        for key in sipas_bot::core::summary::answer_keys(kind, value, level) {
+                            *merged.entry((question.as_str(), key)).or_default() += n;
+                        }
+                    }
+                }
+                let day = day_text(day);
+                for ((question, value), n) in &merged {
+                    out.row(&[
+                        Cell::Text(leaves[agency]),
+                        Cell::Text(&day),
+                        Cell::Text("direct"),
+                        Cell::Text(question),
+                        Cell::Text(value),
+                        Cell::Int(*n),
+                    ]);
+                }
+            },
+        )
+        .await?;
     if postgres {
         // The triggers that keep these were off; on SQLite they ran as the rows went in.
+        total_rows += sink
+            .table(
+                "dossier_totals",
+                "agency_code, day, submission_channel, dossiers",
+                keys.len(),
+                |i, out| {
+                    let (agency, day) = keys[i];
+                    let n: i64 = counts[agency * DAYS as usize + day].iter().sum();
+                    let day = day_text(day);
+                    out.row(&[
+                        Cell::Text(leaves[agency]),
+                        Cell::Text(&day),
+                        Cell::Text("direct"),
+                        Cell::Int(n),
+                    ]);
+                },
+            )
+            .await?;
         total_rows += sink
             .table(
                 "invitation_totals",
@@ -509,5 +583,10 @@ pub async fn check(backend: &str) -> anyhow::Result<usize> {
         "{backend}: the generated totals differ from `totals rebuild`'s"
     );
     anyhow::ensure!(!generated.answers.is_empty(), "{backend}: no totals");
-    Ok(generated.responses.len() + generated.answers.len() + generated.invitations.len())
+    Ok(generated.responses.len()
+        + generated.answers.len()
+        + generated.invitations.len()
+        + generated.dossiers.len()
+        + generated.channel_responses.len()
+        + generated.channel_answers.len())
 }

@@ -9,6 +9,7 @@ mod intake_client;
 mod notice;
 mod subscription;
 mod summary;
+mod themes;
 mod totals;
 
 use crate::app::error::AppError;
@@ -66,6 +67,9 @@ pub enum Command {
     /// The running totals summaries are read from.
     #[command(subcommand)]
     Totals(totals::TotalsCommand),
+    /// Comment themes: check a themes file (`THEMES_FILE`).
+    #[command(subcommand)]
+    Themes(themes::ThemesCommand),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -107,6 +111,7 @@ async fn dispatch(cli: Cli, locales: &Locales) -> Result<ExitCode, AppError> {
     match cli.command {
         Command::Flow(command) => flow::run(command, locales).await,
         Command::Notice(args) => notice::run(args).await,
+        Command::Themes(command) => Ok(themes::run(command, locales)),
         Command::Serve => {
             let settings = crate::app::serve::ServeSettings::from_env()?;
             let clock = std::sync::Arc::new(crate::core::clock::SystemClock);
@@ -147,7 +152,7 @@ async fn dispatch(cli: Cli, locales: &Locales) -> Result<ExitCode, AppError> {
                     println!("{}", locales.text(settings.lang, "migrate-done", &[]));
                     Ok(ExitCode::SUCCESS)
                 }
-                Command::Flow(_) | Command::Notice(_) | Command::Serve => {
+                Command::Flow(_) | Command::Notice(_) | Command::Themes(_) | Command::Serve => {
                     unreachable!("handled above")
                 }
             }

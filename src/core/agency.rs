@@ -1,4 +1,6 @@
-//! Agencies and their tree (tỉnh > sở/huyện > xã), pure. [`AgencyTree`] is the one way the tree
+//! Agencies and their tree, pure. Since 1 July 2025 local government has two levels: the
+//! province (tỉnh, with its departments, sở and equivalent) and the commune level (xã, phường,
+//! đặc khu); `huyện` is kept for data from before that date. [`AgencyTree`] is the one way the tree
 //! is walked: subtree, ancestors, children and tree order all go through it, and every walk keeps
 //! a visited set, so a parent cycle in stored data ends a walk instead of hanging a worker or a
 //! request. Storage loads the rows (`Db::agency_tree`); the agency import refuses a row that
@@ -6,7 +8,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-/// The level of an agency in the administrative tree.
+/// The level of an agency in the administrative tree. `Huyen` (district) exists only for data
+/// from before 1 July 2025, when districts were abolished.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AgencyLevel {
@@ -43,9 +46,14 @@ impl AgencyLevel {
     }
 
     /// Accepts the codes and the Vietnamese words, with or without diacritics (what a person
-    /// types in an import file).
+    /// types in an import file): `phường` and `đặc khu` are commune-level names (xã), as is
+    /// `thị trấn` in data from before 1 July 2025; `huyện` is accepted for that data too.
     pub fn parse(text: &str) -> Option<AgencyLevel> {
-        AgencyLevel::from_code(&crate::core::survey::normalize(text))
+        let word = crate::core::survey::normalize(text);
+        match word.trim().replace('_', " ").as_str() {
+            "phuong" | "dac khu" | "thi tran" => Some(AgencyLevel::Xa),
+            other => AgencyLevel::from_code(other),
+        }
     }
 }
 
@@ -202,6 +210,17 @@ impl AgencyTree {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn commune_level_names_and_the_old_district_level_parse() {
+        for word in ["xã", "Phường", "phuong", "Đặc khu", "dac_khu", "thị trấn"] {
+            assert_eq!(AgencyLevel::parse(word), Some(AgencyLevel::Xa), "{word}");
+        }
+        assert_eq!(AgencyLevel::parse("Sở"), Some(AgencyLevel::So));
+        assert_eq!(AgencyLevel::parse("tỉnh"), Some(AgencyLevel::Tinh));
+        assert_eq!(AgencyLevel::parse("huyện"), Some(AgencyLevel::Huyen));
+        assert_eq!(AgencyLevel::parse("quận 1"), None);
+    }
 
     fn agency(code: &str, parent: Option<&str>) -> Agency {
         Agency {

@@ -9,7 +9,6 @@ pub mod flow;
 pub mod i18n;
 pub mod prompt;
 pub mod qr;
-pub mod report;
 pub mod scoring;
 pub mod summary;
 pub mod survey;

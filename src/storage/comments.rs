@@ -3,7 +3,7 @@
 //! (agency, time) instead of by walking every response of the period. Kept in the transaction
 //! that completes a response, deleted with it on withdrawal, recomputed by `totals rebuild`.
 
-use super::totals::SCOPE_TREE;
+use super::totals::{SCOPE_TREE, STRATA_TREE};
 use super::{Db, StorageError, timestamp};
 use crate::core::summary::{COMMENTS_READ, Comment, Period};
 use sqlx::{Any, Transaction};
@@ -74,5 +74,27 @@ impl Db {
             .into_iter()
             .map(|(question_id, text)| Comment { question_id, text })
             .collect())
+    }
+
+    /// Every comment of responses submitted in `period` in the scope of `agency_code`, flagged
+    /// responses left out: `(direct unit or the scope's own code, question, text)`, for the
+    /// period's themes. Read through the comments' own index, never the answer rows.
+    pub async fn period_comment_texts(
+        &self,
+        agency_code: &str,
+        period: Period,
+    ) -> Result<Vec<(String, String, String)>, StorageError> {
+        Ok(sqlx::query_as(&format!(
+            "{STRATA_TREE} SELECT tree.unit, c.question_id, c.value FROM response_comments c
+             JOIN tree ON tree.code = c.agency_code
+             JOIN responses r ON r.id = c.response_id
+             WHERE c.submitted_at >= $2 AND c.submitted_at < $3 AND r.flag IS NULL
+             ORDER BY c.submitted_at DESC, c.response_id DESC, c.position"
+        ))
+        .bind(agency_code)
+        .bind(timestamp(period.start()))
+        .bind(timestamp(period.end()))
+        .fetch_all(&self.pool)
+        .await?)
     }
 }

@@ -54,7 +54,7 @@ pub use outbox::{Claimed, Effects, Finish, OutboxRow, OutboxStatus, Outgoing};
 pub use reminders::{Reminder, ReminderStatus};
 pub use retention::{DEFAULT_RETENTION_DAYS, UNLINKED_PREFIX};
 pub use sessions::{OpenSession, Progress, Session, SessionOpenError, SessionStatus};
-pub use stats::{AgencyCounts, StoredRating};
+pub use stats::AgencyCounts;
 pub use subscriptions::{
     RedeemError, Subscription, SubscriptionCode, SubscriptionPeriod, new_code, normalize_code,
 };

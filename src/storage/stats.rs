@@ -1,46 +1,22 @@
-//! Figures for the demo's report and the console's agency page: scale ratings of completed
-//! responses, and invitation and response counts per agency, the counts read from the running
-//! totals. Aggregation happens in [`crate::core::scoring`] and [`crate::core::report`].
+//! Counts for the console's agency page and the demo: invitation outcomes and responses per
+//! agency and flow version, read from the running totals. Every index is computed by the one
+//! summary engine ([`crate::core::summary`]), never here.
 
-use super::columns::Level;
 use super::summaries::count_invitations;
 use super::{Db, InvitationStatus, StorageError};
-pub use crate::core::report::{AgencyCounts, StoredRating};
 use crate::core::summary::Counts;
 
-/// One scale answer of a completed response, as read ([`StoredRating`] is the core's own type).
-#[derive(sqlx::FromRow)]
-struct RatingRow {
-    agency_code: String,
-    flow_version_id: i64,
-    question_id: String,
-    #[sqlx(try_from = "Level")]
-    level: Option<u8>,
+/// Invitations of one agency by outcome, as the console's agency page and the demo show them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AgencyCounts {
+    pub agency_code: String,
+    pub invitations: u64,
+    pub responses: u64,
+    pub declines: u64,
+    pub undeliverable: u64,
 }
 
 impl Db {
-    /// Every scale answer of every completed response.
-    pub async fn scale_ratings(&self) -> Result<Vec<StoredRating>, StorageError> {
-        let rows: Vec<RatingRow> = sqlx::query_as(
-            "SELECT n.agency_code, a.flow_version_id, a.question_id, a.level
-             FROM answers a
-             JOIN responses r ON r.session_id = a.session_id
-             JOIN notices n ON n.dossier_code = r.dossier_code
-             WHERE a.kind = 'scale'",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| StoredRating {
-                agency_code: row.agency_code,
-                flow_version_id: row.flow_version_id,
-                question_id: row.question_id,
-                level: row.level,
-            })
-            .collect())
-    }
-
     /// Completed responses per agency and flow version: `(agency, flow id, version, count)`.
     pub async fn responses_by_agency_and_version(
         &self,

@@ -2,7 +2,7 @@
 
 use super::columns::{Level, Stamp};
 use super::{Db, InvitationStatus, StorageError, timestamp};
-use crate::core::summary::{AnswerRow, Counts, Period};
+use crate::core::summary::{AnswerRow, Counts, DossierCount, Period};
 use chrono::{DateTime, Utc};
 
 /// A completed response as an alert needs it.
@@ -39,6 +39,7 @@ struct StoredAnswer {
     value: String,
     #[sqlx(try_from = "Level")]
     level: Option<u8>,
+    submission_channel: String,
 }
 
 impl From<StoredAnswer> for AnswerRow {
@@ -53,6 +54,7 @@ impl From<StoredAnswer> for AnswerRow {
             kind: stored.kind,
             value: stored.value,
             level: stored.level,
+            submission_channel: stored.submission_channel,
         }
     }
 }
@@ -82,7 +84,7 @@ pub(super) fn count_invitations(counts: &mut Counts, status: InvitationStatus, t
 
 const ANSWER_SELECT: &str =
     "SELECT r.id AS response_id, n.agency_code, n.procedure_code, n.procedure_name, r.submitted_at, a.question_id, a.kind,
-    a.value, a.level FROM responses r
+    a.value, a.level, n.submission_channel FROM responses r
     JOIN answers a ON a.session_id = r.session_id
     JOIN notices n ON n.dossier_code = r.dossier_code";
 
@@ -134,6 +136,41 @@ impl Db {
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(AnswerRow::from).collect())
+    }
+
+    /// Dossiers completed in `[from, to)` (Vietnam days) for agencies in `codes`, per agency and
+    /// submission channel, counted from the notices themselves: the check of `dossier_totals`.
+    pub async fn dossier_counts(
+        &self,
+        codes: &[String],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<DossierCount>, StorageError> {
+        if codes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT agency_code, submission_channel, COUNT(*) FROM notices
+             WHERE completed_at >= $1 AND completed_at < $2 AND agency_code IN ({})
+             GROUP BY agency_code, submission_channel ORDER BY agency_code, submission_channel",
+            placeholders(2, codes.len())
+        );
+        let mut query = sqlx::query_as::<_, (String, String, i64)>(&sql)
+            .bind(timestamp(from))
+            .bind(timestamp(to));
+        for code in codes {
+            query = query.bind(code);
+        }
+        Ok(query
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(|(agency_code, channel, dossiers)| DossierCount {
+                agency_code,
+                channel,
+                dossiers: dossiers as u64,
+            })
+            .collect())
     }
 
     /// Invitations created in `[from, to)` for agencies in `codes`, by outcome.

@@ -16,7 +16,7 @@ use super::summaries::count_invitations;
 use super::{Db, InvitationStatus, StorageError};
 use crate::core::clock::vietnam;
 use crate::core::summary::{
-    AnswerCount, Counts, Period, PeriodTotals, TREND_PERIODS, Tally, answer_keys,
+    AnswerCount, Counts, Period, PeriodTotals, StratumTotals, TREND_PERIODS, Tally, answer_keys,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use futures::TryStreamExt;
@@ -31,6 +31,27 @@ pub(super) const SCOPE_TREE: &str = "WITH RECURSIVE tree (code, unit) AS (
 const UNITS_TREE: &str = "WITH RECURSIVE tree (code, unit) AS (
     SELECT code, code FROM agencies WHERE parent_code = $1
     UNION SELECT a.code, t.unit FROM agencies a JOIN tree t ON a.parent_code = t.code)";
+
+/// Everything in the scope of `$1`, each row naming the direct unit it is under; the scope's own
+/// code names itself (its own dossiers are a unit of their own in the weighted index).
+pub(super) const STRATA_TREE: &str = "WITH RECURSIVE tree (code, unit) AS (
+    SELECT code, code FROM agencies WHERE parent_code = $1 OR code = $1
+    UNION SELECT a.code, t.unit FROM agencies a JOIN tree t ON a.parent_code = t.code
+    WHERE t.code <> $1)";
+
+fn entry(
+    strata: &mut BTreeMap<(String, String), StratumTotals>,
+    unit: String,
+    channel: String,
+) -> &mut StratumTotals {
+    strata
+        .entry((unit.clone(), channel.clone()))
+        .or_insert_with(|| StratumTotals {
+            unit,
+            channel,
+            ..StratumTotals::default()
+        })
+}
 
 /// The Vietnam date of a time, as totals store it (`2026-11-23`).
 pub(super) fn vietnam_day(at: DateTime<Utc>) -> String {
@@ -56,6 +77,7 @@ struct Head {
     #[sqlx(try_from = "Stamp")]
     submitted_at: DateTime<Utc>,
     flag: Option<String>,
+    submission_channel: String,
 }
 
 #[derive(sqlx::FromRow)]
@@ -67,11 +89,18 @@ struct GivenAnswer {
     level: Option<u8>,
 }
 
+/// The key of one `channel_response_totals` row: agency, day, submission channel.
+type ChannelKey = (String, String, String);
+
 /// Counts in memory before they are written: running and rebuilt totals share this.
 #[derive(Default)]
 struct Pending {
     responses: BTreeMap<ResponseKey, (String, i64, i64)>,
     answers: BTreeMap<AnswerKey, i64>,
+    /// Unflagged responses per submission channel, and their scale answers by question and
+    /// level: the strata of the weighted index.
+    channel_responses: BTreeMap<ChannelKey, i64>,
+    channel_answers: BTreeMap<(ChannelKey, String, String), i64>,
 }
 
 impl Pending {
@@ -91,6 +120,21 @@ impl Pending {
             return;
         }
         entry.1 += sign;
+        let channel_key = (
+            head.agency_code.clone(),
+            key.1.clone(),
+            head.submission_channel.clone(),
+        );
+        *self
+            .channel_responses
+            .entry(channel_key.clone())
+            .or_default() += sign;
+        for answer in answers.iter().filter(|a| a.kind == "scale") {
+            for value in answer_keys(&answer.kind, &answer.value, answer.level) {
+                let answer_key = (channel_key.clone(), answer.question_id.clone(), value);
+                *self.channel_answers.entry(answer_key).or_default() += sign;
+            }
+        }
         for answer in answers {
             for value in answer_keys(&answer.kind, &answer.value, answer.level) {
                 let answer_key = (
@@ -152,6 +196,40 @@ impl Pending {
             }
             query.execute(&mut **tx).await?;
         }
+        let channel_responses: Vec<_> = self.channel_responses.into_iter().collect();
+        for chunk in channel_responses.chunks(500) {
+            let sql = format!(
+                "INSERT INTO channel_response_totals (agency_code, day, submission_channel, responses)
+                 VALUES {} ON CONFLICT (agency_code, day, submission_channel)
+                 DO UPDATE SET responses = channel_response_totals.responses + excluded.responses",
+                tuples(chunk.len(), 4)
+            );
+            let mut query = sqlx::query(&sql);
+            for ((agency, day, channel), responses) in chunk {
+                query = query.bind(agency).bind(day).bind(channel).bind(responses);
+            }
+            query.execute(&mut **tx).await?;
+        }
+        let channel_answers: Vec<_> = self.channel_answers.into_iter().collect();
+        for chunk in channel_answers.chunks(500) {
+            let sql = format!(
+                "INSERT INTO channel_answer_totals (agency_code, day, submission_channel, question_id, value, count)
+                 VALUES {} ON CONFLICT (agency_code, day, submission_channel, question_id, value)
+                 DO UPDATE SET count = channel_answer_totals.count + excluded.count",
+                tuples(chunk.len(), 6)
+            );
+            let mut query = sqlx::query(&sql);
+            for (((agency, day, channel), question, value), count) in chunk {
+                query = query
+                    .bind(agency)
+                    .bind(day)
+                    .bind(channel)
+                    .bind(question)
+                    .bind(value)
+                    .bind(count);
+            }
+            query.execute(&mut **tx).await?;
+        }
         Ok(())
     }
 }
@@ -170,7 +248,7 @@ fn tuples(rows: usize, width: usize) -> String {
 }
 
 const HEAD_SELECT: &str = "SELECT r.id AS response_id, n.agency_code, n.procedure_code, n.procedure_name, r.flow_version_id,
-    r.submitted_at, r.flag FROM responses r JOIN notices n ON n.dossier_code = r.dossier_code";
+    r.submitted_at, r.flag, n.submission_channel FROM responses r JOIN notices n ON n.dossier_code = r.dossier_code";
 
 /// Adds (`sign` 1) or subtracts (`sign` -1) one completed response to the totals, as it is
 /// stored now (flagged or not), inside `tx`.
@@ -211,6 +289,12 @@ pub struct TotalsSnapshot {
     pub answers: Vec<AnswerTotal>,
     /// `(agency, day, status, count)`.
     pub invitations: Vec<(String, String, String, i64)>,
+    /// `(agency, day, submission channel, dossiers)`.
+    pub dossiers: Vec<(String, String, String, i64)>,
+    /// `(agency, day, submission channel, responses)`.
+    pub channel_responses: Vec<(String, String, String, i64)>,
+    /// `(agency, day, submission channel, question, value, count)`.
+    pub channel_answers: Vec<(String, String, String, String, String, i64)>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -229,7 +313,14 @@ impl Db {
     pub async fn rebuild_totals(&self) -> Result<(TotalsSnapshot, TotalsSnapshot), StorageError> {
         let before = self.totals_snapshot().await?;
         let mut tx = self.pool.begin().await?;
-        for table in ["answer_totals", "response_totals", "invitation_totals"] {
+        for table in [
+            "answer_totals",
+            "response_totals",
+            "invitation_totals",
+            "dossier_totals",
+            "channel_response_totals",
+            "channel_answer_totals",
+        ] {
             sqlx::query(&format!("DELETE FROM {table}"))
                 .execute(&mut *tx)
                 .await?;
@@ -275,6 +366,17 @@ impl Db {
         ))
         .execute(&mut *tx)
         .await?;
+        let completed = match self.backend {
+            super::Backend::Sqlite => "date(completed_at, '+7 hours')",
+            super::Backend::Postgres => "sipas_vietnam_day(completed_at)",
+        };
+        sqlx::query(&format!(
+            "INSERT INTO dossier_totals (agency_code, day, submission_channel, dossiers)
+             SELECT agency_code, {completed}, submission_channel, COUNT(*) FROM notices
+             GROUP BY agency_code, {completed}, submission_channel"
+        ))
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok((before, self.totals_snapshot().await?))
     }
@@ -299,6 +401,25 @@ impl Db {
             invitations: sqlx::query_as(
                 "SELECT agency_code, day, status, count FROM invitation_totals WHERE count <> 0
                  ORDER BY agency_code, day, status",
+            )
+            .fetch_all(&self.pool)
+            .await?,
+            dossiers: sqlx::query_as(
+                "SELECT agency_code, day, submission_channel, dossiers FROM dossier_totals
+                 WHERE dossiers <> 0 ORDER BY agency_code, day, submission_channel",
+            )
+            .fetch_all(&self.pool)
+            .await?,
+            channel_responses: sqlx::query_as(
+                "SELECT agency_code, day, submission_channel, responses FROM channel_response_totals
+                 WHERE responses <> 0 ORDER BY agency_code, day, submission_channel",
+            )
+            .fetch_all(&self.pool)
+            .await?,
+            channel_answers: sqlx::query_as(
+                "SELECT agency_code, day, submission_channel, question_id, value, count
+                 FROM channel_answer_totals WHERE count <> 0
+                 ORDER BY agency_code, day, submission_channel, question_id, value",
             )
             .fetch_all(&self.pool)
             .await?,
@@ -361,7 +482,80 @@ impl Db {
             procedures,
             comments,
             flagged,
+            strata: self.period_strata(agency_code, period).await?,
+            strata_before: self.period_strata(agency_code, period.previous()).await?,
         })
+    }
+
+    /// The strata of the weighted index for the scope of `agency_code` in `period`: dossiers,
+    /// responses and scale answers per (direct unit, submission channel), the scope's own
+    /// dossiers under its own code; sorted by unit and channel.
+    pub async fn period_strata(
+        &self,
+        agency_code: &str,
+        period: Period,
+    ) -> Result<Vec<StratumTotals>, StorageError> {
+        let (first, last) = days(period);
+        let mut strata: BTreeMap<(String, String), StratumTotals> = BTreeMap::new();
+        let dossiers: Vec<(String, String, i64)> = sqlx::query_as(&format!(
+            "{STRATA_TREE} SELECT tree.unit, d.submission_channel, CAST(SUM(d.dossiers) AS BIGINT)
+             FROM dossier_totals d JOIN tree ON tree.code = d.agency_code
+             WHERE d.day >= $2 AND d.day <= $3 GROUP BY tree.unit, d.submission_channel"
+        ))
+        .bind(agency_code)
+        .bind(&first)
+        .bind(&last)
+        .fetch_all(&self.pool)
+        .await?;
+        for (unit, channel, count) in dossiers {
+            entry(&mut strata, unit, channel).dossiers = count.max(0) as u64;
+        }
+        let responses: Vec<(String, String, i64)> = sqlx::query_as(&format!(
+            "{STRATA_TREE} SELECT tree.unit, c.submission_channel, CAST(SUM(c.responses) AS BIGINT)
+             FROM channel_response_totals c JOIN tree ON tree.code = c.agency_code
+             WHERE c.day >= $2 AND c.day <= $3 GROUP BY tree.unit, c.submission_channel"
+        ))
+        .bind(agency_code)
+        .bind(&first)
+        .bind(&last)
+        .fetch_all(&self.pool)
+        .await?;
+        for (unit, channel, count) in responses {
+            entry(&mut strata, unit, channel).tally.responses = count.max(0) as u64;
+        }
+        let answers: Vec<(String, String, String, String, i64)> = sqlx::query_as(&format!(
+            "{STRATA_TREE} SELECT tree.unit, c.submission_channel, c.question_id, c.value,
+             CAST(SUM(c.count) AS BIGINT)
+             FROM channel_answer_totals c JOIN tree ON tree.code = c.agency_code
+             WHERE c.day >= $2 AND c.day <= $3
+             GROUP BY tree.unit, c.submission_channel, c.question_id, c.value"
+        ))
+        .bind(agency_code)
+        .bind(&first)
+        .bind(&last)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut grouped: BTreeMap<(String, String), Vec<AnswerCount>> = BTreeMap::new();
+        for (unit, channel, question_id, value, count) in answers {
+            if count > 0 {
+                grouped
+                    .entry((unit, channel))
+                    .or_default()
+                    .push(AnswerCount {
+                        question_id,
+                        kind: "scale".into(),
+                        value,
+                        count: count as u64,
+                    });
+            }
+        }
+        for ((unit, channel), answers) in grouped {
+            entry(&mut strata, unit, channel).tally.add(answers);
+        }
+        Ok(strata
+            .into_values()
+            .filter(|s| s.dossiers > 0 || s.tally.responses > 0 || !s.tally.answers.is_empty())
+            .collect())
     }
 
     /// Invitations created in `period` in the scope of `agency_code`, by outcome.

@@ -9,6 +9,14 @@
 //! read in the summary: service improves modestly week by week, one unit ([`WEAK_UNIT`]) lags
 //! behind and one procedure ([`WEAK_PROCEDURE`]) is rated lower wherever it is handled — so the
 //! change, the trend, the ranks and the weak spots all have something to show.
+//!
+//! Non-response is not the same everywhere ([`answer_chance`], [`channel_shift`]): citizens who
+//! walked in answer the chat invitation far less often than those who applied online, and are
+//! less satisfied; rural communes answer less than wards. So the plain mean of whoever answered
+//! overstates the index, and the index weighted to the dossiers visibly differs from it.
+//!
+//! The province is organised as it is since 1 July 2025: departments and ward or commune
+//! People's Committees directly under it, no districts.
 
 mod citizen;
 mod explore;
@@ -17,9 +25,9 @@ use crate::app::error::AppError;
 use crate::core::agency::AgencyTree;
 use crate::core::flow::Lang;
 use crate::core::i18n::Locales;
-use crate::core::report;
-use crate::core::summary::Week;
+use crate::core::summary::{self, Period, PeriodKind, Week};
 use crate::services::conversation::Conversations;
+use crate::services::officials::{Officials, OfficialsError};
 use crate::settings::config::Settings;
 use crate::storage::{Agency, AgencyLevel, Db, InvitationStatus, NewNotice, SubmissionChannel};
 use chrono::{Duration, Utc};
@@ -37,7 +45,7 @@ pub const DEMO_DATABASE: &str = "./data/demo.db";
 /// How many weeks of history the demo simulates, ending now.
 pub const DEMO_WEEKS: i64 = 6;
 /// The unit that serves citizens worse than the others.
-pub const WEAK_UNIT: &str = "T14.STNMT";
+pub const WEAK_UNIT: &str = "T14.SNNMT";
 /// The procedure rated lower wherever it is handled (land certificates).
 pub const WEAK_PROCEDURE: &str = "1.004227";
 /// How much more often a criterion satisfies citizens at the end of the six weeks than at the
@@ -194,16 +202,18 @@ pub async fn simulate(
             satisfaction -= PROCEDURE_PENALTY;
         }
         let satisfaction = satisfaction.clamp(0.05, 0.98);
+        let channel = match rng.gen_range(0..100) {
+            0..55 => SubmissionChannel::Direct,
+            55..93 => SubmissionChannel::Online,
+            _ => SubmissionChannel::Postal,
+        };
+        let satisfaction = (satisfaction + channel_shift(channel)).clamp(0.05, 0.98);
         let notice = NewNotice {
             dossier_code: format!("DEMO-{number:05}"),
             agency_code: units[unit].code.clone(),
             procedure_code: procedure_code.to_string(),
             procedure_name: procedure_name.to_string(),
-            submission_channel: match rng.gen_range(0..100) {
-                0..60 => SubmissionChannel::Direct,
-                60..95 => SubmissionChannel::Online,
-                _ => SubmissionChannel::Postal,
-            },
+            submission_channel: channel,
             completed_at,
             recipient_chat_id: None,
         };
@@ -211,13 +221,14 @@ pub async fn simulate(
             .submit_notice(&notice, flow.id, Duration::days(7), completed_at)
             .await?;
         let token = invitation.invitation().token.clone();
-        match rng.gen_range(0..100) {
-            0..8 => {
+        let answers = rng.gen_bool(answer_chance(channel, &units[unit].code));
+        match (answers, rng.gen_range(0..3)) {
+            (false, 0) => {
                 db.set_invitation_status(&token, InvitationStatus::Declined, answered_at)
                     .await?;
             }
-            8..18 => {} // never opened the invitation
-            _ => {
+            (false, _) => {} // never opened the invitation
+            (true, _) => {
                 let opened = conversations
                     .open(&token, "demo", &format!("demo-{number}"), lang, answered_at)
                     .await?;
@@ -231,16 +242,66 @@ pub async fn simulate(
     }
     progress.finish_and_clear();
 
-    let ratings = db.scale_ratings().await?;
+    // Everything simulated, through the one summary engine the officials read: the year so far
+    // for the province (the six weeks, unless they straddle New Year).
     let counts = db.agency_counts().await?;
-    let summaries = report::by_agency(&flow.flow, &AgencyTree::new(agencies), &ratings, &counts);
-    let top = summaries.first().cloned();
+    let top = counts
+        .iter()
+        .fold(summary::Counts::default(), |mut all, c| {
+            all.invitations += c.invitations;
+            all.responses += c.responses;
+            all.declines += c.declines;
+            all
+        });
+    let officials = Officials::new(
+        db.clone(),
+        std::sync::Arc::new(Locales::load()),
+        lang,
+        crate::settings::config::DEFAULT_FLOW.to_string(),
+    );
+    let roots: Vec<String> = roots.iter().map(|r| r.to_string()).collect();
+    let province = roots.first().cloned().unwrap_or_default();
+    let year = officials
+        .period_summary(
+            &province,
+            Period::containing(PeriodKind::Year, now),
+            summary::Options::default(),
+        )
+        .await
+        .map_err(|err| match err {
+            OfficialsError::Storage(err) => AppError::Storage(err),
+            OfficialsError::UnknownAgency(code) => AppError::UnknownAgency(code),
+            OfficialsError::UnknownFlow(flow) => AppError::UnknownFlow(flow),
+        })?;
     Ok(DemoOutcome {
-        invitations: top.as_ref().map_or(0, |s| s.invitations),
-        responses: top.as_ref().map_or(0, |s| s.responses),
-        declines: top.as_ref().map_or(0, |s| s.declines),
-        summary: report::render_text(locales, lang, &flow.flow, &summaries),
+        invitations: top.invitations,
+        responses: top.responses,
+        declines: top.declines,
+        summary: summary::render::text(locales, lang, &year),
     })
+}
+
+/// The chance that a citizen answers the chat invitation: walk-in citizens (handed a QR code
+/// at the counter) answer far less than those who applied online and already use the chat app;
+/// rural communes less than wards and departments.
+pub fn answer_chance(channel: SubmissionChannel, unit: &str) -> f64 {
+    let by_channel = match channel {
+        SubmissionChannel::Direct => 0.45,
+        SubmissionChannel::Online => 0.92,
+        SubmissionChannel::Postal => 0.70,
+    };
+    let rural = unit.starts_with("T14.X");
+    if rural { by_channel * 0.8 } else { by_channel }
+}
+
+/// How much more (or less) often a criterion satisfies a citizen of this channel: walk-in
+/// citizens waited at the counter and are less satisfied.
+fn channel_shift(channel: SubmissionChannel) -> f64 {
+    match channel {
+        SubmissionChannel::Direct => -0.28,
+        SubmissionChannel::Online => 0.10,
+        SubmissionChannel::Postal => -0.05,
+    }
 }
 
 fn sample_agencies() -> Vec<Agency> {
@@ -280,4 +341,41 @@ fn progress_bar(
         bar.set_style(style.progress_chars("=> "));
     }
     bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_province_has_two_levels_and_no_district() {
+        let agencies = sample_agencies();
+        assert!(agencies.iter().all(|a| a.level != AgencyLevel::Huyen));
+        let province: Vec<&Agency> = agencies
+            .iter()
+            .filter(|a| a.parent_code.is_none())
+            .collect();
+        assert_eq!(province.len(), 1);
+        assert_eq!(province[0].level, AgencyLevel::Tinh);
+        for agency in agencies.iter().filter(|a| a.parent_code.is_some()) {
+            assert_eq!(
+                agency.parent_code.as_deref(),
+                Some(province[0].code.as_str())
+            );
+            assert!(matches!(agency.level, AgencyLevel::So | AgencyLevel::Xa));
+        }
+        assert!(agencies.iter().any(|a| a.name.contains("phường")));
+        assert!(agencies.iter().any(|a| a.name.starts_with("Sở ")));
+    }
+
+    #[test]
+    fn walk_in_citizens_answer_less_than_online_ones_and_rural_communes_less_than_wards() {
+        let direct = answer_chance(SubmissionChannel::Direct, "T14.P01");
+        let online = answer_chance(SubmissionChannel::Online, "T14.P01");
+        assert!(direct < online / 1.5);
+        assert!(answer_chance(SubmissionChannel::Direct, "T14.X01") < direct);
+        assert!(
+            channel_shift(SubmissionChannel::Direct) < channel_shift(SubmissionChannel::Online)
+        );
+    }
 }

@@ -17,7 +17,7 @@ pub const WIDTH: u32 = 1080;
 const MARGIN: f32 = 40.0;
 const TITLE_HEIGHT: f32 = 110.0;
 const PANEL_TITLE: f32 = 56.0;
-const FACTOR_ROW: f32 = 84.0;
+pub(super) const FACTOR_ROW: f32 = 84.0;
 const UNIT_ROW: f32 = 74.0;
 const TREND_HEIGHT: f32 = 330.0;
 /// Bars end here; the value is written to the right.
@@ -49,7 +49,8 @@ pub fn height(summary: &WeeklySummary) -> u32 {
     } else {
         PANEL_TITLE + units as f32 * UNIT_ROW + 20.0
     };
-    let factors = (summary.factors.len() + 1) as f32 * FACTOR_ROW;
+    let weighted_row = usize::from(summary.weighted.index.is_some());
+    let factors = (summary.factors.len() + 1 + weighted_row) as f32 * FACTOR_ROW;
     (TITLE_HEIGHT + PANEL_TITLE + factors + 20.0 + units_panel + PANEL_TITLE + TREND_HEIGHT).ceil()
         as u32
 }
@@ -107,6 +108,18 @@ pub fn png_with_target(
         .map(|f| (f.name.clone(), &f.figure, rgb(13, 110, 253)))
         .collect();
     rows.push((t("chart-overall", &[]), &summary.overall, rgb(25, 135, 84)));
+    // The weighted overall index, marked apart in a darker green just below the plain one.
+    let weighted = super::Figure {
+        value: summary.weighted.index,
+        change: summary.weighted.change,
+        trend: Vec::new(),
+        margin: summary.weighted.margin,
+        sample: summary.overall.sample,
+    };
+    if weighted.value.is_some() {
+        let label = format!("{} ({})", t("chart-overall", &[]), t("chart-weighted", &[]));
+        rows.push((label, &weighted, rgb(15, 81, 50)));
+    }
     let panel_top = y;
     for (label, figure, bar_color) in &rows {
         canvas.text(label, MARGIN, y + 28.0, 25.0, INK, Some(BAR_RIGHT - MARGIN));

@@ -14,9 +14,11 @@ mod mask;
 mod period;
 mod procedures;
 pub mod render;
+pub mod themes;
 mod totals;
 mod units;
 mod week;
+mod weighted;
 pub mod xlsx;
 
 pub use mask::mask;
@@ -24,8 +26,14 @@ pub use period::{Period, PeriodKind};
 pub use procedures::{
     DEFAULT_MIN_RESPONSES as DEFAULT_PROCEDURE_MIN_RESPONSES, ProcedureFigure, Procedures,
 };
-pub use totals::{AnswerCount, COMMENTS_READ, Comment, PeriodTotals, Tally, answer_keys};
+pub use totals::{
+    AnswerCount, COMMENTS_READ, Comment, DossierCount, PeriodTotals, Tally, answer_keys, unit_of,
+};
 pub use week::Week;
+pub use weighted::{
+    CHANNELS, Reach, ResponseRates, Stratum, StratumTotals, UnitRef, Weighted, WeightedFactor,
+    WeightedFigure, response_rates, weighted,
+};
 
 use crate::core::flow::{Flow, Lang, QuestionKind};
 use crate::core::scoring;
@@ -74,6 +82,8 @@ pub struct AnswerRow {
     pub kind: String,
     pub value: String,
     pub level: Option<u8>,
+    /// How the dossier was submitted (`direct`, `online`, `postal`): its stratum.
+    pub submission_channel: String,
 }
 
 /// Invitations created in the week, by outcome.
@@ -138,6 +148,10 @@ pub struct Unit {
     pub points: Option<f64>,
     /// Change from the previous period, in percentage points.
     pub change: Option<f64>,
+    /// The unit's index weighted to its dossiers by submission channel.
+    pub weighted_index: Option<f64>,
+    /// Responses over the unit's dossiers of the period.
+    pub response_rate: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -184,6 +198,15 @@ pub struct WeeklySummary {
     /// Responses of the period that look manufactured (one chat answering many dossiers, or
     /// answers faster than anyone reads): stored, shown apart, and left out of every figure.
     pub flagged: u64,
+    /// The index weighted to the dossier population (units × submission channels).
+    pub weighted: Weighted,
+    /// Responses over dossiers per channel and per unit.
+    pub response_rates: ResponseRates,
+    /// What citizens wrote and chose, grouped into themes, most frequent first (empty until
+    /// the officials' service attaches them with its lexicon).
+    pub themes: Vec<themes::ThemeFigure>,
+    /// The same per direct unit.
+    pub unit_themes: Vec<themes::UnitThemes>,
 }
 
 /// Builds the summary of `week` from rows covering at least the four weeks ending with it.
@@ -291,7 +314,24 @@ pub fn build_totals(
     weakest.truncate(SHOWN);
 
     let points_max = options.points_max;
-    let (units, small_units) = units::rank(flow, scope, totals, points_max);
+    let mut names: Vec<(String, String)> = scope
+        .units
+        .iter()
+        .map(|(code, name, _)| (code.clone(), name.clone()))
+        .collect();
+    names.push((scope.code.clone(), scope.name.clone()));
+    let previous_weighted = weighted::weighted_index(flow, &totals.strata_before);
+    let weighted = weighted::weighted(flow, &totals.strata, &names, previous_weighted);
+    let response_rates = weighted::response_rates(flow, &totals.strata, &names, &|c| c.to_string());
+    let (mut units, mut small_units) = units::rank(flow, scope, totals, points_max);
+    for unit in units.iter_mut().chain(small_units.iter_mut()) {
+        unit.weighted_index = weighted.units.get(&unit.code).and_then(|f| f.index);
+        unit.response_rate = response_rates
+            .by_unit
+            .iter()
+            .find(|r| r.key == unit.code)
+            .and_then(|r| r.rate);
+    }
     WeeklySummary {
         agency_code: scope.code.clone(),
         agency_name: scope.name.clone(),
@@ -324,17 +364,43 @@ pub fn build_totals(
         ),
         too_small_to_conclude: responses < MIN_RESPONSES_TO_CONCLUDE,
         flagged: totals.flagged,
+        weighted,
+        response_rates,
+        themes: Vec::new(),
+        unit_themes: Vec::new(),
     }
 }
 
-fn card(flow: &Flow, tally: &Tally) -> scoring::Scorecard {
+/// The plain SIPAS scorecard of a tally: the one computation of every index in the product
+/// (summaries, units, procedures, strata, the demo).
+pub fn card(flow: &Flow, tally: &Tally) -> scoring::Scorecard {
     let ratings = tally.ratings();
     let counted: Vec<(&scoring::Rating, u64)> = ratings.iter().map(|(r, n)| (r, *n)).collect();
-    scoring::score_counts(
-        &crate::core::report::factor_specs(flow),
-        &crate::core::report::criteria(flow),
-        &counted,
-    )
+    scoring::score_counts(&factor_specs(flow), &criteria(flow), &counted)
+}
+
+/// The flow's factors as the scoring core takes them, in display order.
+pub fn factor_specs(flow: &Flow) -> Vec<scoring::FactorSpec> {
+    flow.factors
+        .iter()
+        .map(|factor| scoring::FactorSpec {
+            id: factor.id.clone(),
+            in_index: factor.in_index,
+        })
+        .collect()
+}
+
+/// The flow's scale questions with the factor each scores.
+pub fn criteria(flow: &Flow) -> Vec<scoring::Criterion> {
+    flow.questions
+        .iter()
+        .filter_map(|question| {
+            question.factor().map(|factor| scoring::Criterion {
+                question: question.id.clone(),
+                factor: factor.to_string(),
+            })
+        })
+        .collect()
 }
 
 fn expectations(flow: &Flow, lang: Lang, tally: &Tally) -> Vec<Expectation> {

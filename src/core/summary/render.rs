@@ -42,7 +42,203 @@ pub fn trend(locales: &Locales, lang: Lang, summary: &WeeklySummary) -> String {
         let id = format!("summary-trend-first-{}", summary.period_kind.id());
         return locales.text(lang, &id, &[]);
     }
-    locales.text(lang, "summary-trend", &[("trend", with_data.join(" → "))])
+    // The trend is of the plain index; beside a weighted headline it says so.
+    let id = if summary.weighted.index.is_some() {
+        "summary-trend-plain"
+    } else {
+        "summary-trend"
+    };
+    locales.text(lang, id, &[("trend", with_data.join(" → "))])
+}
+
+/// A submission channel's name (`direct` → "Trực tiếp").
+pub fn channel_name(locales: &Locales, lang: Lang, channel: &str) -> String {
+    let id = match channel {
+        "direct" => "channel-direct",
+        "online" => "channel-online",
+        "postal" => "channel-postal",
+        other => return other.to_string(),
+    };
+    locales.text(lang, id, &[])
+}
+
+/// Whether the plain index is shown beside the weighted one: only when they differ by more than
+/// the weighted index's margin.
+pub fn shows_unweighted(summary: &WeeklySummary) -> bool {
+    match (
+        summary.weighted.index,
+        summary.weighted.margin,
+        summary.overall.value,
+    ) {
+        (Some(weighted), Some(margin), Some(plain)) => (weighted - plain).abs() > margin,
+        _ => false,
+    }
+}
+
+/// The index line: the weighted index when there are dossiers to weight by (with the plain one
+/// beside it when they differ by more than the margin), the plain index otherwise.
+fn headline(locales: &Locales, lang: Lang, summary: &WeeklySummary) -> String {
+    let t = |id: &str, args: &[(&str, String)]| locales.text(lang, id, args);
+    let change = |points: Option<f64>| match points {
+        Some(points) if points > 0.005 => {
+            t("weekly-up", &[("points", i18n::decimal(points, 2, lang))])
+        }
+        Some(points) if points < -0.005 => t(
+            "weekly-down",
+            &[("points", i18n::decimal(-points, 2, lang))],
+        ),
+        Some(_) => t("weekly-same", &[]),
+        None => String::new(),
+    };
+    let margin = |m: Option<f64>| {
+        m.map(|m| {
+            t(
+                "weekly-margin",
+                &[("margin", i18n::decimal(m * 100.0, 2, lang))],
+            )
+        })
+        .unwrap_or_default()
+    };
+    let Some(index) = summary.weighted.index else {
+        let index = match summary.overall.value {
+            Some(v) => i18n::percent(v, lang),
+            None => t("summary-no-data", &[]),
+        };
+        return t(
+            "weekly-overall",
+            &[
+                ("index", index),
+                ("change", change(summary.overall.change)),
+                ("margin", margin(summary.overall.margin)),
+            ],
+        );
+    };
+    let unweighted = match summary.overall.value {
+        Some(plain) if shows_unweighted(summary) => t(
+            "weekly-unweighted",
+            &[("index", i18n::percent(plain, lang))],
+        ),
+        _ => String::new(),
+    };
+    t(
+        "weekly-weighted",
+        &[
+            ("index", i18n::percent(index, lang)),
+            ("change", change(summary.weighted.change)),
+            ("margin", margin(summary.weighted.margin)),
+            ("unweighted", unweighted),
+        ],
+    )
+}
+
+/// Why the two indices differ, when the plain one is shown: the channel most under-represented
+/// among respondents (its share of dossiers minus its share of responses), and whether its
+/// respondents rate below or above the plain index.
+fn weighted_why(locales: &Locales, lang: Lang, summary: &WeeklySummary) -> Option<String> {
+    if !shows_unweighted(summary) {
+        return None;
+    }
+    let channels = &summary.response_rates.by_channel;
+    let dossiers: u64 = channels.iter().map(|r| r.dossiers).sum();
+    let responses: u64 = channels.iter().map(|r| r.responses).sum();
+    if dossiers == 0 || responses == 0 {
+        return None;
+    }
+    let gap = |r: &super::Reach| {
+        r.dossiers as f64 / dossiers as f64 - r.responses as f64 / responses as f64
+    };
+    let under = channels
+        .iter()
+        .filter(|r| r.index.is_some())
+        .max_by(|a, b| gap(a).total_cmp(&gap(b)))?;
+    let (index, plain) = (under.index?, summary.overall.value?);
+    let id = if index < plain {
+        "weekly-weighted-why-lower"
+    } else {
+        "weekly-weighted-why-higher"
+    };
+    Some(locales.text(
+        lang,
+        id,
+        &[
+            (
+                "channel",
+                channel_name(locales, lang, &under.key).to_lowercase(),
+            ),
+            (
+                "dossiers",
+                i18n::percent(under.dossiers as f64 / dossiers as f64, lang),
+            ),
+            (
+                "responses",
+                i18n::percent(under.responses as f64 / responses as f64, lang),
+            ),
+            ("index", i18n::percent(index, lang)),
+        ],
+    ))
+}
+
+/// The response rate per channel, and the units reached least.
+fn reach_lines(locales: &Locales, lang: Lang, summary: &WeeklySummary) -> Vec<String> {
+    let t = |id: &str, args: &[(&str, String)]| locales.text(lang, id, args);
+    let number = |n: u64| i18n::integer(n as i64, lang);
+    let item = |name: String, reach: &super::Reach| {
+        let rate = reach
+            .rate
+            .map_or_else(|| t("summary-no-data", &[]), |r| i18n::percent(r, lang));
+        let delivered = reach
+            .delivered_rate
+            .map(|r| {
+                t(
+                    "weekly-reach-delivered",
+                    &[("rate", i18n::percent(r, lang))],
+                )
+            })
+            .unwrap_or_default();
+        t(
+            "weekly-reach-item",
+            &[
+                ("name", name),
+                ("rate", rate),
+                ("responses", number(reach.responses)),
+                ("dossiers", number(reach.dossiers)),
+                ("delivered", delivered),
+            ],
+        )
+    };
+    let rates = &summary.response_rates;
+    let mut lines = Vec::new();
+    if !rates.by_channel.is_empty() {
+        let channels: Vec<String> = rates
+            .by_channel
+            .iter()
+            .map(|r| item(channel_name(locales, lang, &r.key), r))
+            .collect();
+        lines.push(t(
+            "weekly-reach-channels",
+            &[("channels", channels.join(" · "))],
+        ));
+    }
+    let mut units: Vec<&super::Reach> = rates
+        .by_unit
+        .iter()
+        .filter(|r| r.dossiers > 0 && r.key != summary.agency_code)
+        .collect();
+    if units.len() > 1 {
+        units.sort_by(|a, b| {
+            a.rate
+                .unwrap_or(0.0)
+                .total_cmp(&b.rate.unwrap_or(0.0))
+                .then(a.key.cmp(&b.key))
+        });
+        let lowest: Vec<String> = units
+            .iter()
+            .take(super::SHOWN)
+            .map(|r| item(fit::name(&r.name), r))
+            .collect();
+        lines.push(t("weekly-reach-units", &[("units", lowest.join(" · "))]));
+    }
+    lines
 }
 
 fn sections(locales: &Locales, lang: Lang, summary: &WeeklySummary) -> Vec<String> {
@@ -96,14 +292,7 @@ fn sections(locales: &Locales, lang: Lang, summary: &WeeklySummary) -> Vec<Strin
                 ("undeliverable", number(summary.counts.undeliverable)),
             ],
         ),
-        t(
-            "weekly-overall",
-            &[
-                ("index", percent(summary.overall.value)),
-                ("change", change(summary.overall.change)),
-                ("margin", margin(summary.overall.margin)),
-            ],
-        ),
+        headline(locales, lang, summary),
     ];
     if let Some(points) = &summary.points {
         head.push(t(
@@ -125,7 +314,27 @@ fn sections(locales: &Locales, lang: Lang, summary: &WeeklySummary) -> Vec<Strin
             &[("count", number(summary.counts.withdrawn))],
         ));
     }
+    if let Some(line) = weighted_why(locales, lang, summary) {
+        head.push(line);
+    }
+    if !summary.weighted.units_without_responses.is_empty() {
+        let names: Vec<String> = summary
+            .weighted
+            .units_without_responses
+            .iter()
+            .take(fit::SMALL_UNITS_NAMED)
+            .map(|u| format!("{} ({})", fit::name(&u.name), number(u.dossiers)))
+            .collect();
+        head.push(t(
+            "weekly-no-response-units",
+            &[("units", names.join(", "))],
+        ));
+    }
     let mut sections = vec![head];
+    let reach = reach_lines(locales, lang, summary);
+    if !reach.is_empty() {
+        sections.push(reach);
+    }
 
     let mut factors = vec![t("weekly-factors", &[])];
     for factor in &summary.factors {
@@ -239,6 +448,25 @@ fn sections(locales: &Locales, lang: Lang, summary: &WeeklySummary) -> Vec<Strin
         )];
         lines.extend(summary.procedures.lowest.iter().map(procedure_line));
         sections.push(lines);
+    }
+    if !summary.themes.is_empty() {
+        let top: Vec<String> = summary
+            .themes
+            .iter()
+            .take(super::SHOWN)
+            .map(|theme| {
+                t(
+                    "weekly-theme",
+                    &[
+                        ("theme", theme.name.clone()),
+                        ("count", number(theme.count)),
+                        ("share", percent(theme.share)),
+                        ("change", change(theme.change)),
+                    ],
+                )
+            })
+            .collect();
+        sections.push(vec![t("weekly-themes", &[("themes", top.join(" · "))])]);
     }
     if !summary.expectations.is_empty() {
         let top: Vec<String> = summary

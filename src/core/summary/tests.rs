@@ -37,6 +37,7 @@ pub(super) fn row(
         kind: kind.into(),
         value: value.into(),
         level: value.parse().ok().filter(|_| kind == "scale"),
+        submission_channel: "online".into(),
     }
 }
 

@@ -6,7 +6,7 @@
 //! [`answer_keys`] says what one answer adds to the totals; storage uses it both when a
 //! response completes and when the totals are rebuilt, so the two cannot drift apart.
 
-use super::{AnswerRow, Period, SHOWN, Scope, TREND_PERIODS};
+use super::{AnswerRow, Period, SHOWN, Scope, StratumTotals, TREND_PERIODS};
 use crate::core::scoring;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -54,6 +54,19 @@ pub struct PeriodTotals {
     pub comments: Vec<Comment>,
     /// Responses of this period kept out of the index because they look manufactured.
     pub flagged: u64,
+    /// This period's strata (direct unit × submission channel) for the weighted index, sorted by
+    /// unit and channel.
+    pub strata: Vec<StratumTotals>,
+    /// The previous period's strata, for the weighted index's change.
+    pub strata_before: Vec<StratumTotals>,
+}
+
+/// Completed dossiers of one agency and submission channel in a period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DossierCount {
+    pub agency_code: String,
+    pub channel: String,
+    pub dossiers: u64,
 }
 
 /// The values one answer adds to the totals: a scale's level (`""` for a skip), each option of
@@ -196,8 +209,77 @@ impl PeriodTotals {
                 })
                 .collect(),
             flagged: 0,
+            strata: strata_of_rows(scope, &current),
+            strata_before: strata_of_rows(scope, &previous),
         }
     }
+
+    /// Adds the dossier counts of this period and the previous one to the strata (the answer
+    /// rows cannot say how many dossiers nobody answered for).
+    pub fn add_dossiers(&mut self, scope: &Scope, now: &[DossierCount], before: &[DossierCount]) {
+        add_dossiers(&mut self.strata, scope, now);
+        add_dossiers(&mut self.strata_before, scope, before);
+    }
+}
+
+/// The direct unit of `scope` an agency is counted under: its own code for the scope itself.
+pub fn unit_of<'a>(scope: &'a Scope, agency_code: &str) -> Option<&'a str> {
+    if agency_code == scope.code {
+        return Some(&scope.code);
+    }
+    scope
+        .units
+        .iter()
+        .find(|(_, _, codes)| codes.iter().any(|c| c == agency_code))
+        .map(|(code, _, _)| code.as_str())
+}
+
+fn add_dossiers(strata: &mut Vec<StratumTotals>, scope: &Scope, counts: &[DossierCount]) {
+    for count in counts {
+        let Some(unit) = unit_of(scope, &count.agency_code) else {
+            continue;
+        };
+        match strata
+            .iter_mut()
+            .find(|s| s.unit == unit && s.channel == count.channel)
+        {
+            Some(stratum) => stratum.dossiers += count.dossiers,
+            None => strata.push(StratumTotals {
+                unit: unit.to_string(),
+                channel: count.channel.clone(),
+                dossiers: count.dossiers,
+                ..StratumTotals::default()
+            }),
+        }
+    }
+    strata.sort_by(|a, b| (&a.unit, &a.channel).cmp(&(&b.unit, &b.channel)));
+}
+
+/// Strata from answer rows: responses and scale answers per (unit, channel), no dossiers.
+fn strata_of_rows(scope: &Scope, rows: &[&AnswerRow]) -> Vec<StratumTotals> {
+    let mut grouped: BTreeMap<(String, String), Vec<&AnswerRow>> = BTreeMap::new();
+    for row in rows {
+        if let Some(unit) = unit_of(scope, &row.agency_code) {
+            grouped
+                .entry((unit.to_string(), row.submission_channel.clone()))
+                .or_default()
+                .push(row);
+        }
+    }
+    grouped
+        .into_iter()
+        .map(|((unit, channel), rows)| {
+            let mut tally = Tally::of_rows(&rows);
+            tally.answers.retain(|a| a.kind == "scale");
+            StratumTotals {
+                unit,
+                channel,
+                dossiers: 0,
+                tally,
+                delivered: None,
+            }
+        })
+        .collect()
 }
 
 /// How many recent comments storage reads (with a `LIMIT`): more than are shown, because a

@@ -31,6 +31,8 @@ pub(super) fn rank(
                 .zip(index)
                 .map(|(maximum, value)| scoring::points(value, maximum)),
             change: index.zip(before).map(|(now, then)| (now - then) * 100.0),
+            weighted_index: None,
+            response_rate: None,
         };
         if unit.responses >= MIN_RESPONSES_TO_RANK && unit.index.is_some() {
             ranked.push(unit);

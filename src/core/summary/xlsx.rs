@@ -56,6 +56,8 @@ pub fn workbook(
         false,
     )?;
     put(t("xlsx-response-rate"), summary.response_rate, true)?;
+    put(t("xlsx-weighted"), summary.weighted.index, true)?;
+    put(t("xlsx-weighted-margin"), summary.weighted.margin, true)?;
     put(t("xlsx-overall"), summary.overall.value, true)?;
     for factor in &summary.factors {
         put(factor.name.clone(), factor.figure.value, true)?;
@@ -163,5 +165,126 @@ pub fn workbook(
             procedures.write_number_with_format(at, 4, margin, &percent)?;
         }
     }
+    strata_sheet(&mut book, locales, lang, summary)?;
+    themes_sheet(&mut book, locales, lang, summary)?;
     book.save_to_buffer()
+}
+
+/// The themes of the period: the scope's first, then each unit's.
+fn themes_sheet(
+    book: &mut Workbook,
+    locales: &Locales,
+    lang: Lang,
+    summary: &WeeklySummary,
+) -> Result<(), XlsxError> {
+    let t = |id: &str| locales.text(lang, id, &[]);
+    let bold = Format::new().set_bold();
+    let percent = Format::new().set_num_format("0.00%");
+    let sheet = book.add_worksheet();
+    sheet.set_name(t("xlsx-sheet-themes"))?;
+    sheet.set_column_width(1, 40)?;
+    sheet.set_column_width(2, 36)?;
+    sheet.set_column_width(6, 80)?;
+    for (column, id) in [
+        "xlsx-code",
+        "xlsx-name",
+        "xlsx-theme",
+        "xlsx-count",
+        "xlsx-share",
+        "xlsx-change",
+        "xlsx-examples",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string_with_format(0, column as u16, t(id), &bold)?;
+    }
+    let mut at = 1u32;
+    let groups = std::iter::once((&summary.agency_code, &summary.agency_name, &summary.themes))
+        .chain(
+            summary
+                .unit_themes
+                .iter()
+                .map(|u| (&u.code, &u.name, &u.themes)),
+        );
+    for (code, name, themes) in groups {
+        for theme in themes {
+            sheet.write_string(at, 0, code)?;
+            sheet.write_string(at, 1, name)?;
+            sheet.write_string(at, 2, &theme.name)?;
+            sheet.write_number(at, 3, theme.count as f64)?;
+            if let Some(share) = theme.share {
+                sheet.write_number_with_format(at, 4, share, &percent)?;
+            }
+            if let Some(change) = theme.change {
+                sheet.write_number(at, 5, (change * 100.0).round() / 100.0)?;
+            }
+            sheet.write_string(at, 6, theme.examples.join(" | "))?;
+            at += 1;
+        }
+    }
+    Ok(())
+}
+
+/// The strata of the weighted index: unit, channel, dossiers, responses, response rate, index,
+/// weight; then the units left out for want of any response.
+fn strata_sheet(
+    book: &mut Workbook,
+    locales: &Locales,
+    lang: Lang,
+    summary: &WeeklySummary,
+) -> Result<(), XlsxError> {
+    let t = |id: &str| locales.text(lang, id, &[]);
+    let bold = Format::new().set_bold();
+    let percent = Format::new().set_num_format("0.00%");
+    let sheet = book.add_worksheet();
+    sheet.set_name(t("xlsx-sheet-strata"))?;
+    sheet.set_column_width(1, 50)?;
+    for (column, id) in [
+        "xlsx-code",
+        "xlsx-name",
+        "xlsx-channel",
+        "xlsx-dossiers",
+        "xlsx-responses",
+        "xlsx-response-rate",
+        "xlsx-index",
+        "xlsx-weight",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string_with_format(0, column as u16, t(id), &bold)?;
+    }
+    let mut at = 1u32;
+    for stratum in &summary.weighted.strata {
+        sheet.write_string(at, 0, &stratum.unit)?;
+        sheet.write_string(at, 1, &stratum.unit_name)?;
+        sheet.write_string(
+            at,
+            2,
+            super::render::channel_name(locales, lang, &stratum.channel),
+        )?;
+        sheet.write_number(at, 3, stratum.dossiers as f64)?;
+        sheet.write_number(at, 4, stratum.responses as f64)?;
+        if stratum.dossiers > 0 {
+            let rate = stratum.responses as f64 / stratum.dossiers as f64;
+            sheet.write_number_with_format(at, 5, rate, &percent)?;
+        }
+        if let Some(index) = stratum.index {
+            sheet.write_number_with_format(at, 6, index, &percent)?;
+        }
+        sheet.write_number_with_format(at, 7, stratum.weight, &percent)?;
+        at += 1;
+    }
+    if !summary.weighted.units_without_responses.is_empty() {
+        at += 1;
+        sheet.write_string_with_format(at, 0, t("xlsx-units-without-responses"), &bold)?;
+        for unit in &summary.weighted.units_without_responses {
+            at += 1;
+            sheet.write_string(at, 0, &unit.code)?;
+            sheet.write_string(at, 1, &unit.name)?;
+            sheet.write_number(at, 3, unit.dossiers as f64)?;
+        }
+    }
+    Ok(())
 }

@@ -176,6 +176,34 @@ mod tests {
     }
 
     #[test]
+    fn the_two_level_tree_imports_and_a_district_row_from_before_july_2025_still_does() {
+        let csv = "code,name,parent_code,level\n\
+                   T1,UBND tỉnh Mẫu,,tỉnh\n\
+                   T1.S1,Sở Tư pháp,T1,sở\n\
+                   T1.P1,UBND phường Một,T1,phường\n\
+                   T1.D1,UBND đặc khu Hai,T1,đặc khu\n\
+                   T1.X1,UBND xã Ba,T1,xã\n\
+                   T1.H9,UBND huyện Cũ (trước 01/7/2025),T1,huyện\n";
+        let (accepted, rejected) = parse_agencies(csv, &AgencyTree::default());
+        assert!(rejected.is_empty(), "{rejected:?}");
+        let levels: Vec<(&str, AgencyLevel)> = accepted
+            .iter()
+            .map(|a| (a.code.as_str(), a.level))
+            .collect();
+        assert_eq!(
+            levels,
+            [
+                ("T1", AgencyLevel::Tinh),
+                ("T1.S1", AgencyLevel::So),
+                ("T1.P1", AgencyLevel::Xa),
+                ("T1.D1", AgencyLevel::Xa),
+                ("T1.X1", AgencyLevel::Xa),
+                ("T1.H9", AgencyLevel::Huyen),
+            ]
+        );
+    }
+
+    #[test]
     fn a_missing_header_rejects_the_file() {
         let (accepted, rejected) = parse_agencies("ma,ten\nA,B\n", &AgencyTree::default());
         assert!(accepted.is_empty());

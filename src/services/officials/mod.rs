@@ -65,9 +65,39 @@ pub struct Officials {
     flow_id: String,
     summary: SummarySettings,
     renderers: Vec<Arc<dyn OfficialsRenderer>>,
+    /// The comment themes: `THEMES_FILE` when set and valid, else the shipped `themes/vi.toml`.
+    themes: Arc<crate::core::summary::themes::Lexicon>,
+}
+
+/// The lexicon `THEMES_FILE` names, or the shipped one. A file that cannot be read or is
+/// refused is logged and the shipped lexicon used (`sipas-bot themes check FILE` says why).
+fn themes_from_env() -> crate::core::summary::themes::Lexicon {
+    use crate::core::summary::themes::Lexicon;
+    let Some(path) = std::env::var_os("THEMES_FILE") else {
+        return Lexicon::shipped();
+    };
+    match std::fs::read_to_string(&path).map(|text| Lexicon::parse(&text)) {
+        Ok(Ok(lexicon)) => lexicon,
+        Ok(Err(err)) => {
+            tracing::error!(path = %path.to_string_lossy(), line = err.line, problem = ?err.problem,
+                "THEMES_FILE refused; using the shipped themes");
+            Lexicon::shipped()
+        }
+        Err(err) => {
+            tracing::error!(path = %path.to_string_lossy(), %err,
+                "THEMES_FILE unreadable; using the shipped themes");
+            Lexicon::shipped()
+        }
+    }
 }
 
 impl Officials {
+    /// Uses `lexicon` for the comment themes instead of `THEMES_FILE` or the shipped one.
+    pub fn with_themes(mut self, lexicon: crate::core::summary::themes::Lexicon) -> Officials {
+        self.themes = Arc::new(lexicon);
+        self
+    }
+
     /// A service that computes summaries; it sends nothing until channels are added with
     /// [`Officials::with_renderer`].
     pub fn new(db: Db, locales: Arc<Locales>, lang: Lang, flow_id: String) -> Officials {
@@ -78,6 +108,7 @@ impl Officials {
             flow_id,
             summary: SummarySettings::default(),
             renderers: Vec::new(),
+            themes: Arc::new(themes_from_env()),
         }
     }
 

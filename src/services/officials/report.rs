@@ -54,9 +54,28 @@ impl Officials {
             .db
             .period_invitation_counts(&scope.code, period)
             .await?;
-        Ok(summary::build_totals(
-            &flow, self.lang, &scope, period, &totals, counts, options,
-        ))
+        let mut built =
+            summary::build_totals(&flow, self.lang, &scope, period, &totals, counts, options);
+        // The period's comments (and the previous one's) for the themes: free-text answers to
+        // the flow's text questions only.
+        let is_text = |question: &str| {
+            flow.question(question)
+                .is_some_and(|q| matches!(q.kind, crate::core::flow::QuestionKind::Text { .. }))
+        };
+        let read = async |p: Period| -> Result<Vec<(String, String)>, OfficialsError> {
+            Ok(self
+                .db
+                .period_comment_texts(&scope.code, p)
+                .await?
+                .into_iter()
+                .filter(|(_, question, text)| is_text(question) && !text.trim().is_empty())
+                .map(|(unit, _, text)| (unit, text))
+                .collect())
+        };
+        let now = read(period).await?;
+        let before = read(period.previous()).await?;
+        summary::themes::attach(&mut built, &self.themes, &scope, &totals, &now, &before);
+        Ok(built)
     }
 
     /// The summary and the week's answer rows, for the XLSX export of every answer (the only

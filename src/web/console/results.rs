@@ -181,6 +181,8 @@ pub async fn page(
         (figures(&console, &summary))
         img id="chart" src={ "/admin/results/chart.png?" (results.query()) }
             alt=(console.text("admin-results-chart")) style="max-width:100%";
+        (strata(&console, &summary))
+        (themes(&console, &summary))
         (units(&console, &summary))
         (procedures(&console, &summary))
     };
@@ -391,9 +393,96 @@ fn figures(console: &Console, summary: &WeeklySummary) -> Markup {
                 th { (console.text("xlsx-change")) }
                 th { (console.text("xlsx-responses")) }
             }
+            tr id="weighted" {
+                td { (console.text("xlsx-weighted")) }
+                td { (summary.weighted.index.map_or_else(|| "–".to_string(), |v| percent(v, lang))) }
+                td { (summary.weighted.margin.map_or_else(String::new, |m| format!("± {}", percent(m, lang)))) }
+                td { (summary.weighted.change.map_or_else(String::new, |c| signed_points(c, lang))) }
+                td { (i18n::integer(summary.weighted.strata.iter().filter(|s| s.weight > 0.0).map(|s| s.responses).sum::<u64>() as i64, lang)) }
+            }
             (figure_row(console, &console.text("xlsx-overall"), &summary.overall))
             @for factor in &summary.factors {
                 (figure_row(console, &factor.name, &factor.figure))
+            }
+        }
+    }
+}
+
+/// The strata of the weighted index and the response rate per channel.
+fn strata(console: &Console, summary: &WeeklySummary) -> Markup {
+    let lang = console.lang;
+    let channel = |code: &str| summary::render::channel_name(&console.locales, lang, code);
+    let rate = |r: Option<f64>| r.map_or_else(|| "–".to_string(), |v| percent(v, lang));
+    html! {
+        h2 { (console.text("xlsx-sheet-strata")) }
+        table id="channels" {
+            tr {
+                th { (console.text("xlsx-channel")) }
+                th { (console.text("xlsx-dossiers")) }
+                th { (console.text("xlsx-responses")) }
+                th { (console.text("xlsx-response-rate")) }
+            }
+            @for reach in &summary.response_rates.by_channel {
+                tr {
+                    td { (channel(&reach.key)) }
+                    td { (i18n::integer(reach.dossiers as i64, lang)) }
+                    td { (i18n::integer(reach.responses as i64, lang)) }
+                    td { (rate(reach.rate)) }
+                }
+            }
+        }
+        table id="strata" {
+            tr {
+                th { (console.text("xlsx-name")) }
+                th { (console.text("xlsx-channel")) }
+                th { (console.text("xlsx-dossiers")) }
+                th { (console.text("xlsx-responses")) }
+                th { (console.text("xlsx-index")) }
+                th { (console.text("xlsx-weight")) }
+            }
+            @for stratum in &summary.weighted.strata {
+                tr {
+                    td { (stratum.unit_name) }
+                    td { (channel(&stratum.channel)) }
+                    td { (i18n::integer(stratum.dossiers as i64, lang)) }
+                    td { (i18n::integer(stratum.responses as i64, lang)) }
+                    td { (rate(stratum.index)) }
+                    td { (percent(stratum.weight, lang)) }
+                }
+            }
+        }
+        @if !summary.weighted.units_without_responses.is_empty() {
+            p id="units-without-responses" {
+                (console.text("xlsx-units-without-responses")) ": "
+                (summary.weighted.units_without_responses.iter().map(|u| u.name.clone()).collect::<Vec<_>>().join(", "))
+            }
+        }
+    }
+}
+
+/// The period's comment themes for the scope, with the change of their share.
+fn themes(console: &Console, summary: &WeeklySummary) -> Markup {
+    let lang = console.lang;
+    html! {
+        @if !summary.themes.is_empty() {
+            h2 { (console.text("xlsx-sheet-themes")) }
+            table id="themes" {
+                tr {
+                    th { (console.text("xlsx-theme")) }
+                    th { (console.text("xlsx-count")) }
+                    th { (console.text("xlsx-share")) }
+                    th { (console.text("xlsx-change")) }
+                    th { (console.text("xlsx-examples")) }
+                }
+                @for theme in &summary.themes {
+                    tr {
+                        td { (theme.name) }
+                        td { (i18n::integer(theme.count as i64, lang)) }
+                        td { (theme.share.map_or_else(|| "–".to_string(), |v| percent(v, lang))) }
+                        td { (theme.change.map_or_else(String::new, |c| signed_points(c, lang))) }
+                        td { (theme.examples.join(" | ")) }
+                    }
+                }
             }
         }
     }
@@ -408,7 +497,9 @@ fn units(console: &Console, summary: &WeeklySummary) -> Markup {
                 th { (console.text("xlsx-code")) }
                 th { (console.text("xlsx-name")) }
                 th { (console.text("xlsx-index")) }
+                th { (console.text("xlsx-weighted")) }
                 th { (console.text("xlsx-responses")) }
+                th { (console.text("xlsx-response-rate")) }
                 th { (console.text("xlsx-rank")) }
                 th { (console.text("xlsx-change")) }
             }
@@ -417,7 +508,9 @@ fn units(console: &Console, summary: &WeeklySummary) -> Markup {
                     td { (unit.code) }
                     td { (unit.name) }
                     td { (unit.index.map_or_else(|| "–".to_string(), |v| percent(v, lang))) }
+                    td { (unit.weighted_index.map_or_else(|| "–".to_string(), |v| percent(v, lang))) }
                     td { (i18n::integer(unit.responses as i64, lang)) }
+                    td { (unit.response_rate.map_or_else(|| "–".to_string(), |v| percent(v, lang))) }
                     td { (unit.rank.map_or_else(String::new, |(rank, of)| format!("{rank}/{of}"))) }
                     td { (unit.change.map_or_else(String::new, |c| signed_points(c, lang))) }
                 }
