@@ -1,6 +1,7 @@
 //! `POST /api/v1/notices` and `GET /api/v1/invitations/{token}/qr.png`.
 
 use super::{ApiState, HttpError, TokenPath, constant_time_eq};
+use crate::services::citizens::CitizenRenderer;
 use crate::services::intake::{self, IntakeFailure, NoticeError};
 use crate::services::intake_clients::{self, Client};
 use crate::storage::NoticeOutcome;
@@ -53,10 +54,12 @@ async fn authenticate(state: &ApiState, headers: &HeaderMap) -> Result<Client, H
 }
 
 async fn answer(state: ApiState, client: Client, body: Bytes) -> Result<Response, HttpError> {
-    let notice = intake::parse_notice(&body).map_err(|err| match err {
+    // Read once: the notice and the recipients it names.
+    let parsed = intake::parse(&body).map_err(|err| match err {
         NoticeError::Syntax(detail) => HttpError::InvalidJson(detail),
         NoticeError::Fields(errors) => HttpError::InvalidNotice(errors),
     })?;
+    let notice = &parsed.notice;
     // A client with a subtree posts only for its root or an agency under it (an unknown code is
     // under nothing); nothing of a refused notice is stored.
     if let Some(scope) = &client.scope
@@ -64,31 +67,25 @@ async fn answer(state: ApiState, client: Client, body: Bytes) -> Result<Response
     {
         tracing::warn!(client = %client.name, agency = %notice.agency_code, "notice refused: agency outside the client's subtree");
         return Err(HttpError::AgencyNotAllowed(
-            notice.agency_code,
+            notice.agency_code.clone(),
             scope.clone(),
         ));
     }
-    // Only when Zalo runs: a notice naming a Zalo recipient is still stored without it.
-    let zalo_recipient = match &state.zalo {
-        Some(_) => intake::zalo_recipient(
-            &serde_json::from_slice(&body)
-                .map_err(|err| HttpError::InvalidJson(err.to_string()))?,
-        )
-        .map_err(HttpError::InvalidNotice)?,
-        None => None,
-    };
-    let zalo = state
-        .zalo
-        .as_ref()
-        .zip(zalo_recipient.as_ref())
-        .map(|(inbox, recipient)| (inbox.zalo(), recipient));
-    let outcome = intake::submit(
+    // The channels that run, each with its invitation renderer: a recipient on a channel that
+    // does not run is stored without it.
+    let mut channels: Vec<&dyn CitizenRenderer> = Vec::new();
+    if let Some(telegram) = &state.telegram {
+        channels.push(telegram.citizens_renderer());
+    }
+    if let Some(inbox) = &state.zalo {
+        channels.push(inbox.zalo().citizens_renderer());
+    }
+    let submitted = intake::submit(
         &state.db,
-        state.telegram.as_ref(),
-        zalo,
+        &channels,
         &state.flow,
         state.invitation_ttl,
-        &notice,
+        &parsed,
         state.clock.now(),
     )
     .await
@@ -96,6 +93,7 @@ async fn answer(state: ApiState, client: Client, body: Bytes) -> Result<Response
         IntakeFailure::UnknownFlow(flow) => HttpError::UnknownFlow(flow),
         IntakeFailure::Storage(err) => HttpError::Storage(err),
     })?;
+    let outcome = &submitted.outcome;
     let (status, counted) = match outcome {
         NoticeOutcome::Created(_) => (StatusCode::CREATED, "created"),
         NoticeOutcome::Existing(_) => (StatusCode::OK, "existing"),
@@ -105,16 +103,8 @@ async fn answer(state: ApiState, client: Client, body: Bytes) -> Result<Response
         tracing::warn!(agency = %notice.agency_code, "notice for an unknown agency accepted and flagged");
     }
     let mut view = state.links.view(outcome.invitation());
-    if state.zalo.is_some() {
-        // One code per invitation: a repeated notice gets the same one.
-        let invitation = outcome.invitation();
-        view.zalo_receipt_code = Some(
-            state
-                .db
-                .create_receipt_code(&invitation.token, invitation.expires_at, state.clock.now())
-                .await?,
-        );
-    }
+    // One code per invitation, made with it: a repeated notice gets the same one.
+    view.zalo_receipt_code = submitted.receipt_code;
     Ok((status, Json(view)).into_response())
 }
 

@@ -64,7 +64,6 @@ pub struct Zalo {
     pub(super) citizens: Citizens,
     pub(super) renderer: ZaloCitizens,
     pub(super) locales: Arc<Locales>,
-    pub(super) lang: Lang,
     /// Woken whenever rows are added to the outbox.
     outbox_ready: Arc<Notify>,
 }
@@ -89,13 +88,13 @@ impl Zalo {
             lang,
             db: conversations.db().clone(),
             billable_replies: false,
+            outbox_ready: outbox_ready.clone(),
         };
         Zalo {
             citizens: Citizens::new(conversations.clone(), locales.clone(), lang),
             conversations,
             renderer,
             locales,
-            lang,
             outbox_ready,
         }
     }
@@ -123,30 +122,35 @@ impl Zalo {
         now: DateTime<Utc>,
     ) -> Result<(), ZaloHandleError> {
         let inbound = event.dedup_key();
-        // The follower rows are Zalo's own (the messaging window reads them).
+        // The follower rows are Zalo's own: the messaging window reads them. Every event of a
+        // user is an interaction, except an unfollow.
         let db = self.conversations.db();
+        let (user, following) = match event {
+            ZaloEvent::UserSendText { user_id, .. } => (Some(user_id), None),
+            ZaloEvent::Follow { user_id, .. } => (Some(user_id), Some(true)),
+            ZaloEvent::UserFeedback(feedback) => (feedback.user_id.as_ref(), None),
+            ZaloEvent::Unfollow { user_id, .. } => {
+                db.unfollow_zalo_user(user_id, now).await?;
+                (None, None)
+            }
+            ZaloEvent::Unknown { .. } => (None, None),
+        };
+        if let Some(user) = user {
+            db.touch_zalo_user(user, following, now).await?;
+        }
         match event {
             ZaloEvent::UserSendText { user_id, text, .. } => {
-                db.touch_zalo_user(user_id, None, now).await?;
                 self.on_text(&inbound, user_id, text, now).await?;
             }
             ZaloEvent::Follow { user_id, .. } => {
-                db.touch_zalo_user(user_id, Some(true), now).await?;
                 self.citizens
                     .reply(&self.renderer, user_id, &inbound, Notice::Welcome, now)
                     .await?;
             }
-            ZaloEvent::Unfollow { user_id, .. } => {
-                db.unfollow_zalo_user(user_id, now).await?;
-                self.record(&inbound, Vec::new(), now).await?;
-            }
             ZaloEvent::UserFeedback(feedback) => {
-                if let Some(user) = &feedback.user_id {
-                    db.touch_zalo_user(user, None, now).await?;
-                }
                 self.store_feedback(&inbound, feedback, now).await?;
             }
-            ZaloEvent::Unknown { .. } => {
+            ZaloEvent::Unfollow { .. } | ZaloEvent::Unknown { .. } => {
                 self.record(&inbound, Vec::new(), now).await?;
             }
         }

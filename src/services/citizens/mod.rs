@@ -16,7 +16,7 @@ mod render;
 mod withdrawal;
 
 pub use decisions::Decision;
-pub use render::{CitizenRenderer, InvitationLead, Notice};
+pub use render::{CitizenRenderer, InvitationLead, Notice, Recipient};
 
 use crate::core::flow::Lang;
 use crate::core::i18n::Locales;

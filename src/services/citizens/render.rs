@@ -3,6 +3,7 @@
 //! vocabulary and are written in the same transaction as the state they follow, so the service
 //! renders them with the chat's channel renderer just before it writes.
 
+use crate::core::phone::PhoneNumber;
 use crate::core::prompt::Prompt;
 use crate::storage::{Invitation, Outgoing, StorageError};
 use chrono::{DateTime, Utc};
@@ -58,6 +59,35 @@ pub enum InvitationLead {
     Reminder,
 }
 
+/// Someone a dossier's notice names, on the channel that reaches them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recipient {
+    /// A Telegram chat (`recipient.telegram_chat_id`).
+    TelegramChat(String),
+    /// A follower of the Zalo OA (`recipient.zalo_user_id`).
+    ZaloUser(String),
+    /// A mobile number, reached through Zalo's template by phone (`recipient.phone`).
+    Phone(PhoneNumber),
+}
+
+impl Recipient {
+    /// The channel that reaches the recipient.
+    pub fn channel(&self) -> &'static str {
+        match self {
+            Recipient::TelegramChat(_) => super::binding::TELEGRAM,
+            Recipient::ZaloUser(_) | Recipient::Phone(_) => super::binding::ZALO,
+        }
+    }
+
+    /// The recipient's chat on that channel, when they have one.
+    pub fn chat(&self) -> Option<&str> {
+        match self {
+            Recipient::TelegramChat(chat) | Recipient::ZaloUser(chat) => Some(chat),
+            Recipient::Phone(_) => None,
+        }
+    }
+}
+
 /// One channel's way of saying what the service decided, as outbox rows.
 pub trait CitizenRenderer: Send + Sync + std::fmt::Debug {
     /// The channel's name in sessions, inbound ids and outbox rows.
@@ -98,6 +128,25 @@ pub trait CitizenRenderer: Send + Sync + std::fmt::Debug {
         invitation: &'a Invitation,
         now: DateTime<Utc>,
     ) -> BoxFuture<'a, Result<Option<Outgoing>, StorageError>>;
+
+    /// The row that invites `recipient` (one of this channel's) to answer `invitation`, queued
+    /// in the notice's own transaction.
+    fn notice_invitation(&self, invitation: &Invitation, recipient: &Recipient) -> Outgoing;
+
+    /// Whether the channel may write to a chat only after the citizen wrote to us (a Telegram
+    /// bot cannot start a conversation): intake then invites only a chat it knows.
+    fn needs_known_chat(&self) -> bool {
+        false
+    }
+
+    /// Whether invitations get a receipt code for this channel's chat (Zalo: printed on the
+    /// receipt under the OA's QR code).
+    fn receipt_codes(&self) -> bool {
+        false
+    }
+
+    /// Wakes the channel's delivery worker: rows were queued.
+    fn wake(&self);
 
     /// `notice` as a message.
     fn notice(&self, chat: &str, notice: &Notice, token: Option<&str>) -> Outgoing {
