@@ -258,7 +258,14 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
         )),
     };
     let zalo = settings.zalo.as_ref().map(|zalo_settings| {
-        ZaloRunning::new(&db, &locales, settings.base.lang, zalo_settings, &clock)
+        ZaloRunning::new(
+            &db,
+            &locales,
+            settings.base.lang,
+            zalo_settings,
+            &clock,
+            settings.reminder_delay,
+        )
     });
     let state = ApiState {
         zalo: zalo.as_ref().map(|z| z.inbox.clone()),

@@ -38,6 +38,7 @@ impl ZaloRunning {
         lang: Lang,
         settings: &ZaloSettings,
         clock: &Arc<dyn Clock>,
+        reminder_delay: Duration,
     ) -> ZaloRunning {
         let tokens = Arc::new(TokenManager::new(
             db.clone(),
@@ -51,7 +52,8 @@ impl ZaloRunning {
             lang,
             Arc::new(Notify::new()),
         )
-        .with_billable_replies(settings.billable_replies);
+        .with_billable_replies(settings.billable_replies)
+        .with_reminder_delay(reminder_delay);
         let inbox = ZaloInbox::new(
             zalo,
             settings.app_id.clone(),
