@@ -219,10 +219,12 @@ impl Zalo {
                     .await?;
                 return Ok(());
             }
-            Some(_) => {
-                citizens
-                    .reply(renderer, user, inbound, Notice::Help, now)
-                    .await?;
+            Some(command) => {
+                let notice = match command {
+                    "/start" => Notice::Welcome,
+                    _ => Notice::Help,
+                };
+                citizens.reply(renderer, user, inbound, notice, now).await?;
                 return Ok(());
             }
             None => {}
