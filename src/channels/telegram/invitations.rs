@@ -7,7 +7,7 @@ use super::{CHANNEL, HandleError, Telegram, messages};
 use crate::core::flow::Lang;
 use crate::core::i18n::Locales;
 use crate::core::prompt::Prompt;
-use crate::services::citizens::{CitizenRenderer, InvitationLead, Notice, Recipient};
+use crate::services::citizens::{CitizenRenderer, InvitationLead, Notice, Recipient, Step};
 use crate::storage::{Invitation, Outgoing, StorageError};
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
@@ -45,6 +45,7 @@ impl CitizenRenderer for TelegramCitizens {
 
     fn notice_text(&self, notice: &Notice) -> String {
         let (id, args): (&str, Vec<(&str, String)>) = match notice {
+            Notice::Hint(text) => return text.clone(),
             Notice::Welcome => ("tg-welcome", vec![]),
             Notice::Help => ("tg-help", vec![]),
             Notice::NoSurvey => ("tg-no-survey", vec![]),
@@ -83,6 +84,10 @@ impl CitizenRenderer for TelegramCitizens {
 
     fn question(&self, chat: &str, lead: String, prompt: &Prompt, token: &str) -> Outgoing {
         messages::prompt(chat_id(chat), Some(lead), prompt, token)
+    }
+
+    fn step(&self, chat: &str, step: &Step<'_>) -> Vec<Outgoing> {
+        super::citizens::step_rows(&self.locales, chat_id(chat), step)
     }
 
     fn withdraw_confirm(&self, chat: &str) -> Outgoing {

@@ -15,17 +15,14 @@
 use super::events::ZaloEvent;
 use super::invitations::{
     DECLINE, LATER, START, WITHDRAW_ASK, WITHDRAW_NO, WITHDRAW_YES, ZaloCitizens, parse_action,
-    with_lead, withdraw_offer,
 };
-use super::messages::{OutboundMessage, from_prompt, parse_query_payload};
-use super::transport::{KIND_REPLY, payload};
-use crate::core::flow::{Flow, Lang};
+use super::messages::parse_query_payload;
+use crate::core::flow::Lang;
 use crate::core::i18n::Locales;
-use crate::core::prompt;
-use crate::core::survey::{Input, Reply};
+use crate::core::survey::Input;
 use crate::services::citizens::{Citizens, CitizensError, Decision, Notice, Origin};
 use crate::services::conversation::{ConversationError, Conversations};
-use crate::storage::{Effects, Outgoing, Progress, Session, SessionOpenError, StorageError};
+use crate::storage::{Outgoing, Session, SessionOpenError, StorageError};
 use chrono::{DateTime, Duration, Utc};
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -63,7 +60,6 @@ pub struct Zalo {
     pub(super) conversations: Conversations,
     pub(super) citizens: Citizens,
     pub(super) renderer: ZaloCitizens,
-    pub(super) locales: Arc<Locales>,
     /// Woken whenever rows are added to the outbox.
     outbox_ready: Arc<Notify>,
 }
@@ -94,7 +90,6 @@ impl Zalo {
             citizens: Citizens::new(conversations.clone(), locales.clone(), lang),
             conversations,
             renderer,
-            locales,
             outbox_ready,
         }
     }
@@ -243,7 +238,8 @@ impl Zalo {
         Ok(())
     }
 
-    /// One answer (typed or pressed) to the survey in progress in `user`'s chat.
+    /// One answer (typed or pressed) to the survey in progress in `user`'s chat. A pressed
+    /// button arrives as text: no message of ours to edit.
     async fn survey_input(
         &self,
         inbound: &str,
@@ -252,53 +248,19 @@ impl Zalo {
         input: Input,
         now: DateTime<Utc>,
     ) -> Result<(), ZaloHandleError> {
-        let locales = self.locales.clone();
-        let lang = session.lang;
-        let token = session.token.clone();
-        let effects_for = |after: &Session, flow: &Flow, reply: &Reply| -> Effects {
-            let mut effects = Effects::from_inbound(super::CHANNEL, inbound);
-            let current = || prompt::question(&locales, lang, flow, &after.state);
-            let message = match reply {
-                Reply::Ask { hint, .. } => current().map(|question| {
-                    let message = from_prompt(&locales, lang, &question);
-                    match hint {
-                        Some(hint) => with_lead(prompt::hint(&locales, lang, flow, hint), message),
-                        None => message,
-                    }
-                }),
-                // The closing words offer the withdrawal, as on Telegram.
-                Reply::Finished => Some(OutboundMessage {
-                    text: flow.outro.get(lang).to_string(),
-                    buttons: vec![withdraw_offer(&locales, lang)],
-                }),
-                Reply::AlreadyFinished => Some(OutboundMessage::text(locales.text(
-                    lang,
-                    "invitation-completed",
-                    &[],
-                ))),
-                Reply::StaleButton { .. } => current().map(|question| {
-                    with_lead(
-                        locales.text(lang, "zalo-stale-button", &[]),
-                        from_prompt(&locales, lang, &question),
-                    )
-                }),
-            };
-            if let Some(message) = message {
-                effects.push(Outgoing {
-                    channel: super::CHANNEL.to_string(),
-                    chat_id: user.to_string(),
-                    kind: KIND_REPLY.to_string(),
-                    payload: payload(&message),
-                    invitation_token: Some(token.clone()),
-                });
-            }
-            effects
-        };
-        let turn = self
-            .conversations
-            .input_with(&session, &input, now, effects_for)
+        let done = self
+            .citizens
+            .answer(
+                &self.renderer,
+                user,
+                inbound,
+                session,
+                input,
+                Origin::NONE,
+                now,
+            )
             .await?;
-        if turn.progress == Progress::Duplicate {
+        if done.duplicate {
             tracing::debug!("Zalo event handled before");
         }
         Ok(())

@@ -17,9 +17,11 @@ use super::transport::{KIND_INVITE_PHONE, KIND_INVITE_USER, KIND_REMINDER, KIND_
 use super::window::Window;
 use crate::core::flow::Lang;
 use crate::core::i18n::Locales;
+use crate::core::prompt;
 use crate::core::prompt::Prompt;
+use crate::core::survey::Reply;
 use crate::services::citizens::dossier;
-use crate::services::citizens::{CitizenRenderer, InvitationLead, Notice, Recipient};
+use crate::services::citizens::{CitizenRenderer, InvitationLead, Notice, Recipient, Step};
 use crate::storage::{Db, Invitation, Outgoing, StorageError};
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
@@ -171,6 +173,7 @@ impl CitizenRenderer for ZaloCitizens {
 
     fn notice_text(&self, notice: &Notice) -> String {
         let (id, args): (&str, Vec<(&str, String)>) = match notice {
+            Notice::Hint(text) => return text.clone(),
             Notice::Welcome => ("zalo-welcome", vec![]),
             Notice::Help => ("zalo-help", vec![]),
             Notice::NoSurvey => ("zalo-no-survey", vec![]),
@@ -215,6 +218,43 @@ impl CitizenRenderer for ZaloCitizens {
     fn question(&self, chat: &str, lead: String, prompt: &Prompt, token: &str) -> Outgoing {
         let message = with_lead(lead, from_prompt(&self.locales, self.lang, prompt));
         self.row(chat, KIND_REPLY, &message, Some(token))
+    }
+
+    /// The next question as a new message (a hint on top), the closing words with the
+    /// withdrawal's offer, or, for a stale answer, a word and the current question again.
+    fn step(&self, chat: &str, step: &Step<'_>) -> Vec<Outgoing> {
+        let (locales, flow, after) = (&*self.locales, step.flow, step.after);
+        let lang = after.lang;
+        let current = || prompt::question(locales, lang, flow, &after.state);
+        let message = match step.reply {
+            Reply::Ask { hint, .. } => current().map(|question| {
+                let message = from_prompt(locales, lang, &question);
+                match hint {
+                    Some(hint) => with_lead(prompt::hint(locales, lang, flow, hint), message),
+                    None => message,
+                }
+            }),
+            // The closing words offer the withdrawal, as on Telegram.
+            Reply::Finished => Some(OutboundMessage {
+                text: flow.outro.get(lang).to_string(),
+                buttons: vec![withdraw_offer(locales, lang)],
+            }),
+            Reply::AlreadyFinished => Some(OutboundMessage::text(locales.text(
+                lang,
+                "invitation-completed",
+                &[],
+            ))),
+            Reply::StaleButton { .. } => current().map(|question| {
+                with_lead(
+                    locales.text(lang, "zalo-stale-button", &[]),
+                    from_prompt(locales, lang, &question),
+                )
+            }),
+        };
+        message
+            .map(|message| self.row(chat, KIND_REPLY, &message, Some(&after.token)))
+            .into_iter()
+            .collect()
     }
 
     fn withdraw_confirm(&self, chat: &str) -> Outgoing {

@@ -3,9 +3,11 @@
 //! vocabulary and are written in the same transaction as the state they follow, so the service
 //! renders them with the chat's channel renderer just before it writes.
 
+use crate::core::flow::Flow;
 use crate::core::phone::PhoneNumber;
 use crate::core::prompt::Prompt;
-use crate::storage::{Invitation, Outgoing, StorageError};
+use crate::core::survey::{Button, Reply};
+use crate::storage::{Invitation, Outgoing, Session, StorageError};
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 
@@ -41,11 +43,31 @@ pub enum Notice {
     /// A press on a superseded message whose question is still open: it is answered on the
     /// newest message.
     MovedOn,
+    /// A hint of the engine's (already worded from the flow), shown on the press.
+    Hint(String),
     /// Receipt codes typed in a chat.
     CodeUnknown,
     CodeExpired,
     CodeUsed,
     CodeTooMany,
+}
+
+/// One survey step to show: the session as stored after it, its flow, what the engine said, and
+/// the press that made it (the pressed message, the question and button pressed), if any.
+#[derive(Debug, Clone, Copy)]
+pub struct Step<'a> {
+    pub after: &'a Session,
+    pub flow: &'a Flow,
+    pub reply: &'a Reply,
+    pub pressed: Option<Pressed<'a>>,
+}
+
+/// A pressed answer button.
+#[derive(Debug, Clone, Copy)]
+pub struct Pressed<'a> {
+    pub message: &'a str,
+    pub question: &'a str,
+    pub button: &'a Button,
 }
 
 /// How an invitation message opens.
@@ -110,6 +132,11 @@ pub trait CitizenRenderer: Send + Sync + std::fmt::Debug {
 
     /// The current question drawn on a new message, `lead` above it.
     fn question(&self, chat: &str, lead: String, prompt: &Prompt, token: &str) -> Outgoing;
+
+    /// What a survey step shows: the next question (on the pressed message where the channel
+    /// edits, else on a new one), the closing words with the withdrawal's offer, or a word on a
+    /// stale answer. Rendered inside the step's transaction.
+    fn step(&self, chat: &str, step: &Step<'_>) -> Vec<Outgoing>;
 
     /// The confirmation a withdrawal asks for, with "yes" and "no".
     fn withdraw_confirm(&self, chat: &str) -> Outgoing;
