@@ -46,10 +46,11 @@ async fn invite_follower(
     assert_eq!(status, 201, "{json}");
     assert_eq!(deliver(h).await, [Outcome::Sent]);
     assert!(last_text(fake, user).contains("Đăng ký khai sinh"));
-    (
-        json["token"].as_str().unwrap().to_string(),
-        json["zalo_receipt_code"].as_str().unwrap().to_string(),
-    )
+    let token = json["token"].as_str().unwrap().to_string();
+    let code = json["zalo_receipt_code"].as_str().unwrap().to_string();
+    // The code was made with the invitation, in the notice's transaction.
+    assert_eq!(h.db.receipt_code(&token).await.unwrap(), Some(code.clone()));
+    (token, code)
 }
 
 async fn status(h: &Harness, token: &str) -> InvitationStatus {

@@ -59,10 +59,7 @@ where
         let line = match lines.next_line().await {
             Ok(Some(line)) => line,
             Ok(None) | Err(_) => {
-                conversations
-                    .db()
-                    .pause_session(session.id, clock())
-                    .await?;
+                conversations.pause(&session, clock()).await?;
                 say(locales.text(lang, "chat-paused", &[("token", session.token.clone())]));
                 return Ok(Ending::Paused);
             }

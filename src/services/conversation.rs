@@ -131,6 +131,11 @@ impl Conversations {
         })
     }
 
+    /// Pauses a session: the same link resumes it later.
+    pub async fn pause(&self, session: &Session, now: DateTime<Utc>) -> Result<(), StorageError> {
+        self.db.pause_session(session.id, now).await
+    }
+
     /// Applies one input to a session and stores the result before returning what to say.
     pub async fn input(
         &self,

@@ -49,7 +49,7 @@ pub use intake_clients::{IntakeClient, Revocation};
 pub use invitations::{Invitation, InvitationStatus, new_token};
 pub use lifecycle::{FlowStatus, FlowVersionInfo, LifecycleError};
 pub use locks::{LEASE_SECONDS, Liveness, PollerLock};
-pub use notices::{NewNotice, NoticeOutcome, SubmissionChannel, ZaloBinding};
+pub use notices::{NewNotice, NoticeOutcome, SubmissionChannel, ZaloNotice};
 pub use outbox::{Claimed, Effects, Finish, OutboxRow, OutboxStatus, Outgoing};
 pub use reminders::{Reminder, ReminderStatus};
 pub use retention::{DEFAULT_RETENTION_DAYS, UNLINKED_PREFIX};

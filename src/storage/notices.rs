@@ -32,13 +32,16 @@ pub struct NewNotice {
     pub recipient_chat_id: Option<String>,
 }
 
-/// Who on Zalo a notice names: a follower's user id, or a phone number (kept only as "by phone":
-/// the number travels in the invitation's outbox row alone). With the notice's Telegram chat it
-/// binds the invitation to its recipient (see `services::citizens::binding`).
+/// What a notice means on Zalo, when Zalo runs: who it names — a follower's user id, or a phone
+/// number (kept only as "by phone": the number travels in the invitation's outbox row alone),
+/// which with the notice's Telegram chat binds the invitation to its recipient (see
+/// `services::citizens::binding`) — and whether the invitation gets a receipt code to type in
+/// the OA chat, made in the notice's own transaction.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ZaloBinding {
+pub struct ZaloNotice {
     pub user_id: Option<String>,
     pub by_phone: bool,
+    pub receipt_code: bool,
 }
 
 /// What submitting a notice did.
@@ -89,7 +92,7 @@ impl Db {
     {
         self.submit_bound_notice(
             notice,
-            &ZaloBinding::default(),
+            &ZaloNotice::default(),
             flow_version_id,
             valid_for,
             now,
@@ -98,12 +101,12 @@ impl Db {
         .await
     }
 
-    /// Like [`Db::submit_notice_with`], with the Zalo recipient the notice names stored beside
-    /// its Telegram chat (the invitation's binding).
+    /// Like [`Db::submit_notice_with`], with what the notice means on Zalo (its recipient,
+    /// stored beside the Telegram chat as the invitation's binding, and the receipt code).
     pub async fn submit_bound_notice<F>(
         &self,
         notice: &NewNotice,
-        zalo: &ZaloBinding,
+        zalo: &ZaloNotice,
         flow_version_id: i64,
         valid_for: Duration,
         now: DateTime<Utc>,
@@ -189,6 +192,15 @@ impl Db {
             recipient_zalo_user_id: zalo.user_id.clone(),
             recipient_by_phone: zalo.by_phone,
         };
+        if zalo.receipt_code {
+            super::zalo::insert_receipt_code(
+                &mut tx,
+                &invitation.token,
+                invitation.expires_at,
+                now,
+            )
+            .await?;
+        }
         apply_effects(&mut tx, &effects_for(&invitation), now).await?;
         tx.commit().await?;
         Ok(NoticeOutcome::Created(invitation))

@@ -6,7 +6,7 @@
 use super::{Backend, Db, StorageError, parse_timestamp, timestamp};
 use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
-use sqlx::Row;
+use sqlx::{Any, Row, Transaction};
 
 /// An event waiting in the inbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -181,7 +181,46 @@ impl Db {
     }
 }
 
+/// Creates the receipt code of a new invitation in the transaction that creates it: a random
+/// code drawn again on the rare collision with another invitation's.
+pub(super) async fn insert_receipt_code(
+    tx: &mut Transaction<'static, Any>,
+    invitation_token: &str,
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<String, StorageError> {
+    loop {
+        let code = new_receipt_code();
+        let inserted = sqlx::query(
+            "INSERT INTO zalo_receipt_codes (code, invitation_token, created_at, expires_at)
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        )
+        .bind(&code)
+        .bind(invitation_token)
+        .bind(timestamp(now))
+        .bind(timestamp(expires_at))
+        .execute(&mut **tx)
+        .await?;
+        if inserted.rows_affected() == 1 {
+            return Ok(code);
+        }
+    }
+}
+
 impl Db {
+    /// The receipt code of an invitation, if it has one.
+    pub async fn receipt_code(
+        &self,
+        invitation_token: &str,
+    ) -> Result<Option<String>, StorageError> {
+        Ok(
+            sqlx::query_scalar("SELECT code FROM zalo_receipt_codes WHERE invitation_token = $1")
+                .bind(invitation_token)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
     /// Creates the receipt code of an invitation (one per invitation: a second call gives the
     /// same code).
     pub async fn create_receipt_code(

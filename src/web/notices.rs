@@ -2,6 +2,7 @@
 
 use super::{ApiState, HttpError, TokenPath, constant_time_eq};
 use crate::services::intake::tenant::{self, Repost};
+use crate::services::citizens::CitizenRenderer;
 use crate::services::intake::{self, IntakeFailure, NoticeError};
 use crate::services::intake_clients::{self, Client};
 use crate::storage::NoticeOutcome;
@@ -54,14 +55,16 @@ async fn authenticate(state: &ApiState, headers: &HeaderMap) -> Result<Client, H
 }
 
 async fn answer(state: ApiState, client: Client, body: Bytes) -> Result<Response, HttpError> {
-    let notice = intake::parse_notice(&body).map_err(|err| match err {
+    // Read once: the notice and the recipients it names.
+    let parsed = intake::parse(&body).map_err(|err| match err {
         NoticeError::Syntax(detail) => HttpError::InvalidJson(detail),
         NoticeError::Fields(errors) => HttpError::InvalidNotice(errors),
     })?;
+    let notice = &parsed.notice;
     // The content rules first (intake::submit checks them again for every other path), so a
     // code with a control character is refused before anything logs it. Codes are logged with
     // `?` all the same: escaped, one line each.
-    if let Err(errors) = intake::content::check(&notice, state.clock.now()) {
+    if let Err(errors) = intake::content::check(notice, state.clock.now()) {
         tracing::warn!(client = %client.name, agency = ?notice.agency_code, dossier = ?notice.dossier_code, "notice refused: content rules");
         return Err(HttpError::InvalidNotice(errors));
     }
@@ -72,31 +75,25 @@ async fn answer(state: ApiState, client: Client, body: Bytes) -> Result<Response
     {
         tracing::warn!(client = %client.name, agency = ?notice.agency_code, "notice refused: agency outside the client's subtree");
         return Err(HttpError::AgencyNotAllowed(
-            notice.agency_code,
+            notice.agency_code.clone(),
             scope.clone(),
         ));
     }
-    // Only when Zalo runs: a notice naming a Zalo recipient is still stored without it.
-    let zalo_recipient = match &state.zalo {
-        Some(_) => intake::zalo_recipient(
-            &serde_json::from_slice(&body)
-                .map_err(|err| HttpError::InvalidJson(err.to_string()))?,
-        )
-        .map_err(HttpError::InvalidNotice)?,
-        None => None,
-    };
-    let zalo = state
-        .zalo
-        .as_ref()
-        .zip(zalo_recipient.as_ref())
-        .map(|(inbox, recipient)| (inbox.zalo(), recipient));
-    let outcome = intake::submit(
+    // The channels that run, each with its invitation renderer: a recipient on a channel that
+    // does not run is stored without it.
+    let mut channels: Vec<&dyn CitizenRenderer> = Vec::new();
+    if let Some(telegram) = &state.telegram {
+        channels.push(telegram.citizens_renderer());
+    }
+    if let Some(inbox) = &state.zalo {
+        channels.push(inbox.zalo().citizens_renderer());
+    }
+    let submitted = intake::submit(
         &state.db,
-        state.telegram.as_ref(),
-        zalo,
+        &channels,
         &state.flow,
         state.invitation_ttl,
-        &notice,
+        &parsed,
         state.clock.now(),
     )
     .await
@@ -105,15 +102,16 @@ async fn answer(state: ApiState, client: Client, body: Bytes) -> Result<Response
         IntakeFailure::Storage(err) => HttpError::Storage(err),
         IntakeFailure::Invalid(errors) => HttpError::InvalidNotice(errors),
     })?;
+    let outcome = &submitted.outcome;
     // Dossiers belong to the tenant that posted them: a stored code is answered only to a client
     // whose scope covers the stored agency, and only when the content is the same. Nothing
     // changed in storage for an existing code.
-    if let NoticeOutcome::Existing(stored) = &outcome {
+    if let NoticeOutcome::Existing(stored) = outcome {
         let covers = match &client.scope {
             None => true,
             Some(scope) => state.db.agency_within(&stored.agency_code, scope).await?,
         };
-        match tenant::repost(stored, &notice, covers) {
+        match tenant::repost(stored, notice, covers) {
             Repost::Same => {}
             Repost::Differs(fields) => {
                 tracing::warn!(client = %client.name, dossier = ?notice.dossier_code, fields = ?fields, "notice refused: differs from the stored dossier");
@@ -134,16 +132,8 @@ async fn answer(state: ApiState, client: Client, body: Bytes) -> Result<Response
         tracing::warn!(agency = ?notice.agency_code, "notice for an unknown agency accepted and flagged");
     }
     let mut view = state.links.view(outcome.invitation());
-    if state.zalo.is_some() {
-        // One code per invitation: a repeated notice gets the same one.
-        let invitation = outcome.invitation();
-        view.zalo_receipt_code = Some(
-            state
-                .db
-                .create_receipt_code(&invitation.token, invitation.expires_at, state.clock.now())
-                .await?,
-        );
-    }
+    // One code per invitation, made with it: a repeated notice gets the same one.
+    view.zalo_receipt_code = submitted.receipt_code;
     Ok((status, Json(view)).into_response())
 }
 

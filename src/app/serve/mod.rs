@@ -278,6 +278,7 @@ pub async fn start(settings: ServeSettings, clock: Arc<dyn Clock>) -> Result<Run
             zalo_settings,
             &clock,
             wakes.zalo.clone(),
+            settings.reminder_delay,
         )
     });
     let state = ApiState {

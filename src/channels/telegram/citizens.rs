@@ -9,10 +9,10 @@ use crate::core::flow::{Flow, Lang};
 use crate::core::i18n::Locales;
 use crate::core::prompt;
 use crate::core::survey::{Button, Input, Reply};
-use crate::services::citizens::{CitizenRenderer, Decision, Notice, Origin, live};
-use crate::storage::{Effects, Progress, Session};
+use crate::services::citizens::{Decision, Notice, Origin, Step};
+use crate::storage::{Outgoing, Session};
 use chrono::{DateTime, Utc};
-use teloxide::types::{CallbackQuery, CallbackQueryId, Message};
+use teloxide::types::{CallbackQuery, Message};
 
 impl Telegram {
     /// A message in a private chat: a citizen's command or typed answer.
@@ -169,25 +169,6 @@ impl Telegram {
             let fresh = self.record(inbound, Vec::new(), now).await?;
             return Ok(answer(Some(self.text("tg-no-survey", &[])), !fresh));
         };
-        if live::is_superseded(&session, &message_id.to_string()) {
-            let done = self
-                .citizens
-                .superseded_press(
-                    &self.renderer,
-                    &chat.to_string(),
-                    inbound,
-                    &session,
-                    &question,
-                    &message_id.to_string(),
-                    now,
-                )
-                .await?;
-            let handled = self.done(done);
-            return Ok(answer(
-                handled.callback_answer.and_then(|(_, text)| text),
-                handled.duplicate,
-            ));
-        }
         let input = Input::Button { question, button };
         let mut handled = self
             .survey_input(inbound, chat, Some(message_id), None, session, input, now)
@@ -212,137 +193,107 @@ impl Telegram {
         input: Input,
         now: DateTime<Utc>,
     ) -> Result<Handled, HandleError> {
-        let locales = self.locales.clone();
-        let lang = session.lang;
-        let token = session.token.clone();
-        let pressed_button = match &input {
-            Input::Button { question, button } => Some((question.clone(), button.clone())),
-            _ => None,
+        let (pressed, typed) = (pressed.map(|m| m.to_string()), typed.map(|m| m.to_string()));
+        let origin = match (&pressed, &typed) {
+            (Some(message), _) => Origin::press(message),
+            (None, Some(message)) => Origin::message(message),
+            (None, None) => Origin::NONE,
         };
-        // A typed answer draws what comes next on a new message: the message that showed the
-        // question until now loses its buttons.
-        let superseded = match pressed {
-            None => live::known(&session)
-                .and_then(|message| self.renderer.clear_keyboard(&chat.to_string(), message)),
-            Some(_) => None,
-        };
-        let effects_for = |after: &Session, flow: &Flow, reply: &Reply| -> Effects {
-            let mut effects = Effects::from_inbound(CHANNEL, inbound);
-            if !matches!(reply, Reply::StaleButton { .. } | Reply::AlreadyFinished)
-                && let Some(clear) = &superseded
-            {
-                effects.push(clear.clone());
-            }
-            let question_prompt = || prompt::question(&locales, lang, flow, &after.state);
-            match reply {
-                Reply::Ask { question, hint } => {
-                    let same_question = pressed_button.as_ref().is_some_and(|(q, _)| q == question);
-                    match (pressed, hint, same_question) {
-                        // A hint on a pressed button is shown as the press's notice, nothing sent.
-                        (Some(_), Some(_), _) => {}
-                        // A tick on a multiple-choice question: redraw the same keyboard.
-                        (Some(message_id), None, true) => {
-                            if let Some(current) = question_prompt() {
-                                effects.push(messages::replace_keyboard(
-                                    chat,
-                                    message_id,
-                                    &current.buttons,
-                                ));
-                            }
-                        }
-                        _ => {
-                            let lead = hint
-                                .as_ref()
-                                .map(|hint| prompt::hint(&locales, lang, flow, hint));
-                            let current = question_prompt();
-                            match (pressed, &pressed_button) {
-                                // A press: the pressed message becomes the next question, the
-                                // answer shown on top. One edit, nothing else on the queue.
-                                (Some(message_id), Some((q, button))) => {
-                                    effects.push(messages::answered_then(
-                                        chat,
-                                        message_id,
-                                        answered(&locales, lang, flow, q, button),
-                                        current.as_ref(),
-                                        lead,
-                                        &token,
-                                    ));
-                                }
-                                // A typed answer: the next question is a new message.
-                                _ => {
-                                    if let Some(current) = current {
-                                        effects
-                                            .push(messages::prompt(chat, lead, &current, &token));
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-                Reply::Finished => {
-                    // The closing words offer the withdrawal (issue 10): one button. A press
-                    // edits the pressed question into them; a typed answer gets them as new.
-                    let outro = flow.outro.get(lang).to_string();
-                    let offer = vec![(
-                        locales.text(lang, "tg-withdraw-offer", &[]),
-                        messages::WITHDRAW_ASK,
-                    )];
-                    match (pressed, &pressed_button) {
-                        (Some(message_id), Some((q, button))) => {
-                            effects.push(messages::answered_then_closing(
-                                chat,
-                                message_id,
-                                answered(&locales, lang, flow, q, button),
-                                outro,
-                                offer,
-                                &token,
-                            ));
-                        }
-                        _ => effects.push(messages::text_with_buttons(chat, outro, offer)),
-                    }
-                }
-                // A stale press on the live message (an old client's keyboard): the message
-                // shows the live question, so it stays; the press gets its notice.
-                Reply::StaleButton { .. } | Reply::AlreadyFinished => {}
-            }
-            effects
-        };
-        let turn = self
-            .conversations
-            .input_with(&session, &input, now, effects_for)
-            .await?;
-        if turn.progress != Progress::Duplicate
-            && !matches!(
-                turn.reply,
-                Reply::StaleButton { .. } | Reply::AlreadyFinished
+        let done = self
+            .citizens
+            .answer(
+                &self.renderer,
+                &chat.to_string(),
+                inbound,
+                session,
+                input,
+                origin,
+                now,
             )
-        {
-            // The pressed message now shows the next question; a new message's id is not known
-            // until a press on it names it, but it is newer than the citizen's message.
-            let live = match pressed {
-                Some(id) => Some(id.to_string()),
-                None => live::drawn_after(typed.map(|id| id.to_string()).as_deref()),
-            };
-            self.citizens
-                .set_live(&turn.session, live.as_deref())
-                .await?;
-        }
-        let notice = match (&turn.reply, pressed) {
-            (Reply::StaleButton { .. }, _) => Some(self.text("tg-stale-button", &[])),
-            (Reply::AlreadyFinished, _) => Some(self.text("invitation-completed", &[])),
-            (
-                Reply::Ask {
-                    hint: Some(hint), ..
-                },
-                Some(_),
-            ) => Some(prompt::hint(&self.locales, lang, &turn.flow, hint)),
-            _ => None,
-        };
-        Ok(Handled {
-            callback_answer: Some((CallbackQueryId(String::new()), notice)),
-            duplicate: turn.progress == Progress::Duplicate,
-        })
+            .await?;
+        Ok(self.done(done))
     }
+}
+
+/// The rows of a survey step on Telegram. A press edits the pressed message into what comes
+/// next (the answer on top: one Bot API call per answer); a typed answer gets it as a new
+/// message; a tick on a multiple-choice question redraws the keyboard; a hint on a press is the
+/// press's notice, nothing sent.
+pub(super) fn step_rows(locales: &Locales, chat: i64, step: &Step<'_>) -> Vec<Outgoing> {
+    let (after, flow) = (step.after, step.flow);
+    let (lang, token) = (after.lang, after.token.as_str());
+    let pressed = step
+        .pressed
+        .and_then(|p| p.message.parse::<i32>().ok().map(|message| (message, p)));
+    let question_prompt = || prompt::question(locales, lang, flow, &after.state);
+    let mut rows = Vec::new();
+    match step.reply {
+        Reply::Ask { question, hint } => {
+            let same_question = pressed.is_some_and(|(_, p)| p.question == question);
+            match (pressed, hint, same_question) {
+                // A hint on a pressed button is shown as the press's notice, nothing sent.
+                (Some(_), Some(_), _) => {}
+                // A tick on a multiple-choice question: redraw the same keyboard.
+                (Some((message_id, _)), None, true) => {
+                    if let Some(current) = question_prompt() {
+                        rows.push(messages::replace_keyboard(
+                            chat,
+                            message_id,
+                            &current.buttons,
+                        ));
+                    }
+                }
+                _ => {
+                    let lead = hint
+                        .as_ref()
+                        .map(|hint| prompt::hint(locales, lang, flow, hint));
+                    let current = question_prompt();
+                    match pressed {
+                        // A press: the pressed message becomes the next question, the answer
+                        // shown on top. One edit, nothing else on the queue.
+                        Some((message_id, p)) => rows.push(messages::answered_then(
+                            chat,
+                            message_id,
+                            answered(locales, lang, flow, p.question, p.button),
+                            current.as_ref(),
+                            lead,
+                            token,
+                        )),
+                        // A typed answer: the next question is a new message.
+                        None => {
+                            if let Some(current) = current {
+                                rows.push(messages::prompt(chat, lead, &current, token));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Reply::Finished => {
+            // The closing words offer the withdrawal (issue 10): one button. A press edits the
+            // pressed question into them; a typed answer gets them as new.
+            let outro = flow.outro.get(lang).to_string();
+            let offer = vec![(
+                locales.text(lang, "tg-withdraw-offer", &[]),
+                messages::WITHDRAW_ASK,
+            )];
+            match pressed {
+                Some((message_id, p)) => rows.push(messages::answered_then_closing(
+                    chat,
+                    message_id,
+                    answered(locales, lang, flow, p.question, p.button),
+                    outro,
+                    offer,
+                    token,
+                )),
+                None => rows.push(messages::text_with_buttons(chat, outro, offer)),
+            }
+        }
+        // A stale press on the live message (an old client's keyboard): the message shows the
+        // live question, so it stays; the press gets its notice.
+        Reply::StaleButton { .. } | Reply::AlreadyFinished => {}
+    }
+    rows
 }
 
 /// The answered question and the answer chosen, shown on top of the pressed message.

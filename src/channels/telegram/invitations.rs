@@ -7,17 +7,20 @@ use super::{CHANNEL, HandleError, Telegram, messages};
 use crate::core::flow::Lang;
 use crate::core::i18n::Locales;
 use crate::core::prompt::Prompt;
-use crate::services::citizens::{CitizenRenderer, Citizens, InvitationLead, Notice};
+use crate::services::citizens::{CitizenRenderer, InvitationLead, Notice, Recipient, Step};
 use crate::storage::{Invitation, Outgoing, StorageError};
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 use std::sync::Arc;
+use tokio::sync::Notify;
 
 /// The Telegram renderer of the citizens' service.
 #[derive(Debug, Clone)]
 pub struct TelegramCitizens {
     pub locales: Arc<Locales>,
     pub lang: Lang,
+    /// Woken whenever rows are added to the outbox.
+    pub outbox_ready: Arc<Notify>,
 }
 
 fn chat_id(chat: &str) -> i64 {
@@ -42,6 +45,7 @@ impl CitizenRenderer for TelegramCitizens {
 
     fn notice_text(&self, notice: &Notice) -> String {
         let (id, args): (&str, Vec<(&str, String)>) = match notice {
+            Notice::Hint(text) => return text.clone(),
             Notice::Welcome => ("tg-welcome", vec![]),
             Notice::Help => ("tg-help", vec![]),
             Notice::NoSurvey => ("tg-no-survey", vec![]),
@@ -82,6 +86,10 @@ impl CitizenRenderer for TelegramCitizens {
         messages::prompt(chat_id(chat), Some(lead), prompt, token)
     }
 
+    fn step(&self, chat: &str, step: &Step<'_>) -> Vec<Outgoing> {
+        super::citizens::step_rows(&self.locales, chat_id(chat), step)
+    }
+
     fn withdraw_confirm(&self, chat: &str) -> Outgoing {
         let text = |id: &str| self.locales.text(self.lang, id, &[]);
         messages::text_with_buttons(
@@ -102,6 +110,20 @@ impl CitizenRenderer for TelegramCitizens {
     fn replace_text(&self, chat: &str, message: &str, text: String) -> Option<Outgoing> {
         let message = message.parse().ok()?;
         Some(messages::replace_text(chat_id(chat), message, text))
+    }
+
+    fn notice_invitation(&self, invitation: &Invitation, recipient: &Recipient) -> Outgoing {
+        let chat = recipient.chat().unwrap_or_default();
+        self.invitation_row(chat, invitation, InvitationLead::Notice)
+    }
+
+    /// A bot cannot start a conversation: only a chat that wrote to us is invited.
+    fn needs_known_chat(&self) -> bool {
+        true
+    }
+
+    fn wake(&self) {
+        self.outbox_ready.notify_one();
     }
 
     fn reminder<'a>(
@@ -132,8 +154,8 @@ impl Telegram {
         Ok(sent)
     }
 
-    /// The invitation message for a notice whose citizen already talks to us.
-    pub fn notice_message(&self, invitation: &Invitation, chat: i64) -> Outgoing {
-        Citizens::notice_invitation(&self.renderer, &chat.to_string(), invitation)
+    /// How Telegram renders the citizens' service (and its invitations, for intake).
+    pub fn citizens_renderer(&self) -> &TelegramCitizens {
+        &self.renderer
     }
 }

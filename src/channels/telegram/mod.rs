@@ -152,6 +152,7 @@ impl Telegram {
         let renderer = invitations::TelegramCitizens {
             locales: locales.clone(),
             lang: settings.lang,
+            outbox_ready: outbox_ready.clone(),
         };
         Telegram {
             conversations,

@@ -15,17 +15,14 @@
 use super::events::ZaloEvent;
 use super::invitations::{
     DECLINE, LATER, START, WITHDRAW_ASK, WITHDRAW_NO, WITHDRAW_YES, ZaloCitizens, parse_action,
-    with_lead, withdraw_offer,
 };
-use super::messages::{OutboundMessage, from_prompt, parse_query_payload};
-use super::transport::{KIND_REPLY, payload};
-use crate::core::flow::{Flow, Lang};
+use super::messages::parse_query_payload;
+use crate::core::flow::Lang;
 use crate::core::i18n::Locales;
-use crate::core::prompt;
-use crate::core::survey::{Input, Reply};
+use crate::core::survey::Input;
 use crate::services::citizens::{Citizens, CitizensError, Decision, Notice, Origin};
 use crate::services::conversation::{ConversationError, Conversations};
-use crate::storage::{Effects, Outgoing, Progress, Session, SessionOpenError, StorageError};
+use crate::storage::{Outgoing, Session, SessionOpenError, StorageError};
 use chrono::{DateTime, Duration, Utc};
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -63,8 +60,6 @@ pub struct Zalo {
     pub(super) conversations: Conversations,
     pub(super) citizens: Citizens,
     pub(super) renderer: ZaloCitizens,
-    pub(super) locales: Arc<Locales>,
-    pub(super) lang: Lang,
     /// Woken whenever rows are added to the outbox.
     outbox_ready: Arc<Notify>,
 }
@@ -89,13 +84,12 @@ impl Zalo {
             lang,
             db: conversations.db().clone(),
             billable_replies: false,
+            outbox_ready: outbox_ready.clone(),
         };
         Zalo {
             citizens: Citizens::new(conversations.clone(), locales.clone(), lang),
             conversations,
             renderer,
-            locales,
-            lang,
             outbox_ready,
         }
     }
@@ -123,33 +117,37 @@ impl Zalo {
         now: DateTime<Utc>,
     ) -> Result<(), ZaloHandleError> {
         let inbound = event.dedup_key();
-        // The follower rows are Zalo's own (the messaging window reads them).
+        // The follower rows are Zalo's own: the messaging window reads them. Every event of a
+        // user is an interaction, except an unfollow.
         let db = self.conversations.db();
         // The window opens from when the citizen acted (the event's time), not from now.
         let now_or_event = event.interaction(now).map_or(now, |(_, at)| at);
+        let (user, following) = match event {
+            ZaloEvent::UserSendText { user_id, .. } => (Some(user_id), None),
+            ZaloEvent::Follow { user_id, .. } => (Some(user_id), Some(true)),
+            ZaloEvent::UserFeedback(feedback) => (feedback.user_id.as_ref(), None),
+            ZaloEvent::Unfollow { user_id, .. } => {
+                db.unfollow_zalo_user(user_id, now).await?;
+                (None, None)
+            }
+            ZaloEvent::Unknown { .. } => (None, None),
+        };
+        if let Some(user) = user {
+            db.touch_zalo_user(user, following, now_or_event).await?;
+        }
         match event {
             ZaloEvent::UserSendText { user_id, text, .. } => {
-                db.touch_zalo_user(user_id, None, now_or_event).await?;
                 self.on_text(&inbound, user_id, text, now).await?;
             }
             ZaloEvent::Follow { user_id, .. } => {
-                db.touch_zalo_user(user_id, Some(true), now_or_event)
-                    .await?;
                 self.citizens
                     .reply(&self.renderer, user_id, &inbound, Notice::Welcome, now)
                     .await?;
             }
-            ZaloEvent::Unfollow { user_id, .. } => {
-                db.unfollow_zalo_user(user_id, now).await?;
-                self.record(&inbound, Vec::new(), now).await?;
-            }
             ZaloEvent::UserFeedback(feedback) => {
-                if let Some(user) = &feedback.user_id {
-                    db.touch_zalo_user(user, None, now_or_event).await?;
-                }
                 self.store_feedback(&inbound, feedback, now).await?;
             }
-            ZaloEvent::Unknown { .. } => {
+            ZaloEvent::Unfollow { .. } | ZaloEvent::Unknown { .. } => {
                 self.record(&inbound, Vec::new(), now).await?;
             }
         }
@@ -218,10 +216,12 @@ impl Zalo {
                     .await?;
                 return Ok(());
             }
-            Some(_) => {
-                citizens
-                    .reply(renderer, user, inbound, Notice::Help, now)
-                    .await?;
+            Some(command) => {
+                let notice = match command {
+                    "/start" => Notice::Welcome,
+                    _ => Notice::Help,
+                };
+                citizens.reply(renderer, user, inbound, notice, now).await?;
                 return Ok(());
             }
             None => {}
@@ -240,7 +240,8 @@ impl Zalo {
         Ok(())
     }
 
-    /// One answer (typed or pressed) to the survey in progress in `user`'s chat.
+    /// One answer (typed or pressed) to the survey in progress in `user`'s chat. A pressed
+    /// button arrives as text: no message of ours to edit.
     async fn survey_input(
         &self,
         inbound: &str,
@@ -249,53 +250,19 @@ impl Zalo {
         input: Input,
         now: DateTime<Utc>,
     ) -> Result<(), ZaloHandleError> {
-        let locales = self.locales.clone();
-        let lang = session.lang;
-        let token = session.token.clone();
-        let effects_for = |after: &Session, flow: &Flow, reply: &Reply| -> Effects {
-            let mut effects = Effects::from_inbound(super::CHANNEL, inbound);
-            let current = || prompt::question(&locales, lang, flow, &after.state);
-            let message = match reply {
-                Reply::Ask { hint, .. } => current().map(|question| {
-                    let message = from_prompt(&locales, lang, &question);
-                    match hint {
-                        Some(hint) => with_lead(prompt::hint(&locales, lang, flow, hint), message),
-                        None => message,
-                    }
-                }),
-                // The closing words offer the withdrawal, as on Telegram.
-                Reply::Finished => Some(OutboundMessage {
-                    text: flow.outro.get(lang).to_string(),
-                    buttons: vec![withdraw_offer(&locales, lang)],
-                }),
-                Reply::AlreadyFinished => Some(OutboundMessage::text(locales.text(
-                    lang,
-                    "invitation-completed",
-                    &[],
-                ))),
-                Reply::StaleButton { .. } => current().map(|question| {
-                    with_lead(
-                        locales.text(lang, "zalo-stale-button", &[]),
-                        from_prompt(&locales, lang, &question),
-                    )
-                }),
-            };
-            if let Some(message) = message {
-                effects.push(Outgoing {
-                    channel: super::CHANNEL.to_string(),
-                    chat_id: user.to_string(),
-                    kind: KIND_REPLY.to_string(),
-                    payload: payload(&message),
-                    invitation_token: Some(token.clone()),
-                });
-            }
-            effects
-        };
-        let turn = self
-            .conversations
-            .input_with(&session, &input, now, effects_for)
+        let done = self
+            .citizens
+            .answer(
+                &self.renderer,
+                user,
+                inbound,
+                session,
+                input,
+                Origin::NONE,
+                now,
+            )
             .await?;
-        if turn.progress == Progress::Duplicate {
+        if done.duplicate {
             tracing::debug!("Zalo event handled before");
         }
         Ok(())

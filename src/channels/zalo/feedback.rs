@@ -6,54 +6,21 @@
 //!
 //! The invitation is found by the tracking id (our invitation token) or by the template's
 //! message id. A rating for an invitation already completed changes nothing, so the webhook and
-//! the reconciliation may both see the same rating.
+//! the reconciliation may both see the same rating. This file only reads Zalo's event into the
+//! service's [`Rating`].
 
 use super::api::RatingQuery;
 use super::conversation::{Zalo, ZaloHandleError};
 use super::errors::ZaloError;
 use super::events::Feedback;
 use super::token::TokenManager;
-use crate::core::flow::{Flow, Question, QuestionKind};
-use crate::core::survey::{self, Button, Input};
-use crate::storage::{Effects, InvitationStatus, SessionOpenError};
+use crate::services::citizens::rating::Rating;
 use chrono::{DateTime, Duration, Utc};
 
 pub use crate::services::citizens::rating::OVERALL_FACTOR;
 
 /// Ratings read per page of the rating query.
 const PAGE: u32 = 100;
-
-/// What the rating answers of `question`: the stars for the overall question, the reasons and
-/// note for the first free-text question, a skip for the rest.
-fn input_for(flow: &Flow, question: &Question, feedback: &Feedback) -> Input {
-    let overall =
-        matches!(&question.kind, QuestionKind::Scale { factor } if factor == OVERALL_FACTOR);
-    let skip = Input::Button {
-        question: question.id.clone(),
-        button: Button::Skip,
-    };
-    if overall {
-        return match feedback.rate {
-            Some(stars) => Input::Button {
-                question: question.id.clone(),
-                button: Button::Scale(stars),
-            },
-            None => skip,
-        };
-    }
-    let first_text = flow
-        .questions
-        .iter()
-        .find(|q| matches!(q.kind, QuestionKind::Text { .. }))
-        .is_some_and(|q| q.id == question.id);
-    let comment = comment(feedback);
-    if let (true, false, QuestionKind::Text { max_length }) =
-        (first_text, comment.is_empty(), &question.kind)
-    {
-        return Input::Text(comment.chars().take(*max_length).collect());
-    }
-    skip
-}
 
 /// The reasons chosen, then the note, as one comment.
 pub fn comment(feedback: &Feedback) -> String {
@@ -82,78 +49,16 @@ impl Zalo {
         feedback: &Feedback,
         now: DateTime<Utc>,
     ) -> Result<(), ZaloHandleError> {
-        let db = self.conversations.db();
-        let mut token = None;
-        if let Some(tracking) = &feedback.tracking_id
-            && db.invitation(tracking).await?.is_some()
-        {
-            token = Some(tracking.clone());
-        }
-        if token.is_none()
-            && let Some(msg_id) = &feedback.msg_id
-        {
-            token = db.invitation_by_zalo_msg(msg_id).await?;
-        }
-        let Some(token) = token else {
-            tracing::warn!("a Zalo rating matches no invitation");
-            self.record(inbound, Vec::new(), now).await?;
-            return Ok(());
+        let rating = Rating {
+            tracking_id: feedback.tracking_id.clone(),
+            template_message_id: feedback.msg_id.clone(),
+            chat: feedback.user_id.clone(),
+            stars: feedback.rate,
+            comment: comment(feedback),
         };
-        let Some(invitation) = db.invitation(&token).await? else {
-            self.record(inbound, Vec::new(), now).await?;
-            return Ok(());
-        };
-        if invitation.status == InvitationStatus::Completed || feedback.rate.is_none() {
-            self.record(inbound, Vec::new(), now).await?;
-            return Ok(());
-        }
-        // The citizen's own chat when the event names them, so a survey begun in the OA chat is
-        // the one completed; else a reference of the rating's own (never a phone number).
-        let chat_ref = feedback
-            .user_id
-            .clone()
-            .unwrap_or_else(|| format!("rating:{token}"));
-        // A flow with the overall question, whatever the agency's flow: the stars are kept.
-        let opened = match self
-            .citizens
-            .open_rating(super::CHANNEL, &token, &chat_ref, now)
-            .await
-        {
-            Ok(opened) => opened,
-            Err(SessionOpenError::Storage(err)) => return Err(err.into()),
-            Err(refusal) => {
-                tracing::warn!(%refusal, "a Zalo rating could not open its invitation");
-                self.record(inbound, Vec::new(), now).await?;
-                return Ok(());
-            }
-        };
-        let mut session = opened.session;
-        let flow = opened.flow;
-        // Each step is stored; the event counts as handled with the step that completes.
-        for _ in 0..=flow.questions.len() * 2 {
-            let Some(question) =
-                survey::current_question(&flow, &session.state).filter(|_| !session.state.finished)
-            else {
-                break;
-            };
-            let input = input_for(&flow, question, feedback);
-            let turn = self
-                .conversations
-                .input_with(&session, &input, now, |after, _, _| {
-                    if after.state.finished {
-                        Effects::from_inbound(super::CHANNEL, inbound)
-                    } else {
-                        Effects::default()
-                    }
-                })
-                .await?;
-            if turn.session.state == session.state {
-                // The engine refused the input (an odd flow): stop rather than loop.
-                tracing::warn!(question = %question.id, "a Zalo rating could not answer a question");
-                break;
-            }
-            session = turn.session;
-        }
+        self.citizens
+            .store_rating(super::CHANNEL, inbound, &rating, now)
+            .await?;
         Ok(())
     }
 

@@ -1,6 +1,7 @@
 //! Invitations through Zalo and the citizens' service rendered for Zalo ([`ZaloCitizens`]).
 //!
-//! Invitations are queued by intake in the notice's transaction:
+//! Invitations are queued by intake in the notice's transaction ([`ZaloCitizens`] is Zalo's
+//! renderer for it):
 //! - to a follower (`recipient.zalo_user_id`): a consultation message with Bắt đầu / Để sau /
 //!   Không tham gia while the window is open, else the invitation template by user id (decided
 //!   when sent, by [`super::transport`]);
@@ -12,26 +13,21 @@
 //! nothing, and a press's notice (Telegram's toast) is sent as a message.
 
 use super::messages::{OutboundMessage, QueryButton, from_prompt, query_payload};
-use super::phone::PhoneNumber;
 use super::transport::{KIND_INVITE_PHONE, KIND_INVITE_USER, KIND_REMINDER, KIND_REPLY, payload};
 use super::window::Window;
 use crate::core::flow::Lang;
 use crate::core::i18n::Locales;
+use crate::core::prompt;
 use crate::core::prompt::Prompt;
+use crate::core::survey::Reply;
 use crate::services::citizens::dossier;
-use crate::services::citizens::{CitizenRenderer, InvitationLead, Notice};
+use crate::services::citizens::{CitizenRenderer, InvitationLead, Notice, Recipient, Step};
 use crate::storage::{Db, Invitation, Outgoing, StorageError};
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 use serde_json::{Value, json};
 use std::sync::Arc;
-
-/// Where a notice asks us to invite the citizen on Zalo.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ZaloRecipient {
-    User(String),
-    Phone(PhoneNumber),
-}
+use tokio::sync::Notify;
 
 /// The data of the invitation's buttons and of the withdrawal's: `[start|<token>]` and so on.
 pub const START: &str = "start";
@@ -96,22 +92,23 @@ pub fn invitation_message(
     }
 }
 
-/// The outbox row that invites the citizen of `invitation` on Zalo.
+/// The outbox row that invites the citizen of `invitation` on Zalo: a follower by user id, or a
+/// phone number by the template.
 pub fn invitation_row(
     locales: &Locales,
     lang: Lang,
     invitation: &Invitation,
-    recipient: &ZaloRecipient,
+    recipient: &Recipient,
 ) -> Outgoing {
     let token = &invitation.token;
     let (chat_id, kind, payload) = match recipient {
-        ZaloRecipient::User(user) => {
+        Recipient::ZaloUser(user) | Recipient::TelegramChat(user) => {
             let message = invitation_message(locales, lang, invitation, InvitationLead::Notice);
             let mut payload = payload(&message);
             payload["template_data"] = template_data(invitation);
             (user.clone(), KIND_INVITE_USER, payload)
         }
-        ZaloRecipient::Phone(phone) => (
+        Recipient::Phone(phone) => (
             // The number stays in the payload only: the chat id names the invitation.
             format!("invitation:{token}"),
             KIND_INVITE_PHONE,
@@ -136,12 +133,14 @@ pub struct ZaloCitizens {
     pub db: Db,
     /// `ZALO_BILLABLE_REPLIES`: a reminder may go in the billed window (48 hours to 7 days).
     pub billable_replies: bool,
+    /// Woken whenever rows are added to the outbox.
+    pub outbox_ready: Arc<Notify>,
 }
 
 impl super::Zalo {
-    /// The invitation's row in this channel's language.
-    pub fn invitation_row(&self, invitation: &Invitation, recipient: &ZaloRecipient) -> Outgoing {
-        invitation_row(&self.locales, self.lang, invitation, recipient)
+    /// How Zalo renders the citizens' service (and its invitations, for intake).
+    pub fn citizens_renderer(&self) -> &ZaloCitizens {
+        &self.renderer
     }
 }
 
@@ -174,6 +173,7 @@ impl CitizenRenderer for ZaloCitizens {
 
     fn notice_text(&self, notice: &Notice) -> String {
         let (id, args): (&str, Vec<(&str, String)>) = match notice {
+            Notice::Hint(text) => return text.clone(),
             Notice::Welcome => ("zalo-welcome", vec![]),
             Notice::Help => ("zalo-help", vec![]),
             Notice::NoSurvey => ("zalo-no-survey", vec![]),
@@ -220,6 +220,43 @@ impl CitizenRenderer for ZaloCitizens {
         self.row(chat, KIND_REPLY, &message, Some(token))
     }
 
+    /// The next question as a new message (a hint on top), the closing words with the
+    /// withdrawal's offer, or, for a stale answer, a word and the current question again.
+    fn step(&self, chat: &str, step: &Step<'_>) -> Vec<Outgoing> {
+        let (locales, flow, after) = (&*self.locales, step.flow, step.after);
+        let lang = after.lang;
+        let current = || prompt::question(locales, lang, flow, &after.state);
+        let message = match step.reply {
+            Reply::Ask { hint, .. } => current().map(|question| {
+                let message = from_prompt(locales, lang, &question);
+                match hint {
+                    Some(hint) => with_lead(prompt::hint(locales, lang, flow, hint), message),
+                    None => message,
+                }
+            }),
+            // The closing words offer the withdrawal, as on Telegram.
+            Reply::Finished => Some(OutboundMessage {
+                text: flow.outro.get(lang).to_string(),
+                buttons: vec![withdraw_offer(locales, lang)],
+            }),
+            Reply::AlreadyFinished => Some(OutboundMessage::text(locales.text(
+                lang,
+                "invitation-completed",
+                &[],
+            ))),
+            Reply::StaleButton { .. } => current().map(|question| {
+                with_lead(
+                    locales.text(lang, "zalo-stale-button", &[]),
+                    from_prompt(locales, lang, &question),
+                )
+            }),
+        };
+        message
+            .map(|message| self.row(chat, KIND_REPLY, &message, Some(&after.token)))
+            .into_iter()
+            .collect()
+    }
+
     fn withdraw_confirm(&self, chat: &str) -> Outgoing {
         let message = OutboundMessage {
             text: self.text_id("tg-withdraw-confirm"),
@@ -229,6 +266,19 @@ impl CitizenRenderer for ZaloCitizens {
             ],
         };
         self.row(chat, KIND_REPLY, &message, None)
+    }
+
+    fn notice_invitation(&self, invitation: &Invitation, recipient: &Recipient) -> Outgoing {
+        invitation_row(&self.locales, self.lang, invitation, recipient)
+    }
+
+    /// The code printed under the OA's QR code on the receipt.
+    fn receipt_codes(&self) -> bool {
+        true
+    }
+
+    fn wake(&self) {
+        self.outbox_ready.notify_one();
     }
 
     fn clear_keyboard(&self, _chat: &str, _message: &str) -> Option<Outgoing> {

@@ -2,7 +2,7 @@
 //! and are invited by template messages (by Zalo user id or by phone number).
 //!
 //! The protocol: settings ([`settings`]), the webhook's signature ([`signature`]) and events
-//! ([`events`]), phone numbers ([`phone`]), outbound messages built from [`crate::core::prompt`]
+//! ([`events`]), phone numbers ([`crate::core::phone`]), outbound messages built from [`crate::core::prompt`]
 //! ([`messages`]), what an error code means for delivery ([`errors`]), the HTTP client ([`api`])
 //! and the token's lifecycle ([`token`]). The wiring: the webhook inbox and its worker
 //! ([`inbox`]), the conversation in the OA chat ([`conversation`]), ratings from the rating
@@ -21,7 +21,8 @@ pub mod inbox;
 pub mod invitations;
 pub mod messages;
 pub mod pause;
-pub mod phone;
+/// Vietnamese mobile numbers (pure, in the core: intake reads them too).
+pub use crate::core::phone;
 pub mod runtime;
 pub mod schedule;
 pub mod settings;
@@ -35,7 +36,6 @@ pub use conversation::{Zalo, ZaloHandleError};
 pub use errors::{ErrorClass, Host, ZaloError};
 pub use events::{EventError, Feedback, ZaloEvent};
 pub use inbox::{AcceptError, ZaloInbox};
-pub use invitations::ZaloRecipient;
 pub use messages::{
     MAX_BUTTONS, OutboundMessage, QueryButton, cs_body, from_prompt, parse_query_payload,
     query_payload,

@@ -39,6 +39,7 @@ impl ZaloRunning {
         settings: &ZaloSettings,
         clock: &Arc<dyn Clock>,
         outbox_wake: Arc<Notify>,
+        reminder_delay: Duration,
     ) -> ZaloRunning {
         let tokens = Arc::new(TokenManager::new(
             db.clone(),
@@ -53,7 +54,8 @@ impl ZaloRunning {
             // The Zalo outbox worker's own signal: every path that queues a Zalo row wakes it.
             outbox_wake,
         )
-        .with_billable_replies(settings.billable_replies);
+        .with_billable_replies(settings.billable_replies)
+        .with_reminder_delay(reminder_delay);
         let inbox = ZaloInbox::new(
             zalo,
             settings.app_id.clone(),

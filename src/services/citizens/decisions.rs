@@ -2,7 +2,7 @@
 //! the quiet hours, and "Không tham gia" (decline); and the sending of due reminders, each
 //! through its chat's channel.
 
-use super::{CitizenRenderer, Citizens, CitizensError, Done, InvitationLead, Notice, binding};
+use super::{CitizenRenderer, Citizens, CitizensError, Done, Notice, binding};
 use crate::core::clock::{outside_quiet_hours, vietnam};
 use crate::core::i18n;
 use crate::storage::{Effects, InvitationStatus, Reminder, ReminderStatus};
@@ -143,14 +143,5 @@ impl Citizens {
             }
         }
         Ok(sent)
-    }
-
-    /// The invitation message a notice sends to its citizen, in `renderer`'s channel.
-    pub fn notice_invitation(
-        renderer: &dyn CitizenRenderer,
-        chat: &str,
-        invitation: &crate::storage::Invitation,
-    ) -> crate::storage::Outgoing {
-        renderer.invitation(chat, invitation, InvitationLead::Notice)
     }
 }

@@ -17,7 +17,12 @@ use chrono::{DateTime, Utc};
 /// in a chat, so every message up to 41 is superseded and the first newer one is live). Nothing
 /// known: nothing is superseded.
 pub fn is_superseded(session: &Session, message: &str) -> bool {
-    match session.live_message_id.as_deref() {
+    superseded(session.live_message_id.as_deref(), message)
+}
+
+/// [`is_superseded`] on what the session keeps.
+fn superseded(live: Option<&str>, message: &str) -> bool {
+    match live {
         None => false,
         Some(live) => match live.strip_prefix('>') {
             Some(floor) => match (floor.parse::<i64>(), message.parse::<i64>()) {
@@ -147,5 +152,25 @@ impl Citizens {
             toast,
             duplicate: !fresh,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_live_message_or_the_first_newer_one_is_live() {
+        assert!(!superseded(None, "7"));
+        assert!(!superseded(Some("7"), "7"));
+        assert!(superseded(Some("7"), "6"));
+        assert!(superseded(Some("7"), "8"));
+        // A question drawn on a new message after message 7: 8 and later are live.
+        assert_eq!(drawn_after(Some("7")).as_deref(), Some(">7"));
+        assert!(superseded(Some(">7"), "7"));
+        assert!(superseded(Some(">7"), "3"));
+        assert!(!superseded(Some(">7"), "8"));
+        assert!(!superseded(Some(">7"), "not a number"));
+        assert_eq!(drawn_after(None), None);
     }
 }

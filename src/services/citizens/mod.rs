@@ -13,10 +13,11 @@ pub mod dossier;
 pub mod live;
 pub mod rating;
 mod render;
+mod turn;
 mod withdrawal;
 
 pub use decisions::Decision;
-pub use render::{CitizenRenderer, InvitationLead, Notice};
+pub use render::{CitizenRenderer, InvitationLead, Notice, Pressed, Recipient, Step};
 
 use crate::core::flow::Lang;
 use crate::core::i18n::Locales;

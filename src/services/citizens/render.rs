@@ -3,8 +3,11 @@
 //! vocabulary and are written in the same transaction as the state they follow, so the service
 //! renders them with the chat's channel renderer just before it writes.
 
+use crate::core::flow::Flow;
+use crate::core::phone::PhoneNumber;
 use crate::core::prompt::Prompt;
-use crate::storage::{Invitation, Outgoing, StorageError};
+use crate::core::survey::{Button, Reply};
+use crate::storage::{Invitation, Outgoing, Session, StorageError};
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 
@@ -40,11 +43,31 @@ pub enum Notice {
     /// A press on a superseded message whose question is still open: it is answered on the
     /// newest message.
     MovedOn,
+    /// A hint of the engine's (already worded from the flow), shown on the press.
+    Hint(String),
     /// Receipt codes typed in a chat.
     CodeUnknown,
     CodeExpired,
     CodeUsed,
     CodeTooMany,
+}
+
+/// One survey step to show: the session as stored after it, its flow, what the engine said, and
+/// the press that made it (the pressed message, the question and button pressed), if any.
+#[derive(Debug, Clone, Copy)]
+pub struct Step<'a> {
+    pub after: &'a Session,
+    pub flow: &'a Flow,
+    pub reply: &'a Reply,
+    pub pressed: Option<Pressed<'a>>,
+}
+
+/// A pressed answer button.
+#[derive(Debug, Clone, Copy)]
+pub struct Pressed<'a> {
+    pub message: &'a str,
+    pub question: &'a str,
+    pub button: &'a Button,
 }
 
 /// How an invitation message opens.
@@ -56,6 +79,35 @@ pub enum InvitationLead {
     Notice,
     /// The reminder of a postponed invitation.
     Reminder,
+}
+
+/// Someone a dossier's notice names, on the channel that reaches them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recipient {
+    /// A Telegram chat (`recipient.telegram_chat_id`).
+    TelegramChat(String),
+    /// A follower of the Zalo OA (`recipient.zalo_user_id`).
+    ZaloUser(String),
+    /// A mobile number, reached through Zalo's template by phone (`recipient.phone`).
+    Phone(PhoneNumber),
+}
+
+impl Recipient {
+    /// The channel that reaches the recipient.
+    pub fn channel(&self) -> &'static str {
+        match self {
+            Recipient::TelegramChat(_) => super::binding::TELEGRAM,
+            Recipient::ZaloUser(_) | Recipient::Phone(_) => super::binding::ZALO,
+        }
+    }
+
+    /// The recipient's chat on that channel, when they have one.
+    pub fn chat(&self) -> Option<&str> {
+        match self {
+            Recipient::TelegramChat(chat) | Recipient::ZaloUser(chat) => Some(chat),
+            Recipient::Phone(_) => None,
+        }
+    }
 }
 
 /// One channel's way of saying what the service decided, as outbox rows.
@@ -81,6 +133,11 @@ pub trait CitizenRenderer: Send + Sync + std::fmt::Debug {
     /// The current question drawn on a new message, `lead` above it.
     fn question(&self, chat: &str, lead: String, prompt: &Prompt, token: &str) -> Outgoing;
 
+    /// What a survey step shows: the next question (on the pressed message where the channel
+    /// edits, else on a new one), the closing words with the withdrawal's offer, or a word on a
+    /// stale answer. Rendered inside the step's transaction.
+    fn step(&self, chat: &str, step: &Step<'_>) -> Vec<Outgoing>;
+
     /// The confirmation a withdrawal asks for, with "yes" and "no".
     fn withdraw_confirm(&self, chat: &str) -> Outgoing;
 
@@ -98,6 +155,25 @@ pub trait CitizenRenderer: Send + Sync + std::fmt::Debug {
         invitation: &'a Invitation,
         now: DateTime<Utc>,
     ) -> BoxFuture<'a, Result<Option<Outgoing>, StorageError>>;
+
+    /// The row that invites `recipient` (one of this channel's) to answer `invitation`, queued
+    /// in the notice's own transaction.
+    fn notice_invitation(&self, invitation: &Invitation, recipient: &Recipient) -> Outgoing;
+
+    /// Whether the channel may write to a chat only after the citizen wrote to us (a Telegram
+    /// bot cannot start a conversation): intake then invites only a chat it knows.
+    fn needs_known_chat(&self) -> bool {
+        false
+    }
+
+    /// Whether invitations get a receipt code for this channel's chat (Zalo: printed on the
+    /// receipt under the OA's QR code).
+    fn receipt_codes(&self) -> bool {
+        false
+    }
+
+    /// Wakes the channel's delivery worker: rows were queued.
+    fn wake(&self);
 
     /// `notice` as a message.
     fn notice(&self, chat: &str, notice: &Notice, token: Option<&str>) -> Outgoing {

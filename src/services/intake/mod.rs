@@ -1,15 +1,19 @@
-//! Dossier-completion notices from one-stop systems: parsing with field-by-field errors, and
-//! submission (idempotent on the dossier code), shared by the HTTP API and `sipas-bot notice`.
+//! Dossier-completion notices from one-stop systems: parsing with field-by-field errors, once,
+//! into a typed notice with its recipients ([`ParsedNotice`]), and submission ([`submit`]:
+//! idempotent on the dossier code), shared by the HTTP API and `sipas-bot notice`. **Knows no
+//! channel**: each channel contributes its invitation through its
+//! [`crate::services::citizens::CitizenRenderer`].
 
 pub mod content;
+mod submit;
 pub mod tenant;
 
-use crate::channels::telegram::{self, Telegram};
-use crate::channels::zalo::{PhoneNumber, Zalo, ZaloRecipient};
-use crate::storage::{
-    Db, Effects, Invitation, NewNotice, NoticeOutcome, StorageError, SubmissionChannel, ZaloBinding,
-};
-use chrono::{DateTime, Duration, Utc};
+pub use submit::{IntakeFailure, Submitted, submit};
+
+use crate::core::phone::PhoneNumber;
+use crate::services::citizens::Recipient;
+use crate::storage::{Invitation, NewNotice, SubmissionChannel};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -34,8 +38,34 @@ pub enum NoticeError {
     Fields(Vec<FieldError>),
 }
 
+/// A notice read once: what is stored, and the recipients it names beyond the Telegram chat
+/// (which the stored notice keeps itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedNotice {
+    pub notice: NewNotice,
+    /// The citizen's Zalo: a follower's user id or a phone number.
+    pub zalo: Option<Recipient>,
+}
+
+impl ParsedNotice {
+    /// Everyone the notice names, each on the channel that reaches them.
+    pub fn recipients(&self) -> Vec<Recipient> {
+        let telegram = self
+            .notice
+            .recipient_chat_id
+            .clone()
+            .map(Recipient::TelegramChat);
+        telegram.into_iter().chain(self.zalo.clone()).collect()
+    }
+}
+
 /// Reads a notice, reporting every wrong field at once.
 pub fn parse_notice(body: &[u8]) -> Result<NewNotice, NoticeError> {
+    parse(body).map(|parsed| parsed.notice)
+}
+
+/// Reads a notice and its recipients, reporting every wrong field at once.
+pub fn parse(body: &[u8]) -> Result<ParsedNotice, NoticeError> {
     let value: Value =
         serde_json::from_slice(body).map_err(|err| NoticeError::Syntax(err.to_string()))?;
     let Some(object) = value.as_object() else {
@@ -123,18 +153,25 @@ pub fn parse_notice(body: &[u8]) -> Result<NewNotice, NoticeError> {
             None
         }
     };
-    if let Err(mut zalo_errors) = zalo_recipient(&value) {
-        errors.append(&mut zalo_errors);
-    }
+    let zalo = match zalo_recipient(&value) {
+        Ok(zalo) => zalo,
+        Err(mut zalo_errors) => {
+            errors.append(&mut zalo_errors);
+            None
+        }
+    };
     match (submission_channel, completed_at, errors.is_empty()) {
-        (Some(submission_channel), Some(completed_at), true) => Ok(NewNotice {
-            dossier_code,
-            agency_code,
-            procedure_code,
-            procedure_name,
-            submission_channel,
-            completed_at: completed_at.with_timezone(&Utc),
-            recipient_chat_id,
+        (Some(submission_channel), Some(completed_at), true) => Ok(ParsedNotice {
+            notice: NewNotice {
+                dossier_code,
+                agency_code,
+                procedure_code,
+                procedure_name,
+                submission_channel,
+                completed_at: completed_at.with_timezone(&Utc),
+                recipient_chat_id,
+            },
+            zalo,
         }),
         _ => Err(NoticeError::Fields(errors)),
     }
@@ -143,7 +180,7 @@ pub fn parse_notice(body: &[u8]) -> Result<NewNotice, NoticeError> {
 /// The citizen's Zalo, when the notice names one: `recipient.zalo_user_id` (a follower of the
 /// OA) or `recipient.phone` (normalised to `84…`). The user id wins when both are given. Every
 /// wrong field is named; a phone number never appears in the error.
-pub fn zalo_recipient(notice: &Value) -> Result<Option<ZaloRecipient>, Vec<FieldError>> {
+pub fn zalo_recipient(notice: &Value) -> Result<Option<Recipient>, Vec<FieldError>> {
     let Some(recipient) = notice.get("recipient").and_then(Value::as_object) else {
         return Ok(None);
     };
@@ -190,8 +227,8 @@ pub fn zalo_recipient(notice: &Value) -> Result<Option<ZaloRecipient>, Vec<Field
         return Err(errors);
     }
     Ok(user
-        .map(ZaloRecipient::User)
-        .or(phone.map(ZaloRecipient::Phone)))
+        .map(Recipient::ZaloUser)
+        .or(phone.map(Recipient::Phone)))
 }
 
 /// The invitation as the API and the `notice` command return it.
@@ -240,81 +277,6 @@ impl Links {
             zalo_receipt_code: None,
         }
     }
-}
-
-/// Stores a notice and its invitation. When the notice names the Telegram chat of a citizen
-/// who has talked to the bot before, the invitation message is queued in the same transaction;
-/// so is the Zalo invitation when the notice names the citizen's Zalo and Zalo runs.
-pub async fn submit(
-    db: &Db,
-    telegram: Option<&Telegram>,
-    zalo: Option<(&Zalo, &ZaloRecipient)>,
-    flow_id: &str,
-    valid_for: Duration,
-    notice: &NewNotice,
-    now: DateTime<Utc>,
-) -> Result<NoticeOutcome, IntakeFailure> {
-    content::check(notice, now).map_err(IntakeFailure::Invalid)?;
-    // The flow assigned to the agency's subtree (or to all agencies), else the configured one;
-    // its version in force now is the one this invitation keeps.
-    let flow_id = db.flow_for_agency(&notice.agency_code, flow_id).await?;
-    let flow = db
-        .latest_flow(&flow_id)
-        .await?
-        .ok_or_else(|| IntakeFailure::UnknownFlow(flow_id.clone()))?;
-    let known_chat = match (&notice.recipient_chat_id, telegram) {
-        (Some(chat), Some(_)) => db.knows_chat(telegram::CHANNEL, chat).await?,
-        _ => false,
-    };
-    // The Zalo recipient binds the invitation beside the Telegram chat (services::citizens).
-    let binding = match zalo {
-        Some((_, ZaloRecipient::User(user))) => ZaloBinding {
-            user_id: Some(user.clone()),
-            by_phone: false,
-        },
-        Some((_, ZaloRecipient::Phone(_))) => ZaloBinding {
-            user_id: None,
-            by_phone: true,
-        },
-        None => ZaloBinding::default(),
-    };
-    let outcome = db
-        .submit_bound_notice(notice, &binding, flow.id, valid_for, now, |invitation| {
-            let mut effects = Effects::default();
-            if let (true, Some(telegram), Some(chat)) = (
-                known_chat,
-                telegram,
-                invitation
-                    .recipient_chat_id
-                    .as_deref()
-                    .and_then(|c| c.parse::<i64>().ok()),
-            ) {
-                effects.push(telegram.notice_message(invitation, chat));
-            }
-            if let Some((zalo, recipient)) = zalo {
-                effects.push(zalo.invitation_row(invitation, recipient));
-            }
-            effects
-        })
-        .await?;
-    if known_chat && let Some(telegram) = telegram {
-        telegram.outbox_ready().notify_one();
-    }
-    if let Some((zalo, _)) = zalo {
-        zalo.outbox_ready().notify_one();
-    }
-    Ok(outcome)
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum IntakeFailure {
-    #[error(transparent)]
-    Storage(#[from] StorageError),
-    #[error("unknown flow {0}")]
-    UnknownFlow(String),
-    /// The notice breaks a content rule (`content.rs`): each field named.
-    #[error("invalid notice content")]
-    Invalid(Vec<FieldError>),
 }
 
 #[cfg(test)]
@@ -379,9 +341,9 @@ mod tests {
         };
         let value = |text: &str| serde_json::from_str::<Value>(text).unwrap();
         let phone = zalo_recipient(&value(&notice(r#"{"phone":"+84 912 345 678"}"#))).unwrap();
-        assert!(matches!(phone, Some(ZaloRecipient::Phone(p)) if p.as_str() == "84912345678"));
+        assert!(matches!(phone, Some(Recipient::Phone(p)) if p.as_str() == "84912345678"));
         let user = zalo_recipient(&value(&notice(r#"{"zalo_user_id":"123456789"}"#))).unwrap();
-        assert_eq!(user, Some(ZaloRecipient::User("123456789".into())));
+        assert_eq!(user, Some(Recipient::ZaloUser("123456789".into())));
         let found = reasons(&notice(r#"{"zalo_user_id":"abc","phone":"0212345678"}"#));
         assert_eq!(
             found,
