@@ -223,7 +223,7 @@ fn telegram_with_bursts() -> Pacer {
         overall_per_second: 30.0,
         chat_per_second: 1.0,
     };
-    assert_eq!(Pacer::default_burst(pace), 5);
+    assert_eq!(Pacer::default_burst(pace), 15);
     Pacer::with_burst(pace, Pacer::default_burst(pace))
 }
 
@@ -232,15 +232,15 @@ fn a_reply_just_after_another_is_not_held_while_the_bot_is_below_its_limit() {
     let mut pacer = telegram_with_bursts();
     let start = Instant::now();
     // Replies to different chats 10 ms apart: each goes when asked, not a gap after the last.
-    for i in 0..5u32 {
+    for i in 0..15u32 {
         let asked = start + Duration::from_millis(10) * i;
         let chat = format!("c{i}");
         assert_eq!(slot(&mut pacer, &chat, false, asked), asked, "reply {i}");
         assert_eq!(pacer.start(&chat, false, asked), Ok(()));
     }
-    // A sixth within the same five gaps waits for the span to pass.
-    let sixth = slot(&mut pacer, "c5", false, start + Duration::from_millis(50));
-    assert_eq!(sixth, start + gap(30.0) * 5);
+    // A sixteenth within the same fifteen gaps waits for the span to pass.
+    let next = slot(&mut pacer, "c15", false, start + Duration::from_millis(150));
+    assert_eq!(next, start + gap(30.0) * 15);
 }
 
 #[test]
@@ -250,11 +250,11 @@ fn with_bursts_a_hundred_chats_at_once_still_keep_thirty_a_window_and_the_rate()
     let slots: Vec<Instant> = (0..100)
         .map(|i| slot(&mut pacer, &format!("c{i}"), true, start))
         .collect();
-    assert!(slots[..5].iter().all(|at| *at == start), "five at once");
+    assert!(slots[..15].iter().all(|at| *at == start), "fifteen at once");
     assert_eq!(most_in_window(&slots, SECOND + MARGIN), 30);
-    // At most five in any span of five gaps: the long-run rate is kept.
-    for (i, at) in slots.iter().enumerate().skip(5) {
-        assert!(*at >= slots[i - 5] + gap(30.0) * 5, "slot {i}");
+    // At most fifteen in any span of fifteen gaps: the long-run rate is kept.
+    for (i, at) in slots.iter().enumerate().skip(15) {
+        assert!(*at >= slots[i - 15] + gap(30.0) * 15, "slot {i}");
     }
     // Ninety sends need three windows; the hundredth comes soon after (no throughput lost).
     let span = slots[99] - start;
