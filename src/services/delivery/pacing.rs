@@ -24,8 +24,11 @@
 //! cluster of four waited 100 ms (issue 20: tap → next p95 85–114 ms, p50 11–31 ms, the pacer's
 //! share seen in `sipas_reply_stage_seconds{stage="sent"}`). So the overall lane may give
 //! `burst` slots at once ([`Pacer::with_burst`]; the worker's default is half a second's sends:
-//! 15 at 30/s): at most `burst` slots in any span of `burst / r`, which keeps the long-run rate,
-//! and still never more than the count in a window. A chat's lane has no burst. (A burst of 5
+//! 15 at 30/s): a token bucket of `burst` slots refilled one every `1 / r`, which keeps the
+//! long-run rate, and still never more than the count in a window; once the window is full the
+//! bucket counts as empty, so a backlog goes out evenly spaced and no burst meets a window's
+//! edge (a burst's requests reach the platform spread over more than the margin on a loaded
+//! machine). A chat's lane has no burst. (A burst of 5
 //! was tried first: at 13 replies a second, 5 fall within its 166 ms span about 7% of the
 //! time, and the p95 stayed at 70–80 ms; with 15 in 500 ms that happens about 0.3% of the time.) When its slot comes, the task
 //! asks [`Pacer::start`] for the go ahead: the reservations were made from planned instants, but
@@ -70,8 +73,10 @@ struct Lane {
     next: Option<Instant>,
     /// Nothing starts before this (a wait the platform asked for).
     held: Option<Instant>,
-    /// At most this many slots in any span of `burst` gaps (1: evenly spaced).
+    /// A bucket of this many slots, refilled one a gap (1: evenly spaced).
     burst: usize,
+    /// The bucket's theoretical time (GCRA): a slot may be given at `tat - (burst - 1) gaps`.
+    tat: Option<Instant>,
     /// The last `count` slots given out, oldest first.
     planned: VecDeque<Instant>,
     /// The instants the last `count` requests left, oldest first.
@@ -96,6 +101,7 @@ impl Lane {
             next: None,
             held: None,
             burst: 1,
+            tat: None,
             planned: VecDeque::new(),
             started: VecDeque::new(),
         }
@@ -116,17 +122,24 @@ impl Lane {
             .fold(now, Instant::max)
     }
 
-    /// Gives out the slot `at` (from [`Lane::free_at`]): the next may follow at once while fewer
-    /// than `burst` slots fall within `burst` gaps (with a burst of one: a gap after this one).
+    /// Gives out the slot `at` (from [`Lane::free_at`]): a token bucket of `burst` slots that
+    /// refills one a gap, so the next may follow at once while the bucket holds one (with a
+    /// burst of one: a gap after this one). A slot the window held back finds the bucket empty:
+    /// under a full window the slots go evenly spaced, and no burst meets a window's edge.
     fn plan(&mut self, at: Instant) {
+        let window_bound = self.window_end(&self.planned).is_some_and(|end| end >= at);
         push(&mut self.planned, at, self.count);
-        let len = self.planned.len();
         let after = if self.burst <= 1 || self.count == usize::MAX {
             at + self.gap
-        } else if len >= self.burst {
-            (self.planned[len - self.burst] + self.gap * self.burst as u32).max(at)
         } else {
-            at
+            let spare = self.gap * (self.burst as u32 - 1);
+            let tat = if window_bound {
+                at + self.gap + spare
+            } else {
+                self.tat.map_or(at, |tat| tat.max(at)) + self.gap
+            };
+            self.tat = Some(tat);
+            (tat - spare).max(at)
         };
         // A wait the platform asked for still holds.
         self.next = Some(self.held.map_or(after, |held| held.max(after)));
