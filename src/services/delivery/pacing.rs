@@ -23,14 +23,17 @@
 //! second against 30), a reply that came 10 ms after another waited 23 ms more, and one after a
 //! cluster of four waited 100 ms (issue 20: tap → next p95 85–114 ms, p50 11–31 ms, the pacer's
 //! share seen in `sipas_reply_stage_seconds{stage="sent"}`). So the overall lane may give
-//! `burst` slots at once ([`Pacer::with_burst`]; the worker's default is half a second's sends:
-//! 15 at 30/s): a token bucket of `burst` slots refilled one every `1 / r`, which keeps the
+//! `burst` slots at once ([`Pacer::with_burst`]; the worker's default is a sixth of a second's
+//! sends: 5 at 30/s): a token bucket of `burst` slots refilled one every `1 / r`, which keeps the
 //! long-run rate, and still never more than the count in a window; once the window is full the
 //! bucket counts as empty, so a backlog goes out evenly spaced and no burst meets a window's
 //! edge (a burst's requests reach the platform spread over more than the margin on a loaded
-//! machine). A chat's lane has no burst. (A burst of 5
-//! was tried first: at 13 replies a second, 5 fall within its 166 ms span about 7% of the
-//! time, and the p95 stayed at 70–80 ms; with 15 in 500 ms that happens about 0.3% of the time.) When its slot comes, the task
+//! machine; each request of a burst adds a millisecond to the window's margin, at most 25 more:
+//! 5 ms at 30/s, 29.1 sends a second at most). A chat's lane has no burst. With a bucket, a
+//! reply waits only when more than `burst + r·t` were asked in some span `t` before it: at 13
+//! replies a second against 30, almost never. (A first try counted at most `burst` slots in any
+//! span of `burst` gaps, with no refill in between: 5 fell within 166 ms about 7% of the time,
+//! and the p95 stayed at 70–80 ms.) When its slot comes, the task
 //! asks [`Pacer::start`] for the go ahead: the reservations were made from planned instants, but
 //! a task may wake late (a busy machine), and a window is kept between the instants requests
 //! really left. A late request therefore pushes the ones a window after it, never crowds them.
@@ -212,6 +215,11 @@ impl Pacer {
     pub fn with_burst(pace: Pace, burst: usize) -> Pacer {
         let mut overall = Lane::new(pace.overall_per_second);
         overall.burst = burst.clamp(1, overall.count.min(u32::MAX as usize));
+        if overall.burst > 1 && overall.count != usize::MAX {
+            // Requests that leave together reach the platform spread out: a millisecond more
+            // of margin per request of a burst, at most another `MARGIN`.
+            overall.window += (Duration::from_millis(1) * overall.burst as u32).min(MARGIN);
+        }
         Pacer {
             chat_per_second: pace.chat_per_second,
             overall,
@@ -220,10 +228,10 @@ impl Pacer {
         }
     }
 
-    /// The burst the worker gives a pace by default: half a second's sends (15 at 30 a second,
-    /// 25 at Zalo's 50, 500 at 1000), at least 1.
+    /// The burst the worker gives a pace by default: a sixth of a second's sends (5 at 30 a
+    /// second, 8 at Zalo's 50, 166 at 1000), at least 1.
     pub fn default_burst(pace: Pace) -> usize {
-        ((pace.overall_per_second / 2.0).floor() as usize).max(1)
+        ((pace.overall_per_second / 6.0).floor() as usize).max(1)
     }
 
     fn chat(&mut self, chat: &str) -> &mut Lane {
