@@ -302,8 +302,11 @@ impl Worker {
                 want_claim = false;
                 next_look = match self.claim(room).await {
                     Ok(chats) => {
-                        if std::mem::take(&mut woken) {
-                            let rows: usize = chats.iter().map(Vec::len).sum();
+                        // A wake-up's row may wait behind its chat's row in flight here: the
+                        // wake-up stands until a claim takes rows or nothing can hold one back.
+                        let rows: usize = chats.iter().map(Vec::len).sum();
+                        if woken && (rows > 0 || (in_flight.is_empty() && done.is_empty())) {
+                            woken = false;
                             inner
                                 .claimed_on_wake
                                 .fetch_add(rows as u64, Ordering::SeqCst);
