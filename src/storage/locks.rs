@@ -347,7 +347,7 @@ mod tests {
         assert_eq!(a >> 32, LIVENESS_KEY_HIGH);
         assert_eq!(b >> 32, LIVENESS_KEY_HIGH);
         assert_ne!(a, b);
-        assert!(plain_owner("host7-42-deadbeef"));
+        assert!(plain_owner("Zalo-42-DEADBEEF"));
         assert!(!plain_owner("../etc"));
         assert!(!plain_owner("a%b"));
         assert_eq!(

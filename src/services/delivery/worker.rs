@@ -43,6 +43,9 @@ pub struct WorkerSettings {
     /// Rows in flight at once (each is one chat's head row).
     pub max_in_flight: usize,
     pub pace: Pace,
+    /// Sends the overall lane may let go at once ([`Pacer::with_burst`]), so a reply is not held
+    /// behind the few sent just before it while the bot is well below its limit.
+    pub burst: usize,
     /// Whether a row counts toward its chat's pace (Telegram counts new messages, not edits).
     pub counts_per_chat: fn(&OutboxRow) -> bool,
     /// A lower rate, in messages per second, the row's chat is held to (Telegram groups: 20 a
@@ -77,6 +80,7 @@ impl WorkerSettings {
             max_age: chrono::Duration::days(7),
             max_in_flight: ((pace.overall_per_second * 4.0) as usize).clamp(32, 4_000),
             pace,
+            burst: Pacer::default_burst(pace),
             counts_per_chat: |_| true,
             slower_chat: |_| None,
             answers_input: |_| true,
@@ -151,7 +155,7 @@ impl Worker {
                 transport,
                 clock,
                 owner,
-                pacer: Mutex::new(Pacer::new(settings.pace)),
+                pacer: Mutex::new(Pacer::with_burst(settings.pace, settings.burst)),
                 settings,
                 passes: watch::channel(0).0,
                 claims: AtomicU64::new(0),
@@ -298,8 +302,11 @@ impl Worker {
                 want_claim = false;
                 next_look = match self.claim(room).await {
                     Ok(chats) => {
-                        if std::mem::take(&mut woken) {
-                            let rows: usize = chats.iter().map(Vec::len).sum();
+                        // A wake-up's row may wait behind its chat's row in flight here: the
+                        // wake-up stands until a claim takes rows or nothing can hold one back.
+                        let rows: usize = chats.iter().map(Vec::len).sum();
+                        if woken && (rows > 0 || (in_flight.is_empty() && done.is_empty())) {
+                            woken = false;
                             inner
                                 .claimed_on_wake
                                 .fetch_add(rows as u64, Ordering::SeqCst);

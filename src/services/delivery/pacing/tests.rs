@@ -217,3 +217,68 @@ fn late_wake_ups_never_crowd_a_window_and_the_pace_holds() {
     let rate = (sent.len() - 1) as f64 / span;
     assert!(rate >= 28.5, "{rate:.2} a second");
 }
+
+fn telegram_with_bursts() -> Pacer {
+    let pace = Pace {
+        overall_per_second: 30.0,
+        chat_per_second: 1.0,
+    };
+    assert_eq!(Pacer::default_burst(pace), 5);
+    Pacer::with_burst(pace, Pacer::default_burst(pace))
+}
+
+#[test]
+fn a_reply_just_after_another_is_not_held_while_the_bot_is_below_its_limit() {
+    let mut pacer = telegram_with_bursts();
+    let start = Instant::now();
+    // Replies to different chats 10 ms apart: each goes when asked, not a gap after the last.
+    for i in 0..5u32 {
+        let asked = start + Duration::from_millis(10) * i;
+        let chat = format!("c{i}");
+        assert_eq!(slot(&mut pacer, &chat, false, asked), asked, "reply {i}");
+        assert_eq!(pacer.start(&chat, false, asked), Ok(()));
+    }
+    // The bucket refills one slot a gap: four came back in those 150 ms.
+    let asked = start + Duration::from_millis(150);
+    assert_eq!(slot(&mut pacer, "c5", false, asked), asked);
+    // Ten at once on a fresh pacer: five go at once, then one a gap.
+    let mut pacer = telegram_with_bursts();
+    let slots: Vec<Instant> = (0..10)
+        .map(|i| slot(&mut pacer, &format!("d{i}"), false, start))
+        .collect();
+    assert!(slots[..5].iter().all(|at| *at == start));
+    assert_eq!(slots[5], start + gap(30.0));
+    assert_eq!(slots[9], start + gap(30.0) * 5);
+}
+
+#[test]
+fn with_bursts_a_hundred_chats_at_once_still_keep_thirty_a_window_and_the_rate() {
+    let mut pacer = telegram_with_bursts();
+    let start = Instant::now();
+    let slots: Vec<Instant> = (0..100)
+        .map(|i| slot(&mut pacer, &format!("c{i}"), true, start))
+        .collect();
+    assert!(slots[..5].iter().all(|at| *at == start), "five at once");
+    assert_eq!(most_in_window(&slots, SECOND + MARGIN), 30);
+    // After the burst, evenly spaced: the long-run rate is kept, and the backlog that a full
+    // window held back goes out one a gap, not as another burst at the window's edge.
+    for (i, pair) in slots.windows(2).enumerate().skip(4) {
+        assert!(pair[1] >= pair[0] + gap(30.0), "slot {}", i + 1);
+    }
+    // Ninety sends need three windows; the hundredth comes soon after (no throughput lost).
+    let span = slots[99] - start;
+    assert!(
+        span >= (SECOND + MARGIN) * 3 && span < Duration::from_millis(3_500),
+        "{span:?}"
+    );
+}
+
+#[test]
+fn a_chats_lane_has_no_burst() {
+    let mut pacer = telegram_with_bursts();
+    let start = Instant::now();
+    let first = slot(&mut pacer, "a", true, start);
+    let second = slot(&mut pacer, "a", true, start);
+    assert_eq!(first, start);
+    assert_eq!(second - start, SECOND + MARGIN);
+}
