@@ -24,6 +24,7 @@ mod telegram;
 mod totals;
 mod withdrawal;
 mod zalo;
+mod zalo_check;
 mod zalo_errors;
 mod zalo_flow;
 mod zalo_token;

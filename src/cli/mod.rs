@@ -10,6 +10,7 @@ mod notice;
 mod subscription;
 mod summary;
 mod totals;
+mod zalo;
 
 use crate::app::error::AppError;
 use crate::core::flow::Lang;
@@ -66,6 +67,9 @@ pub enum Command {
     /// The running totals summaries are read from.
     #[command(subcommand)]
     Totals(totals::TotalsCommand),
+    /// The Zalo OA: the go-live check, and resuming a paused sender.
+    #[command(subcommand)]
+    Zalo(zalo::ZaloCommand),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -141,6 +145,7 @@ async fn dispatch(cli: Cli, locales: &Locales) -> Result<ExitCode, AppError> {
                 }
                 Command::Summary(args) => summary::run(args, &settings, locales).await,
                 Command::Totals(command) => totals::run(command, &settings, locales).await,
+                Command::Zalo(command) => zalo::run(command, &settings, locales).await,
                 Command::Migrate => {
                     let db = Db::open(settings.database_url.expose()).await?;
                     db.close().await;

@@ -24,14 +24,10 @@ pub enum ZaloRecipient {
     Phone(PhoneNumber),
 }
 
-/// The parameters of the invitation template. **Unconfirmed**: they must match the names of the
-/// template approved for the OA; dossier codes and phone numbers are never among them.
+/// The parameters of the invitation template ([`super::template`]); dossier codes and phone
+/// numbers are never among them.
 pub fn template_data(invitation: &Invitation) -> Value {
-    json!({
-        "procedure_name": invitation.procedure_name,
-        "agency_name": invitation.agency_label(),
-        "completed_date": invitation.completed_at.format("%d/%m/%Y").to_string(),
-    })
+    super::template::template_data(invitation)
 }
 
 /// The outbox row that invites the citizen of `invitation` on Zalo.

@@ -13,6 +13,7 @@
 //! the template's parameters) are each kept in one function.
 
 pub mod api;
+pub mod check;
 pub mod conversation;
 pub mod errors;
 pub mod events;
@@ -26,6 +27,7 @@ pub mod runtime;
 pub mod schedule;
 pub mod settings;
 pub mod signature;
+pub mod template;
 pub mod token;
 pub mod transport;
 pub mod window;

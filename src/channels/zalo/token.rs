@@ -134,6 +134,14 @@ impl TokenManager {
         Ok(refreshed)
     }
 
+    /// Refreshes now, whatever the stored token's age (`sipas-bot zalo check` proves the chain
+    /// works); the new pair is stored before it is returned.
+    pub async fn refresh_now(&self) -> Result<Secret, ZaloError> {
+        let mut current = self.current.lock().await;
+        let (token, _) = self.refresh_locked(&mut current, |_, _| true).await?;
+        Ok(token)
+    }
+
     /// Runs `call` with an access token; when Zalo refuses the token (-216, -220), refreshes and
     /// runs it once more.
     pub async fn call<T, F, Fut>(&self, call: F) -> Result<T, ZaloError>
