@@ -5,6 +5,7 @@
 use crate::common::{TestDb, fake_zalo};
 
 use fake_zalo::FakeZalo;
+use sipas_bot::channels::zalo;
 use sipas_bot::channels::zalo::template::PARAMETERS;
 use std::process::Output;
 
@@ -63,11 +64,13 @@ async fn zalo_check_passes_a_ready_oa_and_names_an_unapproved_template() {
         let db = test_db.open().await;
         let stored = db.zalo_token(fake_zalo::OA_ID).await.unwrap().unwrap();
         assert_eq!(stored.generation, 1, "{name}");
-        assert_eq!(
-            stored.refresh_token.expose(),
-            fake.live_refresh_token(),
-            "{name}"
+        let sealer = zalo::seal::Sealer::new(
+            &zalo::seal::SecretKey::parse(fake_zalo::SECRET_KEY).unwrap(),
+            fake_zalo::OA_ID,
         );
+        let opened = sealer.open("refresh_token", &stored.refresh_token).unwrap();
+        assert_eq!(opened.expose(), fake.live_refresh_token(), "{name}");
+        assert_ne!(stored.refresh_token, opened, "{name}: sealed at rest");
         db.close().await;
 
         // Not approved yet: exit 1, with the status.

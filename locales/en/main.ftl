@@ -491,3 +491,4 @@ zalo-check-blocked = Not ready to go live: fix the items marked ✗ and check th
 zalo-check-ready = Nothing blocks go-live; check the items marked ? by hand.
 zalo-resumed = Zalo sending resumed (it was paused by { $host } { $code }: { $reason }). Waiting messages go now.
 zalo-not-paused = The Zalo sender is not paused.
+setting-expect-secret-key = it must be 64 hexadecimal characters (32 random bytes, e.g. from “openssl rand -hex 32”); required with Zalo, to encrypt Zalo's tokens in the database.

@@ -491,3 +491,4 @@ zalo-check-blocked = Chưa thể vận hành: hãy khắc phục các mục đá
 zalo-check-ready = Không có mục nào chặn việc vận hành; hãy tự kiểm tra các mục đánh dấu ?.
 zalo-resumed = Đã tiếp tục gửi qua Zalo (trước đó tạm dừng do { $host } { $code }: { $reason }). Các tin đang chờ sẽ được gửi ngay.
 zalo-not-paused = Kênh Zalo không bị tạm dừng.
+setting-expect-secret-key = cần là 64 ký tự thập lục phân (32 byte ngẫu nhiên, ví dụ tạo bằng “openssl rand -hex 32”); bắt buộc khi dùng Zalo để mã hóa mã truy cập Zalo trong cơ sở dữ liệu.

@@ -35,6 +35,8 @@ pub const OA_ID: &str = "4455667788";
 pub const OA_SECRET_KEY: &str = "fake-oa-secret-key";
 /// The refresh token the OA's authorization gave: `ZALO_REFRESH_TOKEN`.
 pub const FIRST_REFRESH_TOKEN: &str = "rt-0";
+/// `SIPAS_SECRET_KEY`: seals the tokens in the test databases.
+pub const SECRET_KEY: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
 
 const WAIT_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_BUTTONS: usize = 5;
@@ -124,6 +126,7 @@ impl FakeZalo {
             ("ZALO_API_URL".into(), self.url()),
             ("ZALO_OAUTH_URL".into(), self.url()),
             ("ZALO_BUSINESS_API_URL".into(), self.url()),
+            ("SIPAS_SECRET_KEY".into(), SECRET_KEY.into()),
         ])
     }
 

@@ -25,6 +25,7 @@ pub mod pause;
 pub mod phone;
 pub mod runtime;
 pub mod schedule;
+pub mod seal;
 pub mod settings;
 pub mod signature;
 pub mod template;
