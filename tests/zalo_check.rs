@@ -118,6 +118,37 @@ async fn zalo_check_passes_a_ready_oa_and_names_an_unapproved_template() {
             "{name}"
         );
         assert_eq!(db.any_zalo_pause().await.unwrap(), None, "{name}");
+
+        // Paused by the refused refresh token: resuming with the old ZALO_REFRESH_TOKEN is
+        // refused; after a new authorization its token replaces the dead chain.
+        let refused = sipas_bot::storage::ZaloPause {
+            host: "oauth".into(),
+            code: -14014,
+            reason: "invalid_grant".into(),
+            paused_at: chrono::Utc::now(),
+        };
+        db.reseed_zalo_token(
+            fake_zalo::OA_ID,
+            &sipas_bot::settings::config::Secret::new(fake_zalo::FIRST_REFRESH_TOKEN),
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+        assert!(db.pause_zalo(fake_zalo::OA_ID, &refused).await.unwrap());
+        let out = sipas(&fake, &test_db.url, &["zalo", "resume"], &[]).await;
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        assert!(db.any_zalo_pause().await.unwrap().is_some(), "{name}");
+        fake.authorize_again("rt-new");
+        let new_token = [("ZALO_REFRESH_TOKEN", "rt-new")];
+        let out = sipas(&fake, &test_db.url, &["zalo", "resume"], &new_token).await;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{name}: {stdout}");
+        assert_eq!(db.any_zalo_pause().await.unwrap(), None, "{name}");
+        fake.set_template(TEMPLATE, "ENABLE", &PARAMETERS);
+        let out = sipas(&fake, &test_db.url, &["zalo", "check"], &production).await;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{name}: {stdout}");
+        assert_eq!(fake.reused_refresh_tokens(), 0, "{name}");
         db.close().await;
         test_db.cleanup().await;
     }

@@ -492,3 +492,5 @@ zalo-check-ready = Không có mục nào chặn việc vận hành; hãy tự ki
 zalo-resumed = Đã tiếp tục gửi qua Zalo (trước đó tạm dừng do { $host } { $code }: { $reason }). Các tin đang chờ sẽ được gửi ngay.
 zalo-not-paused = Kênh Zalo không bị tạm dừng.
 setting-expect-secret-key = cần là 64 ký tự thập lục phân (32 byte ngẫu nhiên, ví dụ tạo bằng “openssl rand -hex 32”); bắt buộc khi dùng Zalo để mã hóa mã truy cập Zalo trong cơ sở dữ liệu.
+zalo-reseeded = Đã thay chuỗi mã làm mới đã hỏng bằng ZALO_REFRESH_TOKEN mới.
+zalo-reseed-same = Kênh Zalo tạm dừng vì Zalo từ chối mã làm mới, nhưng ZALO_REFRESH_TOKEN vẫn là mã cũ: hãy ủy quyền lại ứng dụng cho OA, đặt ZALO_REFRESH_TOKEN mới rồi chạy lại lệnh.

@@ -55,28 +55,58 @@ pub async fn run(
                 ExitCode::SUCCESS
             }
         }
-        ZaloCommand::Resume => match pause::resume(&db, SystemClock.now()).await? {
-            Some(lifted) => {
-                println!(
-                    "{}",
-                    locales.text(
-                        lang,
-                        "zalo-resumed",
-                        &[
-                            ("host", lifted.host),
-                            ("code", lifted.code.to_string()),
-                            ("reason", lifted.reason),
-                        ],
-                    )
+        ZaloCommand::Resume => {
+            // Paused by a refused refresh token: the OA was authorized again, and its new first
+            // refresh token (ZALO_REFRESH_TOKEN) replaces the dead chain.
+            let paused = db.zalo_pause(&zalo.oa_id).await?;
+            if paused.is_some_and(|p| p.host == "oauth") {
+                let tokens = crate::channels::zalo::TokenManager::new(
+                    db.clone(),
+                    crate::channels::zalo::ZaloApi::new(&zalo),
+                    &zalo,
+                    clock.clone(),
                 );
-                ExitCode::SUCCESS
+                match tokens.reseed().await {
+                    Ok(true) => println!("{}", locales.text(lang, "zalo-reseeded", &[])),
+                    Ok(false) => {
+                        eprintln!("{}", locales.text(lang, "zalo-reseed-same", &[]));
+                        db.close().await;
+                        return Ok(ExitCode::FAILURE);
+                    }
+                    Err(err) => return Err(AppError::Api(err.to_string())),
+                }
             }
-            None => {
-                println!("{}", locales.text(lang, "zalo-not-paused", &[]));
-                ExitCode::SUCCESS
-            }
-        },
+            resume(&db, locales, lang).await?
+        }
     };
     db.close().await;
     Ok(code)
+}
+
+async fn resume(
+    db: &crate::storage::Db,
+    locales: &Locales,
+    lang: crate::core::flow::Lang,
+) -> Result<ExitCode, AppError> {
+    Ok(match pause::resume(db, SystemClock.now()).await? {
+        Some(lifted) => {
+            println!(
+                "{}",
+                locales.text(
+                    lang,
+                    "zalo-resumed",
+                    &[
+                        ("host", lifted.host),
+                        ("code", lifted.code.to_string()),
+                        ("reason", lifted.reason),
+                    ],
+                )
+            );
+            ExitCode::SUCCESS
+        }
+        None => {
+            println!("{}", locales.text(lang, "zalo-not-paused", &[]));
+            ExitCode::SUCCESS
+        }
+    })
 }

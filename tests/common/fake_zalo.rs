@@ -228,6 +228,14 @@ impl FakeZalo {
         );
     }
 
+    /// The OA is authorized again: `refresh_token` is the one alive, and refreshes work again.
+    pub fn authorize_again(&self, refresh_token: &str) {
+        let mut inner = self.lock();
+        inner.revoked = None;
+        let old = std::mem::replace(&mut inner.live_refresh, refresh_token.to_string());
+        inner.spent_refresh.insert(old);
+    }
+
     /// What the rating query returns.
     pub fn set_ratings(&self, ratings: Vec<Value>) {
         self.lock().ratings = ratings;

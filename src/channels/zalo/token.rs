@@ -349,6 +349,25 @@ impl TokenManager {
         })
     }
 
+    /// After the OA was authorized again: the configured first refresh token
+    /// (`ZALO_REFRESH_TOKEN`) replaces the stored chain, unless it is the one already stored.
+    /// `true` when it replaced it.
+    pub async fn reseed(&self) -> Result<bool, ZaloError> {
+        let mut current = self.current.lock().await;
+        if self.stored_refresh_token().await? == Some(self.seed_refresh_token.clone()) {
+            return Ok(false);
+        }
+        self.db
+            .reseed_zalo_token(
+                &self.oa_id,
+                &self.sealer.seal(REFRESH_COLUMN, &self.seed_refresh_token),
+                self.clock.now(),
+            )
+            .await?;
+        *current = None;
+        Ok(true)
+    }
+
     /// The refresh token stored now, opened (for checks and tests).
     pub async fn stored_refresh_token(&self) -> Result<Option<Secret>, ZaloError> {
         match self.db.zalo_token(&self.oa_id).await? {
