@@ -25,6 +25,7 @@ mod totals;
 mod withdrawal;
 mod zalo;
 mod zalo_check;
+mod zalo_console;
 mod zalo_errors;
 mod zalo_flow;
 mod zalo_token;
