@@ -357,3 +357,55 @@ async fn a_delivery_receipt_marks_the_invitation_delivered() {
         h.finish().await;
     }
 }
+
+#[tokio::test]
+async fn dedup_keys_outlive_the_accepted_age_and_are_purged_after() {
+    for test_db in TestDb::all().await {
+        let name = test_db.name;
+        let db = test_db.open().await;
+        let now = vn(20, 12, 0);
+        let old = now - chrono::Duration::hours(49);
+        assert!(
+            db.store_zalo_event("msg:old", "user_send_text", "{}", old)
+                .await
+                .unwrap()
+        );
+        assert!(
+            db.store_zalo_event("msg:recent", "user_send_text", "{}", now)
+                .await
+                .unwrap()
+        );
+        assert!(
+            db.store_zalo_event("msg:waiting", "user_send_text", "{}", old)
+                .await
+                .unwrap()
+        );
+        for event in db.claim_zalo_events("t", now, now, 10).await.unwrap() {
+            if event.dedup_key != "msg:waiting" {
+                db.finish_zalo_event(event.id, now).await.unwrap();
+            }
+        }
+        // The horizon `serve` uses: the accepted age (24 h) and a day more.
+        let horizon = now - chrono::Duration::hours(24) - chrono::Duration::days(1);
+        assert_eq!(db.purge_zalo_events(horizon).await.unwrap(), 1, "{name}");
+        // A retry of the recent event is still recognised; the old one's key is gone; an
+        // unprocessed event is never purged.
+        assert!(
+            !db.store_zalo_event("msg:recent", "user_send_text", "{}", now)
+                .await
+                .unwrap()
+        );
+        assert!(
+            db.store_zalo_event("msg:old", "user_send_text", "{}", now)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !db.store_zalo_event("msg:waiting", "user_send_text", "{}", now)
+                .await
+                .unwrap()
+        );
+        db.close().await;
+        test_db.cleanup().await;
+    }
+}
