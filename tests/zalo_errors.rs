@@ -334,7 +334,25 @@ async fn a_delivery_receipt_marks_the_invitation_delivered() {
             "{name}"
         );
         let msg_id = "tmid-1";
-        assert_eq!(fake.calls(TEMPLATE_BY_PHONE)[0].error, 0);
+        let call = &fake.calls(TEMPLATE_BY_PHONE)[0];
+        assert_eq!(call.error, 0);
+        // The template's identifying parameter is the receipt's short code, the date is
+        // dd/mm/yyyy, and nothing names the dossier or the number.
+        let code: String =
+            sqlx::query_scalar("SELECT code FROM zalo_receipt_codes WHERE invitation_token = $1")
+                .bind(&token)
+                .fetch_one(h.db.pool())
+                .await
+                .unwrap();
+        let data = &call.body["template_data"];
+        assert_eq!(data["receipt_code"], code.as_str(), "{name}: {data}");
+        let date = data["completed_date"].as_str().unwrap();
+        assert!(
+            chrono::NaiveDate::parse_from_str(date, "%d/%m/%Y").is_ok(),
+            "{name}: {date}"
+        );
+        assert!(!data.to_string().contains("H-ZALO-E7"), "{name}: {data}");
+        assert!(!data.to_string().contains("912345678"), "{name}: {data}");
         let receipt = json!({"app_id": crate::common::fake_zalo::APP_ID,
             "event_name": "user_received_message", "sender": {"id": crate::common::fake_zalo::OA_ID},
             "message": {"msg_id": msg_id, "tracking_id": token, "delivery_time": "1"},
