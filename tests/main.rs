@@ -36,6 +36,8 @@ mod totals;
 mod wakes;
 mod withdrawal;
 mod zalo;
+mod zalo_check;
+mod zalo_console;
 mod zalo_errors;
 mod zalo_flow;
 mod zalo_token;

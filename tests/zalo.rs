@@ -412,14 +412,19 @@ async fn two_instances_refreshing_at_once_keep_the_chain() {
             test_db.name
         );
         assert_eq!(
-            db_b.zalo_token(fake_zalo::OA_ID)
-                .await
-                .unwrap()
-                .unwrap()
-                .refresh_token
-                .expose(),
+            b.stored_refresh_token().await.unwrap().unwrap().expose(),
             fake.live_refresh_token()
         );
+        // Sealed at rest: the database never holds the token itself.
+        let raw = db_b.zalo_token(fake_zalo::OA_ID).await.unwrap().unwrap();
+        assert!(
+            !raw.refresh_token
+                .expose()
+                .contains(&fake.live_refresh_token()),
+            "{}",
+            test_db.name
+        );
+        assert!(raw.refresh_token.expose().starts_with("v1:"));
         let _ = clock.now();
         db_a.close().await;
         db_b.close().await;

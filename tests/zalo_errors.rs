@@ -334,7 +334,25 @@ async fn a_delivery_receipt_marks_the_invitation_delivered() {
             "{name}"
         );
         let msg_id = "tmid-1";
-        assert_eq!(fake.calls(TEMPLATE_BY_PHONE)[0].error, 0);
+        let call = &fake.calls(TEMPLATE_BY_PHONE)[0];
+        assert_eq!(call.error, 0);
+        // The template's identifying parameter is the receipt's short code, the date is
+        // dd/mm/yyyy, and nothing names the dossier or the number.
+        let code: String =
+            sqlx::query_scalar("SELECT code FROM zalo_receipt_codes WHERE invitation_token = $1")
+                .bind(&token)
+                .fetch_one(h.db.pool())
+                .await
+                .unwrap();
+        let data = &call.body["template_data"];
+        assert_eq!(data["receipt_code"], code.as_str(), "{name}: {data}");
+        let date = data["completed_date"].as_str().unwrap();
+        assert!(
+            chrono::NaiveDate::parse_from_str(date, "%d/%m/%Y").is_ok(),
+            "{name}: {date}"
+        );
+        assert!(!data.to_string().contains("H-ZALO-E7"), "{name}: {data}");
+        assert!(!data.to_string().contains("912345678"), "{name}: {data}");
         let receipt = json!({"app_id": crate::common::fake_zalo::APP_ID,
             "event_name": "user_received_message", "sender": {"id": crate::common::fake_zalo::OA_ID},
             "message": {"msg_id": msg_id, "tracking_id": token, "delivery_time": "1"},
@@ -355,5 +373,57 @@ async fn a_delivery_receipt_marks_the_invitation_delivered() {
         let total: i64 = by_agency.iter().map(|(_, n)| n).sum();
         assert_eq!(total, 1, "{name}: {by_agency:?}");
         h.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn dedup_keys_outlive_the_accepted_age_and_are_purged_after() {
+    for test_db in TestDb::all().await {
+        let name = test_db.name;
+        let db = test_db.open().await;
+        let now = vn(20, 12, 0);
+        let old = now - chrono::Duration::hours(49);
+        assert!(
+            db.store_zalo_event("msg:old", "user_send_text", "{}", old)
+                .await
+                .unwrap()
+        );
+        assert!(
+            db.store_zalo_event("msg:recent", "user_send_text", "{}", now)
+                .await
+                .unwrap()
+        );
+        assert!(
+            db.store_zalo_event("msg:waiting", "user_send_text", "{}", old)
+                .await
+                .unwrap()
+        );
+        for event in db.claim_zalo_events("t", now, now, 10).await.unwrap() {
+            if event.dedup_key != "msg:waiting" {
+                db.finish_zalo_event(event.id, now).await.unwrap();
+            }
+        }
+        // The horizon `serve` uses: the accepted age (24 h) and a day more.
+        let horizon = now - chrono::Duration::hours(24) - chrono::Duration::days(1);
+        assert_eq!(db.purge_zalo_events(horizon).await.unwrap(), 1, "{name}");
+        // A retry of the recent event is still recognised; the old one's key is gone; an
+        // unprocessed event is never purged.
+        assert!(
+            !db.store_zalo_event("msg:recent", "user_send_text", "{}", now)
+                .await
+                .unwrap()
+        );
+        assert!(
+            db.store_zalo_event("msg:old", "user_send_text", "{}", now)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !db.store_zalo_event("msg:waiting", "user_send_text", "{}", now)
+                .await
+                .unwrap()
+        );
+        db.close().await;
+        test_db.cleanup().await;
     }
 }

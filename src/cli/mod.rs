@@ -11,6 +11,7 @@ mod subscription;
 mod summary;
 mod themes;
 mod totals;
+mod zalo;
 
 use crate::app::error::AppError;
 use crate::core::flow::Lang;
@@ -70,6 +71,9 @@ pub enum Command {
     /// Comment themes: check a themes file (`THEMES_FILE`).
     #[command(subcommand)]
     Themes(themes::ThemesCommand),
+    /// The Zalo OA: the go-live check, and resuming a paused sender.
+    #[command(subcommand)]
+    Zalo(zalo::ZaloCommand),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -146,6 +150,7 @@ async fn dispatch(cli: Cli, locales: &Locales) -> Result<ExitCode, AppError> {
                 }
                 Command::Summary(args) => summary::run(args, &settings, locales).await,
                 Command::Totals(command) => totals::run(command, &settings, locales).await,
+                Command::Zalo(command) => zalo::run(command, &settings, locales).await,
                 Command::Migrate => {
                     let db = Db::open(settings.database_url.expose()).await?;
                     db.close().await;

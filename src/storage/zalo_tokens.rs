@@ -127,6 +127,29 @@ impl Db {
             .ok_or_else(|| StorageError::Corrupt("the Zalo token row vanished".into()))
     }
 
+    /// Replaces the stored chain with a new first refresh token (after the OA was authorized
+    /// again): the old access token is dropped, and any claim with it.
+    pub async fn reseed_zalo_token(
+        &self,
+        oa_id: &str,
+        refresh_token: &Secret,
+        now: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        sqlx::query(
+            "INSERT INTO zalo_tokens (oa_id, refresh_token, refresh_issued_at, generation, updated_at)
+             VALUES ($1, $2, $3, 0, $3)
+             ON CONFLICT (oa_id) DO UPDATE SET refresh_token = $2, refresh_issued_at = $3,
+               access_token = NULL, access_expires_at = NULL, claimed_by = NULL,
+               claimed_until = NULL, updated_at = $3",
+        )
+        .bind(oa_id)
+        .bind(refresh_token.expose())
+        .bind(timestamp(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// Gives up `owner`'s claim without a change (the refresh failed, or was not needed).
     pub async fn release_zalo_claim(&self, oa_id: &str, owner: &str) -> Result<(), StorageError> {
         sqlx::query(

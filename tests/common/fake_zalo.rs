@@ -35,6 +35,8 @@ pub const OA_ID: &str = "4455667788";
 pub const OA_SECRET_KEY: &str = "fake-oa-secret-key";
 /// The refresh token the OA's authorization gave: `ZALO_REFRESH_TOKEN`.
 pub const FIRST_REFRESH_TOKEN: &str = "rt-0";
+/// `SIPAS_SECRET_KEY`: seals the tokens in the test databases.
+pub const SECRET_KEY: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
 
 const WAIT_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_BUTTONS: usize = 5;
@@ -65,6 +67,10 @@ struct Inner {
     queued_errors: HashMap<String, VecDeque<i64>>,
     ratings: Vec<Value>,
     hold_refresh: Option<Duration>,
+    /// What `GET /v2.0/oa/getoa` answers as `data`.
+    profile: Value,
+    /// What `GET /template/info` answers as `data`, per template id.
+    templates: HashMap<String, Value>,
     /// Every refresh token is refused, answered with this HTTP status.
     revoked: Option<u16>,
     next_message: u64,
@@ -88,6 +94,8 @@ impl FakeZalo {
         let shared = Arc::new(Shared {
             inner: Mutex::new(Inner {
                 live_refresh: FIRST_REFRESH_TOKEN.to_string(),
+                profile: json!({"oa_id": OA_ID, "name": "UBND Phường Mẫu", "is_verified": true,
+                    "package_name": "Gói Nâng cao"}),
                 ..Inner::default()
             }),
             changed: Notify::new(),
@@ -118,6 +126,7 @@ impl FakeZalo {
             ("ZALO_API_URL".into(), self.url()),
             ("ZALO_OAUTH_URL".into(), self.url()),
             ("ZALO_BUSINESS_API_URL".into(), self.url()),
+            ("SIPAS_SECRET_KEY".into(), SECRET_KEY.into()),
         ])
     }
 
@@ -198,6 +207,33 @@ impl FakeZalo {
     /// may answer a refusal with a 4xx).
     pub fn revoke_authorization(&self, status: u16) {
         self.lock().revoked = Some(status);
+    }
+
+    /// What the OA's profile says (`data` of `GET /v2.0/oa/getoa`).
+    pub fn set_profile(&self, profile: Value) {
+        self.lock().profile = profile;
+    }
+
+    /// Declares a template with `status` (`ENABLE` once approved) and parameters, as
+    /// `GET /template/info` answers it.
+    pub fn set_template(&self, id: &str, status: &str, params: &[&str]) {
+        let list: Vec<Value> = params
+            .iter()
+            .map(|name| json!({"name": name, "require": true, "type": "STRING", "maxLength": 200}))
+            .collect();
+        self.lock().templates.insert(
+            id.to_string(),
+            json!({"templateId": id, "templateName": "Mời đánh giá", "status": status,
+                   "listParams": list, "price": "300", "timeout": 7_200_000}),
+        );
+    }
+
+    /// The OA is authorized again: `refresh_token` is the one alive, and refreshes work again.
+    pub fn authorize_again(&self, refresh_token: &str) {
+        let mut inner = self.lock();
+        inner.revoked = None;
+        let old = std::mem::replace(&mut inner.live_refresh, refresh_token.to_string());
+        inner.spent_refresh.insert(old);
     }
 
     /// What the rating query returns.
@@ -321,6 +357,15 @@ async fn api_call(
                 }
                 "/rating/get" => json!({"error": 0, "message": "Success", "data": {
                     "total": inner.ratings.len(), "data": inner.ratings.clone()}}),
+                "/v2.0/oa/getoa" => json!({"error": 0, "message": "Success",
+                    "data": inner.profile.clone()}),
+                "/template/info" => match query
+                    .get("template_id")
+                    .and_then(|id| inner.templates.get(id))
+                {
+                    Some(info) => json!({"error": 0, "message": "Success", "data": info.clone()}),
+                    None => json!({"error": -109, "message": "Template not found"}),
+                },
                 _ => json!({"error": -404, "message": "unknown endpoint"}),
             }
         };
@@ -394,6 +439,10 @@ fn check_shape(
             }
             Ok(())
         }
+        "/v2.0/oa/getoa" | "/template/info" if method != Method::GET => {
+            Err(format!("{path} is a GET"))
+        }
+        "/v2.0/oa/getoa" | "/template/info" => Ok(()),
         _ if method != Method::POST => Err(format!("{path} is a POST")),
         _ => Ok(()),
     }

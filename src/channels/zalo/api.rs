@@ -194,6 +194,51 @@ impl ZaloApi {
             .collect())
     }
 
+    /// The OA's profile (`GET {openapi}/v2.0/oa/getoa`): `data` as Zalo gives it (`oa_id`,
+    /// `name`, `is_verified`, and where present the package). Read by `sipas-bot zalo check`.
+    pub async fn oa_profile(&self, access_token: &Secret) -> Result<Value, ZaloError> {
+        let url = format!("{}/v2.0/oa/getoa", self.api_url);
+        self.get_json(Host::Oa, &url, access_token, &[]).await
+    }
+
+    /// A template's status, parameters and price (`GET {business}/template/info?template_id=`):
+    /// `data` as Zalo gives it (`status` is `ENABLE` once approved, `listParams` its
+    /// parameters, `price`). Read by `sipas-bot zalo check`.
+    pub async fn template_info(
+        &self,
+        access_token: &Secret,
+        template_id: &str,
+    ) -> Result<Value, ZaloError> {
+        let url = format!("{}/template/info", self.business_url);
+        self.get_json(
+            Host::Business,
+            &url,
+            access_token,
+            &[("template_id", template_id)],
+        )
+        .await
+    }
+
+    async fn get_json(
+        &self,
+        host: Host,
+        url: &str,
+        access_token: &Secret,
+        query: &[(&str, &str)],
+    ) -> Result<Value, ZaloError> {
+        let response = self
+            .http
+            .get(url)
+            .header("access_token", access_token.expose())
+            .query(query)
+            .send()
+            .await
+            .map_err(transport)?;
+        let value = read_json(response).await?;
+        check_error(host, &value)?;
+        Ok(value.get("data").cloned().unwrap_or(Value::Null))
+    }
+
     /// Trades a refresh token for a new pair. The old refresh token dies the moment Zalo
     /// answers: the caller must store the new one before anything else.
     pub async fn refresh(&self, refresh_token: &Secret) -> Result<TokenGrant, ZaloError> {

@@ -37,15 +37,10 @@ pub const WITHDRAW_ASK: &str = "wd|ask";
 pub const WITHDRAW_YES: &str = "wd|yes";
 pub const WITHDRAW_NO: &str = "wd|no";
 
-/// The parameters of the invitation template. **Unconfirmed**: they must match the names of the
-/// template approved for the OA; dossier codes and phone numbers are never among them. The date
-/// is the day in Vietnam.
+/// The parameters of the invitation template ([`super::template`]); dossier codes and phone
+/// numbers are never among them.
 pub fn template_data(invitation: &Invitation) -> Value {
-    json!({
-        "procedure_name": invitation.procedure_name,
-        "agency_name": invitation.agency_label(),
-        "completed_date": dossier::completed_day(invitation).format("%d/%m/%Y").to_string(),
-    })
+    super::template::template_data(invitation)
 }
 
 /// A query button whose press sends `[data]` back.

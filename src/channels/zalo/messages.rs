@@ -115,7 +115,11 @@ pub fn parse_query_payload(text: &str) -> Option<(String, Button)> {
 /// consultation message and its buttons (the `template` attachment with a `buttons` list; the
 /// other shape seen, `template_type: "button"` with the text inside, would change only this).
 pub fn cs_body(user_id: &str, message: &OutboundMessage) -> Value {
-    let text: String = message.text.chars().take(MAX_TEXT_CHARS).collect();
+    // Counted as Zalo counts: composed characters (NFC).
+    let text: String = super::template::nfc(&message.text)
+        .chars()
+        .take(MAX_TEXT_CHARS)
+        .collect();
     let mut body = json!({
         "recipient": {"user_id": user_id},
         "message": {"text": text},

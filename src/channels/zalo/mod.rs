@@ -13,6 +13,7 @@
 //! the template's parameters) are each kept in one function.
 
 pub mod api;
+pub mod check;
 pub mod conversation;
 pub mod errors;
 pub mod events;
@@ -25,8 +26,10 @@ pub mod pause;
 pub use crate::core::phone;
 pub mod runtime;
 pub mod schedule;
+pub mod seal;
 pub mod settings;
 pub mod signature;
+pub mod template;
 pub mod token;
 pub mod transport;
 pub mod window;

@@ -129,6 +129,18 @@ impl ZaloRunning {
             if let Err(err) = self.inbox.zalo().send_due_reminders(now).await {
                 tracing::error!(%err, "Zalo reminder pass failed");
             }
+            // Dedup keys are kept a day longer than events are accepted.
+            let horizon = now - self.settings.event_max_age - Duration::days(1);
+            if let Err(err) = self
+                .inbox
+                .zalo()
+                .conversations
+                .db()
+                .purge_zalo_events(horizon)
+                .await
+            {
+                tracing::warn!(%err, "old Zalo events could not be purged");
+            }
             let due = last_reconciled.is_none_or(|at| now - at >= Duration::days(1));
             if let (true, Some(template)) = (due, &self.settings.invitation_template_id) {
                 let from = now - feedback::RECONCILE_LOOKBACK;

@@ -31,6 +31,8 @@ pub struct ZaloSettings {
     pub billable_replies: bool,
     /// `ZALO_TEMPLATE_MODE`: development (the default) sends templates only to the OA's admins.
     pub template_mode: TemplateMode,
+    /// `SIPAS_SECRET_KEY`: seals the OA's tokens in the database (required with Zalo).
+    pub secret_key: super::seal::SecretKey,
     /// `ZALO_EVENT_MAX_AGE_HOURS` (default 24): how old a correctly signed event may be and still
     /// be accepted (Zalo retries an unanswered event for hours); dedup keys are kept as long.
     pub event_max_age: chrono::Duration,
@@ -173,6 +175,21 @@ impl ZaloSettings {
                     expected: "setting-expect-zalo-event-age",
                 })?,
         };
+        let secret_key = match get("SIPAS_SECRET_KEY") {
+            None => {
+                return Err(SettingError {
+                    name: "SIPAS_SECRET_KEY",
+                    value: String::new(),
+                    expected: "setting-expect-secret-key",
+                });
+            }
+            Some(text) => super::seal::SecretKey::parse(&text).ok_or(SettingError {
+                name: "SIPAS_SECRET_KEY",
+                // Never echo a secret, even a malformed one.
+                value: String::new(),
+                expected: "setting-expect-secret-key",
+            })?,
+        };
         Ok(Some(ZaloSettings {
             app_id,
             app_secret,
@@ -185,6 +202,7 @@ impl ZaloSettings {
             invitation_template_id: get("ZALO_INVITATION_TEMPLATE_ID"),
             billable_replies,
             template_mode,
+            secret_key,
             event_max_age,
         }))
     }
@@ -202,6 +220,10 @@ mod tests {
             ("ZALO_OA_ID", "987654321"),
             ("ZALO_OA_SECRET_KEY", "oa-secret-value"),
             ("ZALO_REFRESH_TOKEN", "first-refresh-token"),
+            (
+                "SIPAS_SECRET_KEY",
+                "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+            ),
         ])
     }
 
@@ -237,6 +259,13 @@ mod tests {
         env.insert("ZALO_API_URL", "ftp://x");
         let err = ZaloSettings::from_lookup(|n| env.get(n).map(|v| v.to_string())).unwrap_err();
         assert_eq!(err.name, "ZALO_API_URL");
+        let mut env = full();
+        env.remove("SIPAS_SECRET_KEY");
+        let err = ZaloSettings::from_lookup(|n| env.get(n).map(|v| v.to_string())).unwrap_err();
+        assert_eq!(err.name, "SIPAS_SECRET_KEY");
+        env.insert("SIPAS_SECRET_KEY", "too-short");
+        let err = ZaloSettings::from_lookup(|n| env.get(n).map(|v| v.to_string())).unwrap_err();
+        assert_eq!((err.name, err.value.as_str()), ("SIPAS_SECRET_KEY", ""));
         let mut env = full();
         env.insert("ZALO_TEMPLATE_MODE", "live");
         let err = ZaloSettings::from_lookup(|n| env.get(n).map(|v| v.to_string())).unwrap_err();

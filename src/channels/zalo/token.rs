@@ -20,6 +20,7 @@ use super::api::{Sent, ZaloApi};
 use super::errors::{ErrorClass, ZaloError};
 use super::messages::OutboundMessage;
 use super::phone::PhoneNumber;
+use super::seal::Sealer;
 use super::settings::ZaloSettings;
 use crate::core::clock::Clock;
 use crate::settings::config::Secret;
@@ -53,6 +54,8 @@ pub struct TokenManager {
     api: ZaloApi,
     oa_id: String,
     seed_refresh_token: Secret,
+    /// Seals the tokens before they are stored, opens them when read.
+    sealer: Sealer,
     clock: Arc<dyn Clock>,
     /// This instance's name in refresh claims.
     owner: String,
@@ -78,6 +81,7 @@ impl TokenManager {
             api,
             oa_id: settings.oa_id.clone(),
             seed_refresh_token: settings.refresh_token.clone(),
+            sealer: Sealer::new(&settings.secret_key, &settings.oa_id),
             clock,
             owner: format!("zalo-token-{}", crate::storage::new_token()),
             unreachable_since: std::sync::Mutex::new(None),
@@ -97,6 +101,7 @@ impl TokenManager {
             return Ok(token);
         }
         if let Some(row) = self.db.zalo_token(&self.oa_id).await? {
+            let row = self.open_row(row)?;
             let token = usable(&row, now);
             *current = Some(row);
             if let Some(token) = token {
@@ -132,6 +137,14 @@ impl TokenManager {
             })
             .await?;
         Ok(refreshed)
+    }
+
+    /// Refreshes now, whatever the stored token's age (`sipas-bot zalo check` proves the chain
+    /// works); the new pair is stored before it is returned.
+    pub async fn refresh_now(&self) -> Result<Secret, ZaloError> {
+        let mut current = self.current.lock().await;
+        let (token, _) = self.refresh_locked(&mut current, |_, _| true).await?;
+        Ok(token)
     }
 
     /// Runs `call` with an access token; when Zalo refuses the token (-216, -220), refreshes and
@@ -218,15 +231,22 @@ impl TokenManager {
                 .db
                 .claim_zalo_refresh(
                     &self.oa_id,
-                    &self.seed_refresh_token,
+                    &self.sealer.seal(REFRESH_COLUMN, &self.seed_refresh_token),
                     &self.owner,
                     now,
                     now + CLAIM,
                 )
                 .await?;
             match claim {
-                RefreshClaim::Claimed(row) => break row,
+                RefreshClaim::Claimed(row) => match self.open_row(row) {
+                    Ok(row) => break row,
+                    Err(err) => {
+                        self.db.release_zalo_claim(&self.oa_id, &self.owner).await?;
+                        return Err(err);
+                    }
+                },
                 RefreshClaim::Busy(row) => {
+                    let row = self.open_row(row)?;
                     if !needed(&row, now)
                         && let Some(token) = usable(&row, now)
                     {
@@ -290,14 +310,14 @@ impl TokenManager {
                 .store_zalo_refresh(
                     &self.oa_id,
                     &self.owner,
-                    &grant.access_token,
+                    &self.sealer.seal(ACCESS_COLUMN, &grant.access_token),
                     expires_at,
-                    &grant.refresh_token,
+                    &self.sealer.seal(REFRESH_COLUMN, &grant.refresh_token),
                     now,
                 )
                 .await
             {
-                Ok(row) => break row,
+                Ok(row) => break self.open_row(row)?,
                 Err(err) if err.is_transient() && tries < 5 => {
                     tries += 1;
                     tracing::warn!(%err, "storing the new Zalo token failed; trying again");
@@ -309,6 +329,51 @@ impl TokenManager {
         tracing::info!(generation = row.generation, "Zalo token refreshed");
         *current = Some(row);
         Ok((grant.access_token, true))
+    }
+}
+
+const ACCESS_COLUMN: &str = "access_token";
+const REFRESH_COLUMN: &str = "refresh_token";
+
+impl TokenManager {
+    /// A stored row with its tokens opened.
+    fn open_row(&self, row: ZaloTokenRow) -> Result<ZaloTokenRow, ZaloError> {
+        Ok(ZaloTokenRow {
+            access_token: row
+                .access_token
+                .as_ref()
+                .map(|token| self.sealer.open(ACCESS_COLUMN, token))
+                .transpose()?,
+            refresh_token: self.sealer.open(REFRESH_COLUMN, &row.refresh_token)?,
+            ..row
+        })
+    }
+
+    /// After the OA was authorized again: the configured first refresh token
+    /// (`ZALO_REFRESH_TOKEN`) replaces the stored chain, unless it is the one already stored.
+    /// `true` when it replaced it.
+    pub async fn reseed(&self) -> Result<bool, ZaloError> {
+        let mut current = self.current.lock().await;
+        if self.stored_refresh_token().await? == Some(self.seed_refresh_token.clone()) {
+            return Ok(false);
+        }
+        self.db
+            .reseed_zalo_token(
+                &self.oa_id,
+                &self.sealer.seal(REFRESH_COLUMN, &self.seed_refresh_token),
+                self.clock.now(),
+            )
+            .await?;
+        *current = None;
+        Ok(true)
+    }
+
+    /// The refresh token stored now, opened (for checks and tests).
+    pub async fn stored_refresh_token(&self) -> Result<Option<Secret>, ZaloError> {
+        match self.db.zalo_token(&self.oa_id).await? {
+            Some(row) => Ok(Some(self.open_row(row)?.refresh_token)),
+            None => Ok(None),
+        }
     }
 }
 

@@ -24,6 +24,7 @@ use super::messages::{OutboundMessage, QueryButton};
 use super::pause::{PAUSE_RECHECK, PauseSwitch};
 use super::phone::PhoneNumber;
 use super::schedule;
+use super::template;
 use super::token::TokenManager;
 use super::window::Window;
 use crate::core::clock::Clock;
@@ -165,11 +166,10 @@ impl ZaloTransport {
                 let Some(template_id) = &self.template_id else {
                     return self.outside_window(row, Window::Closed).await;
                 };
-                let data = row
-                    .payload
-                    .get("template_data")
-                    .cloned()
-                    .unwrap_or(json!({}));
+                let data = match self.template_data(row).await {
+                    Ok(data) => data,
+                    Err(outcome) => return outcome,
+                };
                 let sent = self
                     .tokens
                     .send_template_to_user(&row.chat_id, template_id, &data)
@@ -189,11 +189,10 @@ impl ZaloTransport {
                     return Outcome::MessageFailed("the row has no valid phone number".into());
                 };
                 let token = row.invitation_token.clone().unwrap_or_default();
-                let data = row
-                    .payload
-                    .get("template_data")
-                    .cloned()
-                    .unwrap_or(json!({}));
+                let data = match self.template_data(row).await {
+                    Ok(data) => data,
+                    Err(outcome) => return outcome,
+                };
                 let sent = self
                     .tokens
                     .send_template_to_phone(&phone, template_id, &data, &token)
@@ -206,6 +205,29 @@ impl ZaloTransport {
             }
             other => Outcome::MessageFailed(format!("unknown Zalo row kind {other:?}")),
         }
+    }
+
+    /// The template's parameters of `row`, with the receipt's short code as the identifying
+    /// parameter (made now if the invitation has none yet: the same code every time).
+    async fn template_data(&self, row: &OutboxRow) -> Result<Value, Outcome> {
+        let data = row
+            .payload
+            .get("template_data")
+            .cloned()
+            .unwrap_or(json!({}));
+        let Some(token) = &row.invitation_token else {
+            return Ok(data);
+        };
+        let storage = |err: crate::storage::StorageError| retry(&ZaloError::from(err));
+        let Some(invitation) = self.db.invitation(token).await.map_err(storage)? else {
+            return Ok(data);
+        };
+        let code = self
+            .db
+            .create_receipt_code(token, invitation.expires_at, self.clock.now())
+            .await
+            .map_err(storage)?;
+        Ok(template::with_receipt_code(data, &code))
     }
 
     /// A consultation message the window does not allow now: closed means the chat is out of

@@ -49,7 +49,7 @@ pub fn banner(console: &Console, csrf: Option<&str>, admin: bool) -> Markup {
         .format("%d/%m/%Y %H:%M")
         .to_string();
     html! {
-        div class="banner error" id="zalo-paused" role="alert" {
+        div class="banner error" id="zalo_paused" role="alert" {
             p { (console.t("admin-zalo-paused", &[
                 ("host", pause.host.clone()),
                 ("code", pause.code.to_string()),
