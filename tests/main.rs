@@ -25,6 +25,7 @@ mod officials;
 mod report_cooldown;
 mod retention_reach;
 mod sign_in;
+mod sqlite_mode;
 mod storage;
 mod telegram;
 mod tenants;
