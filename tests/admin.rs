@@ -1863,7 +1863,7 @@ async fn the_results_page_shows_any_period_in_scope_and_downloads_respect_it() {
         "a header and both responses' answers: {csv}"
     );
     assert!(
-        csv.contains(",T14.H01,1.001612,2026-11-10 10:00,access,scale,5"),
+        csv.contains(",T14.H01,1.001612,2026-11-10,access,scale,5"),
         "{csv}"
     );
     assert!(!csv.contains("HS-"), "no dossier codes: {csv}");

@@ -40,7 +40,7 @@ mod zalo_reach;
 pub use agencies::{Agency, AgencyLevel};
 pub use audit::AuditEntry;
 pub use codes::UnknownCode;
-pub use export::ExportRow;
+pub use export::{ExportRow, spreadsheet_cell};
 pub use flags::{FlaggedResponse, Integrity, MANY_DOSSIERS, TOO_FAST};
 pub use flows::StoredFlow;
 pub use intake_clients::{IntakeClient, Revocation};
