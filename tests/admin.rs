@@ -1614,7 +1614,8 @@ async fn admins_review_flagged_responses_and_clear_a_flag_with_an_audit_entry() 
         .await
         .unwrap()
         .session;
-    for answer in ["5", "4", "3", "4", "không", "4", "bỏ qua"] {
+    // The first criterion rated 1: an honest response like it would raise an alert.
+    for answer in ["1", "4", "3", "4", "không", "4", "bỏ qua"] {
         session = conversations
             .input(&session, &Input::Text(answer.into()), now)
             .await
@@ -1640,22 +1641,46 @@ async fn admins_review_flagged_responses_and_clear_a_flag_with_an_audit_entry() 
     assert!(!page.body.contains("chat-nhanh"), "no chat id on the page");
     let flagged = harness.db.flagged_responses(None, 10).await.unwrap();
     assert_eq!(flagged.len(), 1);
-    // A flagged response raises no alert (issue 18); once an admin clears the flag it may.
-    let to_alert = |harness: &Harness| {
-        let db = harness.db.clone();
-        async move {
-            db.responses_to_alert(now - Duration::hours(1), 200)
-                .await
-                .unwrap()
-                .into_iter()
-                .map(|(id, _)| id)
-                .collect::<Vec<i64>>()
-        }
+    // A flagged response raises no alert (issue 18), though it rates a criterion 1 and the
+    // chat of its agency is subscribed: the alert pass marks it checked and sends nothing.
+    let code = sipas_bot::storage::SubscriptionCode {
+        code: sipas_bot::storage::new_code(),
+        agency_code: "T14.H02".into(),
+        points_max: None,
+        period: sipas_bot::storage::SubscriptionPeriod::Week,
+        weekday: 1,
+        hour: 8,
+        xlsx: false,
+        expires_at: now + Duration::days(1),
     };
-    assert!(
-        !to_alert(&harness).await.contains(&flagged[0].response_id),
-        "a flagged response is not checked for alerts"
-    );
+    harness
+        .db
+        .create_subscription_code(&code, now)
+        .await
+        .unwrap();
+    harness
+        .db
+        .redeem_subscription_code(
+            &code.code,
+            "telegram",
+            "-100555",
+            Some("Tổ một cửa"),
+            |_, _, _| now + Duration::days(7),
+            |_| sipas_bot::storage::Effects::default(),
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!(harness.running().run_alerts().await.unwrap(), 0);
+    let (alerts, checked): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM outbox WHERE chat_id = '-100555'),
+                (SELECT COUNT(*) FROM alerted_responses WHERE response_id = $1)",
+    )
+    .bind(flagged[0].response_id)
+    .fetch_one(harness.db.pool())
+    .await
+    .unwrap();
+    assert_eq!((alerts, checked), (0, 1), "checked, and nothing sent");
     let csrf = Browser::csrf(&page);
     let cleared = admin
         .post(
@@ -1679,7 +1704,6 @@ async fn admins_review_flagged_responses_and_clear_a_flag_with_an_audit_entry() 
             .iter()
             .any(|e| e.action == "flag.clear" && e.actor == "admin" && e.target == "HS-CO")
     );
-    assert!(to_alert(&harness).await.contains(&flagged[0].response_id));
     harness.finish().await;
 }
 
@@ -1863,7 +1887,7 @@ async fn the_results_page_shows_any_period_in_scope_and_downloads_respect_it() {
         "a header and both responses' answers: {csv}"
     );
     assert!(
-        csv.contains(",T14.H01,1.001612,2026-11-10 10:00,access,scale,5"),
+        csv.contains(",T14.H01,1.001612,2026-11-10,access,scale,5"),
         "{csv}"
     );
     assert!(!csv.contains("HS-"), "no dossier codes: {csv}");

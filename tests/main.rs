@@ -28,6 +28,7 @@ mod report_cooldown;
 mod restart;
 mod retention_reach;
 mod sign_in;
+mod sqlite_mode;
 mod storage;
 mod telegram;
 mod tenants;

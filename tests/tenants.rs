@@ -223,3 +223,32 @@ async fn intake_content_is_data_not_a_message() {
         "no forged line: {logs}"
     );
 }
+
+/// Wrong tokens are limited per address: after a burst of ten 401s the address gets 429 (no
+/// database look-up), while `INTAKE_TOKEN` still posts.
+#[tokio::test]
+async fn unauthenticated_calls_are_rate_limited_per_address() {
+    let harness = Harness::start().await;
+    for n in 0..10 {
+        let (status, _) = post(
+            &harness,
+            "wrong-token",
+            &notice(&format!("HS-U-{n}"), "T14"),
+        )
+        .await;
+        assert_eq!(status, 401, "{n}");
+    }
+    let response = harness
+        .http
+        .post(format!("{}/api/v1/notices", harness.base))
+        .bearer_auth("wrong-token")
+        .json(&notice("HS-U-X", "T14"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 429);
+    assert!(response.headers().contains_key("retry-after"));
+    let (status, body) = post(&harness, INTAKE_TOKEN, &notice("HS-U-OK", "T14")).await;
+    assert_eq!(status, 201, "{body}");
+    harness.finish().await;
+}

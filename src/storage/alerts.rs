@@ -6,19 +6,18 @@ use super::{Db, StorageError, timestamp};
 use chrono::{DateTime, Utc};
 
 impl Db {
-    /// Completed, unflagged responses submitted since `since` not yet checked for alerts. A
-    /// flagged response (it looks manufactured) raises no alert; an admin who clears its flag
-    /// within the window lets it be checked then.
+    /// Completed responses submitted since `since` not yet checked for alerts, with their
+    /// integrity flag: a flagged response (it looks manufactured) is checked and marked but
+    /// raises no alert.
     pub async fn responses_to_alert(
         &self,
         since: DateTime<Utc>,
         limit: i64,
-    ) -> Result<Vec<(i64, String)>, StorageError> {
+    ) -> Result<Vec<(i64, String, Option<String>)>, StorageError> {
         Ok(sqlx::query_as(
-            "SELECT r.id, n.agency_code FROM responses r JOIN notices n ON n.dossier_code = r.dossier_code
+            "SELECT r.id, n.agency_code, r.flag FROM responses r JOIN notices n ON n.dossier_code = r.dossier_code
              LEFT JOIN alerted_responses a ON a.response_id = r.id
-             WHERE a.response_id IS NULL AND r.flag IS NULL AND r.submitted_at >= $1
-             ORDER BY r.id LIMIT $2",
+             WHERE a.response_id IS NULL AND r.submitted_at >= $1 ORDER BY r.id LIMIT $2",
         )
         .bind(timestamp(since))
         .bind(limit)

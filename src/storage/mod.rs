@@ -42,7 +42,7 @@ pub mod zalo_tokens;
 pub use agencies::{Agency, AgencyLevel};
 pub use audit::AuditEntry;
 pub use codes::UnknownCode;
-pub use export::ExportRow;
+pub use export::{ExportRow, spreadsheet_cell};
 pub use flags::{FlaggedResponse, Integrity, MANY_DOSSIERS, TOO_FAST};
 pub use flows::StoredFlow;
 pub use intake_clients::{IntakeClient, Revocation};
@@ -276,6 +276,9 @@ impl Db {
 }
 
 /// Creates the directory of a `sqlite:` file URL, so a first run on a fresh machine works.
+/// What it creates is the owner's only: directories 0700 and the database file 0600 (SQLite
+/// gives its `-wal` and `-shm` files the database file's mode). Existing ones are left as they
+/// are.
 fn prepare_sqlite_directory(url: &str) -> Result<(), StorageError> {
     let path = sqlite_path(url);
     if path.is_empty() || path == ":memory:" {
@@ -285,10 +288,16 @@ fn prepare_sqlite_directory(url: &str) -> Result<(), StorageError> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
     {
-        std::fs::create_dir_all(parent).map_err(|err| StorageError::DataDirectory {
-            path: parent.display().to_string(),
-            reason: err.to_string(),
-        })?;
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder
+            .create(parent)
+            .map_err(|err| StorageError::DataDirectory {
+                path: parent.display().to_string(),
+                reason: err.to_string(),
+            })?;
         let probe = parent.join(".sipas-write-check");
         std::fs::write(&probe, b"")
             .and_then(|_| std::fs::remove_file(&probe))
@@ -297,7 +306,18 @@ fn prepare_sqlite_directory(url: &str) -> Result<(), StorageError> {
                 reason: err.to_string(),
             })?;
     }
-    Ok(())
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(err) => Err(StorageError::DataDirectory {
+            path: path.to_string(),
+            reason: err.to_string(),
+        }),
+    }
 }
 
 fn sqlite_path(url: &str) -> &str {

@@ -217,17 +217,24 @@ pub(super) async fn scrub_finished_phones(
     tx: &mut Transaction<'_, Any>,
     ids: &[i64],
 ) -> Result<(), StorageError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    // One statement for the whole batch: the finishing transaction stays short.
+    let list = (1..=ids.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT id, payload FROM outbox WHERE id IN ({list}) AND status IN {FINISHED}
+         AND payload LIKE '%\"phone\"%'"
+    );
+    let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
     for id in ids {
-        let payload: Option<String> = sqlx::query_scalar(&format!(
-            "SELECT payload FROM outbox WHERE id = $1 AND status IN {FINISHED}
-             AND payload LIKE '%\"phone\"%'"
-        ))
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await?;
-        if let Some(payload) = payload {
-            scrub_one(tx, *id, &payload).await?;
-        }
+        query = query.bind(*id);
+    }
+    for (id, payload) in query.fetch_all(&mut **tx).await? {
+        scrub_one(tx, id, &payload).await?;
     }
     Ok(())
 }

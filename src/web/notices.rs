@@ -10,8 +10,10 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::FromRequest;
 use axum::extract::State;
+use axum::extract::connect_info::ConnectInfo;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 pub async fn submit(
     State(state): State<ApiState>,
@@ -19,9 +21,14 @@ pub async fn submit(
 ) -> Result<Response, HttpError> {
     let limits = state.intake_limits.clone();
     let deadline = tokio::time::Instant::now() + limits.timeout;
-    let client = tokio::time::timeout_at(deadline, authenticate(&state, request.headers()))
-        .await
-        .map_err(|_| HttpError::TimedOut(StatusCode::SERVICE_UNAVAILABLE))??;
+    let address = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
+    let client =
+        tokio::time::timeout_at(deadline, authenticate(&state, request.headers(), address))
+            .await
+            .map_err(|_| HttpError::TimedOut(StatusCode::SERVICE_UNAVAILABLE))??;
     limits.admit(&client.name).map_err(HttpError::RateLimited)?;
     // A client that stops sending its body holds nothing for longer than the time-out. The
     // extractor keeps the body limit (413) as before.
@@ -38,7 +45,14 @@ pub async fn submit(
 /// The client a request's bearer token names: `INTAKE_TOKEN` (compared in constant time) for
 /// every agency, else an unrevoked named client, read from the database on every request so a
 /// revocation holds at once on every instance. Anything else is 401.
-async fn authenticate(state: &ApiState, headers: &HeaderMap) -> Result<Client, HttpError> {
+///
+/// A wrong token counts against the caller's address: past its burst, the address gets 429
+/// without a database look-up until its bucket refills (`limits.rs`).
+async fn authenticate(
+    state: &ApiState,
+    headers: &HeaderMap,
+    address: IpAddr,
+) -> Result<Client, HttpError> {
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -49,9 +63,18 @@ async fn authenticate(state: &ApiState, headers: &HeaderMap) -> Result<Client, H
     {
         return Ok(Client::shared());
     }
-    intake_clients::named(&state.db, bearer)
-        .await?
-        .ok_or(HttpError::Unauthorized)
+    state
+        .intake_limits
+        .may_authenticate(address)
+        .map_err(HttpError::RateLimited)?;
+    match intake_clients::named(&state.db, bearer).await? {
+        Some(client) => Ok(client),
+        None => {
+            state.intake_limits.failed_authentication(address);
+            tracing::warn!(%address, "notice refused: missing or wrong bearer token");
+            Err(HttpError::Unauthorized)
+        }
+    }
 }
 
 async fn answer(state: ApiState, client: Client, body: Bytes) -> Result<Response, HttpError> {

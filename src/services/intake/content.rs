@@ -64,11 +64,22 @@ pub fn is_code(code: &str) -> bool {
     !code.is_empty() && code.chars().all(|c| c.is_ascii_graphic())
 }
 
-/// Control characters (newlines included) and the bidi controls that reorder what is shown.
+/// Control characters (newlines included), the Unicode line and paragraph separators, the
+/// byte-order mark and the bidi controls that reorder what is shown.
 pub fn has_hidden_characters(text: &str) -> bool {
     text.chars().any(|c| {
         c.is_control()
-            || matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+            || matches!(
+                c,
+                '\u{200E}'
+                    | '\u{200F}'
+                    | '\u{061C}'
+                    | '\u{2028}'
+                    | '\u{2029}'
+                    | '\u{FEFF}'
+                    | '\u{202A}'..='\u{202E}'
+                    | '\u{2066}'..='\u{2069}'
+            )
     })
 }
 
@@ -141,7 +152,7 @@ mod tests {
             ]
         );
         n = notice();
-        n.procedure_name = "Khai\u{2067}sinh".into();
+        n.procedure_name = "Khai\u{2028}sinh".into();
         n.agency_code = "Tỉnh".into();
         assert_eq!(
             refused(&n),
@@ -149,6 +160,13 @@ mod tests {
                 ("agency_code".to_string(), "intake-error-code-chars"),
                 ("procedure_name".to_string(), "intake-error-hidden-chars"),
             ]
+        );
+        // A bidi isolate that would reorder the name on screen.
+        n = notice();
+        n.procedure_name = "Khai\u{2067}sinh".into();
+        assert_eq!(
+            refused(&n),
+            [("procedure_name".to_string(), "intake-error-hidden-chars")]
         );
     }
 

@@ -1,7 +1,7 @@
 //! Alerts: a new response that rates a criterion 1 or 2, or reports what the flow marks for
 //! alerts (harassment, payment outside the rules), is told at once to the chats subscribed to
 //! its agency or any agency above it. Each response is alerted once: the `alerted_responses` row
-//! and its outbox rows commit together.
+//! and its outbox rows commit together. A flagged response raises no alert.
 
 use super::{OfficialMessage, Officials, OfficialsError};
 use crate::core::flow::{Flow, QuestionKind};
@@ -18,7 +18,15 @@ impl Officials {
         let tree = self.db.agency_tree().await?;
         let subscriptions = self.db.subscriptions().await?;
         let mut alerted = 0;
-        for (response_id, agency_code) in self.db.responses_to_alert(since, 200).await? {
+        for (response_id, agency_code, flag) in self.db.responses_to_alert(since, 200).await? {
+            // A flagged response (it looks manufactured) raises no alert: it is marked checked
+            // with nothing sent, so a flood of fake complaints cannot page the officials.
+            if flag.is_some() {
+                self.db
+                    .mark_alerted(response_id, &Effects::default(), now)
+                    .await?;
+                continue;
+            }
             let Some(facts) = self.db.response_facts(response_id).await? else {
                 continue;
             };

@@ -285,7 +285,8 @@ fn answers_csv(console: &Console, rows: &[AnswerRow]) -> String {
                 row.response_id.to_string(),
                 row.agency_code.clone(),
                 row.procedure_code.clone(),
-                local.format("%Y-%m-%d %H:%M").to_string(),
+                // To the day, as every CSV we write (a minute narrows a response to a person).
+                local.format("%Y-%m-%d").to_string(),
                 row.question_id.clone(),
                 row.kind.clone(),
                 answer,
@@ -296,17 +297,13 @@ fn answers_csv(console: &Console, rows: &[AnswerRow]) -> String {
 }
 
 /// One CSV record (RFC 4180): a field with a comma, quote or line break is quoted. A field
-/// that a spreadsheet would read as a formula gets a leading apostrophe.
+/// that a spreadsheet would read as a formula gets a leading apostrophe, by the one
+/// neutraliser every CSV uses (`storage::spreadsheet_cell`).
 fn push_record(out: &mut String, fields: &[String]) {
     let quoted: Vec<String> = fields
         .iter()
         .map(|field| {
-            let field = if field.starts_with(['=', '+', '-', '@']) && field.parse::<f64>().is_err()
-            {
-                format!("'{field}")
-            } else {
-                field.clone()
-            };
+            let field = crate::storage::spreadsheet_cell(field).into_owned();
             if field.contains([',', '"', '\n', '\r']) {
                 format!("\"{}\"", field.replace('"', "\"\""))
             } else {
