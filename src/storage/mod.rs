@@ -27,6 +27,7 @@ mod reminders;
 mod retention;
 mod sessions;
 mod stats;
+mod strata;
 mod subscriptions;
 mod summaries;
 mod totals;
