@@ -497,3 +497,4 @@ themes-problem-no-name = the theme “{ $id }” has no name.
 themes-problem-no-phrases = the theme “{ $id }” has no phrase.
 themes-problem-empty-phrase = the theme “{ $id }” has an empty phrase.
 themes-problem-no-other = the theme “other” is missing (for comments matching no theme).
+totals-drifted = Tables that had drifted: { $tables }.

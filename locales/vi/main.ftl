@@ -497,3 +497,4 @@ themes-problem-no-name = chủ đề “{ $id }” chưa có tên.
 themes-problem-no-phrases = chủ đề “{ $id }” chưa có từ khóa nào (phrases).
 themes-problem-empty-phrase = chủ đề “{ $id }” có từ khóa rỗng.
 themes-problem-no-other = thiếu chủ đề “other” (Khác) cho các ý kiến không thuộc chủ đề nào.
+totals-drifted = Các bảng đã lệch: { $tables }.
