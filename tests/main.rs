@@ -23,6 +23,7 @@ mod storage;
 mod telegram;
 mod themes;
 mod totals;
+mod weighted;
 mod withdrawal;
 mod zalo;
 mod zalo_flow;
