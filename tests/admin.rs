@@ -1818,6 +1818,20 @@ async fn the_results_page_shows_any_period_in_scope_and_downloads_respect_it() {
     );
     assert!(page.body.contains("UBND huyện Mộc Châu"), "the units");
     assert!(page.body.contains("Đăng ký khai sinh"), "the procedures");
+    // Both indices (issue 19): the weighted row above the plain one, the channels' response
+    // rates and the strata.
+    assert!(
+        page.body
+            .contains("<tr id=\"weighted\"><td>Chỉ số SIPAS chung (hiệu chỉnh theo số hồ sơ)</td>"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("<td>Chỉ số SIPAS chung</td>"),
+        "the plain index too"
+    );
+    assert!(page.body.contains("id=\"channels\""), "{}", page.body);
+    assert!(page.body.contains("id=\"strata\""), "{}", page.body);
     assert!(
         page.body
             .contains("src=\"/admin/results/chart.png?agency=T14&amp;period=2026-W46\""),

@@ -35,6 +35,7 @@ mod tenants;
 mod themes;
 mod totals;
 mod wakes;
+mod weighted;
 mod withdrawal;
 mod zalo;
 mod zalo_check;

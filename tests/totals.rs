@@ -559,3 +559,41 @@ async fn the_latest_comments_are_kept_apart_and_go_with_a_withdrawal() {
         test_db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn totals_rebuild_names_the_tables_that_had_drifted() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/t.db", dir.path().display());
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_sipas-bot"))
+            .args(args)
+            .current_dir(dir.path())
+            .env("DATABASE_URL", &url)
+            .env_remove("SIPAS_LANG")
+            .output()
+            .unwrap()
+    };
+    let demo = run(&["demo", "--citizens", "30", "--database", &url]);
+    assert!(
+        demo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
+    let clean = run(&["totals", "rebuild"]);
+    let out = String::from_utf8_lossy(&clean.stdout).to_string();
+    assert!(clean.status.success() && out.contains("khớp"), "{out}");
+    assert!(!out.contains("đã lệch"), "{out}");
+
+    let db = sipas_bot::services::startup::open_store(&url)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE dossier_totals SET dossiers = dossiers + 1")
+        .execute(db.pool())
+        .await
+        .unwrap();
+    db.close().await;
+    let drifted = run(&["totals", "rebuild"]);
+    let out = String::from_utf8_lossy(&drifted.stdout).to_string();
+    assert!(drifted.status.success(), "{out}");
+    assert!(out.contains("Các bảng đã lệch: dossier_totals."), "{out}");
+}

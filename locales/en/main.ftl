@@ -557,3 +557,4 @@ zalo-not-paused = The Zalo sender is not paused.
 setting-expect-secret-key = it must be 64 hexadecimal characters (32 random bytes, e.g. from “openssl rand -hex 32”); required with Zalo, to encrypt Zalo's tokens in the database.
 zalo-reseeded = The broken refresh chain was replaced by the new ZALO_REFRESH_TOKEN.
 zalo-reseed-same = The Zalo sender was paused because Zalo refused the refresh token, but ZALO_REFRESH_TOKEN is still the old one: authorize the app for the OA again, set the new ZALO_REFRESH_TOKEN, then run this again.
+totals-drifted = Tables that had drifted: { $tables }.

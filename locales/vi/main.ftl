@@ -557,3 +557,4 @@ zalo-not-paused = Kênh Zalo không bị tạm dừng.
 setting-expect-secret-key = cần là 64 ký tự thập lục phân (32 byte ngẫu nhiên, ví dụ tạo bằng “openssl rand -hex 32”); bắt buộc khi dùng Zalo để mã hóa mã truy cập Zalo trong cơ sở dữ liệu.
 zalo-reseeded = Đã thay chuỗi mã làm mới đã hỏng bằng ZALO_REFRESH_TOKEN mới.
 zalo-reseed-same = Kênh Zalo tạm dừng vì Zalo từ chối mã làm mới, nhưng ZALO_REFRESH_TOKEN vẫn là mã cũ: hãy ủy quyền lại ứng dụng cho OA, đặt ZALO_REFRESH_TOKEN mới rồi chạy lại lệnh.
+totals-drifted = Các bảng đã lệch: { $tables }.

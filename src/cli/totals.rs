@@ -44,6 +44,35 @@ pub async fn run(
                 ),
             ];
             println!("{}", locales.text(settings.lang, id, &args));
+            // Which tables had drifted, so an operator knows where to look.
+            let drifted: Vec<&str> = [
+                ("response_totals", before.responses != after.responses),
+                ("answer_totals", before.answers != after.answers),
+                ("invitation_totals", before.invitations != after.invitations),
+                ("dossier_totals", before.dossiers != after.dossiers),
+                (
+                    "channel_response_totals",
+                    before.channel_responses != after.channel_responses,
+                ),
+                (
+                    "channel_answer_totals",
+                    before.channel_answers != after.channel_answers,
+                ),
+            ]
+            .into_iter()
+            .filter(|(_, changed)| *changed)
+            .map(|(table, _)| table)
+            .collect();
+            if !drifted.is_empty() {
+                println!(
+                    "{}",
+                    locales.text(
+                        settings.lang,
+                        "totals-drifted",
+                        &[("tables", drifted.join(", "))]
+                    )
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -3,7 +3,8 @@
 //! (agency, time) instead of by walking every response of the period. Kept in the transaction
 //! that completes a response, deleted with it on withdrawal, recomputed by `totals rebuild`.
 
-use super::totals::{SCOPE_TREE, STRATA_TREE};
+use super::strata::STRATA_TREE;
+use super::totals::SCOPE_TREE;
 use super::{Db, StorageError, timestamp};
 use crate::core::summary::{COMMENTS_READ, Comment, Period};
 use sqlx::{Any, Transaction};

@@ -29,6 +29,7 @@ mod retention;
 mod sessions;
 mod sign_in;
 mod stats;
+mod strata;
 mod subscriptions;
 mod summaries;
 mod totals;
