@@ -317,8 +317,17 @@ impl PollerLock {
     /// Gives the lock up at once, so a waiting instance need not wait for it to run out.
     pub async fn release(self) {
         match self.held {
-            // Closing the session releases its advisory locks.
-            Held::Advisory(connection) => {
+            // Unlocked in the session first: closing alone frees the lock only once the server
+            // has ended the session, which comes after `close` returns (another instance's
+            // attempt right after could still find it held).
+            Held::Advisory(mut connection) => {
+                let unlocked: Result<bool, _> = sqlx::query_scalar("SELECT pg_advisory_unlock($1)")
+                    .bind(POLLER_LOCK_KEY)
+                    .fetch_one(&mut connection)
+                    .await;
+                if let Err(err) = unlocked {
+                    tracing::warn!(%err, "cannot unlock the poller; it ends with its session");
+                }
                 connection.close().await.ok();
             }
             Held::Lease { db, holder } | Held::File { db, holder, .. } => {

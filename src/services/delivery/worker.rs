@@ -300,6 +300,14 @@ impl Worker {
             let room = inner.settings.max_in_flight.saturating_sub(in_flight.len());
             if want_claim && !stopping && room > 0 {
                 want_claim = false;
+                // A wake-up signalled since the last claim is served by this one (its row may
+                // have been queued while results were being recorded, and this claim takes it):
+                // taken now, it neither asks for a second claim that finds nothing nor leaves
+                // its row counted as claimed without a wake-up.
+                if ready.notified().now_or_never().is_some() {
+                    inner.wakeups.fetch_add(1, Ordering::SeqCst);
+                    woken = true;
+                }
                 next_look = match self.claim(room).await {
                     Ok(chats) => {
                         // A wake-up's row may wait behind its chat's row in flight here: the
