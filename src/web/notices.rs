@@ -1,8 +1,8 @@
 //! `POST /api/v1/notices` and `GET /api/v1/invitations/{token}/qr.png`.
 
 use super::{ApiState, HttpError, TokenPath, constant_time_eq};
-use crate::services::intake::tenant::{self, Repost};
 use crate::services::citizens::CitizenRenderer;
+use crate::services::intake::tenant::{self, Repost};
 use crate::services::intake::{self, IntakeFailure, NoticeError};
 use crate::services::intake_clients::{self, Client};
 use crate::storage::NoticeOutcome;
