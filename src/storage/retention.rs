@@ -25,8 +25,10 @@ pub const UNLINKED_PREFIX: &str = "unlinked:";
 pub const DEFAULT_RETENTION_DAYS: i64 = 30;
 
 /// How long a processed inbound message id (and a Zalo event row) is kept to recognise a
-/// repeated delivery: Telegram and Zalo redeliver within hours, never after days.
-pub const DEDUPE_HORIZON_DAYS: i64 = 7;
+/// repeated delivery: Telegram and Zalo redeliver within hours, never after days. Eight days: the
+/// longest `ZALO_EVENT_MAX_AGE_HOURS` (168) plus the day of margin the Zalo upkeep keeps, so a
+/// late retry that is still accepted always finds its key.
+pub const DEDUPE_HORIZON_DAYS: i64 = 8;
 
 /// The outbox statuses after which a row is never sent again.
 const FINISHED: &str = "('sent', 'undeliverable')";
