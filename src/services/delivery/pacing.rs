@@ -171,6 +171,17 @@ impl Lane {
         self.next = Some(self.next.map_or(until, |next| next.max(until)));
     }
 
+    /// The request that left at `started` has had its answer at `ended`: the platform counted
+    /// it at the latest then, so its window runs from `ended`. A request can reach the platform
+    /// well after it was let go (a loaded machine, several let go at once), and a window counted
+    /// from when it was let go could then hold more than the count as the platform sees them.
+    fn finished(&mut self, started: Instant, ended: Instant) {
+        if let Some(entry) = self.started.iter_mut().find(|at| **at == started) {
+            *entry = (*entry).max(ended);
+            self.started.make_contiguous().sort_unstable();
+        }
+    }
+
     /// Whether nothing this lane remembers can hold a send at `now` or later: forgetting it
     /// changes nothing.
     fn idle(&self, now: Instant) -> bool {
@@ -314,6 +325,15 @@ impl Pacer {
     /// before `until`.
     pub fn hold_chat(&mut self, chat: &str, until: Instant) {
         self.chat(chat).hold(until);
+    }
+
+    /// A request let go at `started` by [`Pacer::start`] has been answered at `ended`: the
+    /// windows after it count from `ended`, a bound on when the platform counted it.
+    pub fn finished(&mut self, chat: &str, per_chat: bool, started: Instant, ended: Instant) {
+        self.overall.finished(started, ended);
+        if per_chat && let Some(lane) = self.chats.get_mut(chat) {
+            lane.finished(started, ended);
+        }
     }
 }
 

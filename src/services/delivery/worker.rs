@@ -472,17 +472,18 @@ impl Inner {
             tokio::time::sleep_until(at).await;
             // The slot has come; the request leaves once a full window separates it from the
             // one the count back, as they really left (a late wake-up pushes, never crowds).
-            loop {
-                let go = self.pacer.lock().expect("pacer lock").start(
-                    &row.chat_id,
-                    per_chat,
-                    tokio::time::Instant::now(),
-                );
+            let left = loop {
+                let now = tokio::time::Instant::now();
+                let go = self
+                    .pacer
+                    .lock()
+                    .expect("pacer lock")
+                    .start(&row.chat_id, per_chat, now);
                 match go {
-                    Ok(()) => break,
+                    Ok(()) => break now,
                     Err(until) => tokio::time::sleep_until(until).await,
                 }
-            }
+            };
             let outcome = AssertUnwindSafe(self.transport.send(row))
                 .catch_unwind()
                 .await
@@ -490,6 +491,13 @@ impl Inner {
                     after: None,
                     error: "the transport panicked".into(),
                 });
+            // Counted from its answer on: it reached the platform at the latest then.
+            self.pacer.lock().expect("pacer lock").finished(
+                &row.chat_id,
+                per_chat,
+                left,
+                tokio::time::Instant::now(),
+            );
             if outcome == Outcome::Sent && (self.settings.answers_input)(row) {
                 crate::settings::metrics::replied(self.transport.channel(), &row.chat_id);
             }
