@@ -1,7 +1,8 @@
 //! Each transport's outbox worker is woken by its own signal, at once, by every path that queues
 //! a row for it; and a button press is answered outside the message pace. Both are counted, not
-//! timed: a Zalo reply must be claimed by the claim a wake-up asked for (not by the worker's
-//! periodic look), and the Telegram worker is not woken by Zalo's traffic; the callback answer
+//! timed: each Zalo reply must come with a wake-up of Zalo's worker and must not have waited for
+//! the worker's periodic look at the outbox, and the Telegram worker is not woken by Zalo's
+//! traffic; the callback answer
 //! must reach the fake before the messages queued ahead of it at one message a second.
 
 use crate::common;
@@ -60,8 +61,9 @@ fn button(fake: &fake_zalo::FakeZalo, title: &str) -> String {
         .unwrap_or_else(|| panic!("no button {title:?} on {last:#}"))
 }
 
-/// Posts `body` (a Zalo event that brings one reply): the reply must be claimed by the claim its
-/// wake-up asked for, i.e. at once, not at the worker's next look at the outbox.
+/// Posts `body` (a Zalo event that brings one reply): its worker must be woken, and the reply
+/// must not wait for the worker's next look at the outbox (a claim on a wake-up, or right after
+/// the chat's previous row was recorded, takes it at once).
 async fn step(
     h: &Harness,
     fake: &fake_zalo::FakeZalo,
@@ -70,15 +72,17 @@ async fn step(
     what: &str,
     body: String,
 ) {
-    let claimed_before = zalo.claimed_on_wake();
+    let (woken_before, looked_before) = (zalo.wakeups(), zalo.claimed_on_look());
     post_signed(h, &body).await;
     *sent += 1;
     fake.wait_for_calls(CS, *sent).await;
     assert!(
-        zalo.claimed_on_wake() > claimed_before,
-        "{what}: the reply was not claimed on a wake-up (wake-ups {}, claimed on one {})",
+        zalo.wakeups() > woken_before && zalo.claimed_on_look() == looked_before,
+        "{what}: the reply waited for the worker's look (wake-ups {}, rows claimed on one {}, \
+         on a look {})",
         zalo.wakeups(),
-        zalo.claimed_on_wake()
+        zalo.claimed_on_wake(),
+        zalo.claimed_on_look()
     );
 }
 
@@ -105,14 +109,17 @@ async fn a_zalo_reply_leaves_on_its_own_wake_up_and_never_wakes_telegram() {
             "timestamp": now_ms(&h)});
         step(&h, &fake, &zalo, &mut sent, "follow", follow.to_string()).await;
         // The intake queues the invitation: it wakes Zalo's worker too.
-        let claimed_before = zalo.claimed_on_wake();
+        let (woken_before, looked_before) = (zalo.wakeups(), zalo.claimed_on_look());
         let mut notice = common::server::notice_body("H-WAKE-1");
         notice["recipient"] = json!({"zalo_user_id": user});
         let (status, json) = h.post_notice(notice).await;
         assert_eq!(status, 201, "{json}");
         sent += 1;
         fake.wait_for_calls(CS, sent).await;
-        assert!(zalo.claimed_on_wake() > claimed_before, "{backend}: intake");
+        assert!(
+            zalo.wakeups() > woken_before && zalo.claimed_on_look() == looked_before,
+            "{backend}: intake"
+        );
         let start = text_event(&h, user, &button(&fake, "Bắt đầu khảo sát"));
         step(&h, &fake, &zalo, &mut sent, "start", start).await;
         let press = text_event(&h, user, &button(&fake, "Rất hài lòng"));

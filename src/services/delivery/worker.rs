@@ -120,6 +120,9 @@ struct Inner {
     /// one: tests count them (a reply leaves on a wake-up, not on a look at a timer).
     wakeups: AtomicU64,
     claimed_on_wake: AtomicU64,
+    /// Rows claimed by the worker's periodic look at the outbox (the start, `IDLE_LOOK`, a row
+    /// falling due): a reply that had to wait for one was not woken for.
+    claimed_on_look: AtomicU64,
 }
 
 /// How many send outcomes [`Worker::take_recent_outcomes`] keeps.
@@ -163,6 +166,7 @@ impl Worker {
                 liveness: tokio::sync::Mutex::new(None),
                 wakeups: AtomicU64::new(0),
                 claimed_on_wake: AtomicU64::new(0),
+                claimed_on_look: AtomicU64::new(0),
             }),
         }
     }
@@ -191,6 +195,11 @@ impl Worker {
     /// How many rows this worker claimed in a claim that a wake-up asked for.
     pub fn claimed_on_wake(&self) -> u64 {
         self.inner.claimed_on_wake.load(Ordering::SeqCst)
+    }
+
+    /// How many rows this worker claimed on its periodic look at the outbox.
+    pub fn claimed_on_look(&self) -> u64 {
+        self.inner.claimed_on_look.load(Ordering::SeqCst)
     }
 
     /// Takes over the rows held by dead workers of this channel (their liveness lock is gone);
@@ -264,8 +273,10 @@ impl Worker {
             tracing::error!(%err, "cannot free this worker's earlier leases");
         }
         let mut stopping = false;
-        // Whether the claim wanted now was asked for by a wake-up.
+        // Whether the claim wanted now was asked for by a wake-up, or by the periodic look (the
+        // first claim is a look too).
         let mut woken = false;
+        let mut looked = true;
         // Claim when something may have become claimable: at start, after results are recorded
         // (a chat's next row), on a new row, at the next due time.
         let mut want_claim = true;
@@ -313,6 +324,11 @@ impl Worker {
                         // A wake-up's row may wait behind its chat's row in flight here: the
                         // wake-up stands until a claim takes rows or nothing can hold one back.
                         let rows: usize = chats.iter().map(Vec::len).sum();
+                        if std::mem::take(&mut looked) {
+                            inner
+                                .claimed_on_look
+                                .fetch_add(rows as u64, Ordering::SeqCst);
+                        }
                         if woken && (rows > 0 || (in_flight.is_empty() && done.is_empty())) {
                             woken = false;
                             inner
@@ -362,7 +378,10 @@ impl Worker {
                 // Not while a claim is already wanted: with no room for it (every slot in
                 // flight) a past `next_look` would fire at once, again and again, a busy loop
                 // until a chat finished. A finishing chat wakes the loop through `join_next`.
-                _ = tokio::time::sleep_until(next_look), if !stopping && !want_claim => want_claim = true,
+                _ = tokio::time::sleep_until(next_look), if !stopping && !want_claim => {
+                    want_claim = true;
+                    looked = true;
+                }
                 _ = renew.tick() => {
                     if !in_flight.is_empty() {
                         let until = inner.clock.now() + inner.settings.lease;
