@@ -3,7 +3,9 @@
 //!
 //! **What is kept.** For a rate of `r` sends a second (overall, or in one chat), no rolling
 //! window of one second — or of `1 / r` seconds when `r` is below one — ever holds more than
-//! `max(1, ⌊r⌋)` sends, counted at the instant each request leaves ([`Pacer::start`]). Telegram
+//! `max(1, ⌊r⌋)` sends, counted at the instant each request leaves ([`Pacer::start`]) and, once
+//! it is answered, at its answer ([`Pacer::finished`]: it reached the platform by then, however
+//! late a loaded machine let it out; the next one of its window waits for that). Telegram
 //! does not publish the shape of its limits ("about 30 a second", "avoid more than one a second
 //! in a chat"), and it counts a request when it arrives, after a transit time we do not know.
 //! So we read the limit as the strictest shape it could have — a rolling window, no burst over

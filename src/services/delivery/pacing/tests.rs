@@ -35,6 +35,25 @@ fn most_in_window(times: &[Instant], window: Duration) -> usize {
         .unwrap_or(0)
 }
 
+/// A request answered late (it reached the platform at the latest then) holds the next of its
+/// window until a window after its answer, not after the instant it was let go.
+#[test]
+fn a_window_counts_from_the_answer_of_a_request_that_left_late() {
+    let mut pacer = telegram();
+    let now = Instant::now();
+    let first = slot(&mut pacer, "1", true, now);
+    assert_eq!(pacer.start("1", true, first), Ok(()));
+    let answered = first + Duration::from_millis(200);
+    pacer.finished("1", true, first, answered);
+    let second = slot(&mut pacer, "1", true, answered);
+    assert!(second < answered + SECOND + MARGIN, "{second:?}");
+    assert_eq!(
+        pacer.start("1", true, second),
+        Err(answered + SECOND + MARGIN)
+    );
+    assert_eq!(pacer.start("1", true, answered + SECOND + MARGIN), Ok(()));
+}
+
 #[test]
 fn a_hundred_chats_at_once_go_out_at_thirty_a_second_less_the_margin() {
     let mut pacer = telegram();
