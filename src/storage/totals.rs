@@ -411,6 +411,7 @@ impl Db {
         agency_code: &str,
         period: Period,
     ) -> Result<PeriodTotals, StorageError> {
+        let started = std::time::Instant::now();
         let mut trend = Vec::with_capacity(TREND_PERIODS);
         let mut flagged = 0;
         for (i, p) in period.last(TREND_PERIODS).into_iter().enumerate() {
@@ -454,6 +455,14 @@ impl Db {
             .collect();
         // A few recent comments, through their own index.
         let comments = self.recent_comments(agency_code, period).await?;
+        let tallied = started.elapsed();
+        let strata = self.period_strata(agency_code, period).await?;
+        let strata_before = self.period_strata(agency_code, period.previous()).await?;
+        tracing::debug!(
+            tallies_ms = tallied.as_millis() as u64,
+            strata_ms = (started.elapsed() - tallied).as_millis() as u64,
+            "period totals read"
+        );
         Ok(PeriodTotals {
             trend,
             units,
@@ -461,8 +470,8 @@ impl Db {
             procedures,
             comments,
             flagged,
-            strata: self.period_strata(agency_code, period).await?,
-            strata_before: self.period_strata(agency_code, period.previous()).await?,
+            strata,
+            strata_before,
         })
     }
 

@@ -47,15 +47,18 @@ impl Officials {
         period: Period,
         options: Options,
     ) -> Result<WeeklySummary, OfficialsError> {
+        let started = std::time::Instant::now();
         let flow = self.flow().await?;
         let scope = self.scope(agency_code).await?;
         let totals = self.db.period_totals(&scope.code, period).await?;
+        let read_totals = started.elapsed();
         let counts = self
             .db
             .period_invitation_counts(&scope.code, period)
             .await?;
         let mut built =
             summary::build_totals(&flow, self.lang, &scope, period, &totals, counts, options);
+        let built_at = started.elapsed();
         // The period's comments (and the previous one's) for the themes: free-text answers to
         // the flow's text questions only.
         let is_text = |question: &str| {
@@ -74,7 +77,18 @@ impl Officials {
         };
         let now = read(period).await?;
         let before = read(period.previous()).await?;
+        let comments_read = started.elapsed();
         summary::themes::attach(&mut built, &self.themes, &scope, &totals, &now, &before);
+        // Where a summary's time goes (`RUST_LOG=sipas_bot=debug`): the benchmark's figure is
+        // the sum of these.
+        tracing::debug!(
+            totals_ms = read_totals.as_millis() as u64,
+            built_ms = (built_at - read_totals).as_millis() as u64,
+            comments = now.len() + before.len(),
+            comments_ms = (comments_read - built_at).as_millis() as u64,
+            themes_ms = (started.elapsed() - comments_read).as_millis() as u64,
+            "summary stages"
+        );
         Ok(built)
     }
 
