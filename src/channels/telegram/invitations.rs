@@ -44,34 +44,15 @@ impl CitizenRenderer for TelegramCitizens {
     }
 
     fn notice_text(&self, notice: &Notice) -> String {
-        let (id, args): (&str, Vec<(&str, String)>) = match notice {
-            Notice::Hint(text) => return text.clone(),
-            Notice::Welcome => ("tg-welcome", vec![]),
-            Notice::Help => ("tg-help", vec![]),
-            Notice::NoSurvey => ("tg-no-survey", vec![]),
-            Notice::Paused => ("tg-paused", vec![]),
-            Notice::Unknown => ("invitation-unknown", vec![]),
-            Notice::NotYours => ("invitation-not-yours", vec![]),
-            Notice::Completed => ("invitation-completed", vec![]),
-            Notice::Expired => ("invitation-expired", vec![]),
-            Notice::InUse => ("invitation-in-use", vec![]),
-            Notice::LaterAck { time, date } => (
-                "tg-later-ack",
-                vec![("time", time.clone()), ("date", date.clone())],
-            ),
-            Notice::LaterNoReminder => ("tg-later-no-reminder", vec![]),
-            Notice::DeclineAck => ("tg-decline-ack", vec![]),
-            Notice::WithdrawDone => ("tg-withdraw-done", vec![]),
-            Notice::WithdrawNothing => ("tg-withdraw-nothing", vec![]),
-            Notice::WithdrawKept => ("tg-withdraw-kept", vec![]),
-            Notice::StaleButton => ("tg-stale-button", vec![]),
-            Notice::MovedOn => ("citizen-moved-on", vec![]),
-            Notice::CodeUnknown => ("zalo-code-unknown", vec![]),
-            Notice::CodeExpired => ("zalo-code-expired", vec![]),
-            Notice::CodeUsed => ("zalo-code-used", vec![]),
-            Notice::CodeTooMany => ("zalo-code-too-many", vec![]),
-        };
-        self.locales.text(self.lang, id, &args)
+        notice.text(&self.locales, self.lang, |notice| match notice {
+            Notice::Welcome => Some("tg-welcome"),
+            Notice::Help => Some("tg-help"),
+            Notice::NoSurvey => Some("tg-no-survey"),
+            Notice::Paused => Some("tg-paused"),
+            Notice::LaterNoReminder => Some("tg-later-no-reminder"),
+            Notice::StaleButton => Some("tg-stale-button"),
+            _ => None,
+        })
     }
 
     fn text(&self, chat: &str, text: String, token: Option<&str>) -> Outgoing {

@@ -167,34 +167,15 @@ impl CitizenRenderer for ZaloCitizens {
     }
 
     fn notice_text(&self, notice: &Notice) -> String {
-        let (id, args): (&str, Vec<(&str, String)>) = match notice {
-            Notice::Hint(text) => return text.clone(),
-            Notice::Welcome => ("zalo-welcome", vec![]),
-            Notice::Help => ("zalo-help", vec![]),
-            Notice::NoSurvey => ("zalo-no-survey", vec![]),
-            Notice::Paused => ("zalo-paused", vec![]),
-            Notice::Unknown => ("invitation-unknown", vec![]),
-            Notice::NotYours => ("invitation-not-yours", vec![]),
-            Notice::Completed => ("invitation-completed", vec![]),
-            Notice::Expired => ("invitation-expired", vec![]),
-            Notice::InUse => ("invitation-in-use", vec![]),
-            Notice::LaterAck { time, date } => (
-                "tg-later-ack",
-                vec![("time", time.clone()), ("date", date.clone())],
-            ),
-            Notice::LaterNoReminder => ("zalo-later-no-reminder", vec![]),
-            Notice::DeclineAck => ("tg-decline-ack", vec![]),
-            Notice::WithdrawDone => ("tg-withdraw-done", vec![]),
-            Notice::WithdrawNothing => ("tg-withdraw-nothing", vec![]),
-            Notice::WithdrawKept => ("tg-withdraw-kept", vec![]),
-            Notice::StaleButton => ("zalo-stale-choice", vec![]),
-            Notice::MovedOn => ("citizen-moved-on", vec![]),
-            Notice::CodeUnknown => ("zalo-code-unknown", vec![]),
-            Notice::CodeExpired => ("zalo-code-expired", vec![]),
-            Notice::CodeUsed => ("zalo-code-used", vec![]),
-            Notice::CodeTooMany => ("zalo-code-too-many", vec![]),
-        };
-        self.locales.text(self.lang, id, &args)
+        notice.text(&self.locales, self.lang, |notice| match notice {
+            Notice::Welcome => Some("zalo-welcome"),
+            Notice::Help => Some("zalo-help"),
+            Notice::NoSurvey => Some("zalo-no-survey"),
+            Notice::Paused => Some("zalo-paused"),
+            Notice::LaterNoReminder => Some("zalo-later-no-reminder"),
+            Notice::StaleButton => Some("zalo-stale-choice"),
+            _ => None,
+        })
     }
 
     fn shows_toasts(&self) -> bool {

@@ -3,7 +3,8 @@
 //! vocabulary and are written in the same transaction as the state they follow, so the service
 //! renders them with the chat's channel renderer just before it writes.
 
-use crate::core::flow::Flow;
+use crate::core::flow::{Flow, Lang};
+use crate::core::i18n::Locales;
 use crate::core::phone::PhoneNumber;
 use crate::core::prompt::Prompt;
 use crate::core::survey::{Button, Reply};
@@ -50,6 +51,49 @@ pub enum Notice {
     CodeExpired,
     CodeUsed,
     CodeTooMany,
+}
+
+impl Notice {
+    /// The sentence of this notice in `lang`: the message id `own` gives for it where the channel
+    /// words it itself (welcome, help, "later" without a reminder…), else the id every channel
+    /// shares, so a shared sentence is mapped once.
+    pub fn text(
+        &self,
+        locales: &Locales,
+        lang: Lang,
+        own: impl Fn(&Notice) -> Option<&'static str>,
+    ) -> String {
+        let shared = match self {
+            Notice::Hint(text) => return text.clone(),
+            Notice::Unknown => "invitation-unknown",
+            Notice::NotYours => "invitation-not-yours",
+            Notice::Completed => "invitation-completed",
+            Notice::Expired => "invitation-expired",
+            Notice::InUse => "invitation-in-use",
+            Notice::LaterAck { .. } => "tg-later-ack",
+            Notice::DeclineAck => "tg-decline-ack",
+            Notice::WithdrawDone => "tg-withdraw-done",
+            Notice::WithdrawNothing => "tg-withdraw-nothing",
+            Notice::WithdrawKept => "tg-withdraw-kept",
+            Notice::MovedOn => "citizen-moved-on",
+            Notice::CodeUnknown => "zalo-code-unknown",
+            Notice::CodeExpired => "zalo-code-expired",
+            Notice::CodeUsed => "zalo-code-used",
+            Notice::CodeTooMany => "zalo-code-too-many",
+            // Worded by each channel: `own` must name them.
+            Notice::Welcome
+            | Notice::Help
+            | Notice::NoSurvey
+            | Notice::Paused
+            | Notice::LaterNoReminder
+            | Notice::StaleButton => "tg-help",
+        };
+        let args = match self {
+            Notice::LaterAck { time, date } => vec![("time", time.clone()), ("date", date.clone())],
+            _ => Vec::new(),
+        };
+        locales.text(lang, own(self).unwrap_or(shared), &args)
+    }
 }
 
 /// One survey step to show: the session as stored after it, its flow, what the engine said, and
